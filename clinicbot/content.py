@@ -1,0 +1,274 @@
+"""Loads and validates the clinic's content file (clinic/clinic.yml).
+
+Every text a patient sees comes from that file. Problems are reported with the
+field that is wrong, at load time, so a typo in the file stops the build with a
+readable message instead of surfacing as a broken answer in a chat.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+
+DEFAULT_CONTENT_PATH = Path(__file__).resolve().parent.parent / "clinic" / "clinic.yml"
+CONTENT_PATH_ENV = "CLINIC_CONTENT_FILE"
+START = "start"  # a phase that begins on the treatment day
+PLACEHOLDER = re.compile(r"\{([a-z_]+)\.([a-z_]+)\}")
+DATE_ORDERS = ("DMY", "MDY")
+
+
+class ContentError(ValueError):
+    """The clinic content file is missing something or has a wrong value."""
+
+
+@dataclass(frozen=True)
+class Clinic:
+    name: str
+    phone: str
+    emergency_number: str
+    opening_hours: str
+    timezone: str
+    date_order: str
+
+
+@dataclass(frozen=True)
+class Treatment:
+    laser_minutes: int
+    numbing_minutes: int
+    visit_minutes: int
+
+
+@dataclass(frozen=True)
+class Milestone:
+    key: str
+    day: int
+    label: str
+
+
+@dataclass(frozen=True)
+class Phase:
+    starts_at: str  # START or a milestone key
+    text: str
+    allowed: Optional[bool] = None
+
+
+@dataclass(frozen=True)
+class Topic:
+    key: str
+    title: str
+    general: str
+    phases: Tuple[Phase, ...]
+
+    @property
+    def has_yes_no(self) -> bool:
+        return any(phase.allowed is not None for phase in self.phases)
+
+
+@dataclass(frozen=True)
+class RecoverySettings:
+    max_days_since_treatment: int
+    offer_personalise: str
+    pre_treatment: str
+    too_long_ago: str
+    impossible_date: str
+
+
+@dataclass(frozen=True)
+class ClinicContent:
+    clinic: Clinic
+    treatment: Treatment
+    milestones: Mapping[str, Milestone]
+    recovery: RecoverySettings
+    topics: Mapping[str, Topic]
+    red_flag_advice: str
+    responses: Mapping[str, str]
+    faq: Mapping[str, str]
+    source: Path = field(default=DEFAULT_CONTENT_PATH)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.clinic.timezone)
+
+    def milestone_day(self, key: str) -> int:
+        return 0 if key == START else self.milestones[key].day
+
+    def render(self, template: str, treatment_date: Optional[dt.date] = None,
+               extra: Optional[Mapping[str, str]] = None) -> str:
+        """Fills {group.field} placeholders; dates need a treatment date."""
+
+        def value(match: "re.Match[str]") -> str:
+            group, name = match.group(1), match.group(2)
+            if group == "clinic" and hasattr(self.clinic, name):
+                return str(getattr(self.clinic, name))
+            if group == "treatment" and hasattr(self.treatment, name):
+                return str(getattr(self.treatment, name))
+            if group in self.milestones and name == "day":
+                return str(self.milestones[group].day)
+            if group in self.milestones and name == "date" and treatment_date:
+                return format_patient_date(
+                    treatment_date + dt.timedelta(days=self.milestones[group].day)
+                )
+            raise ContentError(
+                f"{self.source}: unknown placeholder {match.group(0)} in text "
+                f"starting {template[:60]!r}"
+            )
+
+        text = PLACEHOLDER.sub(value, template)
+        for key, replacement in (extra or {}).items():
+            text = text.replace("{" + key + "}", replacement)
+        return text
+
+
+def format_patient_date(day: dt.date) -> str:
+    """'Saturday 15 November' - the weekday helps patients more than a year."""
+    return f"{day:%A} {day.day} {day:%B}"
+
+
+def _require(data: Mapping[str, Any], key: str, where: str, kind: type) -> Any:
+    if not isinstance(data, Mapping) or key not in data:
+        raise ContentError(f"missing '{where}{key}'")
+    value = data[key]
+    if kind is str and isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = str(value)
+    if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
+        raise ContentError(f"'{where}{key}' must be a whole number, got {value!r}")
+    if not isinstance(value, kind):
+        raise ContentError(f"'{where}{key}' must be a {kind.__name__}, got {value!r}")
+    if kind is str and not value.strip():
+        raise ContentError(f"'{where}{key}' must not be empty")
+    return value
+
+
+def _strings(data: Mapping[str, Any], key: str) -> Dict[str, str]:
+    section = _require(data, key, "", dict)
+    return {name: _require(section, name, f"{key}.", str) for name in section}
+
+
+def _build(data: Mapping[str, Any], source: Path) -> ClinicContent:
+    clinic_data = _require(data, "clinic", "", dict)
+    clinic = Clinic(**{
+        name: _require(clinic_data, name, "clinic.", str)
+        for name in ("name", "phone", "emergency_number", "opening_hours",
+                     "timezone", "date_order")
+    })
+    if clinic.date_order not in DATE_ORDERS:
+        raise ContentError(f"'clinic.date_order' must be one of {DATE_ORDERS}, "
+                           f"got {clinic.date_order!r}")
+    try:
+        ZoneInfo(clinic.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ContentError(f"'clinic.timezone' {clinic.timezone!r} is not a known "
+                           f"timezone (use a name like Europe/London)") from None
+
+    treatment_data = _require(data, "treatment", "", dict)
+    treatment = Treatment(**{
+        name: _require(treatment_data, name, "treatment.", int)
+        for name in ("laser_minutes", "numbing_minutes", "visit_minutes")
+    })
+
+    milestones: Dict[str, Milestone] = {}
+    for key, item in _require(data, "milestones", "", dict).items():
+        day = _require(item, "day", f"milestones.{key}.", int)
+        if day < 0:
+            raise ContentError(f"'milestones.{key}.day' must not be negative")
+        milestones[key] = Milestone(key, day, _require(item, "label", f"milestones.{key}.", str))
+
+    recovery_data = _require(data, "recovery", "", dict)
+    recovery = RecoverySettings(
+        max_days_since_treatment=_require(recovery_data, "max_days_since_treatment",
+                                          "recovery.", int),
+        **{name: _require(recovery_data, name, "recovery.", str)
+           for name in ("offer_personalise", "pre_treatment", "too_long_ago",
+                        "impossible_date")},
+    )
+
+    topics: Dict[str, Topic] = {}
+    for key, item in _require(recovery_data, "topics", "recovery.", dict).items():
+        where = f"recovery.topics.{key}."
+        phases = []
+        for index, phase in enumerate(_require(item, "phases", where, list)):
+            starts_at = _require(phase, "from", f"{where}phases[{index}].", str)
+            if starts_at != START and starts_at not in milestones:
+                raise ContentError(f"'{where}phases[{index}].from' names unknown "
+                                   f"milestone {starts_at!r}")
+            allowed = phase.get("allowed")
+            if allowed is not None and not isinstance(allowed, bool):
+                raise ContentError(f"'{where}phases[{index}].allowed' must be true or false")
+            phases.append(Phase(starts_at, _require(phase, "text", f"{where}phases[{index}].", str),
+                                allowed))
+        if not phases or phases[0].starts_at != START:
+            raise ContentError(f"'{where}phases' must begin with a phase 'from: start'")
+        days = [0 if p.starts_at == START else milestones[p.starts_at].day for p in phases]
+        if days != sorted(days) or len(set(days)) != len(days):
+            raise ContentError(f"'{where}phases' must be in order of their milestone days")
+        topics[key] = Topic(key, _require(item, "title", where, str),
+                            _require(item, "general", where, str), tuple(phases))
+
+    content = ClinicContent(
+        clinic=clinic,
+        treatment=treatment,
+        milestones=milestones,
+        recovery=recovery,
+        topics=topics,
+        red_flag_advice=_require(_require(data, "red_flags", "", dict), "advice",
+                                 "red_flags.", str),
+        responses=_strings(data, "responses"),
+        faq=_strings(data, "faq"),
+        source=source,
+    )
+    _check_every_text_renders(content)
+    return content
+
+
+def _all_texts(content: ClinicContent) -> List[str]:
+    recovery = content.recovery
+    texts = [recovery.offer_personalise, recovery.pre_treatment, recovery.too_long_ago,
+             recovery.impossible_date, content.red_flag_advice]
+    texts += list(content.responses.values()) + list(content.faq.values())
+    for topic in content.topics.values():
+        texts.append(topic.general)
+        texts += [phase.text for phase in topic.phases]
+    return texts
+
+
+def _check_every_text_renders(content: ClinicContent) -> None:
+    sample_date = dt.date(2000, 1, 1)
+    for text in _all_texts(content):
+        content.render(text, treatment_date=sample_date, extra={"text": ""})
+
+
+def load_content(path: Optional[os.PathLike] = None) -> ClinicContent:
+    """Reads the clinic file named by CLINIC_CONTENT_FILE, or the default one."""
+    source = Path(path or os.environ.get(CONTENT_PATH_ENV) or DEFAULT_CONTENT_PATH)
+    try:
+        with open(source, encoding="utf-8") as handle:
+            data = yaml.safe_load(handle)
+    except OSError as error:
+        raise ContentError(f"cannot read clinic content file {source}: {error}") from None
+    except yaml.YAMLError as error:
+        raise ContentError(f"{source} is not valid YAML: {error}") from None
+    try:
+        return _build(data or {}, source)
+    except ContentError as error:
+        raise ContentError(f"{source}: {error}") from None
+
+
+_cache: Dict[Tuple[str, float], ClinicContent] = {}
+
+
+def cached_content(path: Optional[os.PathLike] = None,
+                   loader: Callable[[Optional[os.PathLike]], ClinicContent] = load_content,
+                   ) -> ClinicContent:
+    """Reloads the file when it changes, so edits apply without a restart."""
+    source = Path(path or os.environ.get(CONTENT_PATH_ENV) or DEFAULT_CONTENT_PATH)
+    key = (str(source), source.stat().st_mtime)
+    if key not in _cache:
+        _cache.clear()
+        _cache[key] = loader(source)
+    return _cache[key]
