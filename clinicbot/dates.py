@@ -123,22 +123,35 @@ def _explicit_calendar_date(text: str, today: dt.date, date_order: str,
             return ImpossibleDate(iso.group(0))
     for pattern in (NUMERIC_DATE, DAY_MONTH, MONTH_DAY):
         match = pattern.search(text)
-        if match:
-            span = match.group(0)
-            if pattern is NUMERIC_DATE and not _plausible_numeric(match):
+        if not match:
+            continue
+        span = match.group(0)
+        if pattern is NUMERIC_DATE:
+            if _not_a_date(match):
                 continue
-            parsed = _parse(span, today, date_order, prefer)
-            return DateFound(parsed, span) if parsed else ImpossibleDate(span)
+            if not _valid_day_and_month(match, date_order):
+                return ImpossibleDate(span)
+        parsed = _parse(span, today, date_order, prefer)
+        return DateFound(parsed, span) if parsed else ImpossibleDate(span)
     return None
 
 
-def _plausible_numeric(match: "re.Match[str]") -> bool:
-    # "1.5", "30/50" and "24/7" are not dates; a two-part number is a date only
-    # when both parts could be a day or a month.
+def _not_a_date(match: "re.Match[str]") -> bool:
+    # "1.5", "50/50" and "24/7" are numbers, not dates.
     first, second, year = match.groups()
     if year is None and "." in match.group(0):
+        return True
+    return match.group(0) == "24/7" or (int(first) > 31 and int(second) > 31)
+
+
+def _valid_day_and_month(match: "re.Match[str]", date_order: str) -> bool:
+    first, second, _year = (int(g) if g else None for g in match.groups())
+    day, month = (first, second) if date_order == "DMY" else (second, first)
+    try:
+        dt.date(2000, month, day)  # a leap year, so 29/02 stays possible
+    except ValueError:
         return False
-    return 1 <= int(first) <= 31 and 1 <= int(second) <= 31 and match.group(0) != "24/7"
+    return True
 
 
 def read_treatment_date(text: str, today: dt.date, date_order: str = "DMY",

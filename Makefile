@@ -1,0 +1,54 @@
+# `make run` and `make test` set everything up from a fresh clone.
+SHELL := /bin/bash
+VENV ?= .venv
+BIN := $(VENV)/bin
+PYTHON ?=
+export PYTHON
+export PYTHONPATH := $(CURDIR)
+export TF_CPP_MIN_LOG_LEVEL ?= 3
+export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
+
+# The install stamp carries the pins' hash, so editing requirements.txt reinstalls.
+INSTALLED := $(VENV)/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
+SPACY_PIPELINE := build/spacy-en-clinic/meta.json
+RESPONSES := data/generated/responses.yml
+MODEL := models/clinic-bot.tar.gz
+TRAINING_INPUTS := config.yml domain.yml $(RESPONSES) $(SPACY_PIPELINE) \
+	$(filter-out $(RESPONSES),$(wildcard data/*.yml data/*/*.yml)) \
+	$(wildcard components/*.py) clinic/red_flags.yml
+
+.PHONY: help setup model run test unit clean
+help:
+	@echo "make run    - set up, train if needed, start the bot (Ctrl-C stops)"
+	@echo "make test   - set up, train if needed, run the whole test suite"
+
+setup: $(INSTALLED)
+
+$(INSTALLED): requirements.txt scripts/bootstrap-venv.sh scripts/find-python.sh
+	@bash scripts/bootstrap-venv.sh $(VENV)
+	@rm -f $(VENV)/.installed-* && touch $@
+
+$(SPACY_PIPELINE): clinicbot/spacy_pipeline.py | $(INSTALLED)
+	$(BIN)/python -m clinicbot.spacy_pipeline build/spacy-en-clinic
+
+$(RESPONSES): clinic/clinic.yml clinicbot/content.py clinicbot/timeline.py clinicbot/render_responses.py | $(INSTALLED)
+	$(BIN)/python -m clinicbot.render_responses clinic/clinic.yml $@
+
+# Trains only when the training data, domain, config or clinic content changed.
+$(MODEL): $(TRAINING_INPUTS) | $(INSTALLED)
+	$(BIN)/rasa train --fixed-model-name clinic-bot --out models --force
+	@touch $@
+
+model: $(MODEL)
+
+run: $(MODEL)
+	@bash scripts/run.sh
+
+test: $(MODEL)
+	$(BIN)/python -m pytest
+
+unit: $(INSTALLED) $(SPACY_PIPELINE)
+	$(BIN)/python -m pytest tests/unit
+
+clean:
+	rm -rf build models data/generated var .pytest_cache

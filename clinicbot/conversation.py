@@ -1,0 +1,84 @@
+"""What the bot says to recovery questions and treatment dates.
+
+Plain Python: the Rasa custom actions only translate a tracker into these
+calls and the result back into messages and slots.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional
+
+from clinicbot.content import ClinicContent, format_patient_date
+from clinicbot.dates import DateFound, ImpossibleDate, read_treatment_date, today_in
+from clinicbot.timeline import TIMELINE_TOPIC, general_answer, recovery_day, topic_answer
+
+
+@dataclass
+class Reply:
+    texts: List[str]
+    payload: Optional[Dict[str, Any]] = None
+    treatment_date: Optional[dt.date] = None   # a date to remember
+    pending_topic: Optional[str] = None        # a question to answer once we know the date
+    extra: Dict[str, Any] = field(default_factory=dict)
+
+
+def parse_known_date(value: Any) -> Optional[dt.date]:
+    if not isinstance(value, str):
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def patient_today(content: ClinicContent, patient_timezone: Optional[str],
+                  now: Optional[dt.datetime] = None) -> dt.date:
+    return today_in(patient_timezone or content.clinic.timezone, content.clinic.timezone, now)
+
+
+def answer_for_date(content: ClinicContent, topic: str, treatment_date: dt.date,
+                    today: dt.date) -> Reply:
+    day = recovery_day(treatment_date, today)
+    if day < 0:
+        when = format_patient_date(treatment_date)
+        return Reply([f"Your treatment is on {when}. " + content.render(content.recovery.pre_treatment)],
+                     treatment_date=treatment_date)
+    if day >= content.recovery.max_days_since_treatment:
+        return Reply([content.render(content.recovery.too_long_ago)], pending_topic=topic)
+    answer = topic_answer(content, topic, treatment_date, today)
+    return Reply([answer.text], payload=answer.payload, treatment_date=treatment_date)
+
+
+def answer_recovery_question(content: ClinicContent, topic: str, message_text: str,
+                             known_date: Optional[dt.date], today: dt.date) -> Reply:
+    """A recovery question, with the date from this message or an earlier one."""
+    if topic not in content.topics and topic != TIMELINE_TOPIC:
+        topic = TIMELINE_TOPIC
+    reading = read_treatment_date(message_text, today, content.clinic.date_order, explicit=False)
+    if isinstance(reading, ImpossibleDate):
+        return Reply([general_answer(content, topic),
+                      content.render(content.recovery.impossible_date,
+                                     extra={"text": reading.matched_text})],
+                     pending_topic=topic)
+    treatment_date = reading.date if isinstance(reading, DateFound) else known_date
+    if treatment_date is None:
+        return Reply([general_answer(content, topic),
+                      content.render(content.recovery.offer_personalise)],
+                     pending_topic=topic)
+    return answer_for_date(content, topic, treatment_date, today)
+
+
+def answer_treatment_date(content: ClinicContent, message_text: str,
+                          pending_topic: Optional[str], today: dt.date) -> Reply:
+    """The patient told us their treatment date (or tried to)."""
+    topic = pending_topic if pending_topic else TIMELINE_TOPIC
+    reading = read_treatment_date(message_text, today, content.clinic.date_order, explicit=True)
+    if isinstance(reading, ImpossibleDate):
+        return Reply([content.render(content.recovery.impossible_date,
+                                     extra={"text": reading.matched_text})],
+                     pending_topic=pending_topic)
+    if not isinstance(reading, DateFound):
+        return Reply([content.render(content.recovery.offer_personalise)],
+                     pending_topic=pending_topic)
+    return answer_for_date(content, topic, reading.date, today)

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Starts the action server and the Rasa server in the foreground; Ctrl-C
+# stops both. All settings come from the environment, with single-machine
+# defaults (SQLite tracker store in var/).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=.venv/bin
+
+export RASA_HOST="${RASA_HOST:-127.0.0.1}"
+export RASA_PORT="${RASA_PORT:-5005}"
+export ACTIONS_PORT="${ACTIONS_PORT:-5055}"
+export ACTION_SERVER_URL="${ACTION_SERVER_URL:-http://127.0.0.1:${ACTIONS_PORT}/webhook}"
+export RASA_MODEL="${RASA_MODEL:-models/clinic-bot.tar.gz}"
+mkdir -p var
+export TRACKER_DB_URL="${TRACKER_DB_URL:-sqlite:///$PWD/var/tracker.db}"
+scheme="${TRACKER_DB_URL%%:*}"
+export TRACKER_DB_DIALECT="${TRACKER_DB_DIALECT:-${scheme%%+*}}"
+export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
+export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-3}"
+export SQLALCHEMY_SILENCE_UBER_WARNING=1
+# Which services to start; tests start them one at a time.
+SERVICES=" ${SERVICES:-actions rasa} "
+
+if [[ "$SERVICES" == *" rasa "* && ! -f "$RASA_MODEL" ]]; then
+  echo "error: no trained model at $RASA_MODEL; run 'make run' (it trains first)" >&2
+  exit 1
+fi
+
+api_args=()
+if [ -n "${RASA_AUTH_TOKEN:-}" ]; then
+  api_args=(--enable-api --auth-token "$RASA_AUTH_TOKEN")
+fi
+
+pids=()
+stop() {
+  trap - INT TERM EXIT
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap stop INT TERM EXIT
+
+if [[ "$SERVICES" == *" actions "* ]]; then
+  "$bin/rasa" run actions --actions actions --port "$ACTIONS_PORT" &
+  pids+=($!)
+  echo "Action server: http://127.0.0.1:$ACTIONS_PORT/health"
+fi
+if [[ "$SERVICES" != *" rasa "* ]]; then
+  wait -n "${pids[@]}"
+  exit
+fi
+"$bin/rasa" run --model "$RASA_MODEL" --endpoints endpoints.yml --credentials credentials.yml \
+  --interface "$RASA_HOST" --port "$RASA_PORT" "${api_args[@]}" &
+pids+=($!)
+
+for _ in $(seq 1 300); do
+  if curl -fs "http://$RASA_HOST:$RASA_PORT/" >/dev/null 2>&1; then
+    echo
+    echo "Clinic bot is running:"
+    echo "  REST webhook : http://$RASA_HOST:$RASA_PORT/webhooks/rest/webhook"
+    [ -n "${RASA_AUTH_TOKEN:-}" ] && echo "  HTTP API     : http://$RASA_HOST:$RASA_PORT/model/parse (token required)"
+    echo "  Tracker store: $TRACKER_DB_DIALECT"
+    echo "Press Ctrl-C to stop."
+    break
+  fi
+  sleep 1
+done
+wait -n "${pids[@]}"

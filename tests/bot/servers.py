@@ -1,0 +1,138 @@
+"""Starts the real Rasa and action servers through scripts/run.sh for tests."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+ROOT = Path(__file__).resolve().parents[2]
+MODEL = ROOT / "models" / "clinic-bot.tar.gz"
+STARTUP_SECONDS = 300
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def http(method: str, url: str, body: Any = None, timeout: float = 60,
+         headers: Optional[Dict[str, str]] = None) -> tuple:
+    data = None if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
+    request = urllib.request.Request(url, data=data, method=method,
+                                     headers={"Content-Type": "application/json", **(headers or {})})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+class Service:
+    """One `scripts/run.sh` process group (actions or rasa)."""
+
+    def __init__(self, name: str, env: Dict[str, str], log_dir: Path) -> None:
+        self.name, self.env, self.log_path = name, env, log_dir / f"{name}.log"
+        self.process: Optional[subprocess.Popen] = None
+
+    def start(self) -> None:
+        log = open(self.log_path, "ab")
+        self.process = subprocess.Popen(
+            ["bash", str(ROOT / "scripts" / "run.sh")], cwd=ROOT, stdout=log,
+            stderr=subprocess.STDOUT, env={**os.environ, **self.env, "SERVICES": self.name},
+            start_new_session=True)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        self.process = None
+
+    def log_tail(self, lines: int = 40) -> str:
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+
+class Bot:
+    """The clinic bot: action server + Rasa server with its own SQLite store."""
+
+    def __init__(self, work_dir: Path, token: str = "test-token") -> None:
+        self.token = token
+        self.rasa_port, self.actions_port = free_port(), free_port()
+        self.db_path = work_dir / "tracker.db"
+        env = {
+            "RASA_PORT": str(self.rasa_port),
+            "ACTIONS_PORT": str(self.actions_port),
+            "RASA_AUTH_TOKEN": token,
+            "TRACKER_DB_URL": f"sqlite:///{self.db_path}",
+            "RASA_MODEL": str(MODEL),
+        }
+        self.actions = Service("actions", env, work_dir)
+        self.rasa = Service("rasa", env, work_dir)
+        self.url = f"http://127.0.0.1:{self.rasa_port}"
+
+    def _wait(self, url: str, service: Service) -> None:
+        deadline = time.time() + STARTUP_SECONDS
+        while time.time() < deadline:
+            if service.process.poll() is not None:
+                raise RuntimeError(f"{service.name} exited:\n{service.log_tail()}")
+            try:
+                if http("GET", url, timeout=5)[0] == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(1)
+        raise RuntimeError(f"{service.name} did not start:\n{service.log_tail()}")
+
+    def start_actions(self) -> None:
+        self.actions.start()
+        self._wait(f"http://127.0.0.1:{self.actions_port}/health", self.actions)
+
+    def start_rasa(self) -> None:
+        self.rasa.start()
+        self._wait(self.url + "/", self.rasa)
+
+    def start(self) -> "Bot":
+        self.start_actions()
+        self.start_rasa()
+        return self
+
+    def stop(self) -> None:
+        self.rasa.stop()
+        self.actions.stop()
+
+    def send(self, sender: str, message: Any, metadata: Optional[dict] = None) -> List[dict]:
+        body = {"sender": sender, "message": message}
+        if metadata is not None:
+            body["metadata"] = metadata
+        status, raw = http("POST", self.url + "/webhooks/rest/webhook", body)
+        assert status == 200, (status, raw[:500])
+        return json.loads(raw)
+
+    def parse(self, text: str) -> dict:
+        status, raw = http("POST", f"{self.url}/model/parse?token={self.token}", {"text": text})
+        assert status == 200, (status, raw[:500])
+        return json.loads(raw)
+
+    def tracker(self, sender: str) -> dict:
+        status, raw = http("GET", f"{self.url}/conversations/{sender}/tracker?token={self.token}")
+        assert status == 200, (status, raw[:500])
+        return json.loads(raw)
+
+
+def texts(messages: List[dict]) -> str:
+    return "\n".join(m.get("text", "") for m in messages if m.get("text"))
+
+
+def customs(messages: List[dict]) -> List[dict]:
+    return [m["custom"] for m in messages if m.get("custom")]

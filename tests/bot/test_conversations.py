@@ -1,0 +1,108 @@
+"""End-to-end: the real trained model and real servers over the REST webhook."""
+import datetime as dt
+import json
+import sqlite3
+
+import pytest
+
+from clinicbot.content import load_content
+from tests.bot.servers import customs, texts
+
+CONTENT = load_content()
+PHONE = CONTENT.clinic.phone
+DISCLAIMER = "not a diagnosis"
+
+
+def clinic_today():
+    return dt.datetime.now(CONTENT.tz).date()
+
+
+def test_question_then_date_answers_the_pending_question(bot):
+    first = bot.send("two-turn", "when can i wear makeup again?")
+    assert "first 5 days" in texts(first)
+    assert "date of your treatment" in texts(first)
+    second = bot.send("two-turn", "3 days ago")
+    assert "Day 3: not yet." in texts(second)
+    card = customs(second)[0]
+    treated = clinic_today() - dt.timedelta(days=3)
+    assert card["type"] == "recovery" and card["topic"] == "makeup" and card["day"] == 3
+    assert card["treatment_date"] == treated.isoformat()
+    assert card["allowed"] is False
+    assert card["allowed_from"] == (treated + dt.timedelta(days=5)).isoformat()
+
+
+def test_date_is_remembered_across_turns(bot):
+    treated = clinic_today() - dt.timedelta(days=8)
+    first = bot.send("remembers", f"I had my laser on {treated.isoformat()}")
+    assert "Day 8 of your recovery" in texts(first)
+    second = bot.send("remembers", "can I go to the gym?")
+    assert "Day 8: yes" in texts(second)
+    third = bot.send("remembers", "how long does the redness last")
+    assert texts(third).startswith("Day 8:")
+    assert bot.tracker("remembers")["slots"]["treatment_date"] == treated.isoformat()
+
+
+def test_date_and_question_in_one_message(bot):
+    reply = bot.send("one-message", "had my treatment yesterday, when can I exercise?")
+    assert "Day 1: not yet." in texts(reply)
+    assert customs(reply)[0]["topic"] == "exercise"
+
+
+@pytest.mark.parametrize("message", [
+    "I have a fever and there's pus coming out",
+    "my face is red and hot and it's spreading",
+    "help my eyes are so swollen I can barely open them",
+])
+def test_red_flag_gets_urgent_advice_and_is_marked_for_follow_up(bot, message):
+    sender = "red-flag-" + str(abs(hash(message)))
+    reply = bot.send(sender, message)
+    assert PHONE in texts(reply) and CONTENT.clinic.emergency_number in texts(reply)
+    assert any(card.get("type") == "red_flag" for card in customs(reply))
+    assert bot.tracker(sender)["slots"]["red_flag_followup"] is True
+    rows = sqlite3.connect(bot.db_path).execute(
+        "select data from events where sender_id = ? and type_name = 'slot'", (sender,)).fetchall()
+    assert any(json.loads(data).get("name") == "red_flag_followup" and json.loads(data)["value"]
+               for (data,) in rows)
+
+
+def test_ordinary_symptom_gets_the_recovery_answer_not_an_alarm(bot):
+    reply = bot.send("ordinary", "no fever, just some redness, is that normal?")
+    assert "call the clinic now" not in texts(reply).lower()
+    assert "5 to 7 days" in texts(reply)
+
+
+def test_disclaimer_is_shown_once_per_conversation(bot):
+    answers = [bot.send("disclaimer", text) for text in
+               ("what is fractional co2 laser?", "how much does it cost", "does it hurt")]
+    assert sum(texts(reply).count(DISCLAIMER) for reply in answers) == 1
+    assert "consultation" in texts(answers[1])
+
+
+def test_booking_and_handoff_give_contact_and_hours(bot):
+    for sender, message in (("booking", "I'd like to book a consultation"),
+                            ("handoff", "can I speak to a real person please")):
+        reply = texts(bot.send(sender, message))
+        assert PHONE in reply and CONTENT.clinic.opening_hours in reply
+
+
+def test_out_of_scope_says_what_the_bot_can_do(bot):
+    reply = texts(bot.send("oos", "who won the football last night?"))
+    assert "I can only help with fractional CO2 laser" in reply and PHONE in reply
+
+
+@pytest.mark.parametrize("message", [
+    "", "   ", "x" * 20000, "<script>alert('x')</script><img src=x onerror=alert(1)>",
+    "😀🔥💉 ?", "hello\x00\x07\x1b[31m world", "I had it on 31 February",
+    "'; DROP TABLE events; --", {"not": "text"},
+])
+def test_bad_input_gets_a_reply_and_the_server_keeps_serving(bot, message):
+    sender = "bad-input-" + str(abs(hash(str(message))))
+    reply = bot.send(sender, message)
+    assert reply and texts(reply).strip(), reply
+    assert "cost" in texts(bot.send(sender, "how much does it cost?")).lower() or \
+        "price" in texts(bot.send(sender, "how much does it cost?")).lower()
+
+
+def test_impossible_date_gets_a_clarifying_question(bot):
+    reply = texts(bot.send("impossible", "my treatment was on 31/02"))
+    assert "real calendar date" in reply and "31/02" in reply

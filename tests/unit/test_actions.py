@@ -1,0 +1,108 @@
+"""Custom actions run with a real Tracker and CollectingDispatcher."""
+import asyncio
+import datetime as dt
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.actions import ActionRecoveryAnswer, ActionStoreTreatmentDate, recovery_topic
+from clinicbot.content import load_content
+
+CONTENT = load_content()
+
+
+def clinic_today():
+    return dt.datetime.now(CONTENT.tz).date()
+
+
+def tracker(text, intent, topic=None, slots=None, metadata=None):
+    latest = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": [],
+              "metadata": metadata or {}}
+    if topic:
+        latest["response_selector"] = {"recovery": {"response": {
+            "intent_response_key": f"recovery/{topic}", "confidence": 0.9}}}
+    return Tracker("patient-1", slots or {}, latest, [], False, None, {}, "action_listen")
+
+
+def run(action, a_tracker):
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, a_tracker, {}))
+    return dispatcher.messages, {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+
+
+def test_recovery_question_without_date_gives_general_answer_and_remembers_topic():
+    messages, slots = run(ActionRecoveryAnswer(), tracker("can i wear makeup", "recovery", "makeup"))
+    assert "first 5 days" in messages[0]["text"]
+    assert "date of your treatment" in messages[-1]["text"]
+    assert slots == {"pending_recovery_topic": "makeup"}
+
+
+def test_recovery_question_with_date_in_the_same_message():
+    messages, slots = run(ActionRecoveryAnswer(),
+                          tracker("had my laser 3 days ago, can I wear makeup?", "recovery", "makeup"))
+    treated = clinic_today() - dt.timedelta(days=3)
+    assert messages[0]["text"].startswith("Day 3: not yet.")
+    assert messages[0]["custom"]["allowed_from"] == (treated + dt.timedelta(days=5)).isoformat()
+    assert slots["treatment_date"] == treated.isoformat()
+    assert slots["pending_recovery_topic"] is None
+
+
+def test_remembered_date_personalises_later_questions():
+    treated = clinic_today() - dt.timedelta(days=8)
+    messages, slots = run(ActionRecoveryAnswer(), tracker(
+        "can I go running?", "recovery", "exercise", slots={"treatment_date": treated.isoformat()}))
+    assert messages[0]["text"].startswith("Day 8: yes")
+    assert messages[0]["custom"]["allowed"] is True
+
+
+def test_date_answers_the_pending_question():
+    messages, slots = run(ActionStoreTreatmentDate(), tracker(
+        "2 days ago", "share_treatment_date", slots={"pending_recovery_topic": "exercise"}))
+    assert messages[0]["text"].startswith("Day 2: not yet.")
+    assert messages[0]["custom"]["topic"] == "exercise"
+    assert slots["pending_recovery_topic"] is None
+
+
+def test_date_without_pending_question_gives_the_timeline():
+    messages, _ = run(ActionStoreTreatmentDate(), tracker("yesterday", "share_treatment_date"))
+    assert messages[0]["text"].startswith("Day 1 of your recovery")
+    assert messages[0]["custom"]["topic"] == "timeline"
+
+
+def test_impossible_and_missing_dates_get_a_clarifying_question():
+    messages, slots = run(ActionStoreTreatmentDate(), tracker(
+        "31 February", "share_treatment_date", slots={"pending_recovery_topic": "sun"}))
+    assert "real calendar date" in messages[0]["text"] and "31 February" in messages[0]["text"]
+    assert slots == {"pending_recovery_topic": "sun"}
+    messages, _ = run(ActionStoreTreatmentDate(), tracker("my treatment date", "share_treatment_date"))
+    assert "date of your treatment" in messages[0]["text"]
+
+
+def test_future_and_old_dates():
+    future = clinic_today() + dt.timedelta(days=10)
+    messages, slots = run(ActionStoreTreatmentDate(), tracker(
+        f"my treatment is booked for {future.isoformat()}", "share_treatment_date"))
+    assert "hasn't started yet" in messages[0]["text"]
+    assert not messages[0].get("custom")  # no recovery card before day 0
+    old = clinic_today() - dt.timedelta(days=400)
+    messages, slots = run(ActionStoreTreatmentDate(), tracker(old.isoformat(), "share_treatment_date"))
+    assert "more than a year ago" in messages[0]["text"]
+    assert "treatment_date" not in slots
+
+
+def test_patient_timezone_from_metadata_decides_today():
+    # Asia/Tokyo and Pacific/Honolulu are 19 hours apart: on most hours of the
+    # day they disagree on the date, and the answer must follow the metadata.
+    tokyo = dt.datetime.now(dt.timezone(dt.timedelta(hours=9))).date()
+    messages, _ = run(ActionStoreTreatmentDate(), tracker(
+        "2026-01-01", "share_treatment_date", metadata={"timezone": "Asia/Tokyo"}))
+    assert messages[0]["custom"]["day"] == (tokyo - dt.date(2026, 1, 1)).days
+    messages, _ = run(ActionStoreTreatmentDate(), tracker(
+        "2026-01-01", "share_treatment_date", metadata={"timezone": ["not", "a", "zone"]}))
+    assert messages[0]["custom"]["day"] == (clinic_today() - dt.date(2026, 1, 1)).days
+
+
+def test_topic_comes_from_the_response_selector():
+    assert recovery_topic({"response_selector": {"recovery": {"response": {
+        "intent_response_key": "recovery/scabs"}}}}) == "scabs"
+    assert recovery_topic({}) == "timeline"
