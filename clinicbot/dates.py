@@ -46,7 +46,13 @@ SYNONYMS = ((re.compile(r"\bfortnight\b", re.IGNORECASE), "2 weeks"),
             (re.compile(r"\ba couple of\b", re.IGNORECASE), "2"),
             (re.compile(r"\bytd|ystrday|yesteday|yday\b", re.IGNORECASE), "yesterday"),
             (re.compile(r"\b(\d+)\s*d(?:ays?)?\s+ago\b", re.IGNORECASE), r"\1 days ago"),
-            (re.compile(r"\b(\d+)\s*w(?:ee)?ks?\s+ago\b", re.IGNORECASE), r"\1 weeks ago"))
+            (re.compile(r"\b(\d+)\s*w(?:ee)?ks?\s+ago\b", re.IGNORECASE), r"\1 weeks ago"),
+            # "it's been 4 days since my laser" -> "4 days ago"
+            (re.compile(r"\b(?:it'?s\s+|its\s+)?been\s+(\w+\s+(?:days?|weeks?|months?))\s+since\b",
+                        re.IGNORECASE), r"\1 ago since"))
+# "I'm on day 4": the patient counts the days for us (day 0 = treatment day).
+RECOVERY_DAY = re.compile(r"\b(?:i'?m|i am|im|today is|today's|it'?s|its|now|on)\s+day\s+(\d{1,3})\b",
+                          re.IGNORECASE)
 CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]+")
 
 
@@ -168,6 +174,10 @@ def read_treatment_date(text: str, today: dt.date, date_order: str = "DMY",
     text = _normalise(text)
     tied_to_treatment = explicit or bool(TREATMENT_CUE.search(text))
     prefer = "future" if FUTURE_CUE.search(text) else "past"
+
+    counted = RECOVERY_DAY.search(text)
+    if counted:
+        return DateFound(today - dt.timedelta(days=int(counted.group(1))), counted.group(0))
 
     calendar = _explicit_calendar_date(text, today, date_order, prefer)
     if calendar is not None:

@@ -126,12 +126,13 @@ class RedFlagDetector:
         present: Set[str] = set()
         absent: Set[str] = set()
         for (symptom, rule_index, _clause), groups in seen.items():
-            if len(groups) < len(self.rules.symptoms[symptom][rule_index]):
-                continue
-            if all(not all(flags) for flags in groups.values()):
-                present.add(symptom)
-            else:
+            if any(all(flags) for flags in groups.values()):
+                # "not hot" says something is absent even when the rule's
+                # other term ("red") sits in another clause.
                 absent.add(symptom)
+            complete = len(groups) == len(self.rules.symptoms[symptom][rule_index])
+            if complete and all(not all(flags) for flags in groups.values()):
+                present.add(symptom)
         return RedFlagFinding(tuple(sorted(present)), tuple(sorted(absent - present)))
 
 

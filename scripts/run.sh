@@ -18,6 +18,8 @@ export TRACKER_DB_DIALECT="${TRACKER_DB_DIALECT:-${scheme%%+*}}"
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-3}"
 export SQLALCHEMY_SILENCE_UBER_WARNING=1
+# Patients' health conversations: no telemetry or crash reports leave the machine.
+export RASA_TELEMETRY_ENABLED=false
 # Which services to start; tests start them one at a time.
 SERVICES=" ${SERVICES:-actions rasa} "
 
@@ -50,9 +52,14 @@ if [[ "$SERVICES" != *" rasa "* ]]; then
 fi
 "$bin/rasa" run --model "$RASA_MODEL" --endpoints endpoints.yml --credentials credentials.yml \
   --interface "$RASA_HOST" --port "$RASA_PORT" "${api_args[@]}" &
-pids+=($!)
+rasa_pid=$!
+pids+=("$rasa_pid")
 
 for _ in $(seq 1 300); do
+  if ! kill -0 "$rasa_pid" 2>/dev/null; then
+    echo "error: the Rasa server stopped during start-up (see the messages above)" >&2
+    exit 1
+  fi
   if curl -fs "http://$RASA_HOST:$RASA_PORT/" >/dev/null 2>&1; then
     echo
     echo "Clinic bot is running:"

@@ -8,6 +8,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SPACY_PIPELINE = ROOT / "build" / "spacy-en-clinic"
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 
 
 @pytest.fixture(scope="session")

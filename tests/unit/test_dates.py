@@ -109,3 +109,14 @@ def test_last_weekday_is_within_the_past_week(today, weekday):
     reading = read_treatment_date(f"last {weekday}", today, "DMY", explicit=True)
     assert 1 <= (today - reading.date).days <= 7
     assert f"{reading.date:%A}" == weekday
+
+
+@pytest.mark.parametrize("text, days_back", [
+    ("it's been 4 days since my treatment", 4),
+    ("been a week since my laser", 7),
+    ("I'm on day 6", 6),
+    ("today is day 0", 0),
+])
+def test_elapsed_time_and_counted_days(text, days_back):
+    assert read_treatment_date(text, SATURDAY, "DMY", explicit=True).date == \
+        SATURDAY - dt.timedelta(days=days_back)

@@ -70,3 +70,15 @@ def test_rules_file_shape_is_checked(tmp_path):
     path.write_text("symptoms:\n  fever: fever\n")
     with pytest.raises(ValueError, match="list of rules"):
         load_rules(Path(path))
+
+
+@pytest.mark.parametrize("text", [
+    "my skin is red but not hot and not spreading",
+    "bigger scab sheets on my forehead, when do they go",
+])
+def test_normal_healing_described_with_symptom_words(detect, text):
+    assert not detect(text).is_red_flag
+
+
+def test_absence_is_recorded_even_when_the_rule_spans_clauses(detect):
+    assert "spreading_redness" in detect("my skin is red but not hot and not spreading").negated_symptoms
