@@ -6,13 +6,14 @@ and answers for it.
 """
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from clinicbot.content import cached_content
+from clinicbot.content import ClinicContent, cached_content
 from clinicbot.conversation import (Reply, answer_recovery_question, answer_treatment_date,
                                     parse_known_date, patient_today)
 from clinicbot.timeline import TIMELINE_TOPIC
@@ -44,34 +45,41 @@ def _send(reply: Reply, dispatcher: CollectingDispatcher) -> List[EventType]:
     return events
 
 
-class ActionRecoveryAnswer(Action):
-    def name(self) -> Text:
-        return "action_recovery_answer"
+class _ClinicAction(Action):
+    """Runs one clinicbot.conversation function and sends its reply."""
+
+    def reply(self, content: ClinicContent, tracker: Tracker, today: date) -> Reply:
+        raise NotImplementedError
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
         content = cached_content()
-        reply = answer_recovery_question(
+        today = patient_today(content, _patient_timezone(tracker))
+        return _send(self.reply(content, tracker, today), dispatcher)
+
+
+class ActionRecoveryAnswer(_ClinicAction):
+    def name(self) -> Text:
+        return "action_recovery_answer"
+
+    def reply(self, content: ClinicContent, tracker: Tracker, today: date) -> Reply:
+        return answer_recovery_question(
             content,
             topic=recovery_topic(tracker.latest_message),
             message_text=tracker.latest_message.get("text") or "",
             known_date=parse_known_date(tracker.get_slot("treatment_date")),
-            today=patient_today(content, _patient_timezone(tracker)),
+            today=today,
         )
-        return _send(reply, dispatcher)
 
 
-class ActionStoreTreatmentDate(Action):
+class ActionStoreTreatmentDate(_ClinicAction):
     def name(self) -> Text:
         return "action_store_treatment_date"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[EventType]:
-        content = cached_content()
-        reply = answer_treatment_date(
+    def reply(self, content: ClinicContent, tracker: Tracker, today: date) -> Reply:
+        return answer_treatment_date(
             content,
             message_text=tracker.latest_message.get("text") or "",
             pending_topic=tracker.get_slot("pending_recovery_topic"),
-            today=patient_today(content, _patient_timezone(tracker)),
+            today=today,
         )
-        return _send(reply, dispatcher)

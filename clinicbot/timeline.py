@@ -146,9 +146,9 @@ def timeline_answer(content: ClinicContent, treatment_date: dt.date,
 def general_answer(content: ClinicContent, topic_key: str) -> str:
     """The answer for a patient who has not given a treatment date."""
     if topic_key == TIMELINE_TOPIC:
-        steps = [f"day {m.day}: {m.label.lower()}" for m in
+        steps = [f"Day {m.day}: {m.label.lower()}." for m in
                  sorted(content.milestones.values(), key=lambda m: (m.day, m.key))]
-        return "Recovery in short (day 0 is the treatment day): " + "; ".join(steps) + "."
+        return " ".join(["Recovery in short. Day 0 is the treatment day."] + steps)
     return content.render(content.topics[topic_key].general)
 
 

@@ -4,16 +4,15 @@ import datetime as dt
 import pytest
 
 from clinicbot.content import load_content
-from tests.bot.servers import MODEL, Bot, customs, texts
+from tests.bot.conftest import start_bot
+from tests.bot.servers import customs, texts
 
 CONTENT = load_content()
 
 
 @pytest.fixture(scope="module")
 def own_bot(tmp_path_factory):
-    if not MODEL.exists():
-        pytest.fail(f"{MODEL} is missing: run the tests through `make test`")
-    running = Bot(tmp_path_factory.mktemp("resilience")).start()
+    running = start_bot(tmp_path_factory, "resilience")
     yield running
     running.stop()
 
