@@ -6,6 +6,7 @@ and answers for it.
 """
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from datetime import date
 from typing import Any, Dict, List, Optional, Text
 
@@ -45,11 +46,14 @@ def _send(reply: Reply, dispatcher: CollectingDispatcher) -> List[EventType]:
     return events
 
 
-class _ClinicAction(Action):
-    """Runs one clinicbot.conversation function and sends its reply."""
+class _ClinicAction(Action, ABC):
+    """Runs one clinicbot.conversation function and sends its reply.
 
+    Abstract, so rasa-sdk does not register it as an action of its own."""
+
+    @abstractmethod
     def reply(self, content: ClinicContent, tracker: Tracker, today: date) -> Reply:
-        raise NotImplementedError
+        """The reply for this tracker."""
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:

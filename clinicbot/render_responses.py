@@ -36,18 +36,23 @@ def responses(content: ClinicContent) -> Dict[str, List[Dict[str, Any]]]:
     return rendered
 
 
-def write_responses(content: ClinicContent, target: Path) -> None:
+def write_responses(content: ClinicContent, target: Path) -> bool:
+    """Writes only when the text changed, so an unchanged file keeps its
+    timestamp and `make` does not retrain for a code-only edit."""
+    body = HEADER + yaml.safe_dump({"version": "3.1", "responses": responses(content)},
+                                   sort_keys=False, allow_unicode=True, width=100)
+    if target.exists() and target.read_text(encoding="utf-8") == body:
+        return False
     target.parent.mkdir(parents=True, exist_ok=True)
-    body = yaml.safe_dump({"version": "3.1", "responses": responses(content)},
-                          sort_keys=False, allow_unicode=True, width=100)
-    target.write_text(HEADER + body, encoding="utf-8")
+    target.write_text(body, encoding="utf-8")
+    return True
 
 
 if __name__ == "__main__":
     if len(sys.argv) != 3:
         sys.exit("usage: python -m clinicbot.render_responses CLINIC_FILE OUTPUT_FILE")
     try:
-        write_responses(load_content(Path(sys.argv[1])), Path(sys.argv[2]))
+        changed = write_responses(load_content(Path(sys.argv[1])), Path(sys.argv[2]))
     except ValueError as error:
         sys.exit(f"error: {error}")
-    print(f"wrote {sys.argv[2]}")
+    print(f"{'wrote' if changed else 'unchanged:'} {sys.argv[2]}")

@@ -64,11 +64,15 @@ def topic_status(content: ClinicContent, topic: Topic, treatment_date: dt.date,
 def upcoming_milestones(content: ClinicContent, treatment_date: dt.date,
                         today: dt.date) -> List[Dict[str, Any]]:
     day = recovery_day(treatment_date, today)
-    later = sorted((m for m in content.milestones.values() if m.day > day),
-                   key=lambda m: (m.day, m.key))
+    later = [m for m in all_milestones(content, treatment_date) if m["day"] > day]
+    return later[:UPCOMING_MILESTONES_SHOWN]
+
+
+def all_milestones(content: ClinicContent, treatment_date: dt.date) -> List[Dict[str, Any]]:
+    """Every milestone with its calendar date, e.g. for a calendar file."""
     return [{"key": m.key, "label": m.label, "day": m.day,
              "date": (treatment_date + dt.timedelta(days=m.day)).isoformat()}
-            for m in later[:UPCOMING_MILESTONES_SHOWN]]
+            for m in sorted(content.milestones.values(), key=lambda m: (m.day, m.key))]
 
 
 def restriction_summary(content: ClinicContent, treatment_date: dt.date,
@@ -100,6 +104,7 @@ def _payload(content: ClinicContent, topic_key: str, treatment_date: dt.date, to
         "ok_now": ok_now,
         "not_yet": not_yet,
         "next_milestones": upcoming_milestones(content, treatment_date, today),
+        "milestones": all_milestones(content, treatment_date),
     }
 
 

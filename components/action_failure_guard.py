@@ -16,6 +16,7 @@ from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.constants import UTTER_PREFIX
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, UserUttered
@@ -58,7 +59,10 @@ class ActionFailureGuardPolicy(Policy):
                 break
             turn.append(event)
         turn.reverse()
-        custom_actions = set(domain.user_actions)
+        # Responses (utter_*, including retrieval actions like utter_faq) are
+        # served by Rasa itself and cannot fail this way.
+        custom_actions = {name for name in domain.user_actions
+                          if not name.startswith(UTTER_PREFIX)}
         for index, event in enumerate(turn):
             if not (isinstance(event, ActionExecuted) and event.action_name in custom_actions):
                 continue

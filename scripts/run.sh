@@ -28,9 +28,14 @@ if [[ "$SERVICES" == *" rasa "* && ! -f "$RASA_MODEL" ]]; then
   exit 1
 fi
 
-api_args=()
+export WEBCHAT_PORT="${WEBCHAT_PORT:-8080}"
+# Browsers may call the REST webhook only from the clinic's own pages.
+WEBCHAT_ORIGINS="${WEBCHAT_ORIGINS:-http://127.0.0.1:${WEBCHAT_PORT} http://localhost:${WEBCHAT_PORT}}"
+read -r -a cors_origins <<<"$WEBCHAT_ORIGINS"
+
+api_args=(--cors "${cors_origins[@]}")
 if [ -n "${RASA_AUTH_TOKEN:-}" ]; then
-  api_args=(--enable-api --auth-token "$RASA_AUTH_TOKEN")
+  api_args+=(--enable-api --auth-token "$RASA_AUTH_TOKEN")
 fi
 
 pids=()

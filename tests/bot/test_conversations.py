@@ -94,7 +94,7 @@ def test_out_of_scope_says_what_the_bot_can_do(bot):
     "", "   ", "x" * 20000, "<script>alert('x')</script><img src=x onerror=alert(1)>",
     "😀🔥💉 ?", "hello\x00\x07\x1b[31m world", "I had it on 31 February",
     "'; DROP TABLE events; --",
-])
+], ids=["empty", "blank", "20000-chars", "html", "emoji", "control-chars", "impossible-date", "sql"])
 def test_bad_input_gets_a_reply_and_the_server_keeps_serving(bot, message):
     sender = "bad-input-" + str(abs(hash(message)))
     reply = bot.send(sender, message)

@@ -62,3 +62,8 @@ def test_successful_custom_action_is_left_alone(guard, domain):
 def test_other_failed_actions_get_the_default_reply(guard, domain):
     failed = tracker_after(domain, ActionExecuted("action_store_treatment_date"))
     assert predicted(guard, domain, failed) == "utter_service_unavailable"
+
+
+def test_responses_are_never_treated_as_failed_custom_actions(guard, domain):
+    # In `rasa test` stories a response has no BotUttered after it.
+    assert predicted(guard, domain, tracker_after(domain, ActionExecuted("utter_faq"))) is None

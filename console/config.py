@@ -1,0 +1,149 @@
+"""Settings for the staff console, all from the environment.
+
+| variable | default |
+|---|---|
+| TRACKER_DB_URL | sqlite:///<project>/var/tracker.db (the bot's tracker store, read + erase only) |
+| STAFF_DB_URL | sqlite:///<project>/var/staff.db (the console's own tables) |
+| STAFF_HOST / STAFF_PORT | 127.0.0.1 / 8081 |
+| STAFF_SECRET_KEY | generated once into var/staff-secret-key (0600) |
+| STAFF_SECRET_KEY_FILE | where the generated key lives |
+| STAFF_COOKIE_SECURE | 0 (set 1 behind HTTPS) |
+| STAFF_IDLE_MINUTES | 30 (sign-out after inactivity) |
+| STAFF_SESSION_HOURS | 12 (absolute session lifetime) |
+| STAFF_LOGIN_MAX_FAILURES | 5 failures per username+IP ... |
+| STAFF_LOGIN_WINDOW_MINUTES | ... within 15 minutes ... |
+| STAFF_LOGIN_LOCK_MINUTES | ... lock that username+IP for 15 minutes |
+| STAFF_LOGIN_MAX_FAILURES_PER_IP | 20 (any usernames, same IP, same window) |
+| STAFF_TRUST_PROXY | 0 (1: take the client IP/scheme from one reverse proxy's X-Forwarded-* headers) |
+| RETENTION_DAYS | none (default for `python -m console purge`) |
+
+Relative SQLite paths are resolved against the project root, not the
+current directory, so `sqlite:///var/tracker.db` means the bot's own file.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping, Optional
+
+from sqlalchemy.engine import URL, make_url
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR = ROOT / "var"
+log = logging.getLogger(__name__)
+
+
+class ConfigError(ValueError):
+    """A setting has a value the console cannot use."""
+
+
+def resolve_db_url(url: str) -> URL:
+    """A SQLAlchemy URL; a relative SQLite file is taken from the project root."""
+    try:
+        parsed = make_url(url)
+    except Exception as error:  # sqlalchemy.exc.ArgumentError and friends
+        raise ConfigError(f"not a database URL: {url!r} ({error})") from None
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ""
+        if database and database != ":memory:" and not database.startswith("file:") \
+                and not os.path.isabs(database):
+            parsed = parsed.set(database=str(ROOT / database))
+    return parsed
+
+
+def _number(env: Mapping[str, str], name: str, default: float, minimum: float = 0) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {raw!r}")
+    return value
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    return env.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load_secret_key(env: Mapping[str, str]) -> str:
+    """STAFF_SECRET_KEY, or a key generated once into a 0600 file under var/."""
+    key = env.get("STAFF_SECRET_KEY", "").strip()
+    if key:
+        if len(key) < 32:
+            raise ConfigError("STAFF_SECRET_KEY must be at least 32 characters")
+        return key
+    path = Path(env.get("STAFF_SECRET_KEY_FILE") or VAR / "staff-secret-key")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        if mode & 0o077:
+            log.warning("%s was readable by others (mode %o); setting it to 0600", path, mode)
+            os.chmod(path, 0o600)
+        key = path.read_text().strip()
+        if len(key) < 32:
+            raise ConfigError(f"{path} does not hold a usable key; delete it to generate a new one")
+        return key
+    key = secrets.token_hex(32)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key + "\n")
+    log.info("generated a new console secret key in %s", path)
+    return key
+
+
+@dataclass
+class Settings:
+    tracker_db_url: URL
+    staff_db_url: URL
+    host: str = "127.0.0.1"
+    port: int = 8081
+    secret_key: str = ""
+    cookie_secure: bool = False
+    idle_minutes: float = 30
+    session_hours: float = 12
+    login_max_failures: int = 5
+    login_window_minutes: float = 15
+    login_lock_minutes: float = 15
+    login_max_failures_per_ip: int = 20
+    trust_proxy: bool = False
+    retention_days: Optional[int] = None
+    page_size: int = 25
+    clinic_name: str = "Clinic"
+    clinic_timezone: str = "UTC"
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, env: Optional[Mapping[str, str]] = None, need_secret: bool = True) -> "Settings":
+        env = os.environ if env is None else env
+        from clinicbot.content import load_content
+
+        content = load_content()
+        retention = env.get("RETENTION_DAYS", "").strip()
+        if retention and (not retention.isdigit() or int(retention) < 1):
+            raise ConfigError(f"RETENTION_DAYS must be a whole number of days >= 1, got {retention!r}")
+        return cls(
+            tracker_db_url=resolve_db_url(env.get("TRACKER_DB_URL") or f"sqlite:///{VAR / 'tracker.db'}"),
+            staff_db_url=resolve_db_url(env.get("STAFF_DB_URL") or f"sqlite:///{VAR / 'staff.db'}"),
+            host=env.get("STAFF_HOST", "127.0.0.1"),
+            port=int(_number(env, "STAFF_PORT", 8081, 1)),
+            secret_key=load_secret_key(env) if need_secret else "",
+            cookie_secure=_flag(env, "STAFF_COOKIE_SECURE"),
+            idle_minutes=_number(env, "STAFF_IDLE_MINUTES", 30, 0.01),
+            session_hours=_number(env, "STAFF_SESSION_HOURS", 12, 0.01),
+            login_max_failures=int(_number(env, "STAFF_LOGIN_MAX_FAILURES", 5, 1)),
+            login_window_minutes=_number(env, "STAFF_LOGIN_WINDOW_MINUTES", 15, 0.01),
+            login_lock_minutes=_number(env, "STAFF_LOGIN_LOCK_MINUTES", 15, 0.01),
+            login_max_failures_per_ip=int(_number(env, "STAFF_LOGIN_MAX_FAILURES_PER_IP", 20, 1)),
+            trust_proxy=_flag(env, "STAFF_TRUST_PROXY"),
+            retention_days=int(retention) if retention else None,
+            clinic_name=content.clinic.name,
+            clinic_timezone=content.clinic.timezone,
+        )

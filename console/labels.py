@@ -1,0 +1,38 @@
+"""Intent labels staff may choose when correcting a prediction.
+
+The domain's intents plus the retrieval sub-intents found in data/nlu/*.yml
+(`- intent: faq/cost`). A retrieval intent's bare name (faq) is not offered:
+Rasa trains retrieval intents only with their sub-intent.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Optional
+
+import yaml
+
+from console.config import ROOT
+
+NOT_TRAINABLE = {"nlu_fallback"}
+
+
+def load_labels(root: Optional[Path] = None) -> List[str]:
+    root = root or ROOT
+    with open(root / "domain.yml", encoding="utf-8") as handle:
+        domain = yaml.safe_load(handle) or {}
+    base: List[str] = []
+    for item in domain.get("intents") or []:
+        name = next(iter(item)) if isinstance(item, dict) else str(item)
+        if name not in base:
+            base.append(name)
+    sub: List[str] = []
+    for path in sorted((root / "data" / "nlu").glob("*.yml")):
+        with open(path, encoding="utf-8") as handle:
+            data = yaml.safe_load(handle) or {}
+        for block in data.get("nlu") or []:
+            name = block.get("intent") if isinstance(block, dict) else None
+            if name and "/" in name and name.split("/", 1)[0] in base and name not in sub:
+                sub.append(name)
+    retrieval = {name.split("/", 1)[0] for name in sub}
+    labels = [name for name in base if name not in retrieval and name not in NOT_TRAINABLE]
+    return labels + sorted(sub)

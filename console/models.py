@@ -1,0 +1,98 @@
+"""The console's own tables (created by Alembic: console/migrations/).
+
+Times are epoch seconds (float), like Rasa's events. Staff are named by
+username in review records so the history stays readable after an account is
+deactivated. A test checks these definitions match the migrations.
+"""
+from sqlalchemy import (Boolean, Column, Float, ForeignKey, Index, Integer, MetaData, String,
+                        Table, Text, UniqueConstraint)
+
+metadata = MetaData(naming_convention={
+    "ix": "ix_%(table_name)s_%(column_0_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+})
+
+ROLES = ("reviewer", "admin")
+
+users = Table(
+    "users", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("password_hash", String(255), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", Float, nullable=False),
+    Column("last_login_at", Float),
+)
+
+staff_sessions = Table(
+    "staff_sessions", metadata,
+    Column("id", String(64), primary_key=True),  # sha256 of the cookie's token
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False,
+           index=True),
+    Column("created_at", Float, nullable=False),
+    Column("last_seen_at", Float, nullable=False),
+    Column("ip", String(64)),
+)
+
+login_throttle = Table(
+    "login_throttle", metadata,
+    Column("key", String(400), primary_key=True),  # "user-ip:<name>|<ip>" or "ip:<ip>"
+    Column("failures", Integer, nullable=False),
+    Column("window_start", Float, nullable=False),
+    Column("locked_until", Float),
+)
+
+conversation_status = Table(
+    "conversation_status", metadata,
+    Column("sender_id", String(255), primary_key=True),
+    Column("reviewed_at", Float),
+    Column("reviewed_by", String(64)),
+    Column("followed_up_at", Float),
+    Column("followed_up_by", String(64)),
+    Column("followup_note", Text),
+)
+
+tags = Table(
+    "tags", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(40), nullable=False, unique=True),
+    Column("created_at", Float, nullable=False),
+    Column("created_by", String(64)),
+)
+
+conversation_tags = Table(
+    "conversation_tags", metadata,
+    Column("sender_id", String(255), primary_key=True),
+    Column("tag_id", Integer, ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True),
+    Column("added_at", Float, nullable=False),
+    Column("added_by", String(64)),
+)
+
+annotations = Table(
+    "annotations", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("sender_id", String(255), nullable=False, index=True),
+    Column("event_id", Integer, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("predicted_intent", String(255)),
+    Column("predicted_confidence", Float),
+    Column("corrected_intent", String(255), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("created_by", String(64), nullable=False),
+    UniqueConstraint("sender_id", "event_id", name="uq_annotations_sender_event"),
+)
+
+audit_log = Table(
+    "audit_log", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", Float, nullable=False, index=True),
+    Column("username", String(64), index=True),
+    Column("role", String(16)),
+    Column("action", String(64), nullable=False, index=True),
+    Column("target", String(255)),
+    Column("detail", Text),
+    Column("ip", String(64)),
+)

@@ -1,0 +1,450 @@
+"""The console's own database: users, sessions, throttling, review data, audit log."""
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import and_, create_engine, delete, event, func, insert, select, update
+from sqlalchemy.engine import URL, Engine
+from sqlalchemy.exc import IntegrityError
+
+from console.models import (ROLES, annotations, audit_log, conversation_status, conversation_tags,
+                            login_throttle, staff_sessions, tags, users)
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+MIN_PASSWORD_LENGTH = 12
+hasher = PasswordHasher()
+_DUMMY_HASH: Optional[str] = None
+
+
+def make_engine(url: URL) -> Engine:
+    """An engine; SQLite files get a busy timeout (and WAL for the console's own file)."""
+    if url.get_backend_name() == "sqlite":
+        if url.database and url.database != ":memory:":
+            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, future=True, connect_args={"timeout": 30,
+                                                               "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_connection, _record):  # pragma: no cover - trivial
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        return engine
+    return create_engine(url, future=True, pool_pre_ping=True)
+
+
+def make_staff_engine(url: URL) -> Engine:
+    engine = make_engine(url)
+    if url.get_backend_name() == "sqlite":
+        @event.listens_for(engine, "connect")
+        def _wal(dbapi_connection, _record):  # pragma: no cover - trivial
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.close()
+    return engine
+
+
+def migrate(engine: Engine) -> None:
+    """Brings the console's tables to the newest Alembic revision."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+# --- users ------------------------------------------------------------------------------
+
+class UserError(ValueError):
+    pass
+
+
+@dataclass
+class User:
+    id: int
+    username: str
+    role: str
+    active: bool
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+def _user(row) -> User:
+    return User(row.id, row.username, row.role, bool(row.active))
+
+
+def check_password_rules(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise UserError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+
+
+def create_user(engine: Engine, username: str, password: str, role: str) -> User:
+    username = username.strip()
+    if not username or len(username) > 64 or any(c.isspace() for c in username):
+        raise UserError("the username must be 1-64 characters without spaces")
+    if role not in ROLES:
+        raise UserError(f"the role must be one of {', '.join(ROLES)}")
+    check_password_rules(password)
+    try:
+        with engine.begin() as conn:
+            new_id = conn.execute(insert(users).values(
+                username=username, password_hash=hasher.hash(password), role=role, active=True,
+                created_at=time.time())).inserted_primary_key[0]
+    except IntegrityError:
+        raise UserError(f"a user called {username!r} already exists") from None
+    return User(new_id, username, role, True)
+
+
+def set_password(engine: Engine, username: str, password: str) -> None:
+    check_password_rules(password)
+    with engine.begin() as conn:
+        row = conn.execute(select(users.c.id).where(users.c.username == username)).first()
+        if row is None:
+            raise UserError(f"no user called {username!r}")
+        conn.execute(update(users).where(users.c.id == row.id)
+                     .values(password_hash=hasher.hash(password)))
+        conn.execute(delete(staff_sessions).where(staff_sessions.c.user_id == row.id))
+
+
+def set_active(engine: Engine, user_id: int, active: bool) -> None:
+    with engine.begin() as conn:
+        conn.execute(update(users).where(users.c.id == user_id).values(active=active))
+        if not active:
+            conn.execute(delete(staff_sessions).where(staff_sessions.c.user_id == user_id))
+
+
+def list_users(engine: Engine) -> List[Dict[str, Any]]:
+    with engine.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(
+            select(users.c.id, users.c.username, users.c.role, users.c.active, users.c.created_at,
+                   users.c.last_login_at).order_by(users.c.username))]
+
+
+def count_admins(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(users)
+                            .where(users.c.role == "admin", users.c.active.is_(True))).scalar_one()
+
+
+def authenticate(engine: Engine, username: str, password: str) -> Optional[User]:
+    """The active user if the password matches; constant-ish time for unknown names."""
+    global _DUMMY_HASH
+    with engine.connect() as conn:
+        row = conn.execute(select(users).where(users.c.username == username)).first()
+    if row is None or not row.active:
+        if _DUMMY_HASH is None:
+            _DUMMY_HASH = hasher.hash(secrets.token_hex(16))
+        try:
+            hasher.verify(_DUMMY_HASH, password)
+        except VerificationError:
+            pass
+        return None
+    try:
+        hasher.verify(row.password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return None
+    with engine.begin() as conn:
+        values: Dict[str, Any] = {"last_login_at": time.time()}
+        if hasher.check_needs_rehash(row.password_hash):
+            values["password_hash"] = hasher.hash(password)
+        conn.execute(update(users).where(users.c.id == row.id).values(**values))
+    return _user(row)
+
+
+# --- sessions ---------------------------------------------------------------------------
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_session(engine: Engine, user: User, ip: str) -> str:
+    """A new random session token (only its hash is stored)."""
+    token = secrets.token_urlsafe(32)
+    now = time.time()
+    with engine.begin() as conn:
+        conn.execute(insert(staff_sessions).values(id=_digest(token), user_id=user.id,
+                                                   created_at=now, last_seen_at=now, ip=ip[:64]))
+    return token
+
+
+def resume_session(engine: Engine, token: str, idle_seconds: float,
+                   max_age_seconds: float) -> Tuple[Optional[User], str]:
+    """(user, "") for a live session; (None, reason) otherwise (reason "idle" or "")."""
+    now = time.time()
+    key = _digest(token)
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(staff_sessions.c.last_seen_at, staff_sessions.c.created_at, users)
+            .join(users, users.c.id == staff_sessions.c.user_id)
+            .where(staff_sessions.c.id == key)).first()
+    if row is None:
+        return None, ""
+    if not row.active:
+        end_session(engine, token)
+        return None, ""
+    if now - row.last_seen_at > idle_seconds:
+        end_session(engine, token)
+        return None, "idle"
+    if now - row.created_at > max_age_seconds:
+        end_session(engine, token)
+        return None, "expired"
+    if now - row.last_seen_at > min(30.0, idle_seconds / 4):
+        with engine.begin() as conn:
+            conn.execute(update(staff_sessions).where(staff_sessions.c.id == key)
+                         .values(last_seen_at=now))
+    return _user(row), ""
+
+
+def end_session(engine: Engine, token: str) -> None:
+    with engine.begin() as conn:
+        conn.execute(delete(staff_sessions).where(staff_sessions.c.id == _digest(token)))
+
+
+# --- login throttling -------------------------------------------------------------------
+
+@dataclass
+class ThrottleRules:
+    max_failures: int = 5
+    window_seconds: float = 900
+    lock_seconds: float = 900
+    max_failures_per_ip: int = 20
+
+
+def _throttle_keys(username: str, ip: str, rules: ThrottleRules) -> List[Tuple[str, int]]:
+    return [(f"user-ip:{username.lower()[:200]}|{ip}", rules.max_failures),
+            (f"ip:{ip}", rules.max_failures_per_ip)]
+
+
+def locked_until(engine: Engine, username: str, ip: str, rules: ThrottleRules) -> Optional[float]:
+    now = time.time()
+    keys = [key for key, _ in _throttle_keys(username, ip, rules)]
+    with engine.connect() as conn:
+        until = conn.execute(select(func.max(login_throttle.c.locked_until))
+                             .where(login_throttle.c.key.in_(keys))).scalar_one_or_none()
+    return until if until and until > now else None
+
+
+def record_failure(engine: Engine, username: str, ip: str, rules: ThrottleRules) -> bool:
+    """Counts a failed sign-in; True when it locked the username/IP."""
+    now = time.time()
+    locked = False
+    with engine.begin() as conn:
+        for key, limit in _throttle_keys(username, ip, rules):
+            row = conn.execute(select(login_throttle).where(login_throttle.c.key == key)).first()
+            if row is None:
+                failures, window_start = 1, now
+                conn.execute(insert(login_throttle).values(key=key, failures=1, window_start=now))
+            else:
+                failures, window_start = row.failures + 1, row.window_start
+                if now - row.window_start > rules.window_seconds:
+                    failures, window_start = 1, now
+                conn.execute(update(login_throttle).where(login_throttle.c.key == key)
+                             .values(failures=failures, window_start=window_start))
+            if failures >= limit:
+                conn.execute(update(login_throttle).where(login_throttle.c.key == key)
+                             .values(locked_until=now + rules.lock_seconds, failures=0,
+                                     window_start=now))
+                locked = True
+    return locked
+
+
+def record_success(engine: Engine, username: str, ip: str, rules: ThrottleRules) -> None:
+    key = _throttle_keys(username, ip, rules)[0][0]
+    with engine.begin() as conn:
+        conn.execute(delete(login_throttle).where(login_throttle.c.key == key))
+
+
+# --- review data ------------------------------------------------------------------------
+
+def statuses(engine: Engine, senders: Iterable[str]) -> Dict[str, Dict[str, Any]]:
+    senders = sorted(set(senders))
+    if not senders:
+        return {}
+    with engine.connect() as conn:
+        return {r.sender_id: dict(r._mapping) for r in conn.execute(
+            select(conversation_status).where(conversation_status.c.sender_id.in_(senders)))}
+
+
+def _upsert_status(conn, sender_id: str, **values: Any) -> None:
+    updated = conn.execute(update(conversation_status)
+                           .where(conversation_status.c.sender_id == sender_id)
+                           .values(**values)).rowcount
+    if not updated:
+        conn.execute(insert(conversation_status).values(sender_id=sender_id, **values))
+
+
+def set_reviewed(engine: Engine, sender_id: str, username: str, reviewed: bool) -> None:
+    with engine.begin() as conn:
+        _upsert_status(conn, sender_id, reviewed_at=time.time() if reviewed else None,
+                       reviewed_by=username if reviewed else None)
+
+
+def set_followed_up(engine: Engine, sender_id: str, username: str, note: str) -> None:
+    with engine.begin() as conn:
+        _upsert_status(conn, sender_id, followed_up_at=time.time(), followed_up_by=username,
+                       followup_note=note[:2000] or None)
+
+
+def reviewed_senders(engine: Engine) -> Set[str]:
+    with engine.connect() as conn:
+        return {r[0] for r in conn.execute(select(conversation_status.c.sender_id)
+                                           .where(conversation_status.c.reviewed_at.isnot(None)))}
+
+
+def followed_up_senders(engine: Engine) -> Set[str]:
+    with engine.connect() as conn:
+        return {r[0] for r in conn.execute(
+            select(conversation_status.c.sender_id)
+            .where(conversation_status.c.followed_up_at.isnot(None)))}
+
+
+def all_tags(engine: Engine) -> List[Dict[str, Any]]:
+    with engine.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(
+            select(tags.c.id, tags.c.name).order_by(tags.c.name))]
+
+
+def tags_for(engine: Engine, senders: Iterable[str]) -> Dict[str, List[Dict[str, Any]]]:
+    senders = sorted(set(senders))
+    result: Dict[str, List[Dict[str, Any]]] = {s: [] for s in senders}
+    if not senders:
+        return result
+    with engine.connect() as conn:
+        for r in conn.execute(select(conversation_tags.c.sender_id, tags.c.id, tags.c.name)
+                              .join(tags, tags.c.id == conversation_tags.c.tag_id)
+                              .where(conversation_tags.c.sender_id.in_(senders))
+                              .order_by(tags.c.name)):
+            result[r.sender_id].append({"id": r.id, "name": r.name})
+    return result
+
+
+def senders_with_tag(engine: Engine, name: str) -> Set[str]:
+    with engine.connect() as conn:
+        return {r[0] for r in conn.execute(
+            select(conversation_tags.c.sender_id)
+            .join(tags, tags.c.id == conversation_tags.c.tag_id).where(tags.c.name == name))}
+
+
+def add_tag(engine: Engine, sender_id: str, name: str, username: str) -> str:
+    name = " ".join(name.split())[:40]
+    if not name:
+        raise UserError("a tag needs a name")
+    now = time.time()
+    with engine.begin() as conn:
+        tag_id = conn.execute(select(tags.c.id).where(tags.c.name == name)).scalar_one_or_none()
+        if tag_id is None:
+            tag_id = conn.execute(insert(tags).values(name=name, created_at=now,
+                                                      created_by=username)).inserted_primary_key[0]
+        exists = conn.execute(select(conversation_tags.c.tag_id).where(
+            conversation_tags.c.sender_id == sender_id, conversation_tags.c.tag_id == tag_id)).first()
+        if exists is None:
+            conn.execute(insert(conversation_tags).values(sender_id=sender_id, tag_id=tag_id,
+                                                          added_at=now, added_by=username))
+    return name
+
+
+def remove_tag(engine: Engine, sender_id: str, tag_id: int) -> Optional[str]:
+    with engine.begin() as conn:
+        name = conn.execute(select(tags.c.name).where(tags.c.id == tag_id)).scalar_one_or_none()
+        conn.execute(delete(conversation_tags).where(conversation_tags.c.sender_id == sender_id,
+                                                     conversation_tags.c.tag_id == tag_id))
+    return name
+
+
+def save_annotation(engine: Engine, sender_id: str, event_id: int, text: str,
+                    predicted: Optional[str], predicted_confidence: Optional[float],
+                    corrected: str, username: str) -> None:
+    values = dict(text=text, predicted_intent=predicted, predicted_confidence=predicted_confidence,
+                  corrected_intent=corrected, created_at=time.time(), created_by=username)
+    with engine.begin() as conn:
+        updated = conn.execute(update(annotations).where(annotations.c.sender_id == sender_id,
+                                                         annotations.c.event_id == event_id)
+                               .values(**values)).rowcount
+        if not updated:
+            conn.execute(insert(annotations).values(sender_id=sender_id, event_id=event_id, **values))
+
+
+def annotations_for(engine: Engine, sender_id: str) -> Dict[int, Dict[str, Any]]:
+    with engine.connect() as conn:
+        return {r.event_id: dict(r._mapping) for r in conn.execute(
+            select(annotations).where(annotations.c.sender_id == sender_id))}
+
+
+def list_annotations(engine: Engine) -> List[Dict[str, Any]]:
+    with engine.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(
+            select(annotations).order_by(annotations.c.corrected_intent, annotations.c.id))]
+
+
+def delete_annotation(engine: Engine, annotation_id: int) -> Optional[Dict[str, Any]]:
+    with engine.begin() as conn:
+        row = conn.execute(select(annotations).where(annotations.c.id == annotation_id)).first()
+        if row is not None:
+            conn.execute(delete(annotations).where(annotations.c.id == annotation_id))
+    return dict(row._mapping) if row is not None else None
+
+
+def erase_sender(engine: Engine, sender_id: str) -> int:
+    """Deletes the console's notes on a conversation (status, tags, annotations)."""
+    return erase_senders(engine, [sender_id])
+
+
+def erase_senders(engine: Engine, senders: Sequence[str]) -> int:
+    deleted = 0
+    senders = list(senders)
+    for index in range(0, len(senders), 500):
+        chunk = senders[index:index + 500]
+        with engine.begin() as conn:
+            for table in (conversation_status, conversation_tags, annotations):
+                deleted += conn.execute(delete(table).where(table.c.sender_id.in_(chunk))).rowcount
+    return deleted
+
+
+# --- audit log --------------------------------------------------------------------------
+
+def audit(engine: Engine, action: str, username: Optional[str], role: Optional[str] = None,
+          target: Optional[str] = None, detail: Optional[Dict[str, Any]] = None,
+          ip: Optional[str] = None) -> None:
+    with engine.begin() as conn:
+        conn.execute(insert(audit_log).values(
+            at=time.time(), username=(username or "")[:64] or None, role=role, action=action,
+            target=(target or "")[:255] or None,
+            detail=json.dumps(detail, sort_keys=True, default=str) if detail else None,
+            ip=(ip or "")[:64] or None))
+
+
+def audit_page(engine: Engine, limit: int, offset: int, username: str = "",
+               action: str = "") -> Tuple[List[Dict[str, Any]], int]:
+    conds = []
+    if username:
+        conds.append(audit_log.c.username == username)
+    if action:
+        conds.append(audit_log.c.action == action)
+    where = and_(*conds) if conds else None
+    with engine.connect() as conn:
+        count = select(func.count()).select_from(audit_log)
+        query = select(audit_log).order_by(audit_log.c.id.desc()).limit(limit).offset(offset)
+        if where is not None:
+            count, query = count.where(where), query.where(where)
+        total = conn.execute(count).scalar_one()
+        return [dict(r._mapping) for r in conn.execute(query)], total
+
+
+def audit_actions(engine: Engine) -> List[str]:
+    with engine.connect() as conn:
+        return [r[0] for r in conn.execute(select(audit_log.c.action).distinct()
+                                           .order_by(audit_log.c.action))]

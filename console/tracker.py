@@ -1,0 +1,465 @@
+"""Reads Rasa's SQL tracker store (table `events`); deletes only to erase/purge.
+
+Only SQLAlchemy Core with bound parameters. JSON inside `events.data` is
+read with the database's own JSON functions (SQLite json_extract, PostgreSQL
+json operators); the JSON paths are constants from this module, never input.
+
+A "conversation" is everything stored for one sender_id. Its id in the console's
+URLs is the sender's first event id, so sender ids (which can be phone numbers on
+some channels) never appear in URLs or access logs.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple
+
+from sqlalchemy import (Column, Float, Integer, MetaData, String, Table, Text, and_, case,
+                        delete, func, inspect, or_, select)
+from sqlalchemy.engine import Engine
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+
+metadata = MetaData()
+# Rasa 3.6 SQLTrackerStore.SQLEvent; the console never creates it in production
+# (Rasa does) - tests use it to build a PostgreSQL copy.
+events = Table(
+    "events", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("sender_id", String(255), nullable=False, index=True),
+    Column("type_name", String(255), nullable=False),
+    Column("timestamp", Float),
+    Column("intent_name", String(255)),
+    Column("action_name", String(255)),
+    Column("data", Text),
+)
+
+FALLBACK_INTENTS = ("nlu_fallback", "out_of_scope")
+RED_FLAG_INTENT = "red_flag"
+RED_FLAG_SLOT = "red_flag_followup"
+DATE_SLOT = "treatment_date"
+_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class UnsupportedDialect(RuntimeError):
+    pass
+
+
+# --- JSON access inside events.data, per dialect --------------------------------------
+
+class _JsonPath(FunctionElement):
+    """Base for JSON accessors; the path (code constants only) is rendered inline."""
+    inherit_cache = False  # the path is not part of SQLAlchemy's cache key
+
+    def __init__(self, column, *path: str) -> None:
+        for key in path:
+            if not _KEY.match(key):
+                raise ValueError(f"bad JSON key {key!r}")
+        self.path = tuple(path)
+        super().__init__(column)
+
+
+class json_text(_JsonPath):
+    """The value at path as text (NULL when missing or JSON null)."""
+    inherit_cache = False
+    type = String()
+    name = "json_text"
+
+
+class json_float(_JsonPath):
+    inherit_cache = False
+    type = Float()
+    name = "json_float"
+
+
+class json_true(_JsonPath):
+    """True when the value at path is JSON true."""
+    inherit_cache = False
+    name = "json_true"
+
+
+def _column_sql(element, compiler, **kw) -> str:
+    return compiler.process(list(element.clauses)[0], **kw)
+
+
+def _sqlite_path(element) -> str:
+    return "'$." + ".".join(element.path) + "'"
+
+
+def _pg_path(element) -> str:
+    return "'{" + ",".join(element.path) + "}'"
+
+
+@compiles(json_text)
+@compiles(json_float)
+@compiles(json_true)
+def _unsupported(element, compiler, **kw):
+    raise UnsupportedDialect(
+        f"the staff console supports SQLite and PostgreSQL tracker stores, not {compiler.dialect.name}")
+
+
+@compiles(json_text, "sqlite")
+def _json_text_sqlite(element, compiler, **kw):
+    return f"json_extract({_column_sql(element, compiler, **kw)}, {_sqlite_path(element)})"
+
+
+@compiles(json_float, "sqlite")
+def _json_float_sqlite(element, compiler, **kw):
+    return f"CAST(json_extract({_column_sql(element, compiler, **kw)}, {_sqlite_path(element)}) AS REAL)"
+
+
+@compiles(json_true, "sqlite")
+def _json_true_sqlite(element, compiler, **kw):
+    return f"(json_type({_column_sql(element, compiler, **kw)}, {_sqlite_path(element)}) = 'true')"
+
+
+@compiles(json_text, "postgresql")
+def _json_text_pg(element, compiler, **kw):
+    return f"(CAST({_column_sql(element, compiler, **kw)} AS json) #>> {_pg_path(element)})"
+
+
+@compiles(json_float, "postgresql")
+def _json_float_pg(element, compiler, **kw):
+    return (f"CAST((CAST({_column_sql(element, compiler, **kw)} AS json) #>> {_pg_path(element)})"
+            f" AS DOUBLE PRECISION)")
+
+
+@compiles(json_true, "postgresql")
+def _json_true_pg(element, compiler, **kw):
+    return f"((CAST({_column_sql(element, compiler, **kw)} AS json) #>> {_pg_path(element)}) = 'true')"
+
+
+def full_intent(table=events):
+    """faq/cost for retrieval intents, else the intent name."""
+    return func.coalesce(json_text(table.c.data, "parse_data", "intent", "full_retrieval_intent_name"),
+                         table.c.intent_name)
+
+
+def confidence(table=events):
+    return json_float(table.c.data, "parse_data", "intent", "confidence")
+
+
+def is_red_flag_event(table=events):
+    return or_(
+        and_(table.c.type_name == "user", table.c.intent_name == RED_FLAG_INTENT),
+        and_(table.c.type_name == "slot", table.c.action_name == RED_FLAG_SLOT,
+             json_true(table.c.data, "value")),
+    )
+
+
+def has_events_table(engine: Engine) -> bool:
+    return inspect(engine).has_table("events")
+
+
+# --- conversation list ----------------------------------------------------------------
+
+@dataclass
+class TrackerFilters:
+    """Filters evaluated in the tracker store; None means "not filtered"."""
+    start: Optional[float] = None      # epoch seconds, inclusive
+    end: Optional[float] = None        # epoch seconds, exclusive
+    intent: Optional[str] = None       # "faq", "faq/cost", "nlu_fallback", ...
+    fallback: bool = False
+    red_flag: bool = False
+    max_confidence: Optional[float] = None
+    text: Optional[str] = None
+    include: Optional[Set[str]] = None  # only these senders (from the console's data)
+    exclude: Optional[Set[str]] = None  # never these senders
+
+
+def _conditions(filters: TrackerFilters) -> List:
+    conds = []
+
+    def subquery(*conditions):
+        e2 = events.alias("e2")
+        return events.c.sender_id.in_(
+            select(e2.c.sender_id).where(*[condition(e2) for condition in conditions]))
+
+    if filters.intent:
+        name = filters.intent
+        conds.append(subquery(lambda t: t.c.type_name == "user",
+                              lambda t: or_(t.c.intent_name == name, full_intent(t) == name)))
+    if filters.fallback:
+        conds.append(subquery(lambda t: t.c.type_name == "user",
+                              lambda t: t.c.intent_name.in_(FALLBACK_INTENTS)))
+    if filters.red_flag:
+        conds.append(subquery(is_red_flag_event))
+    if filters.max_confidence is not None:
+        threshold = filters.max_confidence
+        conds.append(subquery(lambda t: t.c.type_name == "user",
+                              lambda t: confidence(t) < threshold))
+    if filters.text:
+        needle = filters.text.lower()
+        conds.append(subquery(lambda t: t.c.type_name.in_(("user", "bot")),
+                              lambda t: func.lower(json_text(t.c.data, "text")).contains(
+                                  needle, autoescape=True)))
+    if filters.include is not None:
+        conds.append(events.c.sender_id.in_(sorted(filters.include)))
+    if filters.exclude:
+        conds.append(events.c.sender_id.not_in(sorted(filters.exclude)))
+    return conds
+
+
+def _having(filters: TrackerFilters) -> List:
+    having = []
+    if filters.start is not None:
+        having.append(func.max(events.c.timestamp) >= filters.start)
+    if filters.end is not None:
+        having.append(func.min(events.c.timestamp) < filters.end)
+    return having
+
+
+def _grouped(filters: TrackerFilters):
+    query = (select(events.c.sender_id,
+                    func.min(events.c.id).label("conversation_id"),
+                    func.min(events.c.timestamp).label("first_ts"),
+                    func.max(events.c.timestamp).label("last_ts"))
+             .where(*_conditions(filters))
+             .group_by(events.c.sender_id))
+    having = _having(filters)
+    return query.having(and_(*having)) if having else query
+
+
+@dataclass
+class ConversationSummary:
+    sender_id: str
+    conversation_id: int
+    first_ts: float
+    last_ts: float
+    user_messages: int = 0
+    red_flag: bool = False
+    fallback: bool = False
+    min_confidence: Optional[float] = None
+    preview: str = ""
+    treatment_date: Optional[str] = None
+    intents: List[str] = field(default_factory=list)
+
+
+def list_conversations(engine: Engine, filters: TrackerFilters, limit: int,
+                       offset: int = 0) -> Tuple[List[ConversationSummary], int]:
+    """One page of conversations, newest activity first, and the total count."""
+    grouped = _grouped(filters)
+    page = grouped.order_by(func.max(events.c.timestamp).desc(), events.c.sender_id) \
+        .limit(limit).offset(offset)
+    with engine.connect() as conn:
+        total = conn.execute(select(func.count()).select_from(grouped.subquery())).scalar_one()
+        rows = conn.execute(page).all()
+        summaries = [ConversationSummary(r.sender_id, r.conversation_id, r.first_ts or 0.0,
+                                         r.last_ts or 0.0) for r in rows]
+        _fill_details(conn, summaries)
+    return summaries, total
+
+
+def _truthy(value: Any) -> bool:
+    return value in (True, 1, "1", "true", "True")
+
+
+def _fill_details(conn, summaries: List[ConversationSummary]) -> None:
+    if not summaries:
+        return
+    by_sender = {s.sender_id: s for s in summaries}
+    query = (select(events.c.sender_id, events.c.type_name, events.c.intent_name,
+                    events.c.action_name,
+                    json_text(events.c.data, "text").label("text"),
+                    full_intent().label("full_intent"),
+                    confidence().label("confidence"),
+                    json_text(events.c.data, "value").label("value"))
+             .where(events.c.sender_id.in_(sorted(by_sender)),
+                    or_(events.c.type_name == "user",
+                        and_(events.c.type_name == "slot",
+                             events.c.action_name.in_((DATE_SLOT, RED_FLAG_SLOT)))))
+             .order_by(events.c.id))
+    for row in conn.execute(query):
+        summary = by_sender[row.sender_id]
+        if row.type_name == "user":
+            summary.user_messages += 1
+            if not summary.preview and row.text:
+                summary.preview = str(row.text)
+            if row.intent_name == RED_FLAG_INTENT:
+                summary.red_flag = True
+            if row.intent_name in FALLBACK_INTENTS:
+                summary.fallback = True
+            if row.full_intent and row.full_intent not in summary.intents:
+                summary.intents.append(row.full_intent)
+            if row.confidence is not None:
+                conf = float(row.confidence)
+                if summary.min_confidence is None or conf < summary.min_confidence:
+                    summary.min_confidence = conf
+        elif row.action_name == RED_FLAG_SLOT:
+            summary.red_flag = summary.red_flag or _truthy(row.value)
+        elif row.action_name == DATE_SLOT:
+            summary.treatment_date = str(row.value) if row.value is not None else None
+
+
+def intents_seen(engine: Engine) -> List[str]:
+    """Every intent (full retrieval names included) found in patient messages."""
+    with engine.connect() as conn:
+        names = set()
+        for name, full in conn.execute(
+                select(events.c.intent_name, full_intent()).where(events.c.type_name == "user")
+                .distinct()):
+            for value in (name, full):
+                if value:
+                    names.add(str(value))
+    return sorted(names)
+
+
+# --- one conversation -----------------------------------------------------------------
+
+def sender_for_conversation(engine: Engine, conversation_id: int) -> Optional[str]:
+    with engine.connect() as conn:
+        return conn.execute(select(events.c.sender_id).where(events.c.id == conversation_id)) \
+            .scalar_one_or_none()
+
+
+def conversation_id_for_sender(engine: Engine, sender_id: str) -> Optional[int]:
+    with engine.connect() as conn:
+        return conn.execute(select(func.min(events.c.id))
+                            .where(events.c.sender_id == sender_id)).scalar_one_or_none()
+
+
+@dataclass
+class TranscriptItem:
+    event_id: int
+    kind: str              # user, bot, action, slot, session
+    timestamp: float
+    text: str = ""
+    intent: Optional[str] = None
+    confidence: Optional[float] = None
+    ranking: List[Tuple[str, float]] = field(default_factory=list)
+    red_flag_rules: Optional[dict] = None
+    action: Optional[str] = None
+    policy: Optional[str] = None
+    slot: Optional[str] = None
+    value: Any = None
+    custom: Optional[dict] = None
+    buttons: List[str] = field(default_factory=list)
+
+
+HIDDEN_ACTIONS = {"action_listen", "action_session_start"}
+
+
+def transcript(engine: Engine, sender_id: str) -> List[TranscriptItem]:
+    with engine.connect() as conn:
+        rows = conn.execute(select(events).where(events.c.sender_id == sender_id)
+                            .order_by(events.c.id)).all()
+    items: List[TranscriptItem] = []
+    for row in rows:
+        try:
+            data = json.loads(row.data or "{}")
+        except ValueError:
+            data = {}
+        ts = row.timestamp or 0.0
+        if row.type_name == "user":
+            parse = data.get("parse_data") or {}
+            intent = parse.get("intent") or {}
+            name = intent.get("full_retrieval_intent_name") or intent.get("name") or row.intent_name
+            ranking = [(str(r.get("name")), float(r.get("confidence") or 0))
+                       for r in (parse.get("intent_ranking") or [])[:3] if isinstance(r, dict)]
+            items.append(TranscriptItem(row.id, "user", ts, text=str(data.get("text") or ""),
+                                        intent=name, confidence=_float(intent.get("confidence")),
+                                        ranking=ranking,
+                                        red_flag_rules=parse.get("red_flag_rules")))
+        elif row.type_name == "bot":
+            payload = data.get("data") or {}
+            buttons = [str(b.get("title", "")) for b in (payload.get("buttons") or [])
+                       if isinstance(b, dict)]
+            items.append(TranscriptItem(row.id, "bot", ts, text=str(data.get("text") or ""),
+                                        custom=payload.get("custom"), buttons=buttons))
+        elif row.type_name == "action" and row.action_name not in HIDDEN_ACTIONS:
+            items.append(TranscriptItem(row.id, "action", ts, action=row.action_name,
+                                        policy=data.get("policy"),
+                                        confidence=_float(data.get("confidence"))))
+        elif row.type_name == "slot":
+            items.append(TranscriptItem(row.id, "slot", ts, slot=data.get("name") or row.action_name,
+                                        value=data.get("value")))
+        elif row.type_name == "session_started":
+            items.append(TranscriptItem(row.id, "session", ts))
+    return items
+
+
+def _float(value: Any) -> Optional[float]:
+    try:
+        return None if value is None else float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def user_message(engine: Engine, sender_id: str, event_id: int) -> Optional[TranscriptItem]:
+    """The patient message event_id, only if it belongs to sender_id."""
+    with engine.connect() as conn:
+        row = conn.execute(select(events).where(events.c.id == event_id,
+                                                events.c.sender_id == sender_id,
+                                                events.c.type_name == "user")).first()
+    if row is None:
+        return None
+    data = json.loads(row.data or "{}")
+    intent = (data.get("parse_data") or {}).get("intent") or {}
+    return TranscriptItem(row.id, "user", row.timestamp or 0.0, text=str(data.get("text") or ""),
+                          intent=intent.get("full_retrieval_intent_name") or intent.get("name")
+                          or row.intent_name, confidence=_float(intent.get("confidence")))
+
+
+# --- analytics rows -------------------------------------------------------------------
+
+def analytics_rows(engine: Engine, start: float, end: float):
+    """Patient messages and bot replies in [start, end): light columns only."""
+    query = (select(events.c.sender_id, events.c.type_name, events.c.timestamp,
+                    events.c.intent_name, full_intent().label("full_intent"))
+             .where(events.c.type_name.in_(("user", "bot")),
+                    events.c.timestamp >= start, events.c.timestamp < end)
+             .order_by(events.c.id))
+    with engine.connect() as conn:
+        return conn.execute(query).all()
+
+
+def senders_with_treatment_date(engine: Engine, senders: Sequence[str]) -> Set[str]:
+    found: Set[str] = set()
+    senders = sorted(set(senders))
+    with engine.connect() as conn:
+        for chunk in _chunks(senders, 500):
+            found.update(r[0] for r in conn.execute(
+                select(events.c.sender_id).where(
+                    events.c.sender_id.in_(chunk), events.c.type_name == "slot",
+                    events.c.action_name == DATE_SLOT,
+                    json_text(events.c.data, "value").isnot(None)).distinct()))
+    return found
+
+
+def _chunks(items: Sequence[str], size: int):
+    for index in range(0, len(items), size):
+        yield list(items[index:index + size])
+
+
+# --- erasure and retention ------------------------------------------------------------
+
+def erase_conversation(engine: Engine, sender_id: str) -> int:
+    """Deletes every tracker-store event of sender_id; returns the number of rows.
+
+    Only the tracker store: the console's own notes on the conversation are
+    removed by console.store.erase_sender (the console's erase does both).
+    """
+    with engine.begin() as conn:
+        return conn.execute(delete(events).where(events.c.sender_id == sender_id)).rowcount
+
+
+def senders_inactive_since(engine: Engine, cutoff: float) -> List[str]:
+    """Senders whose latest event is older than cutoff (epoch seconds)."""
+    with engine.connect() as conn:
+        return [r[0] for r in conn.execute(
+            select(events.c.sender_id).group_by(events.c.sender_id)
+            .having(func.max(events.c.timestamp) < cutoff).order_by(events.c.sender_id))]
+
+
+def purge_senders(engine: Engine, senders: Sequence[str]) -> int:
+    deleted = 0
+    for chunk in _chunks(list(senders), 500):
+        with engine.begin() as conn:
+            deleted += conn.execute(delete(events).where(events.c.sender_id.in_(chunk))).rowcount
+    return deleted
+
+
+def to_epoch(day: dt.date, tz) -> float:
+    return dt.datetime.combine(day, dt.time(), tzinfo=tz).timestamp()

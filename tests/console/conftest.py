@@ -1,0 +1,263 @@
+"""Fixtures for the staff console tests.
+
+One real bot (Rasa + action server, SQLite tracker store) per session, real
+conversations with it, and the console started as `python -m console serve`
+subprocesses reading that tracker store. With CONSOLE_TEST_POSTGRES_URL set
+(see pg_setup.sh), the read/filter tests also run against a PostgreSQL copy of
+the tracker store, with the console's own tables in PostgreSQL too.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import pytest
+import requests
+
+from tests.bot.servers import MODEL, Bot, free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+PASSWORD = "correct-horse-battery-staple"
+REVIEWER_PASSWORD = "reviewer-password-1234"
+PG_ENV = "CONSOLE_TEST_POSTGRES_URL"
+
+# sender -> messages; every conversation a test relies on, talked through the real bot.
+CONVERSATIONS: Dict[str, List[str]] = {
+    "faq-patient": ["how much does it cost"],
+    "recovery-patient": ["when can i wear makeup again?", "3 days ago"],
+    "redflag-patient": ["I have a fever and pus"],
+    "redflag-followup": ["my face is red and hot and it's spreading"],
+    "oos-patient": ["what's the weather like today"],
+    "script-patient": ["<script>alert(1)</script>"],
+    "contact-patient": ["please call me on 07700 900123 or email jane.doe@example.com"],
+    "erase-patient": ["does it hurt?"],
+    "purge-patient": ["how many sessions will I need?"],
+    "unclear-patient": ["🙂"],  # no words: the FallbackClassifier's low confidence
+    "browser-patient": ["I've got a fever and yellow pus on my cheek"],
+}
+
+
+def wait_http(url: str, process: subprocess.Popen, log: Path, seconds: float = 60) -> None:
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"console exited:\n{log.read_text(errors='replace')[-3000:]}")
+        try:
+            if requests.get(url, timeout=2).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"console did not start:\n{log.read_text(errors='replace')[-3000:]}")
+
+
+def console_env(tracker_url: str, staff_url: str, work: Path, **extra: str) -> Dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("STAFF_", "RETENTION_", "TRACKER_DB_"))}
+    env.update({
+        "PYTHONPATH": str(ROOT),
+        "TRACKER_DB_URL": tracker_url,
+        "STAFF_DB_URL": staff_url,
+        "STAFF_SECRET_KEY_FILE": str(work / "staff-secret-key"),
+        "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+    })
+    env.update(extra)
+    return env
+
+
+def run_cli(env: Dict[str, str], *args: str, extra_env: Optional[Dict[str, str]] = None
+            ) -> subprocess.CompletedProcess:
+    result = subprocess.run([sys.executable, "-m", "console", *args], cwd=ROOT,
+                            env={**env, **(extra_env or {})}, capture_output=True, text=True,
+                            timeout=120)
+    return result
+
+
+class ConsoleServer:
+    """`python -m console serve` on a free port, with an admin and a reviewer."""
+
+    def __init__(self, name: str, tracker_url: str, staff_url: str, work: Path) -> None:
+        self.name = name
+        self.work = work
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.tracker_url, self.staff_url = tracker_url, staff_url
+        self.env = console_env(tracker_url, staff_url, work, STAFF_PORT=str(self.port))
+        self.log = work / "console.log"
+        self.process: Optional[subprocess.Popen] = None
+
+    def start(self) -> "ConsoleServer":
+        for args, env in ((("create-admin", "--username", "admin"), {"STAFF_ADMIN_PASSWORD": PASSWORD}),
+                          (("create-user", "--username", "reviewer", "--role", "reviewer"),
+                           {"STAFF_USER_PASSWORD": REVIEWER_PASSWORD})):
+            result = run_cli(self.env, *args, extra_env=env)
+            assert result.returncode == 0, result.stderr + result.stdout
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "console", "serve"], cwd=ROOT, env=self.env,
+            stdout=open(self.log, "ab"), stderr=subprocess.STDOUT, start_new_session=True)
+        wait_http(self.url + "/login", self.process, self.log)
+        return self
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def client(self, username: Optional[str] = None, password: Optional[str] = None) -> "Client":
+        client = Client(self.url)
+        if username:
+            response = client.login(username, password or (PASSWORD if username == "admin"
+                                                           else REVIEWER_PASSWORD))
+            assert response.status_code == 200 and "/login" not in response.url, response.text[:500]
+        return client
+
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+class Client:
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.http = requests.Session()
+
+    def get(self, path: str, **kwargs) -> requests.Response:
+        return self.http.get(self.base + path, timeout=60, **kwargs)
+
+    def post(self, path: str, data: Optional[dict] = None, csrf: bool = True, **kwargs) -> requests.Response:
+        data = dict(data or {})
+        if csrf:
+            data["csrf_token"] = self.csrf()
+        return self.http.post(self.base + path, data=data, timeout=60, **kwargs)
+
+    signed_in = False
+
+    def csrf(self) -> str:
+        """The session's CSRF token, read from a page's form."""
+        page = self.get("/annotations" if self.signed_in else "/login")
+        match = CSRF.search(page.text)
+        assert match, page.text[:300]
+        return match.group(1)
+
+    def login(self, username: str, password: str) -> requests.Response:
+        page = self.get("/login")
+        token = CSRF.search(page.text).group(1)
+        response = self.http.post(self.base + "/login", timeout=60, data={
+            "csrf_token": token, "username": username, "password": password, "next": ""})
+        self.signed_in = response.status_code == 200 and "/login" not in response.url
+        return response
+
+
+def result_ids(html: str) -> List[int]:
+    """Conversation ids in the main list (not the pinned red-flag panel)."""
+    table = html.split('id="conversation-list"', 1)[1]
+    return [int(x) for x in re.findall(r'data-conversation-id="(\d+)"', table)]
+
+
+def result_count(html: str) -> int:
+    return int(re.search(r'id="result-count">(\d+) conversation', html).group(1))
+
+
+# --- session fixtures ------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def console_bot(tmp_path_factory):
+    if not MODEL.exists():
+        pytest.fail(f"{MODEL} is missing: run the tests through `make test`")
+    bot = Bot(tmp_path_factory.mktemp("console-bot")).start()
+    yield bot
+    bot.stop()
+
+
+@pytest.fixture(scope="session")
+def conversations(console_bot) -> Dict[str, int]:
+    """sender -> conversation id (first event id) after talking to the real bot."""
+    for sender, messages in CONVERSATIONS.items():
+        for text in messages:
+            console_bot.send(sender, text)
+    with sqlite3.connect(console_bot.db_path) as db:
+        ids = dict(db.execute("select sender_id, min(id) from events group by sender_id"))
+    assert set(CONVERSATIONS) <= set(ids), ids
+    return {sender: ids[sender] for sender in CONVERSATIONS}
+
+
+@pytest.fixture(scope="session")
+def tracker_db(console_bot, conversations) -> Path:
+    return console_bot.db_path
+
+
+@pytest.fixture(scope="session")
+def console(tmp_path_factory, tracker_db) -> ConsoleServer:
+    work = tmp_path_factory.mktemp("console")
+    server = ConsoleServer("sqlite", f"sqlite:///{tracker_db}", f"sqlite:///{work / 'staff.db'}",
+                           work).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_console(tmp_path_factory, tracker_db, conversations):
+    """The console on a PostgreSQL copy of the tracker store (CONSOLE_TEST_POSTGRES_URL)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from console import tracker
+
+    base = make_url(os.environ[PG_ENV])
+    name = f"console_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT", future=True)
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = base.set(database=name)
+    engine = create_engine(url, future=True)
+    tracker.metadata.create_all(engine)
+    with sqlite3.connect(tracker_db) as db:
+        db.row_factory = sqlite3.Row
+        rows = [dict(r) for r in db.execute("select * from events order by id")]
+    with engine.begin() as conn:
+        conn.execute(tracker.events.insert(), rows)
+    engine.dispose()
+    work = tmp_path_factory.mktemp("console-pg")
+    rendered = url.render_as_string(hide_password=False)
+    server = ConsoleServer("postgresql", rendered, rendered, work).start()
+    yield server
+    server.stop()
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get(PG_ENV) else [])
+
+
+@pytest.fixture(params=BACKENDS)
+def any_console(request) -> ConsoleServer:
+    """The SQLite console, and the PostgreSQL one when CONSOLE_TEST_POSTGRES_URL is set."""
+    return request.getfixturevalue("console" if request.param == "sqlite" else "pg_console")
+
+
+@pytest.fixture
+def admin(console) -> Client:
+    return console.client("admin")
+
+
+@pytest.fixture
+def reviewer(console) -> Client:
+    return console.client("reviewer")
+
+
+def clinic_today() -> dt.date:
+    from clinicbot.content import load_content
+
+    return dt.datetime.now(load_content().tz).date()

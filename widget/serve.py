@@ -1,0 +1,310 @@
+"""Serves the clinic chat widget and a demo clinic page (standard library only).
+
+    WEBCHAT_PORT=8080 .venv/bin/python widget/serve.py
+    .venv/bin/python widget/serve.py --check     # validate and print the widget config
+
+Routes (nothing else is served; no directory listing, no file paths):
+  /                   demo clinic page (widget/demo.html) with the widget embedded
+  /clinic-chat.js     the widget
+  /clinic-chat.css    its styles
+  /strings.en.json    its texts (and any widget/strings.<lang>.json translation)
+  /widget-config.json built per request from clinic/clinic.yml
+  /demo.css           the demo page's styles
+
+Environment:
+  WEBCHAT_HOST        interface to listen on (default 127.0.0.1)
+  WEBCHAT_PORT        port (default 8080)
+  WEBCHAT_BOT_URL     the Rasa server as browsers reach it
+                      (default http://127.0.0.1:$RASA_PORT, RASA_PORT default 5005)
+  WEBCHAT_ORIGINS     space-separated origins of clinic pages that embed the
+                      widget from another origin (default: this server's own);
+                      they may fetch widget-config.json and the strings.
+  CLINIC_CONTENT_FILE the clinic file (default clinic/clinic.yml)
+"""
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Tuple
+from urllib.parse import urlsplit
+
+import yaml
+
+WIDGET_DIR = Path(__file__).resolve().parent
+ROOT = WIDGET_DIR.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from clinicbot.content import (CONTENT_PATH_ENV, DEFAULT_CONTENT_PATH,  # noqa: E402
+                               ContentError, cached_content)
+
+JS = "text/javascript; charset=utf-8"
+CSS = "text/css; charset=utf-8"
+JSON = "application/json; charset=utf-8"
+HTML = "text/html; charset=utf-8"
+
+# URL path -> (file in widget/, content type). Only these are ever read.
+STATIC_FILES: Dict[str, Tuple[str, str]] = {
+    "/clinic-chat.js": ("clinic-chat.js", JS),
+    "/clinic-chat.css": ("clinic-chat.css", CSS),
+    "/strings.en.json": ("strings.en.json", JSON),
+    "/demo.css": ("demo.css", CSS),
+}
+DEMO_PATHS = ("/", "/index.html")
+CONFIG_PATH = "/widget-config.json"
+# Translations: /strings.fr.json, /strings.pt-BR.json ... (no slashes or dots possible).
+STRINGS_PATH = re.compile(r"^/(strings\.[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?\.json)$")
+STRINGS_FILE = re.compile(r"^strings\.[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?\.json$")
+HEX_COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
+DEFAULT_STRINGS = "strings.en.json"
+MAX_QUICK_REPLIES = 8
+
+_content_lock = threading.Lock()
+
+
+def bot_url() -> str:
+    url = os.environ.get("WEBCHAT_BOT_URL") or \
+        f"http://127.0.0.1:{os.environ.get('RASA_PORT') or '5005'}"
+    return url.rstrip("/")
+
+
+def origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"WEBCHAT_BOT_URL must be an http(s) URL, got {url!r}")
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def content_path() -> Path:
+    return Path(os.environ.get(CONTENT_PATH_ENV) or DEFAULT_CONTENT_PATH)
+
+
+def widget_section(path: Path) -> Tuple[Dict[str, Any], List[str]]:
+    """The optional `widget:` section of the clinic file, validated.
+
+    Returns the usable settings and a list of problems (wrong values are left
+    out, so a typo falls back to the default look instead of breaking the chat).
+    """
+    with open(path, encoding="utf-8") as handle:
+        data = yaml.safe_load(handle) or {}
+    section = data.get("widget") if isinstance(data, dict) else None
+    problems: List[str] = []
+    if section is None:
+        return {}, problems
+    if not isinstance(section, dict):
+        return {}, [f"{path}: 'widget' must be a section with keys, got {section!r}"]
+    result: Dict[str, Any] = {}
+    for key in ("primary_color", "text_on_primary"):
+        if key in section:
+            value = section[key]
+            if isinstance(value, str) and HEX_COLOR.match(value.strip()):
+                result[key] = value.strip()
+            else:
+                problems.append(f"{path}: 'widget.{key}' must be a colour like \"#0d5f63\", "
+                                f"got {value!r}")
+    if "greeting" in section:
+        value = section["greeting"]
+        if isinstance(value, str) and value.strip():
+            result["greeting"] = " ".join(value.split())
+        else:
+            problems.append(f"{path}: 'widget.greeting' must be a text")
+    if "quick_replies" in section:
+        replies = section["quick_replies"]
+        if not isinstance(replies, list):
+            problems.append(f"{path}: 'widget.quick_replies' must be a list")
+            replies = []
+        clean = []
+        for index, item in enumerate(replies):
+            if (isinstance(item, dict) and isinstance(item.get("title"), str) and item["title"].strip()
+                    and isinstance(item.get("message"), str) and item["message"].strip()):
+                clean.append({"title": item["title"].strip(), "message": item["message"].strip()})
+            else:
+                problems.append(f"{path}: 'widget.quick_replies[{index}]' needs a 'title' "
+                                f"and a 'message' text")
+        if len(clean) > MAX_QUICK_REPLIES:
+            problems.append(f"{path}: 'widget.quick_replies' has {len(clean)} entries; "
+                            f"only the first {MAX_QUICK_REPLIES} are shown")
+            clean = clean[:MAX_QUICK_REPLIES]
+        if clean:
+            result["quick_replies"] = clean
+    if "strings" in section:
+        value = section["strings"]
+        if isinstance(value, str) and STRINGS_FILE.match(value) and (WIDGET_DIR / value).is_file():
+            result["strings"] = value
+        else:
+            problems.append(f"{path}: 'widget.strings' must name a file like strings.fr.json "
+                            f"in widget/, got {value!r}")
+    unknown = sorted(set(section) - {"primary_color", "text_on_primary", "greeting",
+                                     "quick_replies", "strings"})
+    if unknown:
+        problems.append(f"{path}: unknown key(s) in 'widget': {', '.join(map(str, unknown))}")
+    return result, problems
+
+
+def build_config() -> Tuple[Dict[str, Any], List[str]]:
+    """widget-config.json: the clinic's details from clinic.yml plus the bot URL."""
+    path = content_path()
+    with _content_lock:
+        content = cached_content(path)
+    clinic = content.clinic
+    widget, problems = widget_section(path)
+    config = {
+        "clinic": {
+            "name": clinic.name,
+            "phone": clinic.phone,
+            "emergency_number": clinic.emergency_number,
+            "opening_hours": clinic.opening_hours,
+            "timezone": clinic.timezone,
+        },
+        "botUrl": bot_url(),
+        "widget": widget,
+        "strings": widget.get("strings", DEFAULT_STRINGS),
+    }
+    return config, problems
+
+
+def allowed_origins(port: int) -> List[str]:
+    """Same list and default as scripts/run.sh gives Rasa's --cors."""
+    configured = os.environ.get("WEBCHAT_ORIGINS", "").split()
+    return configured or [f"http://127.0.0.1:{port}", f"http://localhost:{port}"]
+
+
+def security_headers(bot_origin: str) -> Dict[str, str]:
+    return {
+        "Content-Security-Policy": (
+            "default-src 'self'; "
+            f"connect-src 'self' {bot_origin}; "
+            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'self'"),
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+        "X-Frame-Options": "SAMEORIGIN",
+        "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
+        "Cache-Control": "no-cache",
+    }
+
+
+def render_demo(config: Dict[str, Any]) -> str:
+    template = (WIDGET_DIR / "demo.html").read_text(encoding="utf-8")
+    clinic = config["clinic"]
+    values = {
+        "clinic.name": clinic["name"],
+        "clinic.phone": clinic["phone"],
+        "clinic.phone_tel": re.sub(r"[^\d+]", "", clinic["phone"]),
+        "clinic.opening_hours": clinic["opening_hours"],
+    }
+    return re.sub(r"\{\{([a-z_.]+)\}\}",
+                  lambda m: html.escape(values.get(m.group(1), ""), quote=True), template)
+
+
+class Handler(BaseHTTPRequestHandler):
+    server_version = "clinic-chat"
+
+    def version_string(self) -> str:  # no Python version in the Server header
+        return self.server_version
+
+    def _send(self, status: int, body: bytes, content_type: str,
+              extra: Optional[Dict[str, str]] = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in {**security_headers(self.server.bot_origin), **(extra or {})}.items():
+            self.send_header(name, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _cors(self) -> Dict[str, str]:
+        origin = self.headers.get("Origin")
+        if origin and origin in allowed_origins(self.server.server_address[1]):
+            return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
+        return {"Vary": "Origin"}
+
+    def _not_found(self) -> None:
+        self._send(404, b"Not found\n", "text/plain; charset=utf-8")
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server naming)
+        # The raw path is matched exactly: no decoding, so %2e%2e and friends never match.
+        path = self.path.split("?", 1)[0].split("#", 1)[0]
+        try:
+            if path in DEMO_PATHS:
+                config, _ = build_config()
+                self._send(200, render_demo(config).encode("utf-8"), HTML)
+            elif path == CONFIG_PATH:
+                config, problems = build_config()
+                for problem in problems:
+                    self.log_message("widget config: %s", problem)
+                self._send(200, json.dumps(config, ensure_ascii=False, indent=1).encode("utf-8"),
+                           JSON, self._cors())
+            elif path == "/favicon.ico":
+                self._send(204, b"", "image/x-icon")
+            elif path in STATIC_FILES:
+                name, content_type = STATIC_FILES[path]
+                extra = self._cors() if content_type == JSON else None
+                self._send(200, (WIDGET_DIR / name).read_bytes(), content_type, extra)
+            elif STRINGS_PATH.match(path) and (WIDGET_DIR / STRINGS_PATH.match(path).group(1)).is_file():
+                self._send(200, (WIDGET_DIR / STRINGS_PATH.match(path).group(1)).read_bytes(),
+                           JSON, self._cors())
+            else:
+                self._not_found()
+        except ContentError as error:
+            self.log_message("clinic file problem: %s", error)
+            self._send(500, json.dumps({"error": "clinic file problem, see the server log"}).encode(),
+                       JSON)
+
+    def do_HEAD(self) -> None:  # noqa: N802
+        self.do_GET()
+
+    def _method_not_allowed(self) -> None:
+        self._send(405, b"Method not allowed\n", "text/plain; charset=utf-8", {"Allow": "GET, HEAD"})
+
+    do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _method_not_allowed
+
+
+class WidgetServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, host: str, port: int) -> None:
+        super().__init__((host, port), Handler)
+        self.bot_origin = origin_of(bot_url())
+        shown_host = f"[{host}]" if ":" in host else host
+        self.own_origin = f"http://{shown_host}:{self.server_address[1]}"
+
+
+def main(argv: List[str]) -> int:
+    if "--check" in argv:
+        try:
+            config, problems = build_config()
+            origin_of(config["botUrl"])
+        except (ContentError, ValueError, OSError, yaml.YAMLError) as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+        print(json.dumps(config, ensure_ascii=False, indent=2))
+        for problem in problems:
+            print(f"error: {problem}", file=sys.stderr)
+        return 1 if problems else 0
+    host = os.environ.get("WEBCHAT_HOST") or "127.0.0.1"
+    port = int(os.environ.get("WEBCHAT_PORT") or "8080")
+    try:
+        build_config()
+        server = WidgetServer(host, port)
+    except (ContentError, ValueError, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(f"Clinic chat widget: {server.own_origin}/  (bot: {bot_url()})", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
