@@ -6,9 +6,14 @@ and answers for it.
 """
 from __future__ import annotations
 
+import asyncio
+import os
 from abc import ABC, abstractmethod
 from datetime import date
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Set, Text
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -17,6 +22,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from clinicbot.content import ClinicContent, cached_content
 from clinicbot.conversation import (Reply, answer_recovery_question, answer_treatment_date,
                                     parse_known_date, patient_today)
+from clinicbot.privacy import erase_after_turn_is_saved
 from clinicbot.timeline import TIMELINE_TOPIC
 
 RECOVERY_INTENT = "recovery"
@@ -87,3 +93,36 @@ class ActionStoreTreatmentDate(_ClinicAction):
             pending_topic=tracker.get_slot("pending_recovery_topic"),
             today=today,
         )
+
+
+class ActionDeleteConversation(Action):
+    """Erases the patient's conversation after they confirmed it."""
+
+    def name(self) -> Text:
+        return "action_delete_conversation"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        database_url = os.environ.get("TRACKER_DB_URL")
+        if not database_url:
+            dispatcher.utter_message(response="utter_delete_failed")
+            return [SlotSet("pending_recovery_topic", None)]
+        engine = _tracker_store_engine(database_url)
+        # The erase waits for Rasa to save this turn, so it must not block it.
+        loop = asyncio.get_running_loop()
+        task = loop.run_in_executor(None, erase_after_turn_is_saved, engine,
+                                    tracker.sender_id, self.name())
+        _background_erasures.add(task)
+        task.add_done_callback(_background_erasures.discard)
+        dispatcher.utter_message(response="utter_conversation_deleted")
+        return [SlotSet("pending_recovery_topic", None)]
+
+
+_background_erasures: Set["asyncio.Future[Optional[int]]"] = set()
+_engines: Dict[str, Engine] = {}
+
+
+def _tracker_store_engine(url: str) -> Engine:
+    if url not in _engines:
+        _engines[url] = sa.create_engine(url)
+    return _engines[url]

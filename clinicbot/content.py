@@ -88,6 +88,8 @@ class ClinicContent:
     topics: Mapping[str, Topic]
     red_flag_advice: str
     responses: Mapping[str, str]
+    # response name -> ((button title, payload), ...)
+    response_buttons: Mapping[str, Tuple[Tuple[str, str], ...]]
     faq: Mapping[str, str]
     source: Path = field(default=DEFAULT_CONTENT_PATH)
 
@@ -150,6 +152,23 @@ def _strings(data: Mapping[str, Any], key: str) -> Dict[str, str]:
     return {name: _require(section, name, f"{key}.", str) for name in section}
 
 
+def _responses(data: Mapping[str, Any]) -> Tuple[Dict[str, str], Dict[str, Tuple[Tuple[str, str], ...]]]:
+    """Responses are text, or {text, buttons: [{title, payload}]}."""
+    section = _require(data, "responses", "", dict)
+    texts: Dict[str, str] = {}
+    buttons: Dict[str, Tuple[Tuple[str, str], ...]] = {}
+    for name, value in section.items():
+        if isinstance(value, dict):
+            texts[name] = _require(value, "text", f"responses.{name}.", str)
+            buttons[name] = tuple(
+                (_require(b, "title", f"responses.{name}.buttons[{i}].", str),
+                 _require(b, "payload", f"responses.{name}.buttons[{i}].", str))
+                for i, b in enumerate(_require(value, "buttons", f"responses.{name}.", list)))
+        else:
+            texts[name] = _require(section, name, "responses.", str)
+    return texts, buttons
+
+
 def _build(data: Mapping[str, Any], source: Path) -> ClinicContent:
     clinic_data = _require(data, "clinic", "", dict)
     clinic = Clinic(**{
@@ -210,6 +229,7 @@ def _build(data: Mapping[str, Any], source: Path) -> ClinicContent:
         topics[key] = Topic(key, _require(item, "title", where, str),
                             _require(item, "general", where, str), tuple(phases))
 
+    response_texts, response_buttons = _responses(data)
     content = ClinicContent(
         clinic=clinic,
         treatment=treatment,
@@ -218,7 +238,8 @@ def _build(data: Mapping[str, Any], source: Path) -> ClinicContent:
         topics=topics,
         red_flag_advice=_require(_require(data, "red_flags", "", dict), "advice",
                                  "red_flags.", str),
-        responses=_strings(data, "responses"),
+        responses=response_texts,
+        response_buttons=response_buttons,
         faq=_strings(data, "faq"),
         source=source,
     )
@@ -231,6 +252,7 @@ def _all_texts(content: ClinicContent) -> List[str]:
     texts = [recovery.offer_personalise, recovery.pre_treatment, recovery.too_long_ago,
              recovery.impossible_date, content.red_flag_advice]
     texts += list(content.responses.values()) + list(content.faq.values())
+    texts += [title for buttons in content.response_buttons.values() for title, _ in buttons]
     for topic in content.topics.values():
         texts.append(topic.general)
         texts += [phase.text for phase in topic.phases]

@@ -27,6 +27,10 @@ def responses(content: ClinicContent) -> Dict[str, List[Dict[str, Any]]]:
         rendered[f"utter_recovery/{topic}"] = [{"text": general_answer(content, topic)}]
     for key, text in content.responses.items():
         rendered[f"utter_{key}"] = [{"text": content.render(text)}]
+        if key in content.response_buttons:
+            rendered[f"utter_{key}"][0]["buttons"] = [
+                {"title": content.render(title), "payload": payload}
+                for title, payload in content.response_buttons[key]]
     rendered["utter_default"] = rendered["utter_out_of_scope"]
     rendered["utter_red_flag"] = [{
         "text": content.render(content.red_flag_advice),

@@ -112,3 +112,33 @@ def test_non_text_message_is_refused_without_a_server_error(bot):
 def test_impossible_date_gets_a_clarifying_question(bot):
     reply = texts(bot.send("impossible", "my treatment was on 31/02"))
     assert "real calendar date" in reply and "31/02" in reply
+
+
+def stored_rows(bot, sender):
+    return sqlite3.connect(bot.db_path).execute(
+        "select count(*) from events where sender_id = ?", (sender,)).fetchone()[0]
+
+
+def test_patient_can_delete_their_conversation_after_confirming(bot):
+    import time
+
+    bot.send("forget-me", "I had my laser 3 days ago, can I wear makeup?")
+    ask = bot.send("forget-me", "please delete my conversation")
+    assert [b["payload"] for m in ask for b in m.get("buttons", [])] == ["/affirm", "/deny"]
+    assert stored_rows(bot, "forget-me") > 0
+    done = bot.send("forget-me", "/affirm")
+    assert "deleted" in texts(done)
+    deadline = time.time() + 15
+    while stored_rows(bot, "forget-me") and time.time() < deadline:
+        time.sleep(0.2)
+    assert stored_rows(bot, "forget-me") == 0
+    fresh = bot.send("forget-me", "can I wear makeup?")
+    assert "date of your treatment" in texts(fresh)  # the date is gone too
+
+
+def test_declining_deletion_keeps_the_conversation(bot):
+    bot.send("keep-me", "what does it cost?")
+    bot.send("keep-me", "delete my chat")
+    kept = bot.send("keep-me", "no keep it")
+    assert "kept your conversation" in texts(kept)
+    assert stored_rows(bot, "keep-me") > 0

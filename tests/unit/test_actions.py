@@ -106,3 +106,34 @@ def test_topic_comes_from_the_response_selector():
     assert recovery_topic({"response_selector": {"recovery": {"response": {
         "intent_response_key": "recovery/scabs"}}}}) == "scabs"
     assert recovery_topic({}) == "timeline"
+
+
+def test_delete_conversation_erases_the_saved_turn(tmp_path, monkeypatch):
+    import sqlalchemy as sa
+
+    from actions.actions import ActionDeleteConversation
+
+    url = f"sqlite:///{tmp_path / 'tracker.db'}"
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(sa.text("create table events (id integer primary key, sender_id text, "
+                                   "type_name text, action_name text, data text)"))
+        # as Rasa will have saved it by the time the erase runs
+        connection.execute(sa.text("insert into events (sender_id, type_name, action_name) values "
+                                   "('patient-1', 'action', 'action_delete_conversation')"))
+        connection.execute(sa.text("insert into events (sender_id, type_name) values ('other', 'user')"))
+    monkeypatch.setenv("TRACKER_DB_URL", url)
+    messages, _ = run(ActionDeleteConversation(), tracker("yes", "affirm"))
+    assert messages[0]["response"] == "utter_conversation_deleted"
+    with engine.connect() as connection:
+        rows = dict(connection.execute(sa.text(
+            "select sender_id, count(*) from events group by sender_id")).fetchall())
+    assert rows == {"other": 1}
+
+
+def test_delete_conversation_without_a_database_says_so(monkeypatch):
+    from actions.actions import ActionDeleteConversation
+
+    monkeypatch.delenv("TRACKER_DB_URL", raising=False)
+    messages, _ = run(ActionDeleteConversation(), tracker("yes", "affirm"))
+    assert messages[0]["response"] == "utter_delete_failed"
