@@ -47,6 +47,7 @@ run: $(MODEL)
 	@bash scripts/run.sh
 
 test: $(MODEL)
+	@bash scripts/ensure-system-packages.sh chromium:chromium
 	$(BIN)/python -m pytest
 
 unit: $(INSTALLED) $(SPACY_PIPELINE)

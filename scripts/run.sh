@@ -21,7 +21,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING=1
 # Patients' health conversations: no telemetry or crash reports leave the machine.
 export RASA_TELEMETRY_ENABLED=false
 # Which services to start; tests start them one at a time.
-SERVICES=" ${SERVICES:-actions rasa} "
+SERVICES=" ${SERVICES:-actions rasa webchat} "
 
 if [[ "$SERVICES" == *" rasa "* && ! -f "$RASA_MODEL" ]]; then
   echo "error: no trained model at $RASA_MODEL; run 'make run' (it trains first)" >&2
@@ -50,6 +50,11 @@ if [[ "$SERVICES" == *" actions "* ]]; then
   "$bin/rasa" run actions --actions actions --port "$ACTIONS_PORT" &
   pids+=($!)
   echo "Action server: http://127.0.0.1:$ACTIONS_PORT/health"
+fi
+if [[ "$SERVICES" == *" webchat "* ]]; then
+  "$bin/python" widget/serve.py &
+  pids+=($!)
+  echo "Web chat demo page: http://${WEBCHAT_HOST:-127.0.0.1}:$WEBCHAT_PORT/"
 fi
 if [[ "$SERVICES" != *" rasa "* ]]; then
   wait -n "${pids[@]}"

@@ -248,7 +248,7 @@
     if (msg.from === 'user') {
       var user = el('div', { class: 'cc-msg cc-msg--user', 'data-id': msg.id }, [
         el('span', { class: 'cc-sr', text: S.you + ': ' }),
-        (function(){var d=el('div',{class:'cc-bubble'}); d.innerHTML=msg.text; return d;})()
+        richText(el('div', { class: 'cc-bubble' }), msg.text)
       ]);
       if (msg.status === 'queued') {
         user.classList.add('cc-msg--queued');
@@ -453,7 +453,7 @@
     var timer = controller ? setTimeout(function () { controller.abort(); }, REQUEST_TIMEOUT_MS) : null;
     var metadata = {};
     var tz = browserTimezone();
-    
+    if (tz) { metadata.timezone = tz; }
     var url = String(cfg.botUrl || '').replace(/\/+$/, '') + '/webhooks/rest/webhook';
     return fetch(url, {
       method: 'POST',
@@ -519,6 +519,9 @@
       failures = 0;
       state.queue.shift();
       var messages = botMessages(replies);
+      if (!messages.length) {
+        messages = [{ id: randomId(), from: 'bot', type: 'text', text: t('noAnswer'), time: Date.now() }];
+      }
       state.messages = state.messages.concat(messages);
       save();
       hideOffline();
@@ -612,7 +615,7 @@
       );
     });
     lines.push('END:VCALENDAR');
-    return lines.map(icsFold).join('\n') + '\n';
+    return lines.map(icsFold).join('\r\n') + '\r\n';
   }
 
   function downloadCalendar(p) {
@@ -647,7 +650,10 @@
     ui.root.setAttribute('data-open', 'true');
     ui.panel.hidden = false;
     ui.launcher.setAttribute('aria-expanded', 'true');
+    ui.launcher.setAttribute('aria-label', S.closeAria);
     ui.launcher.classList.remove('cc-launcher--unread');
+    // Full screen on phones: the page behind is out of reach, as in a modal dialog.
+    ui.panel.setAttribute('aria-modal', isPhoneLayout() ? 'true' : 'false');
     storageSet('sessionStorage', OPEN_KEY, '1');
     lockPageScroll(true);
     scrollToEnd();
@@ -658,6 +664,7 @@
     ui.root.setAttribute('data-open', 'false');
     ui.panel.hidden = true;
     ui.launcher.setAttribute('aria-expanded', 'false');
+    ui.launcher.setAttribute('aria-label', t('launcherAria'));
     storageSet('sessionStorage', OPEN_KEY, '0');
     lockPageScroll(false);
     ui.launcher.focus();

@@ -66,7 +66,8 @@ class Service:
 class Bot:
     """The clinic bot: action server + Rasa server with its own SQLite store."""
 
-    def __init__(self, work_dir: Path, token: str = "test-token") -> None:
+    def __init__(self, work_dir: Path, token: str = "test-token",
+                 env: Optional[Dict[str, str]] = None) -> None:
         self.token = token
         self.rasa_port, self.actions_port = free_port(), free_port()
         self.db_path = work_dir / "tracker.db"
@@ -76,6 +77,7 @@ class Bot:
             "RASA_AUTH_TOKEN": token,
             "TRACKER_DB_URL": f"sqlite:///{self.db_path}",
             "RASA_MODEL": str(MODEL),
+            **(env or {}),
         }
         self.actions = Service("actions", env, work_dir)
         self.rasa = Service("rasa", env, work_dir)

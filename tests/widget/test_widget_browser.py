@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 import time
 from pathlib import Path
@@ -24,7 +25,7 @@ from tests.widget.support import TcpProxy, WidgetServer
 
 pytestmark = pytest.mark.servers
 
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
@@ -62,11 +63,8 @@ def stack(tmp_path_factory):
         pytest.fail(f"{MODEL} is missing: run the tests through `make test`")
     work = tmp_path_factory.mktemp("widget-stack")
     widget_port = free_port()
-    bot = Bot(work)
-    # Rasa's --cors must allow the widget page's origin. Bot takes no extra
-    # environment yet, so set it on its services before they start.
-    for service in (bot.actions, bot.rasa):
-        service.env["WEBCHAT_ORIGINS"] = f"http://127.0.0.1:{widget_port}"
+    # Rasa's --cors must allow the widget page's origin.
+    bot = Bot(work, env={"WEBCHAT_ORIGINS": f"http://127.0.0.1:{widget_port}"})
     proxy = TcpProxy(bot.rasa_port).start()
     widget = WidgetServer(work, {"WEBCHAT_BOT_URL": proxy.url}, port=widget_port).start()
     try:
@@ -80,6 +78,8 @@ def stack(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium")
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield launched
@@ -375,13 +375,33 @@ def test_html_from_patient_or_bot_is_only_text(new_chat, stack):
     assert chat.dialogs == []
 
 
+def test_an_empty_answer_still_gives_the_patient_a_way_forward(new_chat, stack):
+    chat = new_chat().goto().open()
+
+    def silent_bot(route):
+        headers = {"Access-Control-Allow-Origin": stack.widget.url,
+                   "Access-Control-Allow-Headers": "Content-Type"}
+        route.fulfill(status=204 if route.request.method == "OPTIONS" else 200, headers=headers,
+                      content_type="application/json", body="[]")
+
+    chat.page.route(re.compile(re.escape(WEBHOOK) + "$"), silent_bot)
+    chat.say("hello?")
+    expect(chat.bot_messages().last.locator(f'a[href="{PHONE_TEL}"]')).to_have_text(PHONE)
+    expect(chat.notice).to_be_hidden()
+
+
 def test_phone_opens_full_screen(new_chat, stack):
     chat = new_chat(375, 740, is_mobile=True, has_touch=True).goto()
     chat.launcher.click()
     expect(chat.panel).to_be_visible()
     assert chat.panel.bounding_box() == {"x": 0, "y": 0, "width": 375, "height": 740}
     expect(chat.launcher).to_be_hidden()
+    expect(chat.panel).to_have_attribute("aria-modal", "true")
     assert chat.page.evaluate("document.documentElement.style.overflow") == "hidden"
+    # Focus stays inside the full-screen chat: Tab from the last control comes back to the first.
+    chat.page.locator(".cc-send").focus()
+    chat.page.keyboard.press("Tab")
+    assert "cc-headbutton" in chat.active_element_id()
     no_sideways = "el => el.scrollWidth <= el.clientWidth"
     assert chat.panel.evaluate(no_sideways)
 
@@ -407,6 +427,8 @@ def test_desktop_keyboard_red_flag_and_screenshot(new_chat, stack):
     chat.page.keyboard.press("Enter")
     expect(chat.panel).to_be_visible()
     expect(chat.launcher).to_have_attribute("aria-expanded", "true")
+    expect(chat.launcher).to_have_attribute("aria-label", STRINGS["closeAria"])
+    expect(chat.panel).to_have_attribute("aria-modal", "false")
     assert chat.active_element_id() == "cc-input"
     box = chat.panel.bounding_box()
     assert box["width"] <= 420 and box["x"] > 800 and box["height"] < 800   # a floating panel
