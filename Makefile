@@ -17,11 +17,12 @@ MODEL := models/clinic-bot.tar.gz
 TRAINING_INPUTS := config.yml domain.yml $(RESPONSES) $(SPACY_PIPELINE) \
 	$(filter-out $(RESPONSES),$(wildcard data/*.yml data/*/*.yml))
 
-.PHONY: help setup model run test unit clean FORCE
+.PHONY: help setup model run test unit console clean FORCE
 FORCE:
 help:
 	@echo "make run    - set up, train if needed, start the bot (Ctrl-C stops)"
 	@echo "make test   - set up, train if needed, run the whole test suite"
+	@echo "make console - start only the staff console"
 
 setup: $(INSTALLED)
 
@@ -49,6 +50,9 @@ run: $(MODEL)
 test: $(MODEL)
 	@bash scripts/ensure-system-packages.sh chromium:chromium
 	$(BIN)/python -m pytest
+
+console: $(INSTALLED)
+	$(BIN)/python -m console serve
 
 unit: $(INSTALLED) $(SPACY_PIPELINE)
 	$(BIN)/python -m pytest tests/unit

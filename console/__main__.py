@@ -107,11 +107,18 @@ def cmd_purge(args, settings: Settings) -> int:
         return 0
     deleted = tracker.purge_senders(engine, senders)
     notes = store.erase_senders(staff, senders)
+    # Console notes on conversations deleted elsewhere (e.g. the patient's own
+    # "delete my conversation", which only calls console.erase_conversation).
+    noted = store.senders_with_console_data(staff)
+    orphans = sorted(noted - tracker.existing_senders(engine, noted))
+    orphan_rows = store.erase_senders(staff, orphans)
     store.audit(staff, "purge", "cli", None, None,
                 {"older_than_days": days, "conversations": len(senders), "events_deleted": deleted,
-                 "console_rows_deleted": notes})
+                 "console_rows_deleted": notes, "orphaned_conversations": len(orphans),
+                 "orphaned_console_rows_deleted": orphan_rows})
     print(f"Purged {len(senders)} conversation(s) with no activity in the last {days} days "
-          f"({deleted} events, {notes} console records).")
+          f"({deleted} events, {notes} console records); removed console records of "
+          f"{len(orphans)} conversation(s) deleted elsewhere ({orphan_rows} records).")
     return 0
 
 
@@ -154,9 +161,11 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    from clinicbot.content import ContentError
+
     try:
         settings = Settings.from_env(need_secret=args.command == "serve")
-    except ConfigError as error:
+    except (ConfigError, ContentError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     handlers = {"serve": cmd_serve, "migrate": cmd_migrate, "create-user": cmd_create_user,

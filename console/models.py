@@ -4,7 +4,7 @@ Times are epoch seconds (float), like Rasa's events. Staff are named by
 username in review records so the history stays readable after an account is
 deactivated. A test checks these definitions match the migrations.
 """
-from sqlalchemy import (Boolean, Column, Float, ForeignKey, Index, Integer, MetaData, String,
+from sqlalchemy import (Boolean, Column, Float, ForeignKey, Integer, MetaData, String,
                         Table, Text, UniqueConstraint)
 
 metadata = MetaData(naming_convention={

@@ -414,6 +414,14 @@ def erase_senders(engine: Engine, senders: Sequence[str]) -> int:
     return deleted
 
 
+def senders_with_console_data(engine: Engine) -> Set[str]:
+    found: Set[str] = set()
+    with engine.connect() as conn:
+        for table in (conversation_status, conversation_tags, annotations):
+            found.update(r[0] for r in conn.execute(select(table.c.sender_id).distinct()))
+    return found
+
+
 # --- audit log --------------------------------------------------------------------------
 
 def audit(engine: Engine, action: str, username: Optional[str], role: Optional[str] = None,

@@ -14,10 +14,10 @@ import datetime as dt
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import Any, Iterable, List, Optional, Sequence, Set, Tuple
 
-from sqlalchemy import (Column, Float, Integer, MetaData, String, Table, Text, and_, case,
-                        delete, func, inspect, or_, select)
+from sqlalchemy import (Column, Float, Integer, MetaData, String, Table, Text, and_, delete,
+                        func, inspect, or_, select)
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
@@ -438,11 +438,14 @@ def _chunks(items: Sequence[str], size: int):
 def erase_conversation(engine: Engine, sender_id: str) -> int:
     """Deletes every tracker-store event of sender_id; returns the number of rows.
 
-    Only the tracker store: the console's own notes on the conversation are
-    removed by console.store.erase_sender (the console's erase does both).
+    The same function as the chat's "delete my conversation" (clinicbot.privacy),
+    so there is one implementation. Only the tracker store: the console's own
+    notes on the conversation are removed by console.store.erase_sender (the
+    console's erase does both; `purge` also removes notes left behind).
     """
-    with engine.begin() as conn:
-        return conn.execute(delete(events).where(events.c.sender_id == sender_id)).rowcount
+    from clinicbot.privacy import erase_conversation as erase
+
+    return erase(engine, sender_id)
 
 
 def senders_inactive_since(engine: Engine, cutoff: float) -> List[str]:
@@ -451,6 +454,16 @@ def senders_inactive_since(engine: Engine, cutoff: float) -> List[str]:
         return [r[0] for r in conn.execute(
             select(events.c.sender_id).group_by(events.c.sender_id)
             .having(func.max(events.c.timestamp) < cutoff).order_by(events.c.sender_id))]
+
+
+def existing_senders(engine: Engine, senders: Iterable[str]) -> Set[str]:
+    """The given senders that still have events."""
+    found: Set[str] = set()
+    with engine.connect() as conn:
+        for chunk in _chunks(sorted(set(senders)), 500):
+            found.update(r[0] for r in conn.execute(
+                select(events.c.sender_id).where(events.c.sender_id.in_(chunk)).distinct()))
+    return found
 
 
 def purge_senders(engine: Engine, senders: Sequence[str]) -> int:

@@ -24,7 +24,7 @@ from console.masking import mask, shorten
 
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 PUBLIC_ENDPOINTS = {"login", "static"}
-PINNED_ROWS = 20
+PINNED_ROWS = 10
 INTENTS_SEEN_TTL = 300  # seconds between re-reading the intents found in the tracker store
 MAX_ANALYTICS_DAYS = 366
 

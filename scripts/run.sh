@@ -21,7 +21,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING=1
 # Patients' health conversations: no telemetry or crash reports leave the machine.
 export RASA_TELEMETRY_ENABLED=false
 # Which services to start; tests start them one at a time.
-SERVICES=" ${SERVICES:-actions rasa webchat} "
+SERVICES=" ${SERVICES:-actions rasa webchat console} "
 
 if [[ "$SERVICES" == *" rasa "* && ! -f "$RASA_MODEL" ]]; then
   echo "error: no trained model at $RASA_MODEL; run 'make run' (it trains first)" >&2
@@ -55,6 +55,11 @@ if [[ "$SERVICES" == *" webchat "* ]]; then
   "$bin/python" widget/serve.py &
   pids+=($!)
   echo "Web chat demo page: http://${WEBCHAT_HOST:-127.0.0.1}:$WEBCHAT_PORT/"
+fi
+if [[ "$SERVICES" == *" console "* ]]; then
+  "$bin/python" -m console serve &
+  pids+=($!)
+  echo "Staff console: http://${STAFF_HOST:-127.0.0.1}:${STAFF_PORT:-8081}/ (first admin: .venv/bin/python -m console create-admin --username NAME)"
 fi
 if [[ "$SERVICES" != *" rasa "* ]]; then
   wait -n "${pids[@]}"

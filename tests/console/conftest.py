@@ -40,7 +40,9 @@ CONVERSATIONS: Dict[str, List[str]] = {
     "contact-patient": ["please call me on 07700 900123 or email jane.doe@example.com"],
     "erase-patient": ["does it hurt?"],
     "purge-patient": ["how many sessions will I need?"],
-    "unclear-patient": ["🙂"],  # no words: the FallbackClassifier's low confidence
+    "self-deleted-patient": ["how long is the downtime?"],
+    "unclear-patient": ["🙂"],  # no words: a low-confidence prediction
+    "empty-patient": [""],  # nothing to classify: nlu_fallback
     "browser-patient": ["I've got a fever and yellow pus on my cheek"],
 }
 
@@ -180,12 +182,28 @@ def console_bot(tmp_path_factory):
     bot.stop()
 
 
+# What the bot must have answered for the console tests to mean anything; checked
+# here so a broken bot shows up as one clear error rather than as console failures.
+EXPECTED_REPLIES = {
+    ("recovery-patient", "3 days ago"): "Day 3",
+    ("redflag-patient", "I have a fever and pus"): "urgent care",
+    ("redflag-followup", "my face is red and hot and it's spreading"): "urgent care",
+    ("browser-patient", "I've got a fever and yellow pus on my cheek"): "urgent care",
+}
+
+
 @pytest.fixture(scope="session")
 def conversations(console_bot) -> Dict[str, int]:
     """sender -> conversation id (first event id) after talking to the real bot."""
+    from tests.bot.servers import texts
+
     for sender, messages in CONVERSATIONS.items():
         for text in messages:
-            console_bot.send(sender, text)
+            reply = texts(console_bot.send(sender, text))
+            expected = EXPECTED_REPLIES.get((sender, text))
+            if expected and expected not in reply:
+                pytest.fail(f"the bot answered {text!r} with {reply!r} (expected {expected!r}); "
+                            f"action server log:\n{console_bot.actions.log_tail()}")
     with sqlite3.connect(console_bot.db_path) as db:
         ids = dict(db.execute("select sender_id, min(id) from events group by sender_id"))
     assert set(CONVERSATIONS) <= set(ids), ids

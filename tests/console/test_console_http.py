@@ -226,8 +226,8 @@ def test_list_is_newest_first_with_red_flags_pinned(any_console, conversations):
     ({"intent": "recovery"}, ["recovery-patient"], ["faq-patient"]),
     ({"intent": "share_treatment_date"}, ["recovery-patient"], ["faq-patient"]),
     ({"red_flag": "1"}, ["redflag-patient", "browser-patient"], ["faq-patient", "oos-patient"]),
-    ({"fallback": "1"}, ["oos-patient", "unclear-patient"], ["faq-patient", "redflag-patient"]),
-    ({"intent": "nlu_fallback"}, ["unclear-patient"], ["oos-patient"]),
+    ({"fallback": "1"}, ["oos-patient", "empty-patient"], ["faq-patient", "redflag-patient"]),
+    ({"intent": "nlu_fallback"}, ["empty-patient"], ["oos-patient"]),
     ({"max_conf": "0.5"}, ["unclear-patient"], ["faq-patient", "recovery-patient"]),
     ({"q": "FEVER"}, ["redflag-patient", "browser-patient"], ["faq-patient"]),
     ({"q": "alert(1)"}, ["script-patient"], ["faq-patient"]),
@@ -451,8 +451,16 @@ def test_admin_erase_deletes_the_patients_rows(console, admin, reviewer, convers
     assert json.loads(erased[-1][2])["events_deleted"] > 0
 
 
-def test_purge_deletes_conversations_older_than_the_retention(console, tracker_db, conversations):
+def test_purge_deletes_conversations_older_than_the_retention(console, reviewer, tracker_db,
+                                                              conversations):
     sender = "purge-patient"
+    # A conversation the patient deleted from the chat side (erase_conversation only)
+    # still has console notes; purge removes those too.
+    gone = "self-deleted-patient"
+    reviewer.post(f"/conversations/{conversations[gone]}/tags", {"name": "follow up"})
+    from console import erase_conversation
+
+    assert erase_conversation(create_engine(f"sqlite:///{tracker_db}"), gone) > 0
     with sqlite3.connect(tracker_db) as conn:  # make one conversation 100 days old
         conn.execute("update events set timestamp = timestamp - 100 * 86400 where sender_id = ?",
                      (sender,))
@@ -468,6 +476,10 @@ def test_purge_deletes_conversations_older_than_the_retention(console, tracker_d
     assert run_cli(console.env, "purge").returncode == 2  # no retention given at all
     purge = audit_actions(console, "purge")
     assert purge and purge[-1][0] == "cli" and json.loads(purge[-1][2])["conversations"] == 1
+    assert json.loads(purge[-1][2])["orphaned_conversations"] == 1
+    with staff_db(console) as conn:
+        assert conn.execute("select count(*) from conversation_tags where sender_id = ?",
+                            (gone,)).fetchone()[0] == 0
 
 
 def test_erase_conversation_function_for_other_code(tmp_path, tracker_db):
