@@ -19,3 +19,28 @@ def nlp():
     if not (SPACY_PIPELINE / "meta.json").exists():
         pytest.fail(f"{SPACY_PIPELINE} is missing: run the tests through `make test`")
     return spacy.load(SPACY_PIPELINE)
+
+
+@pytest.fixture(scope="session")
+def widget_port():
+    """The port the widget server will use; the shared bot allows its origin."""
+    from tests.bot.servers import free_port
+
+    return free_port()
+
+
+def start_bot(tmp_path_factory, name, env=None):
+    from tests.bot.servers import MODEL, Bot
+
+    if not MODEL.exists():
+        pytest.fail(f"{MODEL} is missing: run the tests through `make test`")
+    return Bot(tmp_path_factory.mktemp(name), env=env).start()
+
+
+@pytest.fixture(scope="session")
+def bot(tmp_path_factory, widget_port):
+    """One real bot (action server + Rasa) shared by the suites that only talk to it."""
+    running = start_bot(tmp_path_factory, "bot",
+                        env={"WEBCHAT_ORIGINS": f"http://127.0.0.1:{widget_port}"})
+    yield running
+    running.stop()

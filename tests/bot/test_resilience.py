@@ -4,7 +4,7 @@ import datetime as dt
 import pytest
 
 from clinicbot.content import load_content
-from tests.bot.conftest import start_bot
+from tests.conftest import start_bot
 from tests.bot.servers import customs, texts
 
 CONTENT = load_content()

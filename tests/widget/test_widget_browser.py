@@ -20,7 +20,7 @@ import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
 from clinicbot.content import load_content
-from tests.bot.servers import MODEL, ROOT, Bot, free_port, http
+from tests.bot.servers import ROOT, Bot, http
 from tests.widget.support import TcpProxy, WidgetServer
 
 pytestmark = pytest.mark.servers
@@ -58,22 +58,15 @@ class Stack:
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory):
-    if not MODEL.exists():
-        pytest.fail(f"{MODEL} is missing: run the tests through `make test`")
+def stack(tmp_path_factory, bot, widget_port):
     work = tmp_path_factory.mktemp("widget-stack")
-    widget_port = free_port()
-    # Rasa's --cors must allow the widget page's origin.
-    bot = Bot(work, env={"WEBCHAT_ORIGINS": f"http://127.0.0.1:{widget_port}"})
     proxy = TcpProxy(bot.rasa_port).start()
     widget = WidgetServer(work, {"WEBCHAT_BOT_URL": proxy.url}, port=widget_port).start()
     try:
-        bot.start()
         yield Stack(bot, proxy, widget)
     finally:
         widget.stop()
         proxy.stop()
-        bot.stop()
 
 
 @pytest.fixture(scope="module")
