@@ -61,12 +61,15 @@ def answer_recovery_question(content: ClinicContent, topic: str, message_text: s
                       content.render(content.recovery.impossible_date,
                                      extra={"text": reading.matched_text})],
                      pending_topic=topic)
-    treatment_date = reading.date if isinstance(reading, DateFound) else known_date
-    if treatment_date is None:
+    if isinstance(reading, DateFound):
+        return answer_for_date(content, topic, reading.date, today)
+    if known_date is None:
         return Reply([general_answer(content, topic),
                       content.render(content.recovery.offer_personalise)],
                      pending_topic=topic)
-    return answer_for_date(content, topic, treatment_date, today)
+    reply = answer_for_date(content, topic, known_date, today)
+    reply.treatment_date = None  # already remembered; nothing new to store
+    return reply
 
 
 def answer_treatment_date(content: ClinicContent, message_text: str,

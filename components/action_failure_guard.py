@@ -9,7 +9,10 @@ listens again.
 """
 from __future__ import annotations
 
+import os
 from typing import Any, Dict, List, Optional, Text
+
+import rasa.core.actions.action
 
 from rasa.core.policies.policy import Policy, PolicyPrediction
 from rasa.engine.graph import ExecutionContext
@@ -24,6 +27,15 @@ from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
 
+def _limit_action_server_wait(config: Dict[Text, Any]) -> None:
+    """Rasa reads this module constant for every action server call, so a
+    patient waits seconds, not minutes, before the guard answers."""
+    seconds = float(os.environ.get("ACTION_SERVER_TIMEOUT") or config["action_server_timeout"])
+    if seconds <= 0:
+        raise ValueError("action_server_timeout must be a positive number of seconds")
+    rasa.core.actions.action.DEFAULT_REQUEST_TIMEOUT = seconds
+
+
 @DefaultV1Recipe.register(
     DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=False
 )
@@ -36,11 +48,15 @@ class ActionFailureGuardPolicy(Policy):
             "default_replies": ["utter_service_unavailable"],
             # per failed action, the responses to play instead, in order
             "replies": {},
+            # How long Rasa waits for the action server (Rasa's own default is
+            # 5 minutes); ACTION_SERVER_TIMEOUT in the environment overrides it.
+            "action_server_timeout": 5,
         }
 
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
                execution_context: ExecutionContext, **kwargs: Any) -> "ActionFailureGuardPolicy":
+        _limit_action_server_wait(config)
         return cls(config, model_storage, resource, execution_context)
 
     def train(self, training_trackers: List[TrackerWithCachedStates], domain: Domain,

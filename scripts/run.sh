@@ -20,12 +20,18 @@ export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-3}"
 export SQLALCHEMY_SILENCE_UBER_WARNING=1
 # Patients' health conversations: no telemetry or crash reports leave the machine.
 export RASA_TELEMETRY_ENABLED=false
+# How long queued messages of one conversation may wait for its lock (Rasa's
+# default, 60 s, is too short for a burst on a busy machine).
+export TICKET_LOCK_LIFETIME="${TICKET_LOCK_LIFETIME:-300}"
 # Which services to start; tests start them one at a time.
 SERVICES=" ${SERVICES:-actions rasa webchat console} "
 
-if [[ "$SERVICES" == *" rasa "* && ! -f "$RASA_MODEL" ]]; then
-  echo "error: no trained model at $RASA_MODEL; run 'make run' (it trains first)" >&2
-  exit 1
+if [[ "$SERVICES" == *" rasa "* ]]; then
+  if [ ! -f "$RASA_MODEL" ]; then
+    echo "error: no trained model at $RASA_MODEL; run 'make run' (it trains first)" >&2
+    exit 1
+  fi
+  "$bin/python" -m clinicbot.preflight
 fi
 
 export WEBCHAT_PORT="${WEBCHAT_PORT:-8080}"
@@ -65,7 +71,7 @@ if [[ "$SERVICES" != *" rasa "* ]]; then
   wait -n "${pids[@]}"
   exit
 fi
-"$bin/rasa" run --model "$RASA_MODEL" --endpoints endpoints.yml --credentials credentials.yml \
+"$bin/rasa" run --model "$RASA_MODEL" --endpoints "${RASA_ENDPOINTS:-endpoints.yml}" --credentials credentials.yml \
   --interface "$RASA_HOST" --port "$RASA_PORT" "${api_args[@]}" &
 rasa_pid=$!
 pids+=("$rasa_pid")

@@ -63,6 +63,20 @@ class Service:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
 
+def wait_until_up(url: str, service: Service, seconds: float = STARTUP_SECONDS) -> None:
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if service.process.poll() is not None:
+            raise RuntimeError(f"{service.name} exited:\n{service.log_tail()}")
+        try:
+            if http("GET", url, timeout=5)[0] == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(1)
+    raise RuntimeError(f"{service.name} did not start:\n{service.log_tail()}")
+
+
 class Bot:
     """The clinic bot: action server + Rasa server with its own SQLite store."""
 
@@ -83,26 +97,13 @@ class Bot:
         self.rasa = Service("rasa", env, work_dir)
         self.url = f"http://127.0.0.1:{self.rasa_port}"
 
-    def _wait(self, url: str, service: Service) -> None:
-        deadline = time.time() + STARTUP_SECONDS
-        while time.time() < deadline:
-            if service.process.poll() is not None:
-                raise RuntimeError(f"{service.name} exited:\n{service.log_tail()}")
-            try:
-                if http("GET", url, timeout=5)[0] == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(1)
-        raise RuntimeError(f"{service.name} did not start:\n{service.log_tail()}")
-
     def start_actions(self) -> None:
         self.actions.start()
-        self._wait(f"http://127.0.0.1:{self.actions_port}/health", self.actions)
+        wait_until_up(f"http://127.0.0.1:{self.actions_port}/health", self.actions)
 
     def start_rasa(self) -> None:
         self.rasa.start()
-        self._wait(self.url + "/", self.rasa)
+        wait_until_up(self.url + "/", self.rasa)
 
     def start(self) -> "Bot":
         self.start_actions()

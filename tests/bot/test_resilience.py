@@ -45,3 +45,20 @@ def test_restart_keeps_history_and_treatment_date(own_bot):
     reply = own_bot.send("restart", "can I wear makeup now?")
     assert "Day 4: not yet." in texts(reply)
     assert customs(reply)[0]["treatment_date"] == treated.isoformat()
+
+
+def test_slow_action_server_still_answers_within_seconds(own_bot):
+    import os
+    import signal
+    import time
+
+    group = os.getpgid(own_bot.actions.process.pid)
+    os.killpg(group, signal.SIGSTOP)  # the action server hangs: accepts, never answers
+    try:
+        started = time.time()
+        reply = texts(own_bot.send("slow-actions", "when can I go back to the gym?"))
+        waited = time.time() - started
+    finally:
+        os.killpg(group, signal.SIGCONT)
+    assert CONTENT.clinic.phone in reply
+    assert waited < 15, f"waited {waited:.1f} s"

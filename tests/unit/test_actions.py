@@ -53,6 +53,7 @@ def test_remembered_date_personalises_later_questions():
         "can I go running?", "recovery", "exercise", slots={"treatment_date": treated.isoformat()}))
     assert messages[0]["text"].startswith("Day 8: yes")
     assert messages[0]["custom"]["allowed"] is True
+    assert "treatment_date" not in slots  # remembered already, not stored again
 
 
 def test_date_answers_the_pending_question():
