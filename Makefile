@@ -39,7 +39,9 @@ $(RESPONSES): FORCE | $(INSTALLED)
 
 # Trains only when the training data, domain, config or clinic content changed.
 $(MODEL): $(TRAINING_INPUTS) | $(INSTALLED)
-	$(BIN)/rasa train --fixed-model-name clinic-bot --out models --force
+	@started=$$(date +%s); \
+	$(BIN)/rasa train --fixed-model-name clinic-bot --out models --force && \
+	echo $$(( $$(date +%s) - started )) > models/train-time.txt
 	@touch $@
 
 model: $(MODEL)
