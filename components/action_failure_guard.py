@@ -56,8 +56,13 @@ class ActionFailureGuardPolicy(Policy):
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
                execution_context: ExecutionContext, **kwargs: Any) -> "ActionFailureGuardPolicy":
-        _limit_action_server_wait(config)
         return cls(config, model_storage, resource, execution_context)
+
+    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+                 execution_context: ExecutionContext, **kwargs: Any) -> None:
+        super().__init__(config, model_storage, resource, execution_context, **kwargs)
+        # Here, not in create(): a loaded model builds the policy with load().
+        _limit_action_server_wait(self.config)
 
     def train(self, training_trackers: List[TrackerWithCachedStates], domain: Domain,
               **kwargs: Any) -> Resource:

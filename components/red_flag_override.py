@@ -28,6 +28,15 @@ logger = logging.getLogger(__name__)
 OUTPUT_KEY = "red_flag_rules"
 
 
+def _renormalised(ranking: List[Dict[Text, Any]]) -> List[Dict[Text, Any]]:
+    """Confidences given "not a red flag", so the fallback threshold still
+    means what it says after the classifier's top choice was ruled out."""
+    total = sum(item.get("confidence") or 0.0 for item in ranking)
+    if total <= 0:
+        return ranking
+    return [{**item, "confidence": (item.get("confidence") or 0.0) / total} for item in ranking]
+
+
 @DefaultV1Recipe.register(
     DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False, model_from="SpacyNLP"
 )
@@ -76,7 +85,8 @@ class RedFlagOverride(GraphComponent, IntentClassifier):
                 message.set(INTENT, ranking[0], add_to_output=True)
             elif (not finding.is_red_flag and finding.negated_symptoms
                   and classified_as == red_flag):
-                others = [item for item in ranking if item.get(INTENT_NAME_KEY) != red_flag]
+                others = _renormalised([item for item in ranking
+                                        if item.get(INTENT_NAME_KEY) != red_flag])
                 if others:
                     overridden_from = classified_as
                     ranking = others

@@ -228,7 +228,6 @@ def test_list_is_newest_first_with_red_flags_pinned(any_console, conversations):
     ({"red_flag": "1"}, ["redflag-patient", "browser-patient"], ["faq-patient", "oos-patient"]),
     ({"fallback": "1"}, ["oos-patient", "empty-patient"], ["faq-patient", "redflag-patient"]),
     ({"intent": "nlu_fallback"}, ["empty-patient"], ["oos-patient"]),
-    ({"max_conf": "0.5"}, ["unclear-patient"], ["faq-patient", "recovery-patient"]),
     ({"q": "FEVER"}, ["redflag-patient", "browser-patient"], ["faq-patient"]),
     ({"q": "alert(1)"}, ["script-patient"], ["faq-patient"]),
     ({"q": "%"}, [], ["faq-patient", "recovery-patient"]),
