@@ -14,6 +14,9 @@ INSTALLED := $(VENV)/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
 SPACY_PIPELINE := build/spacy-en-clinic/meta.json
 RESPONSES := data/generated/responses.yml
 MODEL := models/clinic-bot.tar.gz
+# Debian packages the tests run for real: browser, and the scale-out stack.
+TEST_SYSTEM_PACKAGES := chromium:chromium pg_ctlcluster:postgresql \
+	redis-server:redis-server nginx:nginx
 TRAINING_INPUTS := config.yml domain.yml $(RESPONSES) $(SPACY_PIPELINE) \
 	$(filter-out $(RESPONSES),$(wildcard data/*.yml data/*/*.yml))
 
@@ -50,7 +53,7 @@ run: $(MODEL)
 	@bash scripts/run.sh
 
 test: $(MODEL)
-	@bash scripts/ensure-system-packages.sh chromium:chromium
+	@bash scripts/ensure-system-packages.sh $(TEST_SYSTEM_PACKAGES)
 	$(BIN)/python -m pytest
 
 console: $(INSTALLED)
