@@ -20,12 +20,13 @@ TEST_SYSTEM_PACKAGES := chromium:chromium pg_ctlcluster:postgresql \
 TRAINING_INPUTS := config.yml domain.yml $(RESPONSES) $(SPACY_PIPELINE) \
 	$(filter-out $(RESPONSES),$(wildcard data/*.yml data/*/*.yml))
 
-.PHONY: help setup model run test unit console clean FORCE
+.PHONY: help setup model run test unit console bench clean FORCE
 FORCE:
 help:
 	@echo "make run    - set up, train if needed, start the bot (Ctrl-C stops)"
 	@echo "make test   - set up, train if needed, run the whole test suite"
 	@echo "make console - start only the staff console"
+	@echo "make bench  - NLU quality, latency, throughput and resources beside reference peers"
 
 setup: $(INSTALLED)
 
@@ -55,6 +56,10 @@ run: $(MODEL)
 test: $(MODEL)
 	@bash scripts/ensure-system-packages.sh $(TEST_SYSTEM_PACKAGES)
 	$(BIN)/python -m pytest
+
+# Prints one table; every figure, ours and the references', from the same run.
+bench: $(MODEL)
+	$(BIN)/python -m benchmarks.bench
 
 console: $(INSTALLED)
 	$(BIN)/python -m console serve
