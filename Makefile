@@ -59,7 +59,7 @@ test: $(MODEL)
 
 # Prints one table; every figure, ours and the references', from the same run.
 bench: $(MODEL)
-	$(BIN)/python -m benchmarks.bench
+	$(BIN)/python -m benchmarks.bench $(BENCH_ARGS)
 
 console: $(INSTALLED)
 	$(BIN)/python -m console serve

@@ -172,7 +172,7 @@ class CompetitionWatch(threading.Thread):
         wall = time.monotonic() - self._began
         top = sorted(used.items(), key=lambda kv: -kv[1])[:5]
         return {"cpu_s": total, "share_of_machine": total / (wall * (os.cpu_count() or 1)),
-                "top": [f"{self._cmd[pid][:100]} ({seconds:.0f} CPU-s)"
+                "top": [f"{' '.join(self._cmd[pid].split())[:100]} ({seconds:.0f} CPU-s)"
                         for pid, seconds in top if seconds >= 1]}
 
 
