@@ -38,16 +38,18 @@ def patient_today(content: ClinicContent, patient_timezone: Optional[str],
 
 
 def answer_for_date(content: ClinicContent, topic: str, treatment_date: dt.date,
-                    today: dt.date) -> Reply:
+                    today: dt.date, newly_given: bool = True) -> Reply:
+    """`newly_given`: the date came in this message, so it is to be stored."""
+    to_store = treatment_date if newly_given else None
     day = recovery_day(treatment_date, today)
     if day < 0:
         when = format_patient_date(treatment_date)
         return Reply([f"Your treatment is on {when}. " + content.render(content.recovery.pre_treatment)],
-                     treatment_date=treatment_date)
+                     treatment_date=to_store)
     if day >= content.recovery.max_days_since_treatment:
         return Reply([content.render(content.recovery.too_long_ago)], pending_topic=topic)
     answer = topic_answer(content, topic, treatment_date, today)
-    return Reply([answer.text], payload=answer.payload, treatment_date=treatment_date)
+    return Reply([answer.text], payload=answer.payload, treatment_date=to_store)
 
 
 def answer_recovery_question(content: ClinicContent, topic: str, message_text: str,
@@ -67,9 +69,7 @@ def answer_recovery_question(content: ClinicContent, topic: str, message_text: s
         return Reply([general_answer(content, topic),
                       content.render(content.recovery.offer_personalise)],
                      pending_topic=topic)
-    reply = answer_for_date(content, topic, known_date, today)
-    reply.treatment_date = None  # already remembered; nothing new to store
-    return reply
+    return answer_for_date(content, topic, known_date, today, newly_given=False)
 
 
 def answer_treatment_date(content: ClinicContent, message_text: str,

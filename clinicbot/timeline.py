@@ -92,8 +92,10 @@ def restriction_summary(content: ClinicContent, treatment_date: dt.date,
 
 
 def _payload(content: ClinicContent, topic_key: str, treatment_date: dt.date, today: dt.date,
-             allowed: Optional[bool], allowed_from: Optional[dt.date]) -> Dict[str, Any]:
-    ok_now, not_yet = restriction_summary(content, treatment_date, today)
+             allowed: Optional[bool], allowed_from: Optional[dt.date],
+             summary: Optional[Tuple[List[str], List[Dict[str, Any]]]] = None,
+             upcoming: Optional[List[Dict[str, Any]]] = None) -> Dict[str, Any]:
+    ok_now, not_yet = summary or restriction_summary(content, treatment_date, today)
     return {
         "type": "recovery",
         "treatment_date": treatment_date.isoformat(),
@@ -103,7 +105,8 @@ def _payload(content: ClinicContent, topic_key: str, treatment_date: dt.date, to
         "allowed_from": allowed_from.isoformat() if allowed_from else None,
         "ok_now": ok_now,
         "not_yet": not_yet,
-        "next_milestones": upcoming_milestones(content, treatment_date, today),
+        "next_milestones": (upcoming if upcoming is not None
+                            else upcoming_milestones(content, treatment_date, today)),
         "milestones": all_milestones(content, treatment_date),
     }
 
@@ -144,8 +147,8 @@ def timeline_answer(content: ClinicContent, treatment_date: dt.date,
     else:
         parts.append("You are past the main recovery milestones.")
     parts.append("Keep up sun protection with SPF 30.")
-    return RecoveryAnswer(" ".join(parts), _payload(content, TIMELINE_TOPIC, treatment_date,
-                                                    today, None, None))
+    return RecoveryAnswer(" ".join(parts), _payload(content, TIMELINE_TOPIC, treatment_date, today,
+                                                    None, None, (ok_now, not_yet), upcoming))
 
 
 def general_answer(content: ClinicContent, topic_key: str) -> str:

@@ -31,25 +31,24 @@ def make_engine(url: URL) -> Engine:
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, future=True, connect_args={"timeout": 30,
                                                                "check_same_thread": False})
-
-        @event.listens_for(engine, "connect")
-        def _pragmas(dbapi_connection, _record):  # pragma: no cover - trivial
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.close()
-
+        _on_connect(engine, "PRAGMA foreign_keys=ON")
         return engine
     return create_engine(url, future=True, pool_pre_ping=True)
+
+
+def _on_connect(engine: Engine, statement: str) -> None:
+    """Runs `statement` on every new DB-API connection (SQLite pragmas)."""
+    @event.listens_for(engine, "connect")
+    def _run(dbapi_connection, _record):  # pragma: no cover - trivial
+        cursor = dbapi_connection.cursor()
+        cursor.execute(statement)
+        cursor.close()
 
 
 def make_staff_engine(url: URL) -> Engine:
     engine = make_engine(url)
     if url.get_backend_name() == "sqlite":
-        @event.listens_for(engine, "connect")
-        def _wal(dbapi_connection, _record):  # pragma: no cover - trivial
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.close()
+        _on_connect(engine, "PRAGMA journal_mode=WAL")
     return engine
 
 

@@ -50,31 +50,49 @@ class Service:
             start_new_session=True)
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
+        stop_process(self.process, timeout=30, whole_group=True)
         self.process = None
 
     def log_tail(self, lines: int = 40) -> str:
-        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        return _tail(self.log_path, lines)
 
 
-def wait_until_up(url: str, service: Service, seconds: float = STARTUP_SECONDS) -> None:
+def wait_for_http(url: str, process: subprocess.Popen, log_path: Path, name: str,
+                  seconds: float = STARTUP_SECONDS) -> None:
+    """Waits until `url` answers 200; fails early, with the log, if the process dies."""
     deadline = time.time() + seconds
     while time.time() < deadline:
-        if service.process.poll() is not None:
-            raise RuntimeError(f"{service.name} exited:\n{service.log_tail()}")
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} exited:\n{_tail(log_path)}")
         try:
             if http("GET", url, timeout=5)[0] == 200:
                 return
         except OSError:
             pass
-        time.sleep(1)
-    raise RuntimeError(f"{service.name} did not start:\n{service.log_tail()}")
+        time.sleep(0.2)
+    raise RuntimeError(f"{name} did not start:\n{_tail(log_path)}")
+
+
+def stop_process(process: Optional[subprocess.Popen], timeout: float,
+                 whole_group: bool = False) -> None:
+    """SIGTERM (to the process group for run.sh), then SIGKILL after `timeout`."""
+    if not process or process.poll() is not None:
+        return
+    send = (lambda sig: os.killpg(process.pid, sig)) if whole_group else process.send_signal
+    send(signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        send(signal.SIGKILL)
+        process.wait()
+
+
+def _tail(log_path: Path, lines: int = 40) -> str:
+    return "\n".join(log_path.read_text(errors="replace").splitlines()[-lines:])
+
+
+def wait_until_up(url: str, service: Service, seconds: float = STARTUP_SECONDS) -> None:
+    wait_for_http(url, service.process, service.log_path, service.name, seconds)
 
 
 class Bot:

@@ -14,7 +14,6 @@ import re
 import sqlite3
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 from typing import Dict, List, Optional
@@ -22,7 +21,7 @@ from typing import Dict, List, Optional
 import pytest
 import requests
 
-from tests.bot.servers import MODEL, Bot, free_port
+from tests.bot.servers import MODEL, Bot, free_port, stop_process, wait_for_http
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "correct-horse-battery-staple"
@@ -45,20 +44,6 @@ CONVERSATIONS: Dict[str, List[str]] = {
     "empty-patient": [""],  # nothing to classify: nlu_fallback
     "browser-patient": ["I've got a fever and yellow pus on my cheek"],
 }
-
-
-def wait_http(url: str, process: subprocess.Popen, log: Path, seconds: float = 60) -> None:
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"console exited:\n{log.read_text(errors='replace')[-3000:]}")
-        try:
-            if requests.get(url, timeout=2).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"console did not start:\n{log.read_text(errors='replace')[-3000:]}")
 
 
 def console_env(tracker_url: str, staff_url: str, work: Path, **extra: str) -> Dict[str, str]:
@@ -105,17 +90,11 @@ class ConsoleServer:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "console", "serve"], cwd=ROOT, env=self.env,
             stdout=open(self.log, "ab"), stderr=subprocess.STDOUT, start_new_session=True)
-        wait_http(self.url + "/login", self.process, self.log)
+        wait_for_http(self.url + "/login", self.process, self.log, "console", seconds=60)
         return self
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process, timeout=20)
 
     def client(self, username: Optional[str] = None, password: Optional[str] = None) -> "Client":
         client = Client(self.url)

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import Dict, Optional, Set
 
-from tests.bot.servers import ROOT, free_port, http
+from tests.bot.servers import ROOT, free_port, stop_process, wait_for_http
 
 SERVE = ROOT / "widget" / "serve.py"
 
@@ -32,26 +32,11 @@ class WidgetServer:
         self.process = subprocess.Popen([sys.executable, str(SERVE)], cwd=ROOT, stdout=log,
                                         stderr=subprocess.STDOUT,
                                         env={**os.environ, "PYTHONPATH": str(ROOT), **self.env})
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"serve.py exited:\n{self.log_path.read_text()}")
-            try:
-                if http("GET", self.url + "/", timeout=2)[0] == 200:
-                    return self
-            except OSError:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError(f"serve.py did not start:\n{self.log_path.read_text()}")
+        wait_for_http(self.url + "/", self.process, self.log_path, "serve.py", seconds=30)
+        return self
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process, timeout=10)
         self.process = None
 
 
