@@ -14,6 +14,8 @@ from typing import Any, Dict, List, Optional, Text
 
 import rasa.core.actions.action
 
+from components import action_response_validation
+
 from rasa.core.policies.policy import Policy, PolicyPrediction
 from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -63,6 +65,7 @@ class ActionFailureGuardPolicy(Policy):
         super().__init__(config, model_storage, resource, execution_context, **kwargs)
         # Here, not in create(): a loaded model builds the policy with load().
         _limit_action_server_wait(self.config)
+        action_response_validation.install()
 
     def train(self, training_trackers: List[TrackerWithCachedStates], domain: Domain,
               **kwargs: Any) -> Resource:

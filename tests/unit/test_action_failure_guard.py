@@ -67,3 +67,9 @@ def test_other_failed_actions_get_the_default_reply(guard, domain):
 def test_responses_are_never_treated_as_failed_custom_actions(guard, domain):
     # In `rasa test` stories a response has no BotUttered after it.
     assert predicted(guard, domain, tracker_after(domain, ActionExecuted("utter_faq"))) is None
+
+
+def test_loading_the_policy_installs_the_compiled_action_reply_check(guard):
+    from rasa.core.actions.action import RemoteAction
+    from components import action_response_validation
+    assert RemoteAction._validate_action_result is action_response_validation._validate_action_result
