@@ -12,13 +12,15 @@ export RASA_TELEMETRY_ENABLED ?= false
 # The install stamp carries the pins' hash, so editing requirements.txt reinstalls.
 INSTALLED := $(VENV)/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
 SPACY_PIPELINE := build/spacy-en-clinic/meta.json
-RESPONSES := data/generated/responses.yml
+# Rasa data generated from the clinic's sources (clinic/faqs, clinic/annotations, clinic.yml).
+GENERATED := data/generated/faq_nlu.yml data/generated/annotations_nlu.yml \
+	data/generated/responses.yml
 MODEL := models/clinic-bot.tar.gz
 # Debian packages the tests run for real: browser, and the scale-out stack.
 TEST_SYSTEM_PACKAGES := chromium:chromium pg_ctlcluster:postgresql \
 	redis-server:redis-server nginx:nginx
-TRAINING_INPUTS := config.yml domain.yml $(RESPONSES) $(SPACY_PIPELINE) \
-	$(filter-out $(RESPONSES),$(wildcard data/*.yml data/*/*.yml))
+TRAINING_INPUTS := config.yml domain.yml $(GENERATED) $(SPACY_PIPELINE) \
+	$(filter-out $(GENERATED),$(wildcard data/*.yml data/*/*.yml))
 
 .PHONY: help setup model run test unit console bench clean FORCE
 FORCE:
@@ -37,9 +39,10 @@ $(INSTALLED): requirements.txt scripts/bootstrap-venv.sh scripts/find-python.sh
 $(SPACY_PIPELINE): clinicbot/spacy_pipeline.py | $(INSTALLED)
 	$(BIN)/python -m clinicbot.spacy_pipeline build/spacy-en-clinic
 
-# Always re-rendered (cheap); the file is rewritten only when its text changes.
-$(RESPONSES): FORCE | $(INSTALLED)
-	$(BIN)/python -m clinicbot.render_responses clinic/clinic.yml $@
+# Always checked and re-generated (cheap); a file is rewritten only when its
+# text changes. Problems in the sources stop here, with file and line.
+$(GENERATED) &: FORCE | $(INSTALLED)
+	@$(BIN)/python -m clinicbot.training_data generate
 
 # Trains only when the training data, domain, config or clinic content changed.
 $(MODEL): $(TRAINING_INPUTS) | $(INSTALLED)

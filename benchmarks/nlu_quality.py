@@ -4,18 +4,17 @@ from __future__ import annotations
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Callable, Dict, Iterable, List, Sequence, Tuple
+from typing import Callable, Dict, List, Sequence, Tuple
 
-import yaml
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 from sklearn.pipeline import FeatureUnion, make_pipeline
 
+from clinicbot.training_data import checked_sources
 from tests.bot.test_nlu_heldout import heldout_examples, predicted_label  # noqa: F401 (re-exported)
 
 ROOT = Path(__file__).resolve().parents[1]
-TRAINING_FILES = sorted((ROOT / "data" / "nlu").glob("*.yml"))
 RED_FLAG = "red_flag"
 GROUPS = ("faq", "recovery", "others")
 RANDOM_STATE = 42
@@ -27,19 +26,9 @@ def group_of(label: str) -> str:
     return head if head in ("faq", "recovery") else "others"
 
 
-def training_examples(files: Iterable[Path] = TRAINING_FILES) -> List[Tuple[str, str]]:
-    """(text, full label) pairs from the Rasa NLU YAML files, read exactly as
-    tests/bot/test_nlu_heldout.py reads the held-out set."""
-    examples = []
-    for path in files:
-        for block in (yaml.safe_load(path.read_text()) or {}).get("nlu", []):
-            if "intent" not in block:
-                continue
-            for line in block["examples"].splitlines():
-                text = line.strip()[2:].strip() if line.strip().startswith("- ") else ""
-                if text:
-                    examples.append((text, block["intent"]))
-    return examples
+def training_examples() -> List[Tuple[str, str]]:
+    """(text, full label) pairs: exactly the examples the bot is trained on."""
+    return [(e.text, e.label) for e in checked_sources().examples()]
 
 
 def score(outcomes: Sequence[Tuple[str, str, str]]) -> Dict[str, object]:

@@ -90,7 +90,6 @@ class ClinicContent:
     responses: Mapping[str, str]
     # response name -> ((button title, payload), ...)
     response_buttons: Mapping[str, Tuple[Tuple[str, str], ...]]
-    faq: Mapping[str, str]
     source: Path = field(default=DEFAULT_CONTENT_PATH)
 
     @property
@@ -145,11 +144,6 @@ def _require(data: Mapping[str, Any], key: str, where: str, kind: type) -> Any:
     if kind is str and not value.strip():
         raise ContentError(f"'{where}{key}' must not be empty")
     return value
-
-
-def _strings(data: Mapping[str, Any], key: str) -> Dict[str, str]:
-    section = _require(data, key, "", dict)
-    return {name: _require(section, name, f"{key}.", str) for name in section}
 
 
 def _responses(data: Mapping[str, Any]) -> Tuple[Dict[str, str], Dict[str, Tuple[Tuple[str, str], ...]]]:
@@ -240,7 +234,6 @@ def _build(data: Mapping[str, Any], source: Path) -> ClinicContent:
                                  "red_flags.", str),
         responses=response_texts,
         response_buttons=response_buttons,
-        faq=_strings(data, "faq"),
         source=source,
     )
     _check_every_text_renders(content)
@@ -251,7 +244,7 @@ def _all_texts(content: ClinicContent) -> List[str]:
     recovery = content.recovery
     texts = [recovery.offer_personalise, recovery.pre_treatment, recovery.too_long_ago,
              recovery.impossible_date, content.red_flag_advice]
-    texts += list(content.responses.values()) + list(content.faq.values())
+    texts += list(content.responses.values())
     texts += [title for buttons in content.response_buttons.values() for title, _ in buttons]
     for topic in content.topics.values():
         texts.append(topic.general)

@@ -1,7 +1,7 @@
 """Intent labels staff may choose when correcting a prediction.
 
-The domain's intents plus the retrieval sub-intents found in data/nlu/*.yml
-(`- intent: faq/cost`). A retrieval intent's bare name (faq) is not offered:
+The domain's intents plus the retrieval sub-intents: one per FAQ file in
+clinic/faqs/ (faq/cost) and those in data/nlu/*.yml (recovery/makeup). A retrieval intent's bare name (faq) is not offered:
 Rasa trains retrieval intents only with their sub-intent.
 """
 from __future__ import annotations
@@ -11,6 +11,7 @@ from typing import List, Optional
 
 import yaml
 
+from clinicbot.training_data import Project, load_sources
 from console.config import ROOT
 
 NOT_TRAINABLE = {"nlu_fallback"}
@@ -26,13 +27,11 @@ def load_labels(root: Optional[Path] = None) -> List[str]:
         if name not in base:
             base.append(name)
     sub: List[str] = []
-    for path in sorted((root / "data" / "nlu").glob("*.yml")):
-        with open(path, encoding="utf-8") as handle:
-            data = yaml.safe_load(handle) or {}
-        for block in data.get("nlu") or []:
-            name = block.get("intent") if isinstance(block, dict) else None
-            if name and "/" in name and name.split("/", 1)[0] in base and name not in sub:
-                sub.append(name)
+    sources = load_sources(Project(root))
+    for name in [faq.label for faq in sources.faqs.values()] + \
+            [e.label for e in sources.other_examples]:
+        if "/" in name and name.split("/", 1)[0] in base and name not in sub:
+            sub.append(name)
     retrieval = {name.split("/", 1)[0] for name in sub}
     labels = [name for name in base if name not in retrieval and name not in NOT_TRAINABLE]
     return labels + sorted(sub)
