@@ -1,0 +1,127 @@
+"""Where the live, the previous and candidate models are kept, with their manifests.
+
+models/clinic-bot.tar.gz is what `make run` serves; models/previous/ holds the
+model it replaced, so `make rollback` can put it back. Every model has a
+manifest (labels, example counts, FAQ answers, a fingerprint of its sources)
+so the next retrain can tell what changed without opening the archive.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, Optional
+
+from clinicbot.quality_gate import ModelFacts
+from clinicbot.training_data import Sources
+
+MODEL_NAME = "clinic-bot"
+
+
+def manifest_path(model: Path) -> Path:
+    return model.with_name(model.name.replace(".tar.gz", "") + ".manifest.json")
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def sources_fingerprint(sources: Sources, faq_answers: Dict[str, str], config_text: str,
+                        domain_text: str) -> str:
+    digest = hashlib.sha256()
+    for example in sorted((e.label, e.text) for e in sources.examples()):
+        digest.update(repr(example).encode())
+    digest.update(json.dumps(faq_answers, sort_keys=True).encode())
+    digest.update(config_text.encode())
+    digest.update(domain_text.encode())
+    return digest.hexdigest()
+
+
+def manifest_for(sources: Sources, faq_answers: Dict[str, str], config_text: str,
+                 domain_text: str, **extra: object) -> Dict[str, object]:
+    counts: Dict[str, int] = {}
+    for example in sources.examples():
+        counts[example.label] = counts.get(example.label, 0) + 1
+    return {
+        "labels": sorted(counts),
+        "example_counts": dict(sorted(counts.items())),
+        "faq_answers": dict(sorted(faq_answers.items())),
+        "config_sha256": hashlib.sha256(config_text.encode()).hexdigest(),
+        "sources_fingerprint": sources_fingerprint(sources, faq_answers, config_text,
+                                                   domain_text),
+        **extra,
+    }
+
+
+def facts(manifest: Dict[str, object]) -> ModelFacts:
+    return ModelFacts(labels=tuple(manifest["labels"]),  # type: ignore[arg-type]
+                      example_counts=manifest["example_counts"],  # type: ignore[arg-type]
+                      faq_answers=manifest["faq_answers"])  # type: ignore[arg-type]
+
+
+def _copy_atomically(source: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.tmp")
+    shutil.copyfile(source, temporary)
+    os.replace(temporary, target)
+
+
+def _write_json_atomically(target: Path, data: Dict[str, object]) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.tmp")
+    temporary.write_text(json.dumps(data, indent=2), encoding="utf-8")
+    os.replace(temporary, target)
+
+
+@dataclass(frozen=True)
+class ModelStore:
+    directory: Path
+
+    @property
+    def live(self) -> Path:
+        return self.directory / f"{MODEL_NAME}.tar.gz"
+
+    @property
+    def previous(self) -> Path:
+        return self.directory / "previous" / f"{MODEL_NAME}.tar.gz"
+
+    def manifest(self, model: Path) -> Optional[Dict[str, object]]:
+        path = manifest_path(model)
+        return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+    def write_manifest(self, model: Path, manifest: Dict[str, object]) -> None:
+        _write_json_atomically(manifest_path(model), {**manifest,
+                                                      "model_sha256": file_sha256(model)})
+
+    def install(self, candidate: Path) -> None:
+        """Makes candidate the live model; the live one becomes the previous one."""
+        if self.live.exists():
+            _copy_atomically(self.live, self.previous)
+            if manifest_path(self.live).exists():
+                _copy_atomically(manifest_path(self.live), manifest_path(self.previous))
+        _copy_atomically(candidate, self.live)
+        _copy_atomically(manifest_path(candidate), manifest_path(self.live))
+
+    def swap_with_previous(self) -> None:
+        """Rollback: the previous model goes live, the live one becomes the previous
+        one (so a second rollback undoes the first)."""
+        if not self.previous.exists():
+            raise FileNotFoundError(f"no previous model in {self.previous.parent}; "
+                                    "nothing to roll back to")
+        parked = self.directory / "previous" / f".{MODEL_NAME}.swap.tar.gz"
+        _copy_atomically(self.live, parked)
+        if manifest_path(self.live).exists():
+            _copy_atomically(manifest_path(self.live), manifest_path(parked))
+        _copy_atomically(self.previous, self.live)
+        if manifest_path(self.previous).exists():
+            _copy_atomically(manifest_path(self.previous), manifest_path(self.live))
+        os.replace(parked, self.previous)
+        if manifest_path(parked).exists():
+            os.replace(manifest_path(parked), manifest_path(self.previous))
