@@ -22,13 +22,15 @@ TEST_SYSTEM_PACKAGES := chromium:chromium pg_ctlcluster:postgresql \
 TRAINING_INPUTS := config.yml domain.yml $(GENERATED) $(SPACY_PIPELINE) \
 	$(filter-out $(GENERATED),$(wildcard data/*.yml data/*/*.yml))
 
-.PHONY: help setup model run test unit console bench clean FORCE
+.PHONY: help setup model run test unit console bench retrain rollback clean FORCE
 FORCE:
 help:
-	@echo "make run    - set up, train if needed, start the bot (Ctrl-C stops)"
+	@echo "make run    - set up, train if there is no model, start the bot (Ctrl-C stops)"
 	@echo "make test   - set up, train if needed, run the whole test suite"
 	@echo "make console - start only the staff console"
 	@echo "make bench  - NLU quality, latency, throughput and resources beside reference peers"
+	@echo "make retrain - check FAQ sources, train, evaluate, and go live only if no worse"
+	@echo "make rollback - put the previous model back (again to undo)"
 
 setup: $(INSTALLED)
 
@@ -49,11 +51,15 @@ $(MODEL): $(TRAINING_INPUTS) | $(INSTALLED)
 	@started=$$(date +%s); \
 	$(BIN)/rasa train --fixed-model-name clinic-bot --out models --force && \
 	echo $$(( $$(date +%s) - started )) > models/train-time.txt
+	@$(BIN)/python -m retrain manifest $@
 	@touch $@
 
 model: $(MODEL)
 
-run: $(MODEL)
+# Trains only when there is no model at all: once the bot runs, a new model
+# goes live through `make retrain`, which checks it first.
+run: $(INSTALLED) $(SPACY_PIPELINE)
+	@if [ ! -f $(MODEL) ]; then $(MAKE) --no-print-directory model; fi
 	@bash scripts/run.sh
 
 test: $(MODEL)
@@ -63,6 +69,14 @@ test: $(MODEL)
 # Prints one table; every figure, ours and the references', from the same run.
 bench: $(MODEL)
 	$(BIN)/python -m benchmarks.bench $(BENCH_ARGS)
+
+# The clinic's way to a new model: checked, judged against the live model, and
+# activated in the running server only when no worse (see README).
+retrain: $(INSTALLED) $(SPACY_PIPELINE)
+	$(BIN)/python -m retrain run $(RETRAIN_ARGS)
+
+rollback: $(INSTALLED)
+	$(BIN)/python -m retrain rollback
 
 console: $(INSTALLED)
 	$(BIN)/python -m console serve

@@ -16,6 +16,8 @@
 | STAFF_LOGIN_MAX_FAILURES_PER_IP | 20 (any usernames, same IP, same window) |
 | STAFF_TRUST_PROXY | 0 (1: take the client IP/scheme from one reverse proxy's X-Forwarded-* headers) |
 | RETENTION_DAYS | none (default for `python -m console purge`) |
+| RETRAIN_PROJECT_ROOT | the project root: where Retrain writes corrections and runs `python -m retrain run` |
+| RETRAIN_ARGS | extra arguments for that command (e.g. `--config config.yml`) |
 
 Relative SQLite paths are resolved against the project root, not the
 current directory, so `sqlite:///var/tracker.db` means the bot's own file.
@@ -118,6 +120,8 @@ class Settings:
     page_size: int = 25
     clinic_name: str = "Clinic"
     clinic_timezone: str = "UTC"
+    retrain_root: Path = ROOT
+    retrain_args: tuple = ()
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -146,4 +150,6 @@ class Settings:
             retention_days=int(retention) if retention else None,
             clinic_name=content.clinic.name,
             clinic_timezone=content.clinic.timezone,
+            retrain_root=Path(env.get("RETRAIN_PROJECT_ROOT") or ROOT).resolve(),
+            retrain_args=tuple(env.get("RETRAIN_ARGS", "").split()),
         )

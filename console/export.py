@@ -31,7 +31,7 @@ def nlu_yaml(rows: Iterable[Dict], generated_at: dt.datetime) -> str:
             examples.append(example)
     lines = [
         f"# Corrections from the staff console, exported {generated_at:%Y-%m-%d %H:%M %Z}.",
-        "# Review, then merge into data/nlu/ and retrain (make model).",
+        "# Training data for `make retrain` when placed in clinic/annotations/.",
         'version: "3.1"',
     ]
     if not by_intent:

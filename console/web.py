@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from console import analytics as analytics_mod
-from console import charts, export, store, tracker
+from console import charts, export, retraining, store, tracker
 from console.config import Settings
 from console.labels import load_labels
 from console.masking import mask, shorten
@@ -541,6 +541,46 @@ def _routes(app: Flask) -> None:  # noqa: C901 - one place for every route
         audit("export_annotations", examples=len(rows))
         return Response(body, mimetype="application/x-yaml", headers={
             "Content-Disposition": f'attachment; filename="nlu-corrections-{now:%Y%m%d-%H%M}.yml"'})
+
+    # --- retraining ---------------------------------------------------------------------
+
+    @app.route("/retrain")
+    @requires()
+    def retrain_reports():
+        c = ctx()
+        root = c.settings.retrain_root
+        audit("view_retrain")
+        runs = retraining.reports(root)
+        return render_template("retrain.html", runs=runs, latest=runs[0] if runs else None,
+                               status=retraining.status(root),
+                               corrections=len(store.list_annotations(c.staff)))
+
+    @app.route("/retrain/<run_id>")
+    @requires()
+    def retrain_report(run_id: str):
+        c = ctx()
+        report = retraining.report(c.settings.retrain_root, run_id)
+        if report is None:
+            abort(404)
+        audit("view_retrain_report", target=run_id)
+        return render_template("retrain_report.html", report=report)
+
+    @app.route("/retrain", methods=["POST"])
+    @requires(role="admin")
+    def retrain_start():
+        c = ctx()
+        root = c.settings.retrain_root
+        if retraining.status(root).get("state") == "running":
+            flash("A retrain is already running; its report appears here when it ends.", "error")
+            return redirect(url_for("retrain_reports"))
+        rows = [{**row, "text": mask(row["text"])} for row in store.list_annotations(c.staff)]
+        written = retraining.write_corrections(root, rows, dt.datetime.now(c.tz))
+        process = retraining.start(root, c.settings.retrain_args)
+        audit("retrain_started", corrections=written, pid=process.pid)
+        flash(f"Retraining started with {written} correction(s). It checks the FAQ files, "
+              "trains, and switches the bot to the new model only if it is no worse. "
+              "Refresh this page to follow it.")
+        return redirect(url_for("retrain_reports"))
 
     # --- analytics ----------------------------------------------------------------------
 

@@ -39,10 +39,17 @@ export WEBCHAT_PORT="${WEBCHAT_PORT:-8080}"
 WEBCHAT_ORIGINS="${WEBCHAT_ORIGINS:-http://127.0.0.1:${WEBCHAT_PORT} http://localhost:${WEBCHAT_PORT}}"
 read -r -a cors_origins <<<"$WEBCHAT_ORIGINS"
 
-api_args=(--cors "${cors_origins[@]}")
-if [ -n "${RASA_AUTH_TOKEN:-}" ]; then
-  api_args+=(--enable-api --auth-token "$RASA_AUTH_TOKEN")
+# The HTTP API (/model/parse, trackers, PUT /model for `make retrain`) always
+# needs a token. Without RASA_AUTH_TOKEN one is made once, readable only by
+# this user, in var/rasa-api-token (RASA_AUTH_TOKEN_FILE to move it).
+token_file="${RASA_AUTH_TOKEN_FILE:-var/rasa-api-token}"
+if [ -z "${RASA_AUTH_TOKEN:-}" ]; then
+  if [ ! -s "$token_file" ]; then
+    (umask 077 && "$bin/python" -c "import secrets; print(secrets.token_urlsafe(32))" >"$token_file")
+  fi
+  RASA_AUTH_TOKEN="$(cat "$token_file")"
 fi
+api_args=(--cors "${cors_origins[@]}" --enable-api --auth-token "$RASA_AUTH_TOKEN")
 
 pids=()
 stop() {
@@ -85,7 +92,7 @@ for _ in $(seq 1 300); do
     echo
     echo "Clinic bot is running:"
     echo "  REST webhook : http://$RASA_HOST:$RASA_PORT/webhooks/rest/webhook"
-    [ -n "${RASA_AUTH_TOKEN:-}" ] && echo "  HTTP API     : http://$RASA_HOST:$RASA_PORT/model/parse (token required)"
+    echo "  HTTP API     : http://$RASA_HOST:$RASA_PORT/model/parse (token required; RASA_AUTH_TOKEN or $token_file)"
     echo "  Tracker store: $TRACKER_DB_DIALECT"
     echo "Press Ctrl-C to stop."
     break

@@ -1,0 +1,70 @@
+"""The console's Retrain button: hands the staff's corrections to `make retrain`'s
+pipeline and shows its reports. The pipeline runs as its own process, so a
+long training never blocks the console and survives a console restart."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Dict, Iterable, List, Optional
+
+from console import export
+
+CORRECTIONS_FILE = Path("clinic") / "annotations" / "console-corrections.yml"
+
+
+def status(root: Path) -> Dict[str, object]:
+    path = root / "var" / "retrain" / "status.json"
+    if not path.exists():
+        return {"state": "never run"}
+    data = json.loads(path.read_text(encoding="utf-8"))
+    pid = data.get("pid")
+    if data.get("state") == "running" and pid and not _alive(int(pid)):
+        data["state"] = "stopped unexpectedly"
+    return data
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def write_corrections(root: Path, rows: Iterable[Dict], now) -> int:
+    """All of the console's corrections, as one annotations file the pipeline merges."""
+    rows = list(rows)
+    target = root / CORRECTIONS_FILE
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.tmp")
+    temporary.write_text(export.nlu_yaml(rows, now), encoding="utf-8")
+    os.replace(temporary, target)
+    return len(rows)
+
+
+def start(root: Path, args: Iterable[str] = ()) -> subprocess.Popen:
+    log = root / "var" / "retrain" / "console-run.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "ab") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "retrain", "run", "--root", str(root), *args],
+            cwd=Path(__file__).resolve().parent.parent, stdout=out, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, start_new_session=True)
+
+
+def reports(root: Path, limit: int = 20) -> List[Dict[str, object]]:
+    directory = root / "var" / "retrain" / "reports"
+    paths = sorted(directory.glob("*.json"), reverse=True)[:limit] if directory.exists() else []
+    return [json.loads(path.read_text(encoding="utf-8")) for path in paths]
+
+
+def report(root: Path, run_id: str) -> Optional[Dict[str, object]]:
+    if not run_id.replace("-", "").isdigit():
+        return None
+    path = root / "var" / "retrain" / "reports" / f"{run_id}.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None

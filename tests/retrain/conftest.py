@@ -1,0 +1,33 @@
+"""A project copy with a first live model made by `retrain` itself, and a real bot serving it."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.bot.servers import Bot
+from tests.retrain.project import make_project, retrain
+
+
+def latest_report(project) -> dict:
+    reports = sorted((project / "var" / "retrain" / "reports").glob("*.json"))
+    return json.loads(reports[-1].read_text())
+
+
+@pytest.fixture(scope="session")
+def project(tmp_path_factory):
+    root = make_project(tmp_path_factory.mktemp("retrain-project"))
+    result = retrain(root, "run")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    report = latest_report(root)
+    assert report["outcome"] == "activated" and report["training"]["mode"] == "full"
+    assert (root / "models" / "clinic-bot.tar.gz").exists()
+    return root
+
+
+@pytest.fixture(scope="session")
+def server(project, tmp_path_factory):
+    bot = Bot(tmp_path_factory.mktemp("retrain-bot"),
+              env={"RASA_MODEL": str(project / "models" / "clinic-bot.tar.gz")}).start()
+    yield bot
+    bot.stop()

@@ -1,0 +1,170 @@
+"""`make retrain` and `make rollback` for real: training, evaluation, the gate, and a
+running Rasa server that switches models through its HTTP API.
+
+Runs on a copy of the project (tests/retrain/project.py) with fewer epochs;
+everything else (pipeline, data, Rasa, gate) is the product's. The tests build
+on each other in file order: baseline, refusals, new FAQ, rollback, fine-tune.
+"""
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+import yaml
+
+from retrain.models import file_sha256
+from tests.bot.servers import http, texts
+from tests.retrain.conftest import latest_report
+from tests.retrain.project import retrain
+
+PREGNANCY_QUESTION = "can i have the co2 laser while i'm pregnant?"
+PREGNANCY_FAQ = """key: pregnancy
+answer: >-
+  We don't do this treatment during pregnancy. Please ask the clinic on
+  {clinic.phone} about the right time after your baby is born.
+examples:
+  - can i have the treatment while pregnant
+  - is the co2 laser safe during pregnancy
+  - i'm pregnant, can i still get laser resurfacing
+  - can pregnant women have fractional laser
+  - is it ok to have the laser when expecting a baby
+  - im 5 months pregnant can i book the laser
+  - pregnant - is co2 resurfacing allowed
+  - can you do co2 on someone who is pregnant
+  - we're trying for a baby, is the laser a problem in pregnancy
+  - laser treatment and pregnancy
+"""
+
+
+def retrain_live(project, server, *extra):
+    return retrain(project, "run", *extra, env={"RASA_URLS": server.url,
+                                                "RASA_AUTH_TOKEN": server.token})
+
+
+def live_sha(project) -> str:
+    return file_sha256(project / "models" / "clinic-bot.tar.gz")
+
+
+def test_a_malformed_or_conflicting_faq_is_refused_with_file_and_line(project, server):
+    before = live_sha(project)
+    broken = project / "clinic" / "faqs" / "pregnancy.yml"
+    broken.write_text(PREGNANCY_FAQ.replace("examples:", "examples: [\n"))
+    result = retrain_live(project, server)
+    assert result.returncode == 2
+    assert "clinic/faqs/pregnancy.yml:6: not valid YAML" in result.stderr
+    broken.write_text(PREGNANCY_FAQ + "  - how much does it cost\n")
+    result = retrain_live(project, server)
+    assert result.returncode == 2
+    assert "clinic/faqs/pregnancy.yml:17: example 'how much does it cost' is under " \
+           "faq/pregnancy here and under faq/cost at clinic/faqs/cost.yml" in result.stderr
+    assert latest_report(project)["outcome"] == "source problems"
+    broken.unlink()
+    assert live_sha(project) == before
+
+
+def test_harmful_changes_are_refused_by_the_gate(project, server):
+    before = live_sha(project)
+    conversation = project / "data" / "nlu" / "conversation.yml"
+    original = conversation.read_text()
+    data = yaml.safe_load(original)
+    data["nlu"] = [block for block in data["nlu"] if block.get("intent") != "red_flag"]
+    conversation.write_text(yaml.safe_dump(data, sort_keys=False))
+    try:
+        result = retrain_live(project, server)
+    finally:
+        conversation.write_text(original)
+    assert result.returncode == 3, result.stdout + result.stderr
+    report = latest_report(project)
+    assert report["outcome"] == "rejected"
+    assert any("could no longer recognise them: red_flag (had" in r for r in report["reasons"])
+
+    cost, downtime = (project / "clinic" / "faqs" / f"{k}.yml" for k in ("cost", "downtime"))
+    texts_before = cost.read_text(), downtime.read_text()
+    cost_data, downtime_data = yaml.safe_load(texts_before[0]), yaml.safe_load(texts_before[1])
+    cost_data["answer"], downtime_data["answer"] = downtime_data["answer"], cost_data["answer"]
+    cost.write_text(yaml.safe_dump(cost_data, sort_keys=False))
+    downtime.write_text(yaml.safe_dump(downtime_data, sort_keys=False))
+    try:
+        result = retrain_live(project, server)
+    finally:
+        cost.write_text(texts_before[0])
+        downtime.write_text(texts_before[1])
+    assert result.returncode == 3
+    assert "faq/cost would answer with the text of faq/downtime" in result.stderr
+    assert live_sha(project) == before
+
+
+def test_a_new_faq_goes_live_without_losing_conversations(project, server):
+    sender = "patient-before-retrain"
+    assert "Day 3" in texts(server.send(sender, "i had my laser 3 days ago, can i wear makeup?"))
+    old_answer = texts(server.send("asker-1", PREGNANCY_QUESTION))
+    assert "during pregnancy" not in old_answer
+
+    (project / "clinic" / "faqs" / "pregnancy.yml").write_text(PREGNANCY_FAQ)
+    replies, stop = [], threading.Event()
+
+    def keep_talking():  # a patient chatting while the model is swapped
+        while not stop.is_set():
+            started = time.monotonic()
+            status, _ = http("POST", server.url + "/webhooks/rest/webhook",
+                             {"sender": "patient-during-swap", "message": "how much is it"})
+            replies.append((status, time.monotonic() - started))
+            time.sleep(0.5)
+
+    talker = threading.Thread(target=keep_talking)
+    talker.start()
+    try:
+        result = retrain_live(project, server)
+    finally:
+        stop.set()
+        talker.join()
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    report = latest_report(project)
+    assert report["training"]["mode"] == "full"
+    assert report["changes"]["faqs_added"] == ["pregnancy"]
+    assert report["activation"][0]["status"] == "activated"
+    assert report["candidate"]["per_label"]["faq/cost"]["f1"] > 0.5
+    assert "confused_pairs" in report["candidate"]
+    assert all(status == 200 for status, _ in replies) and len(replies) > 3, replies
+    print(f"longest reply during the swap: {max(s for _, s in replies):.1f} s")
+
+    assert "We don't do this treatment during pregnancy" in \
+        texts(server.send("asker-2", PREGNANCY_QUESTION))
+    # the earlier conversation goes on with its treatment date
+    assert "Day 3" in texts(server.send(sender, "and when can i go to the gym?"))
+    events = server.tracker(sender)["events"]
+    assert [e["text"] for e in events if e["event"] == "user"][:1] == \
+        ["i had my laser 3 days ago, can i wear makeup?"]
+    assert (project / "models" / "previous" / "clinic-bot.tar.gz").exists()
+
+
+def test_rollback_restores_the_previous_answers(project, server):
+    assert "during pregnancy" in texts(server.send("asker-3", PREGNANCY_QUESTION))
+    result = retrain(project, "rollback", env={"RASA_URLS": server.url,
+                                               "RASA_AUTH_TOKEN": server.token})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "activated" in result.stdout
+    assert "We don't do this treatment during pregnancy" not in \
+        texts(server.send("asker-4", PREGNANCY_QUESTION))
+    assert "consultation" in texts(server.send("asker-5", "how much does it cost"))
+
+
+def test_corrections_alone_are_fine_tuned_in(project, server):
+    (project / "clinic" / "faqs" / "pregnancy.yml").unlink()  # back to the live model's labels
+    annotations = project / "clinic" / "annotations"
+    annotations.mkdir(exist_ok=True)
+    (annotations / "console-corrections.yml").write_text(
+        'version: "3.1"\nnlu:\n- intent: faq/cost\n  examples: |\n'
+        "    - whats the damage for a full face zap\n    - how much do u charge\n"
+        "- intent: red_flag\n  examples: |\n    - my cheek is boiling hot and oozing\n")
+    result = retrain_live(project, server)
+    report = latest_report(project)
+    assert report["training"]["mode"] == "fine-tune", report.get("training")
+    assert report["changes"]["annotations_merged"] == 3
+    assert "staff annotations" in report["candidate"]["accuracy"]
+    assert result.returncode in (0, 3), result.stderr  # activation depends on the gate
+    if result.returncode == 0:
+        assert report["activation"][0]["status"] == "activated"
+    else:
+        assert report["reasons"]
