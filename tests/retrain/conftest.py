@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from tests.bot.servers import Bot
+from tests.bot.servers import Bot, free_port
 from tests.retrain.project import make_project, retrain
 
 
@@ -17,10 +17,12 @@ def latest_report(project) -> dict:
 @pytest.fixture(scope="session")
 def project(tmp_path_factory):
     root = make_project(tmp_path_factory.mktemp("retrain-project"))
-    result = retrain(root, "run")
+    # No server yet: a closed port, never a bot that may run on this machine.
+    result = retrain(root, "run", env={"RASA_URLS": f"http://127.0.0.1:{free_port()}"})
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     report = latest_report(root)
     assert report["outcome"] == "activated" and report["training"]["mode"] == "full"
+    assert report["activation"][0]["status"] == "not running"
     assert (root / "models" / "clinic-bot.tar.gz").exists()
     return root
 

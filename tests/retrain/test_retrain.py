@@ -52,11 +52,11 @@ def test_a_malformed_or_conflicting_faq_is_refused_with_file_and_line(project, s
     broken.write_text(PREGNANCY_FAQ.replace("examples:", "examples: [\n"))
     result = retrain_live(project, server)
     assert result.returncode == 2
-    assert "clinic/faqs/pregnancy.yml:6: not valid YAML" in result.stderr
+    assert "clinic/faqs/pregnancy.yml:7: not valid YAML" in result.stderr
     broken.write_text(PREGNANCY_FAQ + "  - how much does it cost\n")
     result = retrain_live(project, server)
     assert result.returncode == 2
-    assert "clinic/faqs/pregnancy.yml:17: example 'how much does it cost' is under " \
+    assert "clinic/faqs/pregnancy.yml:16: example 'how much does it cost' is under " \
            "faq/pregnancy here and under faq/cost at clinic/faqs/cost.yml" in result.stderr
     assert latest_report(project)["outcome"] == "source problems"
     broken.unlink()
