@@ -79,7 +79,7 @@ def evaluate_bot(parse: Callable[[str], dict]) -> Dict[str, object]:
 
 def stage_of(parsed: dict, gold: str) -> Dict[str, object]:
     """Which stage made the final label: the red-flag rules, the fallback, the
-    response selector (faq/x instead of faq/y) or DIET's intent choice."""
+    sub-intent choice (faq/x instead of faq/y) or the intent choice."""
     intent = parsed.get("intent") or {}
     name = intent.get("name")
     rules = parsed.get("red_flag_rules") or {}
@@ -89,9 +89,9 @@ def stage_of(parsed: dict, gold: str) -> Dict[str, object]:
     elif isinstance(rules, dict) and rules.get("overridden_intent"):
         stage = "red-flag rules changed the intent"
     elif "/" in label and label.split("/")[0] == gold.split("/")[0]:
-        stage = "response selector (right group, wrong sub-intent)"
+        stage = "sub-intent (right group, wrong sub-intent)"
     else:
-        stage = "DIET intent"
+        stage = "intent classifier"
     return {"stage": stage, "intent": name, "label": label,
             "confidence": intent.get("confidence")}
 

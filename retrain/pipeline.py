@@ -43,8 +43,9 @@ class Run:
     rasa_urls: Sequence[str]
     token: Optional[str]
     force: bool = False
+    # microseconds: two runs in one second must not share a report
     run_id: str = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc)
-                        .strftime("%Y%m%d-%H%M%S"))
+                        .strftime("%Y%m%d-%H%M%S-%f"))
     data: Dict[str, object] = field(default_factory=dict)
 
     @property

@@ -23,8 +23,7 @@ def wait_for_new_run(project, run_before, seconds=180):
 def test_admin_retrain_button_merges_corrections_and_reports(project, server, tmp_path):
     console = ConsoleServer("retrain", f"sqlite:///{server.db_path}",
                             f"sqlite:///{tmp_path / 'staff.db'}", tmp_path)
-    console.env.update({"RETRAIN_PROJECT_ROOT": str(project),
-                        "RETRAIN_ARGS": f"--config {project / 'config.test.yml'}"})
+    console.env.update({"RETRAIN_PROJECT_ROOT": str(project)})
     console.start()
     try:
         admin, reviewer = console.client("admin"), console.client("reviewer")

@@ -1,8 +1,8 @@
 """`make retrain` and `make rollback` for real: training, evaluation, the gate, and a
 running Rasa server that switches models through its HTTP API.
 
-Runs on a copy of the project (tests/retrain/project.py) with fewer epochs;
-everything else (pipeline, data, Rasa, gate) is the product's. The tests build
+Runs on a copy of the project (tests/retrain/project.py); the config, data,
+Rasa, pipeline and gate are the product's. The tests build
 on each other in file order: baseline, refusals, new FAQ, rollback, fine-tune.
 """
 from __future__ import annotations
@@ -126,7 +126,7 @@ def test_a_new_faq_goes_live_without_losing_conversations(project, server):
     assert report["activation"][0]["status"] == "activated"
     assert report["candidate"]["per_label"]["faq/cost"]["f1"] > 0.5
     assert "confused_pairs" in report["candidate"]
-    assert all(status == 200 for status, _ in replies) and len(replies) > 3, replies
+    assert replies and all(status == 200 for status, _ in replies), replies
     print(f"longest reply during the swap: {max(s for _, s in replies):.1f} s")
 
     assert "We don't do this treatment during pregnancy" in \
@@ -163,8 +163,7 @@ def test_corrections_alone_are_fine_tuned_in(project, server):
     assert report["training"]["mode"] == "fine-tune", report.get("training")
     assert report["changes"]["annotations_merged"] == 3
     assert "staff annotations" in report["candidate"]["accuracy"]
-    assert result.returncode in (0, 3), result.stderr  # activation depends on the gate
-    if result.returncode == 0:
-        assert report["activation"][0]["status"] == "activated"
-    else:
-        assert report["reasons"]
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert report["activation"][0]["status"] == "activated"
+    assert report["candidate"]["accuracy"]["staff annotations"] == 1.0
+    assert "consultation" in texts(server.send("asker-6", "whats the damage for a full face zap"))
