@@ -73,7 +73,7 @@ def _copy_atomically(source: Path, target: Path) -> None:
     os.replace(temporary, target)
 
 
-def _write_json_atomically(target: Path, data: Dict[str, object]) -> None:
+def write_json_atomically(target: Path, data: Dict[str, object]) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_name(f".{target.name}.tmp")
     temporary.write_text(json.dumps(data, indent=2), encoding="utf-8")
@@ -97,7 +97,7 @@ class ModelStore:
         return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
 
     def write_manifest(self, model: Path, manifest: Dict[str, object]) -> None:
-        _write_json_atomically(manifest_path(model), {**manifest,
+        write_json_atomically(manifest_path(model), {**manifest,
                                                       "model_sha256": file_sha256(model)})
 
     def install(self, candidate: Path) -> None:

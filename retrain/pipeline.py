@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
-import json
 import os
 import subprocess
 import sys
@@ -31,6 +30,7 @@ from clinicbot.training_data import (Project, SourceError, checked_sources, faq_
                                      generate, load_nlu_examples, load_settings)
 from retrain import activation, report
 from retrain.models import ModelStore, facts, manifest_for
+from retrain.models import write_json_atomically as _write_json
 
 EXIT_ACTIVATED, EXIT_FAILED, EXIT_SOURCE_PROBLEMS, EXIT_REJECTED = 0, 1, 2, 3
 CODE_ROOT = Path(__file__).resolve().parent.parent  # custom components and actions
@@ -70,13 +70,6 @@ class Run:
 
 def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-
-
-def _write_json(path: Path, data: Dict[str, object]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(json.dumps(data, indent=2), encoding="utf-8")
-    os.replace(temporary, path)
 
 
 @contextmanager
