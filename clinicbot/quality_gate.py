@@ -137,10 +137,15 @@ def check_evaluation(live: Mapping[str, Sequence[Outcome]],
             continue
         before, after = accuracy(live.get(name, ())), accuracy(outcomes)
         ok = after >= before - max_accuracy_drop - 1e-12
+        right_before = {(text, gold) for text, gold, guess in live.get(name, ()) if gold == guess}
+        newly_wrong = [f"'{text}' ({gold}, now {guess})" for text, gold, guess in outcomes
+                       if gold != guess and (text, gold) in right_before]
         decision.add(f"accuracy on {name} does not drop", ok,
                      f"accuracy on {name}: {before:.1%} live, {after:.1%} new" +
                      ("" if ok else f" (a drop of {before - after:.1%}; allowed "
-                                    f"{max_accuracy_drop:.1%})"))
+                                    f"{max_accuracy_drop:.1%}). Now wrong: " +
+                      "; ".join(newly_wrong[:5]) + ". Adding examples like these to "
+                      "the right FAQ or label usually fixes it."))
 
     everything = [o for outcomes in candidate.values() for o in outcomes]
     recall = recall_of(everything, RED_FLAG)

@@ -55,7 +55,9 @@ def test_evaluation_gate_accepts_equal_and_refuses_a_drop():
     worse = with_prediction(HELDOUT, "hi", "faq/cost")
     decision = check_evaluation({"held-out": HELDOUT}, {"held-out": worse})
     assert decision.reasons == ["accuracy on held-out: 100.0% live, 75.0% new "
-                                "(a drop of 25.0%; allowed 0.0%)"]
+                                "(a drop of 25.0%; allowed 0.0%). Now wrong: 'hi' (greet, now "
+                                "faq/cost). Adding examples like these to the right FAQ or "
+                                "label usually fixes it."]
     assert check_evaluation({"held-out": HELDOUT}, {"held-out": worse}, 0.25).accepted
 
 
