@@ -3,8 +3,9 @@
 Rasa 3.6 calls `jsonschema.validate` for every custom action reply, which
 builds a new validator from the schema each time: about 16 ms of CPU per
 personalised recovery answer on a 2-core machine, the largest single cost of
-that turn under load (profiled with py-spy, see README "Benchmarks"). The
-check itself is unchanged; only the compiled validator is reused.
+that turn under load (benchmarks/profile_turn.py with cProfile; README
+"Benchmarks"). The check itself is unchanged; only the compiled validator is
+reused.
 """
 from __future__ import annotations
 
