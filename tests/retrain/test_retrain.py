@@ -10,7 +10,6 @@ from __future__ import annotations
 import threading
 import time
 
-import pytest
 import yaml
 
 from retrain.models import file_sha256
