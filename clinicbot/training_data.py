@@ -67,7 +67,6 @@ class Settings:
     finetune_epoch_fraction: float = 0.5
     max_accuracy_drop: float = 0.0
     evaluation_sets: Tuple[str, ...] = ("tests/data/nlu_heldout.yml",)
-    keep_models: int = 5
 
 
 @dataclass
@@ -389,7 +388,6 @@ def load_settings(project: Project) -> Settings:
                                                    defaults.finetune_epoch_fraction)),
             max_accuracy_drop=float(data.get("max_accuracy_drop", defaults.max_accuracy_drop)),
             evaluation_sets=tuple(data.get("evaluation_sets", defaults.evaluation_sets)),
-            keep_models=int(data.get("keep_models", defaults.keep_models)),
         )
     except (TypeError, ValueError) as error:
         raise SourceError([f"{_shown(path, project.root)}: {error}"]) from None
