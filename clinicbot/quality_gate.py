@@ -130,10 +130,11 @@ def check_sources(live: ModelFacts, candidate: ModelFacts) -> Decision:
 def check_evaluation(live: Mapping[str, Sequence[Outcome]],
                      candidate: Mapping[str, Sequence[Outcome]],
                      max_accuracy_drop: float = 0.0) -> Decision:
-    """live and candidate map an evaluation set's name to its outcomes."""
+    """live and candidate map an evaluation set's name to its outcomes. With no
+    live results (the first model) only the safety check applies."""
     decision = Decision()
     for name, outcomes in candidate.items():
-        if not outcomes:
+        if not outcomes or not live:
             continue
         before, after = accuracy(live.get(name, ())), accuracy(outcomes)
         ok = after >= before - max_accuracy_drop - 1e-12
@@ -156,6 +157,8 @@ def check_evaluation(live: Mapping[str, Sequence[Outcome]],
                      "" if not missed else ": these urgent messages would not get the urgent "
                      "advice: " + "; ".join(f"'{text}'" for text in missed[:5])))
 
+    if not live:
+        return decision
     faq_labels = sorted({gold for _, gold, _ in everything if gold.startswith("faq/")})
     live_all = [o for outcomes in live.values() for o in outcomes]
     unanswered = [label for label in faq_labels

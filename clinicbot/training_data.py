@@ -24,6 +24,8 @@ from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 import yaml
 
+from clinicbot.files import write_text_atomically
+
 ROOT = Path(__file__).resolve().parent.parent
 FAQ_FIELDS = ("key", "answer", "examples")
 FAQ_KEY = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -76,15 +78,16 @@ class Sources:
     annotations: List[Example] = field(default_factory=list)      # before de-duplication
     problems: List[str] = field(default_factory=list)
 
+    def faq_examples(self) -> List[Example]:
+        return [e for faq in self.faqs.values() for e in faq.examples]
+
     def examples(self) -> List[Example]:
         """Every training example: FAQs, data/nlu, then new annotations."""
-        faq_examples = [e for faq in self.faqs.values() for e in faq.examples]
-        return faq_examples + self.other_examples + self.new_annotations()
+        return self.faq_examples() + self.other_examples + self.new_annotations()
 
     def new_annotations(self) -> List[Example]:
         """Annotations that do not repeat an example already in the training data."""
-        seen = {normalise(e.text) for faq in self.faqs.values() for e in faq.examples}
-        seen |= {normalise(e.text) for e in self.other_examples}
+        seen = {normalise(e.text) for e in self.faq_examples() + self.other_examples}
         fresh = []
         for example in self.annotations:
             if normalise(example.text) not in seen:
@@ -146,11 +149,8 @@ def _key_lines(node: yaml.Node) -> Dict[str, int]:
 
 
 def _plain_string(node: yaml.Node) -> Optional[str]:
-    if isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:str":
-        return node.value
-    if isinstance(node, yaml.ScalarNode):  # numbers and booleans: read as written
-        return node.value
-    return None
+    """A scalar's text as written (numbers and booleans too); None for lists and maps."""
+    return node.value if isinstance(node, yaml.ScalarNode) else None
 
 
 # --- FAQ files ------------------------------------------------------------------------
@@ -310,8 +310,7 @@ def _check_duplicates(sources: Sources) -> None:
     teaches the model a contradiction. Annotations that repeat an example with
     the same label are fine: they are de-duplicated."""
     first: Dict[str, Example] = {}
-    for example in [e for faq in sources.faqs.values() for e in faq.examples] + \
-            sources.other_examples:
+    for example in sources.faq_examples() + sources.other_examples:
         key = normalise(example.text)
         earlier = first.get(key)
         if earlier is None:
@@ -436,10 +435,7 @@ def nlu_yaml(examples: Iterable[Example], source: str) -> str:
 def write_if_changed(target: Path, body: str) -> bool:
     if target.exists() and target.read_text(encoding="utf-8") == body:
         return False
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_suffix(target.suffix + ".tmp")
-    temporary.write_text(body, encoding="utf-8")
-    temporary.replace(target)
+    write_text_atomically(target, body)
     return True
 
 
@@ -450,13 +446,17 @@ def faq_answers(sources: Sources) -> Mapping[str, str]:
 def generate(project: Project = Project()) -> List[Path]:
     """Checks everything first; writes nothing unless all sources are clean."""
     from clinicbot.content import load_content
-    from clinicbot.render_responses import responses_yaml
 
     content = load_content(project.content_file)
-    sources = checked_sources(project, render=content.render)
+    return write_generated(project, checked_sources(project, render=content.render), content)
+
+
+def write_generated(project: Project, sources: Sources, content) -> List[Path]:
+    """Rasa data from sources already checked; returns the files whose text changed."""
+    from clinicbot.render_responses import responses_yaml
+
     outputs = {
-        project.generated_dir / "faq_nlu.yml":
-            nlu_yaml([e for faq in sources.faqs.values() for e in faq.examples], "clinic/faqs/"),
+        project.generated_dir / "faq_nlu.yml": nlu_yaml(sources.faq_examples(), "clinic/faqs/"),
         project.generated_dir / "annotations_nlu.yml":
             nlu_yaml(sources.new_annotations(), "clinic/annotations/"),
         project.generated_dir / "responses.yml": responses_yaml(content, faq_answers(sources)),

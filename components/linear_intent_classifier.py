@@ -16,7 +16,7 @@ DIET and ResponseSelector can switch back in config.yml.
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
+from collections import Counter, defaultdict
 from typing import Any, Dict, List, Optional, Text
 
 import joblib
@@ -84,9 +84,6 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
                execution_context: ExecutionContext) -> "LinearIntentClassifier":
         return cls(config, model_storage, resource)
 
-    def _new_model(self, smallest_label: int) -> Pipeline:
-        return build_model(self.config, smallest_label)
-
     def train(self, training_data: TrainingData) -> Resource:
         pairs = set()
         for example in training_data.intent_examples:
@@ -95,14 +92,13 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
                 pairs.add((label, example.get(TEXT)))
         # Sorted: the same examples give the same model whatever the file order,
         # so adding one FAQ does not reshuffle how every other label is learned.
-        labels = [label for label, _ in sorted(pairs)]
-        texts = [text for _, text in sorted(pairs)]
-        if len(set(labels)) < 2:
+        ordered = sorted(pairs)
+        labels = [label for label, _ in ordered]
+        texts = [text for _, text in ordered]
+        counts = Counter(labels)
+        if len(counts) < 2:
             raise ValueError("LinearIntentClassifier needs examples of at least two labels")
-        counts: Dict[Text, int] = defaultdict(int)
-        for label in labels:
-            counts[label] += 1
-        self.model = self._new_model(min(counts.values()))
+        self.model = build_model(self.config, min(counts.values()))
         # numpy labels: scikit-learn 1.1 miscounts a label list when calibrating
         self.model.fit(texts, np.array(labels))
         self.responses = {name: variants for name, variants in training_data.responses.items()

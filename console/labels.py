@@ -1,17 +1,16 @@
 """Intent labels staff may choose when correcting a prediction.
 
 The domain's intents plus the retrieval sub-intents: one per FAQ file in
-clinic/faqs/ (faq/cost) and those in data/nlu/*.yml (recovery/makeup). A retrieval intent's bare name (faq) is not offered:
-Rasa trains retrieval intents only with their sub-intent.
+clinic/faqs/ (faq/cost) and those in data/nlu/*.yml (recovery/makeup). A
+retrieval intent's bare name (faq) is not offered: Rasa trains retrieval
+intents only with their sub-intent.
 """
 from __future__ import annotations
 
 from pathlib import Path
 from typing import List, Optional
 
-import yaml
-
-from clinicbot.training_data import Project, load_sources
+from clinicbot.training_data import Project, domain_intents, load_sources
 from console.config import ROOT
 
 NOT_TRAINABLE = {"nlu_fallback"}
@@ -19,13 +18,7 @@ NOT_TRAINABLE = {"nlu_fallback"}
 
 def load_labels(root: Optional[Path] = None) -> List[str]:
     root = root or ROOT
-    with open(root / "domain.yml", encoding="utf-8") as handle:
-        domain = yaml.safe_load(handle) or {}
-    base: List[str] = []
-    for item in domain.get("intents") or []:
-        name = next(iter(item)) if isinstance(item, dict) else str(item)
-        if name not in base:
-            base.append(name)
+    base = list(dict.fromkeys(domain_intents(root / "domain.yml")))
     sub: List[str] = []
     sources = load_sources(Project(root))
     for name in [faq.label for faq in sources.faqs.values()] + \

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional
 
+from clinicbot.files import write_text_atomically
 from console import export
 
 CORRECTIONS_FILE = Path("clinic") / "annotations" / "console-corrections.yml"
@@ -39,11 +40,7 @@ def _alive(pid: int) -> bool:
 def write_corrections(root: Path, rows: Iterable[Dict], now) -> int:
     """All of the console's corrections, as one annotations file the pipeline merges."""
     rows = list(rows)
-    target = root / CORRECTIONS_FILE
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.name}.tmp")
-    temporary.write_text(export.nlu_yaml(rows, now), encoding="utf-8")
-    os.replace(temporary, target)
+    write_text_atomically(root / CORRECTIONS_FILE, export.nlu_yaml(rows, now))
     return len(rows)
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import List, Optional, Sequence
 
 from clinicbot.content import load_content
-from clinicbot.training_data import ROOT, Project, SourceError, checked_sources, faq_answers
+from clinicbot.training_data import ROOT, Project, SourceError, checked_sources
 
 
 def rasa_urls() -> List[str]:
@@ -46,11 +46,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         except SourceError as error:
             print("\n".join(error.problems), file=sys.stderr)
             return 2
-        answers = {k: content.render(v) for k, v in faq_answers(sources).items()}
         model = Path(args.model or project.root / "models" / "clinic-bot.tar.gz")
-        ModelStore(model.parent).write_manifest(model, manifest_for(
-            sources, answers, config.read_text(), (project.root / "domain.yml").read_text(),
-            run_id="make model", annotations_merged=len(sources.new_annotations())))
+        ModelStore(model.parent).write_manifest(
+            model, manifest_for(project, config, sources, content, run_id="make model"))
         return 0
     from retrain.pipeline import Run, retrain, rollback
     if args.command == "rollback":

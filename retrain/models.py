@@ -10,13 +10,15 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, Optional
 
+from clinicbot.content import ClinicContent
+from clinicbot.files import copy_atomically as _copy_atomically
+from clinicbot.files import write_text_atomically
 from clinicbot.quality_gate import ModelFacts
-from clinicbot.training_data import Sources
+from clinicbot.training_data import Project, Sources, faq_answers
 
 MODEL_NAME = "clinic-bot"
 
@@ -44,18 +46,22 @@ def sources_fingerprint(sources: Sources, faq_answers: Dict[str, str], config_te
     return digest.hexdigest()
 
 
-def manifest_for(sources: Sources, faq_answers: Dict[str, str], config_text: str,
-                 domain_text: str, **extra: object) -> Dict[str, object]:
+def manifest_for(project: Project, config: Path, sources: Sources, content: ClinicContent,
+                 **extra: object) -> Dict[str, object]:
+    """What a model trained from these checked sources with this config knows."""
+    answers = {key: content.render(text) for key, text in faq_answers(sources).items()}
+    config_text = config.read_text(encoding="utf-8")
+    domain_text = (project.root / "domain.yml").read_text(encoding="utf-8")
     counts: Dict[str, int] = {}
     for example in sources.examples():
         counts[example.label] = counts.get(example.label, 0) + 1
     return {
         "labels": sorted(counts),
         "example_counts": dict(sorted(counts.items())),
-        "faq_answers": dict(sorted(faq_answers.items())),
+        "faq_answers": dict(sorted(answers.items())),
         "config_sha256": hashlib.sha256(config_text.encode()).hexdigest(),
-        "sources_fingerprint": sources_fingerprint(sources, faq_answers, config_text,
-                                                   domain_text),
+        "sources_fingerprint": sources_fingerprint(sources, answers, config_text, domain_text),
+        "annotations_merged": len(sources.new_annotations()),
         **extra,
     }
 
@@ -66,18 +72,8 @@ def facts(manifest: Dict[str, object]) -> ModelFacts:
                       faq_answers=manifest["faq_answers"])  # type: ignore[arg-type]
 
 
-def _copy_atomically(source: Path, target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.name}.tmp")
-    shutil.copyfile(source, temporary)
-    os.replace(temporary, target)
-
-
 def write_json_atomically(target: Path, data: Dict[str, object]) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.name}.tmp")
-    temporary.write_text(json.dumps(data, indent=2), encoding="utf-8")
-    os.replace(temporary, target)
+    write_text_atomically(target, json.dumps(data, indent=2))
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Dict, List, Mapping, Optional, Sequence
+from typing import Dict, Mapping, Optional, Sequence
 
 from clinicbot.quality_gate import (Outcome, RED_FLAG, accuracy, confused_pairs,
                                     per_label_scores, recall_of)
@@ -88,7 +88,3 @@ def write(directory: Path, run_id: str, data: Mapping) -> Path:
     target.write_text(_markdown(data), encoding="utf-8")
     return target
 
-
-def load_reports(directory: Path, limit: int = 20) -> List[Dict[str, object]]:
-    paths = sorted(directory.glob("*.json"), reverse=True)[:limit] if directory.exists() else []
-    return [json.loads(path.read_text(encoding="utf-8")) for path in paths]
