@@ -31,7 +31,7 @@ Rules worth knowing:
   before it.
 * Tense comes from the phrase itself ("ago", "yesterday" are past; "tomorrow",
   "next Friday" future) or else from the nearest cue word before it in the
-  same sentence (after it when there is none before): "had", "was" are past;
+  same sentence (else a past or what-if cue after it): "had", "was" are past;
   "will", "booked", "can I" future; "if/when I have it" makes every mention
   of the sentence that is not governed by a past cue hypothetical.
 * Dot dates: "18.11.2026", "18.11." and "on 18.11" are dates; "1.5", prices
@@ -211,7 +211,8 @@ def _context_tense(text: str, start: int, end: int,
     local = [c for c in cues if sentence[0] <= c[0] and c[1] <= sentence[1]
              and (c[1] <= start or c[0] >= end)]
     before = [c for c in local if c[1] <= start]
-    after = [c for c in local if c[0] >= end]
+    # A question after the date ("Tuesday, can I swim?") says nothing about it.
+    after = [c for c in local if c[0] >= end and c[2] != FUTURE]
     governing = before[-1][2] if before else (after[0][2] if after else _NEUTRAL)
     if governing != PAST and any(kind == HYPOTHETICAL for _, _, kind in local):
         return HYPOTHETICAL
@@ -515,7 +516,7 @@ ISO_DATE = _rx(r"(?<![\w/.,-])(?P<y>\d{4})([-/.])(?P<m>\d{1,2})\2(?P<d>\d{1,2})(
 SLASH_DATE = _rx(r"(?<![\w/.,:-])(?P<a>\d{1,2})/(?P<b>\d{1,2})(?:/(?P<y>\d{4}|\d{2}))?"
                  r"(?![\w/]|[.,:]\d)")
 DOT_DATE = _rx(r"(?<![\w/.,:-])(?P<a>\d{1,2})\.(?P<b>\d{1,2})"
-               r"(?:\.(?P<y>\d{4}|\d{2})(?![\w.]|[.,]\d)|(?P<dot>\.)(?![\w.])|(?![\w.,/]))")
+               r"(?:\.(?P<y>\d{4}|\d{2})(?![\w.]|[.,]\d)|(?P<dot>\.)(?![\w.])|(?![\w./]|,\d))")
 DAY_MONTH = _rx(rf"\b(?:the\s+)?{ORDINAL}\s+(?:of\s+)?{MONTH}{YEAR}")
 MONTH_DAY = _rx(rf"\b{MONTH}\s+(?:the\s+)?{ORDINAL}(?![\d:]|\s*(?:am|pm|h)\b)(?![a-z]){YEAR}")
 THE_ORDINAL = _rx(r"\b(?P<prep>(?:on|since|from|was|of|until)\s+)?(?:the\s+)?"
