@@ -148,7 +148,6 @@ UNIT = (r"(?P<unit>days?|dys?|d|weeks?|wks?|wk|w|fortnights?|months?|mths?|mos?|
         r"(?![a-z])")
 YESTERDAY = r"(?:yesterday|yesterdy|yesteday|yestrday|ystrday|ystrdy|ystdy|yday|ytd|yest)"
 TOMORROW = r"(?:tomorrow|tomorow|tommorow|tommorrow|tmrw|tmr|tomoz)"
-ORDINAL = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?"
 YEAR = r"(?:,?\s+(?P<year>\d{4}|'\d{2})(?!\d))?"
 
 
@@ -517,8 +516,9 @@ SLASH_DATE = _rx(r"(?<![\w/.,:-])(?P<a>\d{1,2})/(?P<b>\d{1,2})(?:/(?P<y>\d{4}|\d
                  r"(?![\w/]|[.,:]\d)")
 DOT_DATE = _rx(r"(?<![\w/.,:-])(?P<a>\d{1,2})\.(?P<b>\d{1,2})"
                r"(?:\.(?P<y>\d{4}|\d{2})(?![\w.]|[.,]\d)|(?P<dot>\.)(?![\w.])|(?![\w./]|,\d))")
-DAY_MONTH = _rx(rf"\b(?:the\s+)?{ORDINAL}\s+(?:of\s+)?{MONTH}{YEAR}")
-MONTH_DAY = _rx(rf"\b{MONTH}\s+(?:the\s+)?{ORDINAL}(?![\d:]|\s*(?:am|pm|h)\b)(?![a-z]){YEAR}")
+WORD_DAY = r"(?<![\d.,/:£$€])(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
+DAY_MONTH = _rx(rf"(?:\bthe\s+)?{WORD_DAY}\s+(?:of\s+)?{MONTH}{YEAR}")
+MONTH_DAY = _rx(rf"\b{MONTH}\s+(?:the\s+)?{WORD_DAY}(?![\d:]|\s*(?:am|pm|h)\b)(?![a-z]){YEAR}")
 THE_ORDINAL = _rx(r"\b(?P<prep>(?:on|since|from|was|of|until)\s+)?(?:the\s+)?"
                   r"(?P<day>\d{1,2})(?P<suffix>st|nd|rd|th)\b"
                   r"(?:\s+of\s+(?P<which>last|this|next)\s+month)?")
