@@ -127,7 +127,10 @@ def resolve_timezone(timezone: Optional[str], fallback: str) -> ZoneInfo:
 MONTHS = {name.lower(): number for number, name in enumerate(calendar.month_name) if name}
 MONTHS.update({name.lower(): number for number, name in enumerate(calendar.month_abbr) if name})
 MONTHS["sept"] = 9
-MONTH = (r"(?P<month>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|"
+# "may" the modal verb ("2 may be ok", "co2 may I") is no month.
+MAY_VERB = (r"(?!\s+(?:be|not|have|need|help|cause|take|get|also|still|feel|look|want|"
+            r"well|just)\b)")
+MONTH = (r"(?P<month>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may" + MAY_VERB + r"|june?|july?|"
          r"aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?(?![a-z])")
 WEEKDAYS = (MO, TU, WE, TH, FR, SA, SU)
 # Full names and unmistakable short forms anywhere; "mon", "sat", "sun"... only
@@ -516,7 +519,7 @@ SLASH_DATE = _rx(r"(?<![\w/.,:-])(?P<a>\d{1,2})/(?P<b>\d{1,2})(?:/(?P<y>\d{4}|\d
                  r"(?![\w/]|[.,:]\d)")
 DOT_DATE = _rx(r"(?<![\w/.,:-])(?P<a>\d{1,2})\.(?P<b>\d{1,2})"
                r"(?:\.(?P<y>\d{4}|\d{2})(?![\w.]|[.,]\d)|(?P<dot>\.)(?![\w.])|(?![\w./]|,\d))")
-WORD_DAY = r"(?<![\d.,/:£$€])(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
+WORD_DAY = r"(?<![\w.,/:£$€])(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
 DAY_MONTH = _rx(rf"(?:\bthe\s+)?{WORD_DAY}\s+(?:of\s+)?{MONTH}{YEAR}")
 MONTH_DAY = _rx(rf"\b{MONTH}\s+(?:the\s+)?{WORD_DAY}(?![\d:]|\s*(?:am|pm|h)\b)(?![a-z]){YEAR}")
 THE_ORDINAL = _rx(r"\b(?P<prep>(?:on|since|from|was|of|until)\s+)?(?:the\s+)?"
@@ -553,8 +556,10 @@ def _calendar_spans(text: str, date_order: str) -> Iterator[_Span]:
         a, b = int(m.group("a")), int(m.group("b"))
         before, after = text[:m.start()], text[m.end():]
         if m.group("y") is None:
-            if m.group(0) == "24/7" or (max(a, b) > 31 and min(a, b) > 12):
-                continue                                  # "24/7", "50/50", "70/30"
+            if m.group(0) == "24/7" and not DATE_PREP_BEFORE.search(before):
+                continue                                  # "24/7", unless "on 24/7"
+            if max(a, b) > 31 and min(a, b) > 12:
+                continue                                  # "50/50", "70/30"
             if UNIT_AFTER.search(after) or PRICE_BEFORE.search(before):
                 continue                                  # "1/2 of", "3/4 a day", "$1/2"
             if RATING_BEFORE.search(before) and not DATE_PREP_BEFORE.search(before):

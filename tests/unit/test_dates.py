@@ -247,7 +247,8 @@ def test_future_plans_next_to_the_treatment_date(text, expected):
 
 @pytest.mark.parametrize("text", ["can I swim on day 3?", "my 2nd session", "the 3rd time",
                                   "pain is 7/10", "I put 1/2 of the cream", "24/7",
-                                  "I sat in the sun", "it was 50/50", "may I swim"])
+                                  "I sat in the sun", "it was 50/50", "may I swim",
+                                  "co2 may I swim", "had co2 2 may be ok"])
 def test_not_dates(text):
     assert find_date_mentions(text, MONDAY) == []
 

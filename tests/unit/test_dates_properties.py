@@ -4,7 +4,7 @@ plain datetime arithmetic (never with the module under test)."""
 import datetime as dt
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
 from clinicbot.dates import find_date_mentions, read_treatment_date
 
@@ -162,6 +162,7 @@ def test_day_month_without_a_year_is_the_nearest_occurrence(case, form):
     today, (offset, template) = case
     expected = today + dt.timedelta(days=offset)
     phrase = form(expected)
+    assume(phrase != "24/7")          # "24/7" is only a date after a date word ("on 24/7")
     check(template.format(p=phrase), phrase, today, expected)
 
 
