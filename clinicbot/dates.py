@@ -1,59 +1,77 @@
 """Finds a patient's treatment date in free text.
 
-Parsing is dateparser's job. This module only decides *which* part of a
-message is the treatment date and guards against dateparser's known traps:
-ISO dates read in the clinic's day/month order, impossible dates such as
-"31 February" that dateparser silently shortens to "February", and everyday
-words ("now", "may", "tomorrow") that are not a treatment date.
+`find_date_mentions` lists every date-like span of a message with character
+offsets into the text as given, the date it means (resolved against the
+patient's `today`) and whether it is said about the past, the future or a
+what-if ("if I have it on Friday..."). `read_treatment_date` picks the
+treatment date out of those mentions for the conversation code.
+
+The phrases are found with regular expressions on the original text (so that
+offsets stay exact); the calendar arithmetic is datetime's and dateutil's
+(`relativedelta`, weekday anchors), never hand-written. An earlier version
+used dateparser's `search_dates`, which gives no offsets and read some phrases
+as the wrong day ("the day before yesterday" as yesterday, the "2" of "co2").
+
+Rules worth knowing:
+
+* Nothing is guessed. A phrase that no calendar has ("31 February", "32/11")
+  is "impossible"; a loose one ("last week", "a few days ago", "recently") is
+  "vague" (date None) so the bot asks which day.
+* The nearest reading of a date without a year ("1st of December") or
+  without a month ("the 21st"): see `_nearest`. In short, the most recent
+  occurrence on or before today, unless the next occurrence is at most
+  NEAR_FUTURE_DAYS ahead (then that one, and the mention is "future"). A
+  past-tense clause ("I had it on the 1st of December") always takes the past
+  occurrence; a future or what-if clause ("booked for", "if I have it on")
+  always the next one on or after today.
+* Weekdays: "on Monday", "Monday" and "last Monday" mean the most recent
+  Monday before today (so on a Monday, a week ago: today would be "today");
+  in a future or what-if clause the next one after today. "this Monday" is
+  the Monday of the current Monday-Sunday week; "Monday last week" the one
+  before it.
+* Tense comes from the phrase itself ("ago", "yesterday" are past; "tomorrow",
+  "next Friday" future) or else from the nearest cue word before it in the
+  same sentence (else a past or what-if cue after it): "had", "was" are past;
+  "will", "booked", "can I" future; "if/when I have it" makes every mention
+  of the sentence that is not governed by a past cue hypothetical.
+* Dot dates: "18.11.2026", "18.11." and "on 18.11" are dates; "1.5", prices
+  ("£3.50", "costs 3.10.") and amounts ("1.5 ml") are not. See `_dot_date_ok`.
 """
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import Optional, Union
+from typing import Callable, Iterator, List, Optional, Tuple, Union
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import dateparser
-from dateparser.search import search_dates
+from dateutil.relativedelta import FR, MO, SA, SU, TH, TU, WE, relativedelta
 
-# Long messages are cut before searching: dates come early, and dateparser's
-# search time grows with the text.
+# Long messages are cut before searching: dates come early, and a bounded
+# input keeps the search time bounded.
 MAX_SEARCH_CHARS = 400
+# A day-month without a year, or "the 21st", said without a tense cue, is read
+# as the coming occurrence when that is at most this many days ahead (an
+# upcoming appointment) and otherwise as the most recent past occurrence.
+NEAR_FUTURE_DAYS = 7
 
-MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|"
-         r"aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
-DAY = r"(?:[0-3]?\d)(?:st|nd|rd|th)?"
-YEAR = r"(?:,?\s+(?:\d{4}|'\d{2}))?"
-ISO_DATE = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b")
-NUMERIC_DATE = re.compile(r"(?<![\d/.-])(\d{1,2})[/.](\d{1,2})(?:[/.](\d{2}|\d{4}))?(?![\d/])")
-DAY_MONTH = re.compile(rf"\b{DAY}\s+(?:of\s+)?{MONTH}{YEAR}(?![a-z])", re.IGNORECASE)
-MONTH_DAY = re.compile(rf"\b{MONTH}\s+(?:the\s+)?{DAY}{YEAR}(?![a-z])", re.IGNORECASE)
-BARE_MONTH = re.compile(rf"(?:in\s+)?{MONTH}(?:\s+\d{{4}})?", re.IGNORECASE)
-WEEKDAY = re.compile(r"\b(mon|tues?|wed(?:nes)?|thu(?:rs?)?|fri|sat(?:ur)?|sun)(?:day)?\b",
-                     re.IGNORECASE)
-# Words that tie a date in a question to the treatment ("had it 3 days ago").
-TREATMENT_CUE = re.compile(
-    r"\b(had|got|get|did|done|treated|treatment|laser(?:ed)?|procedure|session|"
-    r"ago|since|was|were|day \d+)\b", re.IGNORECASE)
-FUTURE_CUE = re.compile(
-    r"\b(will|going to|gonna|booked|book|next|upcoming|coming|planned|scheduled|"
-    r"tomorrow|in \d+ days?)\b", re.IGNORECASE)
-# dateparser search hits that are never a treatment date on their own.
-NOT_A_DATE = {"now", "right now", "today now", "second", "a second", "sec", "min",
-              "may", "march", "sun", "sat", "mon", "wed"}
-SYNONYMS = ((re.compile(r"\bfortnight\b", re.IGNORECASE), "2 weeks"),
-            (re.compile(r"\ba couple of\b", re.IGNORECASE), "2"),
-            (re.compile(r"\bytd|ystrday|yesteday|yday\b", re.IGNORECASE), "yesterday"),
-            (re.compile(r"\b(\d+)\s*d(?:ays?)?\s+ago\b", re.IGNORECASE), r"\1 days ago"),
-            (re.compile(r"\b(\d+)\s*w(?:ee)?ks?\s+ago\b", re.IGNORECASE), r"\1 weeks ago"),
-            # "it's been 4 days since my laser" -> "4 days ago"
-            (re.compile(r"\b(?:it'?s\s+|its\s+)?been\s+(\w+\s+(?:days?|weeks?|months?))\s+since\b",
-                        re.IGNORECASE), r"\1 ago since"))
-# "I'm on day 4": the patient counts the days for us (day 0 = treatment day).
-RECOVERY_DAY = re.compile(r"\b(?:i'?m|i am|im|today is|today's|it'?s|its|now|on)\s+day\s+(\d{1,3})\b",
-                          re.IGNORECASE)
-CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]+")
+FOUND, IMPOSSIBLE, VAGUE = "found", "impossible", "vague"
+PAST, FUTURE, HYPOTHETICAL = "past", "future", "hypothetical"
+_NEUTRAL = "neutral"
+_I = re.IGNORECASE
+_APOS = "['\u2019]"
+
+
+@dataclass(frozen=True)
+class DateMention:
+    start: int                 # character offsets into the original text
+    end: int
+    text: str                  # original_text[start:end]
+    date: Optional[dt.date]    # resolved against `today`; None when impossible or vague
+    status: str                # "found" | "impossible" | "vague"
+    tense: str                 # "past" | "future" | "hypothetical"
+    kind: str = "relative"     # "counted" | "calendar" | "relative" (how it was written)
 
 
 @dataclass(frozen=True)
@@ -69,11 +87,18 @@ class ImpossibleDate:
 
 
 @dataclass(frozen=True)
+class VagueDate:
+    """The patient gave a time too loose to count days from ("last week",
+    "recently"): ask which day."""
+    matched_text: str
+
+
+@dataclass(frozen=True)
 class NoDate:
     pass
 
 
-DateReading = Union[DateFound, ImpossibleDate, NoDate]
+DateReading = Union[DateFound, ImpossibleDate, VagueDate, NoDate]
 
 
 def today_in(timezone: str, fallback: str, now: Optional[dt.datetime] = None) -> dt.date:
@@ -95,69 +120,581 @@ def resolve_timezone(timezone: Optional[str], fallback: str) -> ZoneInfo:
     return ZoneInfo("UTC")
 
 
-def _settings(today: dt.date, date_order: str, prefer: str) -> dict:
-    return {
-        "DATE_ORDER": date_order,
-        "PREFER_DATES_FROM": prefer,
-        "PREFER_DAY_OF_MONTH": "first",
-        "RELATIVE_BASE": dt.datetime.combine(today, dt.time(12, 0)),
-        "RETURN_AS_TIMEZONE_AWARE": False,
-        "STRICT_PARSING": False,
-    }
+# --------------------------------------------------------------------------
+# Vocabulary
+# --------------------------------------------------------------------------
+
+MONTHS = {name.lower(): number for number, name in enumerate(calendar.month_name) if name}
+MONTHS.update({name.lower(): number for number, name in enumerate(calendar.month_abbr) if name})
+MONTHS["sept"] = 9
+# "may" the modal verb ("2 may be ok", "co2 may I") is no month.
+MAY_VERB = (r"(?!\s+(?:be|not|have|need|help|cause|take|get|also|still|feel|look|want|"
+            r"well|just)\b)")
+MONTH = (r"(?P<month>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may" + MAY_VERB + r"|june?|july?|"
+         r"aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?(?![a-z])")
+WEEKDAYS = (MO, TU, WE, TH, FR, SA, SU)
+# Full names and unmistakable short forms anywhere; "mon", "sat", "sun"... only
+# after last/next/this ("sun" and "sat" are everyday words).
+WEEKDAY_LONG = (r"(?P<wd>monday|tuesday|tues|wednesday|weds|thursday|thurs|friday|"
+                r"saturday|sunday)")
+WEEKDAY_ANY = (r"(?P<wd>monday|mon|tuesday|tues|tue|wednesday|weds|wed|thursday|thurs|thu|"
+               r"friday|fri|saturday|sat|sunday|sun)\.?(?![a-z])")
+WEEKDAY_PREFIX = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
+NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
+                "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11,
+                "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
+                "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30}
+# A number not glued to letters or other digits: the "2" of "co2" is no number.
+NUM = (r"(?P<n>(?<![\w.,/])\d{1,5}(?![.,]\d)|\b(?:(?:a\s+)?couple(?:\s+of)?|"
+       + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")\b)")
+UNIT = (r"(?P<unit>days?|dys?|d|weeks?|wks?|wk|w|fortnights?|months?|mths?|mos?|years?|yrs?)"
+        r"(?![a-z])")
+YESTERDAY = r"(?:yesterday|yesterdy|yesteday|yestrday|ystrday|ystrdy|ystdy|yday|ytd|yest)"
+TOMORROW = r"(?:tomorrow|tomorow|tommorow|tommorrow|tmrw|tmr|tomoz)"
+YEAR = r"(?:,?\s+(?P<year>\d{4}|'\d{2})(?!\d))?"
 
 
-def _parse(text: str, today: dt.date, date_order: str, prefer: str) -> Optional[dt.date]:
-    parsed = dateparser.parse(text, languages=["en"], settings=_settings(today, date_order, prefer))
-    return parsed.date() if parsed else None
+def _rx(pattern: str) -> "re.Pattern[str]":
+    return re.compile(pattern, _I)
 
 
-def _normalise(text: str) -> str:
-    text = CONTROL_CHARS.sub(" ", text[:MAX_SEARCH_CHARS])
-    for pattern, replacement in SYNONYMS:
-        text = pattern.sub(replacement, text)
-    return text
+# --------------------------------------------------------------------------
+# Context: sentences, tense cues, treatment cues
+# --------------------------------------------------------------------------
+
+SENTENCE_END = re.compile(r"[?!;\n]+|\.(?=\s+[A-Za-z])|\.$")
+HYPOTHETICAL_CUE = _rx(
+    r"\b(?:if|when|once|whenever|after|before|in case|suppose|supposing|assuming)\s+"
+    r"(?:i|we)\s*(?:'m|am|'d|would|should|were|was)?\s*(?:to\s+)?"
+    r"(?:have|having|get|getting|do|doing|book|go|come|decide|choose|end up)\b"
+    r"|\bif\s+(?:it|the\s+\w+)\s+(?:is|was|gets|'s)\s+(?:done|booked)\b"
+    r"|\b(?:can|could|should|would|shall)\s+i\s+(?:have|get|book)\s+(?:it|my|the|a|an)\b"
+    r"|\bto\s+(?:have|get)\s+(?:it|the\s+\w+|my\s+\w+)\s+done\b")
+FUTURE_CUE = _rx(
+    r"\b(?:will|shall|going\s+to|gonna|booked|book|scheduled|planned|planning|upcoming|"
+    r"coming\s+up|next|is\s+on|is\s+booked|is\s+scheduled|can\s+i|could\s+i|may\s+i|"
+    r"should\s+i|would\s+i|is\s+it\s+ok(?:ay)?|am\s+i\s+(?:ok|okay|allowed|able)|"
+    r"allowed\s+to|want\s+to|wanna|hoping\s+to|i\s+have\s+(?:it|my\s+\w+|an?\s+appointment))\b"
+    rf"|\b(?:i{_APOS}m|im|i\s+am)\s+(?:having|getting)\b|{_APOS}ll\b")
+PAST_CUE = _rx(
+    r"\b(?:had|did|was|were|went|since|ago|"
+    r"(?<!'ve\s)(?<!have\s)(?<!has\s)got(?!\s+to)|"
+    r"(?<!be\s)(?<!being\s)(?<!get\s)(?<!getting\s)(?<!to\s)(?:treated|lasered))\b")
+# Words that tie a date in a question to the treatment ("had it 3 days ago").
+TREATMENT_CUE = _rx(
+    r"\b(had|got|get|did|done|treated|treatment|laser(?:ed)?|procedure|session|"
+    r"ago|since|was|were|day \d+)\b")
 
 
-def _explicit_calendar_date(text: str, today: dt.date, date_order: str,
-                            prefer: str) -> Optional[DateReading]:
-    """Dates written with numbers or a month name; None when there is none."""
-    iso = ISO_DATE.search(text)
-    if iso:
-        try:
-            return DateFound(dt.date(*map(int, iso.groups())), iso.group(0))
-        except ValueError:
-            return ImpossibleDate(iso.group(0))
-    for pattern in (NUMERIC_DATE, DAY_MONTH, MONTH_DAY):
-        match = pattern.search(text)
-        if not match:
-            continue
-        span = match.group(0)
-        if pattern is NUMERIC_DATE:
-            if _not_a_date(match):
-                continue
-            if not _valid_day_and_month(match, date_order):
-                return ImpossibleDate(span)
-        parsed = _parse(span, today, date_order, prefer)
-        return DateFound(parsed, span) if parsed else ImpossibleDate(span)
-    return None
+def _sentences(text: str) -> List[Tuple[int, int]]:
+    spans, start = [], 0
+    for end in SENTENCE_END.finditer(text):
+        spans.append((start, end.end()))
+        start = end.end()
+    spans.append((start, len(text)))
+    return spans
 
 
-def _not_a_date(match: "re.Match[str]") -> bool:
-    # "1.5", "50/50" and "24/7" are numbers, not dates.
-    first, second, year = match.groups()
-    if year is None and "." in match.group(0):
-        return True
-    return match.group(0) == "24/7" or (int(first) > 31 and int(second) > 31)
+def _cues(text: str) -> List[Tuple[int, int, str]]:
+    found = [(m.start(), m.end(), kind)
+             for kind, pattern in ((HYPOTHETICAL, HYPOTHETICAL_CUE), (FUTURE, FUTURE_CUE),
+                                   (PAST, PAST_CUE))
+             for m in pattern.finditer(text)]
+    # A hypothetical cue contains words that are future or past cues too.
+    hypothetical = [(s, e) for s, e, kind in found if kind == HYPOTHETICAL]
+    return sorted(c for c in found
+                  if c[2] == HYPOTHETICAL or not any(s <= c[0] < e for s, e in hypothetical))
 
 
-def _valid_day_and_month(match: "re.Match[str]", date_order: str) -> bool:
-    first, second, _year = (int(g) if g else None for g in match.groups())
-    day, month = (first, second) if date_order == "DMY" else (second, first)
+def _context_tense(text: str, start: int, end: int,
+                   cues: List[Tuple[int, int, str]]) -> str:
+    """past / future / hypothetical / neutral, from the cue words around a span."""
+    sentence = next(((s, e) for s, e in _sentences(text) if s <= start < e), (0, len(text)))
+    local = [c for c in cues if sentence[0] <= c[0] and c[1] <= sentence[1]
+             and (c[1] <= start or c[0] >= end)]
+    before = [c for c in local if c[1] <= start]
+    # A question after the date ("Tuesday, can I swim?") says nothing about it.
+    after = [c for c in local if c[0] >= end and c[2] != FUTURE]
+    governing = before[-1][2] if before else (after[0][2] if after else _NEUTRAL)
+    if governing != PAST and any(kind == HYPOTHETICAL for _, _, kind in local):
+        return HYPOTHETICAL
+    return governing
+
+
+# --------------------------------------------------------------------------
+# Resolution helpers (datetime / dateutil arithmetic)
+# --------------------------------------------------------------------------
+
+Resolution = Tuple[Optional[dt.date], str]          # (date, status)
+Resolver = Callable[[dt.date, str], Resolution]      # (today, context tense) -> resolution
+
+
+def _found(day: dt.date) -> Resolution:
+    return day, FOUND
+
+
+def _shift(today: dt.date, **delta: int) -> Resolution:
     try:
-        dt.date(2000, month, day)  # a leap year, so 29/02 stays possible
+        return _found(today + relativedelta(**delta))
+    except (OverflowError, ValueError):
+        return None, IMPOSSIBLE
+
+
+def _weekday_number(word: str) -> int:
+    return WEEKDAY_PREFIX[word.lower()[:3]]
+
+
+def _previous_weekday(today: dt.date, weekday: int) -> dt.date:
+    """The most recent such weekday strictly before today."""
+    return today + relativedelta(days=-1, weekday=WEEKDAYS[weekday](-1))
+
+
+def _next_weekday(today: dt.date, weekday: int) -> dt.date:
+    """The first such weekday strictly after today."""
+    return today + relativedelta(days=+1, weekday=WEEKDAYS[weekday](+1))
+
+
+def _this_week(today: dt.date, weekday: int) -> dt.date:
+    """That weekday in today's Monday-Sunday week."""
+    return today + relativedelta(weekday=MO(-1)) + relativedelta(days=weekday)
+
+
+def _weekday_by_tense(today: dt.date, weekday: int, tense: str) -> dt.date:
+    if tense in (FUTURE, HYPOTHETICAL):
+        return _next_weekday(today, weekday)
+    return _previous_weekday(today, weekday)
+
+
+def _nearest(candidates: List[dt.date], today: dt.date, tense: str) -> Resolution:
+    """The nearest plausible reading of a date written without its year (or month).
+
+    * future / what-if clause: the first occurrence on or after today;
+    * past-tense clause: the most recent occurrence on or before today;
+    * otherwise: the coming occurrence if it is at most NEAR_FUTURE_DAYS ahead
+      (an upcoming appointment), else the most recent occurrence on or before
+      today (a past treatment).
+    """
+    past = [c for c in candidates if c <= today]
+    ahead = [c for c in candidates if c >= today]
+    if tense in (FUTURE, HYPOTHETICAL) and ahead:
+        return _found(min(ahead))
+    if tense == _NEUTRAL and ahead and (min(ahead) - today).days <= NEAR_FUTURE_DAYS:
+        return _found(min(ahead))
+    if past:
+        return _found(max(past))
+    return (_found(min(ahead)) if ahead else (None, IMPOSSIBLE))
+
+
+def _safe_date(year: int, month: int, day: int) -> Optional[dt.date]:
+    try:
+        return dt.date(year, month, day)
     except ValueError:
+        return None
+
+
+def _year(text: Optional[str]) -> Optional[int]:
+    if not text:
+        return None
+    text = text.lstrip("'")
+    return int(text) + 2000 if len(text) == 2 else int(text)
+
+
+def _day_month(day: int, month: int, year: Optional[int]) -> Resolver:
+    def resolve(today: dt.date, tense: str) -> Resolution:
+        if year is not None:
+            found = _safe_date(year, month, day)
+            return _found(found) if found else (None, IMPOSSIBLE)
+        if _safe_date(2000, month, day) is None:      # 2000 is a leap year: 29/02 is fine
+            return None, IMPOSSIBLE
+        # 29 February may be up to four years back.
+        candidates = [d for y in range(today.year - 4, today.year + 2)
+                      if (d := _safe_date(y, month, day)) is not None]
+        return _nearest(candidates, today, tense)
+    return resolve
+
+
+def _day_of_some_month(day: int, month_offset: Optional[int]) -> Resolver:
+    """"the 21st": that day of a nearby month ("of last month" fixes which)."""
+    def resolve(today: dt.date, tense: str) -> Resolution:
+        if not 1 <= day <= 31:
+            return None, IMPOSSIBLE
+        first = today.replace(day=1)
+        offsets = [month_offset] if month_offset is not None else range(-12, 3)
+        candidates = []
+        for offset in offsets:
+            month = first + relativedelta(months=offset)
+            found = _safe_date(month.year, month.month, day)
+            if found:
+                candidates.append(found)
+        if not candidates:
+            return None, IMPOSSIBLE
+        if month_offset is not None:
+            return _found(candidates[0])
+        return _nearest(candidates, today, tense)
+    return resolve
+
+
+# --------------------------------------------------------------------------
+# Phrase families
+# --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Span:
+    start: int
+    end: int
+    kind: str                  # counted | calendar | relative
+    intrinsic: Optional[str]   # the phrase's own tense, if it has one
+    resolve: Resolver
+
+
+def _count(word: str) -> Optional[int]:
+    word = " ".join(word.lower().split())
+    if word.isdigit():
+        return int(word)
+    if "couple" in word:
+        return 2
+    return NUMBER_WORDS.get(word)
+
+
+def _unit_delta(unit: str, n: int) -> dict:
+    unit = unit.lower()
+    if unit.startswith("fortnight"):
+        return {"days": 14 * n}
+    if unit.startswith("w"):
+        return {"weeks": n}
+    if unit.startswith("m"):
+        return {"months": n}
+    if unit.startswith("y"):
+        return {"years": n}
+    return {"days": n}
+
+
+def _negate(delta: dict) -> dict:
+    return {k: -v for k, v in delta.items()}
+
+
+APPROX_VAGUE = r"(?P<q>over|more\s+than|at\s+least|less\s+than|under|almost|nearly)\s+"
+AGO = _rx(rf"(?:{APPROX_VAGUE})?{NUM}\s*{UNIT}\s+(?:ago|back|before\s+now)"
+          rf"(?:\s+(?P<extra>{YESTERDAY}|today))?\b")
+BEEN = _rx(rf"\b(?:(?:it{_APOS}?s|it\s+has|it{_APOS}s)\s+been|been)\s+{NUM}\s+{UNIT}"
+           rf"(?:\s+since\b)?")
+SINCE = _rx(rf"{NUM}\s*{UNIT}\s+(?:since|post)\b")
+IN_FUTURE = _rx(rf"\bin\s+{NUM}\s+{UNIT}(?:{_APOS}?\s*time)?")
+FROM_NOW = _rx(rf"{NUM}\s+{UNIT}\s+from\s+now\b")
+RANGE_AGO = _rx(r"(?<![\w.,/])\d{1,3}\s*(?:or|-|to|\u2013)\s*\d{1,3}\s*"
+                r"(?:days?|weeks?|wks?)\s+(?:ago|back)\b")
+FORTNIGHT = _rx(r"\b(?:a\s+)?fortnight\s+ago\b")
+
+
+def _amount_spans(text: str) -> Iterator[_Span]:
+    for m in AGO.finditer(text):
+        n = _count(m.group("n"))
+        if n is None:
+            continue
+        if m.group("q"):
+            yield _Span(m.start(), m.end(), "relative", PAST, lambda t, c: (None, VAGUE))
+            continue
+        delta = _negate(_unit_delta(m.group("unit"), n))
+        if m.group("extra") and m.group("extra").lower() != "today":
+            delta["days"] = delta.get("days", 0) - 1      # "a week ago yesterday"
+        yield _Span(m.start(), m.end(), "relative", PAST,
+                    lambda t, c, d=delta: _shift(t, **d))
+    for pattern in (BEEN, SINCE):
+        for m in pattern.finditer(text):
+            n = _count(m.group("n"))
+            if n is None:
+                continue
+            if pattern is BEEN and not re.search(r"since$|^it", m.group(0), _I):
+                continue
+            delta = _negate(_unit_delta(m.group("unit"), n))
+            yield _Span(m.start(), m.end(), "relative", PAST,
+                        lambda t, c, d=delta: _shift(t, **d))
+    for m in [*IN_FUTURE.finditer(text), *FROM_NOW.finditer(text)]:
+        n = _count(m.group("n"))
+        if n is not None:
+            delta = _unit_delta(m.group("unit"), n)
+            yield _Span(m.start(), m.end(), "relative", FUTURE,
+                        lambda t, c, d=delta: _shift(t, **d))
+    for m in RANGE_AGO.finditer(text):
+        yield _Span(m.start(), m.end(), "relative", PAST, lambda t, c: (None, VAGUE))
+    for m in FORTNIGHT.finditer(text):
+        yield _Span(m.start(), m.end(), "relative", PAST, lambda t, c: _shift(t, days=-14))
+
+
+DAY_WORDS = (
+    (_rx(rf"\b(?:the\s+)?day\s+before\s+{YESTERDAY}\b|\bthe\s+night\s+before\s+last\b"),
+     -2, PAST),
+    (_rx(rf"\b(?:the\s+)?day\s+after\s+{TOMORROW}\b"), 2, FUTURE),
+    (_rx(rf"\b{YESTERDAY}(?:\s+(?:morning|afternoon|evening|night))?\b|\blast\s+night\b"),
+     -1, PAST),
+    (_rx(rf"\b{TOMORROW}(?:\s+(?:morning|afternoon|evening|night))?\b"), 1, FUTURE),
+    (_rx(r"\b(?:earlier\s+(?:on\s+)?today|today(?:\s+(?:morning|afternoon|evening))?|"
+         r"this\s+(?:morning|afternoon|evening)|tonight|earlier\s+this\s+(?:morning|afternoon)|"
+         r"this\s+am|this\s+pm)\b"), 0, None),
+)
+
+
+def _day_word_spans(text: str) -> Iterator[_Span]:
+    for pattern, days, tense in DAY_WORDS:
+        for m in pattern.finditer(text):
+            intrinsic = tense
+            if days == 0 and m.group(0).lower().startswith("earlier"):
+                intrinsic = PAST
+            yield _Span(m.start(), m.end(), "relative", intrinsic,
+                        lambda t, c, d=days: _shift(t, days=d))
+
+
+COUNTED = _rx(rf"\b(?:(?:i{_APOS}?m|im|i\s+am|today\s+is|today{_APOS}s|it{_APOS}?s|its|"
+              rf"now|currently|i{_APOS}?m\s+now|i\s+am\s+now)\s+(?:on\s+)?day\s+(?P<n>\d{{1,3}})\b"
+              rf"|\bon\s+day\s+(?P<n2>\d{{1,3}})\s+(?:today|now)\b)")
+
+
+def _counted_spans(text: str) -> Iterator[_Span]:
+    # "I'm on day 4": the patient counts the days for us (day 0 = treatment day).
+    for m in COUNTED.finditer(text):
+        n = int(m.group("n") or m.group("n2"))
+        yield _Span(m.start(), m.end(), "counted", PAST, lambda t, c, n=n: _shift(t, days=-n))
+
+
+LAST_WEEKDAY = _rx(rf"\blast\s+{WEEKDAY_ANY}")
+NEXT_WEEKDAY = _rx(rf"\bnext\s+{WEEKDAY_ANY}")
+THIS_WEEKDAY = _rx(rf"\bthis\s+(?:(?:coming|past)\s+)?{WEEKDAY_ANY}")
+WEEKDAY_OF_WEEK = _rx(rf"\b(?:on\s+)?{WEEKDAY_ANY}\s+(?:of\s+)?(?P<which>last|this|next)\s+week\b"
+                      rf"|\b(?P<which2>last|this|next)\s+week\s+(?:on\s+)?"
+                      + WEEKDAY_ANY.replace("(?P<wd>", "(?P<wd2>"))
+A_WEEK_LAST = _rx(rf"\ba\s+week\s+(?:last|on|before\s+last)\s+{WEEKDAY_ANY}")
+BEFORE_LAST = _rx(rf"\b(?:the\s+)?{WEEKDAY_ANY}\s+before\s+last\b")
+ON_WEEKDAY = _rx(rf"\b(?:on\s+|since\s+)?{WEEKDAY_LONG}(?![a-z])"
+                 r"|\b(?:on|since)\s+(?P<wd2>mon|tue|wed|thu|fri)\.?(?![a-z])")
+
+
+def _weekday_spans(text: str) -> Iterator[_Span]:
+    for m in LAST_WEEKDAY.finditer(text):
+        wd = _weekday_number(m.group("wd"))
+        yield _Span(m.start(), m.end(), "relative", PAST,
+                    lambda t, c, wd=wd: _found(_previous_weekday(t, wd)))
+    for m in NEXT_WEEKDAY.finditer(text):
+        wd = _weekday_number(m.group("wd"))
+        yield _Span(m.start(), m.end(), "relative", FUTURE,
+                    lambda t, c, wd=wd: _found(_next_weekday(t, wd)))
+    for m in THIS_WEEKDAY.finditer(text):
+        wd = _weekday_number(m.group("wd"))
+        word = m.group(0).lower()
+        intrinsic = FUTURE if "coming" in word else PAST if "past" in word else None
+
+        def this(t: dt.date, c: str, wd: int = wd, intrinsic: Optional[str] = intrinsic):
+            day = _this_week(t, wd)
+            tense = intrinsic or c
+            if tense == PAST and day > t:
+                day -= dt.timedelta(days=7)
+            elif tense in (FUTURE, HYPOTHETICAL) and day < t:
+                day += dt.timedelta(days=7)
+            return _found(day)
+        yield _Span(m.start(), m.end(), "relative", intrinsic, this)
+    for m in WEEKDAY_OF_WEEK.finditer(text):
+        wd = _weekday_number(m.group("wd") or m.group("wd2"))
+        which = (m.group("which") or m.group("which2")).lower()
+        weeks = {"last": -1, "this": 0, "next": 1}[which]
+        intrinsic = {"last": PAST, "next": FUTURE}.get(which)
+        yield _Span(m.start(), m.end(), "relative", intrinsic,
+                    lambda t, c, wd=wd, w=weeks: _found(_this_week(t, wd) + relativedelta(weeks=w)))
+    for pattern in (A_WEEK_LAST, BEFORE_LAST):
+        for m in pattern.finditer(text):
+            wd = _weekday_number(m.group("wd"))
+            if pattern is A_WEEK_LAST and re.search(r"\bon\s", m.group(0), _I):
+                yield _Span(m.start(), m.end(), "relative", FUTURE,      # "a week on Friday"
+                            lambda t, c, wd=wd: _found(_next_weekday(t, wd) + relativedelta(weeks=1)))
+                continue
+            yield _Span(m.start(), m.end(), "relative", PAST,
+                        lambda t, c, wd=wd: _found(_previous_weekday(t, wd) - relativedelta(weeks=1)))
+    for m in ON_WEEKDAY.finditer(text):
+        wd = _weekday_number(m.group("wd") or m.group("wd2"))
+        intrinsic = PAST if m.group(0).lower().startswith("since") else None
+        yield _Span(m.start(), m.end(), "relative", intrinsic,
+                    lambda t, c, wd=wd: _found(_weekday_by_tense(t, wd, c)))
+
+
+ISO_DATE = _rx(r"(?<![\w/.,-])(?P<y>\d{4})([-/.])(?P<m>\d{1,2})\2(?P<d>\d{1,2})(?![\w/-]|[.,]\d)")
+SLASH_DATE = _rx(r"(?<![\w/.,:-])(?P<a>\d{1,2})/(?P<b>\d{1,2})(?:/(?P<y>\d{4}|\d{2}))?"
+                 r"(?![\w/]|[.,:]\d)")
+DOT_DATE = _rx(r"(?<![\w/.,:-])(?P<a>\d{1,2})\.(?P<b>\d{1,2})"
+               r"(?:\.(?P<y>\d{4}|\d{2})(?![\w.]|[.,]\d)|(?P<dot>\.)(?![\w.])|(?![\w./]|,\d))")
+WORD_DAY = r"(?<![\w.,/:£$€])(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
+DAY_MONTH = _rx(rf"(?:\bthe\s+)?{WORD_DAY}\s+(?:of\s+)?{MONTH}{YEAR}")
+MONTH_DAY = _rx(rf"\b{MONTH}\s+(?:the\s+)?{WORD_DAY}(?![\d:]|\s*(?:am|pm|h)\b)(?![a-z]){YEAR}")
+THE_ORDINAL = _rx(r"\b(?P<prep>(?:on|since|from|was|of|until)\s+)?(?:the\s+)?"
+                  r"(?P<day>\d{1,2})(?P<suffix>st|nd|rd|th)\b"
+                  r"(?:\s+of\s+(?P<which>last|this|next)\s+month)?")
+ON_BARE_DAY = _rx(r"\b(?:on|since)\s+the\s+(?P<day>\d{1,2})(?![\w.,:/])")
+# Nouns after an ordinal that make it a count, not a date ("my 3rd session").
+ORDINAL_NOUN = _rx(r"\s*(?:time|times|session|sessions|treatment|treatments|day|days|week|weeks|"
+                   r"month|months|one|ones|round|rounds|visit|visits|appointment|appointments|"
+                   r"go|try|attempt|pass|passes|layer|layers|coat|dose|floor|place|year|laser|"
+                   r"peel|course|child|baby|birthday|anniversary|hour|hours|minute|minutes|"
+                   r"and\s+\d|or\s+\d|,\s*\d|-)\b")
+PRICE_BEFORE = _rx(r"(?:[£$€¥]\s*|\b(?:price|prices|cost|costs|costing|paid|pay|paying|"
+                   r"charge|charged|fee|fees|spent|spend|usd|eur|gbp)\b[^.?!\d]{0,20})$")
+UNIT_AFTER = _rx(r"^\s*(?:%|€|£|\$|percent|per\s*cent|mg|ml|mls|g|kg|j|cm|cm2|mm|nm|x|times|"
+                 r"hours?|hrs?|h|mins?|minutes?|weeks?|days?|months?|years?|units?|iu|"
+                 r"sessions?|eur|euros?|usd|dollars?|pounds?|gbp|quid|k|stars?|points?|of|"
+                 r"a|an|the)\b")
+RATING_BEFORE = _rx(r"\b(?:pain|rate|rated|rating|score|scored|scale|level|hurts?|sore|itch\w*|"
+                    r"burn\w*|sting\w*|out\s+of)\b[^.?!]{0,25}$")
+DATE_PREP_BEFORE = _rx(r"\b(?:on|since|from|dated?|date\s*:?|of|was|treated|done|lasered|"
+                       r"until|till|by)\s*$")
+
+
+def _numeric_day_month(a: int, b: int, date_order: str) -> Tuple[int, int]:
+    return (a, b) if date_order.upper().startswith("D") else (b, a)
+
+
+def _calendar_spans(text: str, date_order: str) -> Iterator[_Span]:
+    for m in ISO_DATE.finditer(text):
+        y, mo, d = int(m.group("y")), int(m.group("m")), int(m.group("d"))
+        yield _Span(m.start(), m.end(), "calendar", None, _day_month(d, mo, y))
+    for m in SLASH_DATE.finditer(text):
+        a, b = int(m.group("a")), int(m.group("b"))
+        before, after = text[:m.start()], text[m.end():]
+        if m.group("y") is None:
+            if m.group(0) == "24/7" and not DATE_PREP_BEFORE.search(before):
+                continue                                  # "24/7", unless "on 24/7"
+            if max(a, b) > 31 and min(a, b) > 12:
+                continue                                  # "50/50", "70/30"
+            if UNIT_AFTER.search(after) or PRICE_BEFORE.search(before):
+                continue                                  # "1/2 of", "3/4 a day", "$1/2"
+            if RATING_BEFORE.search(before) and not DATE_PREP_BEFORE.search(before):
+                continue                                  # "pain 7/10"
+        day, month = _numeric_day_month(a, b, date_order)
+        yield _Span(m.start(), m.end(), "calendar", None, _day_month(day, month, _year(m.group("y"))))
+    for m in DOT_DATE.finditer(text):
+        a, b = int(m.group("a")), int(m.group("b"))
+        day, month = _numeric_day_month(a, b, date_order)
+        if m.group("y") is None and not _dot_date_ok(text, m, day, month):
+            continue
+        yield _Span(m.start(), m.end(), "calendar", None, _day_month(day, month, _year(m.group("y"))))
+    for pattern in (DAY_MONTH, MONTH_DAY):
+        for m in pattern.finditer(text):
+            month = MONTHS[m.group("month").lower().rstrip(".")]
+            yield _Span(m.start(), m.end(), "calendar", None,
+                        _day_month(int(m.group("day")), month, _year(m.group("year"))))
+
+
+def _dot_date_ok(text: str, m: "re.Match[str]", day: int, month: int) -> bool:
+    """Is a year-less "18.11" / "18.11." a date rather than a number?
+
+    It must be a real day and month (a year-less dot form is never reported as
+    impossible: "3.50" is a price), not sit among prices or units, and either
+    follow a date word ("on 18.11", "since 1.5") or look like one: a trailing
+    dot, a treatment word in the sentence or nothing else in the message, and
+    not two single digits ("1.5.").
+    """
+    if _safe_date(2000, month, day) is None:
         return False
-    return True
+    before, after = text[:m.start()], text[m.end():]
+    if PRICE_BEFORE.search(before) or UNIT_AFTER.search(after) or RATING_BEFORE.search(before):
+        return False
+    if DATE_PREP_BEFORE.search(before):
+        return True
+    if len(m.group("a")) == 1 and len(m.group("b")) == 1:
+        return False
+    if not (text[:m.start()].strip() or text[m.end():].strip(" .!?")):
+        return True                                       # the whole message: "18.11"
+    sentence = next((text[s:e] for s, e in _sentences(text) if s <= m.start() < e), text)
+    return bool(m.group("dot")) or bool(TREATMENT_CUE.search(sentence))
+
+
+def _ordinal_spans(text: str) -> Iterator[_Span]:
+    for m in THE_ORDINAL.finditer(text):
+        has_the = "the" in m.group(0).lower().split()
+        if not (has_the or m.group("prep")):
+            continue                                      # "3rd" alone: "my 3rd"
+        if ORDINAL_NOUN.match(text, m.end()):
+            continue                                      # "the 2nd session"
+        which = m.group("which")
+        offset = {"last": -1, "this": 0, "next": 1}[which.lower()] if which else None
+        start = m.start("prep") + len(m.group("prep")) if m.group("prep") else m.start()
+        yield _Span(start, m.end(), "relative", None,
+                    _day_of_some_month(int(m.group("day")), offset))
+    for m in ON_BARE_DAY.finditer(text):
+        if ORDINAL_NOUN.match(text, m.end()):
+            continue
+        start = m.start() + m.group(0).lower().index("the")
+        yield _Span(start, m.end(), "relative", None, _day_of_some_month(int(m.group("day")), None))
+
+
+VAGUE_PHRASES = _rx(
+    r"\b(?:(?:(?:the|a)\s+)?(?:last|past|previous)\s+(?:week|month|year)|"
+    r"the\s+week\s+before\s+last|earlier\s+(?:this|in\s+the)\s+(?:week|month)|"
+    r"(?:earlier\s+)?this\s+(?:week|month|year)|next\s+(?:week|month|year)|"
+    r"(?:a\s+)?(?:little\s+)?while\s+(?:ago|back)|(?:some|a\s+long)\s+time\s+(?:ago|back)|"
+    r"not\s+(?:that\s+|so\s+)?long\s+ago|"
+    r"(?:a\s+)?(?:few|several|some|couple)\s+(?:of\s+)?(?:days|weeks|months|years)\s+(?:ago|back)|"
+    r"(?:quite\s+)?recently|lately|the\s+other\s+(?:day|week)|"
+    r"(?:in|during|early|mid|late|end\s+of|beginning\s+of|start\s+of|last)\s+"
+    r"(?:january|february|march|april|may|june|july|august|september|october|november|december))\b")
+
+
+def _vague_spans(text: str) -> Iterator[_Span]:
+    for m in VAGUE_PHRASES.finditer(text):
+        word = m.group(0).lower()
+        intrinsic = FUTURE if word.startswith("next") else (
+            None if word.startswith("this") else PAST)
+        yield _Span(m.start(), m.end(), "relative", intrinsic, lambda t, c: (None, VAGUE))
+
+
+# --------------------------------------------------------------------------
+# Public API
+# --------------------------------------------------------------------------
+
+def _clean(text: str) -> str:
+    """Same length as the input, so offsets stay valid: control characters
+    become spaces one for one."""
+    return re.sub(r"[\x00-\x1f\x7f]", " ", text[:MAX_SEARCH_CHARS])
+
+
+def _all_spans(text: str, date_order: str) -> List[_Span]:
+    spans = [*_counted_spans(text), *_calendar_spans(text, date_order), *_amount_spans(text),
+             *_day_word_spans(text), *_weekday_spans(text), *_ordinal_spans(text),
+             *_vague_spans(text)]
+    # Longest first, then keep the ones that do not overlap a longer one.
+    order = {"counted": 0, "calendar": 1, "relative": 2}
+    chosen: List[_Span] = []
+    for span in sorted(spans, key=lambda s: (-(s.end - s.start), order[s.kind], s.start)):
+        if all(span.end <= c.start or span.start >= c.end for c in chosen):
+            chosen.append(span)
+    return sorted(chosen, key=lambda s: s.start)
+
+
+def _tense(span: _Span, context: str, day: Optional[dt.date], today: dt.date) -> str:
+    if span.intrinsic == PAST:
+        return PAST
+    if context == HYPOTHETICAL:
+        return HYPOTHETICAL
+    if span.intrinsic == FUTURE:
+        return FUTURE
+    if day is not None and day != today:
+        return FUTURE if day > today else PAST
+    return context if context in (PAST, FUTURE) else PAST
+
+
+def find_date_mentions(text: str, today: dt.date, date_order: str = "DMY") -> List[DateMention]:
+    """Every date-like span in text, in order.
+
+    Offsets refer to `text` as given. Only the first MAX_SEARCH_CHARS
+    characters are searched.
+    """
+    if not isinstance(text, str) or not text.strip():
+        return []
+    original = text
+    text = _clean(text)
+    cues = _cues(text)
+    mentions = []
+    for span in _all_spans(text, date_order):
+        context = _context_tense(text, span.start, span.end, cues)
+        day, status = span.resolve(today, span.intrinsic if span.intrinsic else context)
+        mentions.append(DateMention(span.start, span.end, original[span.start:span.end],
+                                    day, status, _tense(span, context, day, today), span.kind))
+    return mentions
 
 
 def read_treatment_date(text: str, today: dt.date, date_order: str = "DMY",
@@ -167,36 +704,30 @@ def read_treatment_date(text: str, today: dt.date, date_order: str = "DMY",
     `explicit` says the patient's message is about their treatment date (the
     classifier chose share_treatment_date). Without it, a date is only taken
     when the message ties it to the treatment, so "can I wear makeup
-    tomorrow?" is not read as a treatment date.
+    tomorrow?" is not read as a treatment date; and a future date then only
+    when written as a calendar date ("booked for 30 November").
+
+    What-ifs ("if I have it on Friday...") are never a treatment date. Of
+    the rest, a day counted by the patient ("I'm on day 4") comes first, then
+    a calendar date, then other phrases; a past or present date before a
+    future one; an earlier mention before a later one. "Impossible" counts as
+    a reading; "vague" only when nothing better is there.
     """
-    if not isinstance(text, str) or not text.strip():
-        return NoDate()
-    text = _normalise(text)
-    tied_to_treatment = explicit or bool(TREATMENT_CUE.search(text))
-    prefer = "future" if FUTURE_CUE.search(text) else "past"
+    mentions = [m for m in find_date_mentions(text, today, date_order) if m.tense != HYPOTHETICAL]
+    tied = explicit or bool(TREATMENT_CUE.search(_clean(text)))
 
-    counted = RECOVERY_DAY.search(text)
-    if counted:
-        return DateFound(today - dt.timedelta(days=int(counted.group(1))), counted.group(0))
+    def usable(m: DateMention) -> bool:
+        if not tied:
+            return m.kind == "calendar" and (m.date is None or m.date <= today)
+        if not explicit and m.date is not None and m.date > today:
+            return m.kind == "calendar"
+        return True
 
-    calendar = _explicit_calendar_date(text, today, date_order, prefer)
-    if calendar is not None:
-        if isinstance(calendar, DateFound) and not tied_to_treatment and calendar.date > today:
-            return NoDate()
-        return calendar
-
-    if not tied_to_treatment:
-        return NoDate()
-    found = search_dates(text, languages=["en"], settings=_settings(today, date_order, prefer))
-    for matched_text, moment in found or []:
-        words = matched_text.strip().lower()
-        if words in NOT_A_DATE or len(words) < 3 or BARE_MONTH.fullmatch(words):
-            continue
-        day = moment.date()
-        if WEEKDAY.fullmatch(matched_text.strip().split()[-1]) and day == today and prefer == "past":
-            # "on Monday" said on a Monday means a week ago: today would be "today".
-            day -= dt.timedelta(days=7)
-        if not explicit and day > today:
-            continue
-        return DateFound(day, matched_text)
-    return NoDate()
+    rank = {"counted": 0, "calendar": 1, "relative": 2}
+    readings = sorted((m for m in mentions if m.status != VAGUE and usable(m)),
+                      key=lambda m: (m.tense == FUTURE, rank[m.kind], m.start))
+    if readings:
+        best = readings[0]
+        return DateFound(best.date, best.text) if best.status == FOUND else ImpossibleDate(best.text)
+    vague = [m for m in mentions if m.status == VAGUE and tied]
+    return VagueDate(vague[0].text) if vague else NoDate()

@@ -3,9 +3,11 @@ import datetime as dt
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from clinicbot.dates import DateFound, ImpossibleDate, NoDate, read_treatment_date, today_in
+from clinicbot.dates import (DateFound, DateMention, ImpossibleDate, NoDate, VagueDate,
+                             find_date_mentions, read_treatment_date, today_in)
 
 SATURDAY = dt.date(2026, 11, 21)
+MONDAY = dt.date(2026, 11, 23)
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -120,3 +122,163 @@ def test_last_weekday_is_within_the_past_week(today, weekday):
 def test_elapsed_time_and_counted_days(text, days_back):
     assert read_treatment_date(text, SATURDAY, "DMY", explicit=True).date == \
         SATURDAY - dt.timedelta(days=days_back)
+
+
+# --- Reported problems -------------------------------------------------------
+
+@pytest.mark.parametrize("text, days_back", [
+    ("I had it the day before yesterday", 2),   # was read as Day 1
+    ("the day before yesterday", 2),
+    ("day before ystrday", 2),
+    ("had my co2 laser 2 days ago", 2),
+    ("co2 done yesterday", 1),
+    ("CO2 laser 3 days ago", 3),
+    ("my co2 was 10 days ago", 10),
+    ("I had it done this morning", 0),
+    ("earlier today", 0),
+    ("this afternoon", 0),
+    ("tonight", 0),
+    ("last night", 1),
+])
+def test_relative_days_on_a_monday(text, days_back):
+    reading = read_treatment_date(text, MONDAY, "DMY", explicit=True)
+    assert reading == DateFound(MONDAY - dt.timedelta(days=days_back), reading.matched_text), text
+
+
+def test_day_before_yesterday_is_day_2_also_in_a_question():
+    reading = read_treatment_date("had my laser the day before yesterday, can I wear makeup?",
+                                  MONDAY, "DMY")
+    assert reading.date == dt.date(2026, 11, 21)   # Saturday
+
+
+@pytest.mark.parametrize("text", ["treated on 18.11.", "treated on 18.11", "18.11.2026", "18.11",
+                                  "I had it 18.11.", "laser 18.11, can I swim?", "on 18.11."])
+def test_dot_dates(text):
+    assert read_treatment_date(text, MONDAY, "DMY", explicit=True).date == dt.date(2026, 11, 18)
+
+
+@pytest.mark.parametrize("text", ["I use 1.5 ml of serum", "it cost 3.50", "it cost 3.50.",
+                                  "the price is £3.10.", "I had 1.5 of the tube left", "1.5",
+                                  "rated it 4.5 stars"])
+def test_decimal_numbers_and_prices_are_not_dates(text):
+    assert find_date_mentions(text, MONDAY) == []
+    assert read_treatment_date(text, MONDAY, "DMY", explicit=True) == NoDate()
+
+
+@pytest.mark.parametrize("text", ["last week", "a while ago", "a few days ago", "recently",
+                                  "had it last week", "I had it recently, can I swim?",
+                                  "the other day", "3 or 4 days ago", "over a week ago",
+                                  "in March"])
+def test_vague_times_ask_which_day(text):
+    assert isinstance(read_treatment_date(text, MONDAY, "DMY", explicit=True), VagueDate), text
+    mention = find_date_mentions(text, MONDAY)[0]
+    assert (mention.status, mention.date) == ("vague", None)
+
+
+def test_a_precise_date_beats_a_vague_one():
+    assert read_treatment_date("a few days ago, on Friday I think", MONDAY, "DMY",
+                               explicit=True).date == dt.date(2026, 11, 20)
+
+
+# The nearest reading of a date without a year (or month): see clinicbot.dates._nearest.
+@pytest.mark.parametrize("text, today, expected, tense", [
+    ("on the 1st of December", dt.date(2026, 11, 30), dt.date(2026, 12, 1), "future"),
+    ("1 Dec", dt.date(2026, 11, 30), dt.date(2026, 12, 1), "future"),
+    ("the 21st", dt.date(2026, 11, 23), dt.date(2026, 11, 21), "past"),
+    ("the 21st", dt.date(2026, 11, 17), dt.date(2026, 11, 21), "future"),   # 4 days ahead
+    ("the 30th", dt.date(2026, 11, 17), dt.date(2026, 10, 30), "past"),     # 13 days ahead
+    ("the 31st", dt.date(2026, 11, 23), dt.date(2026, 10, 31), "past"),     # no 31 November
+    ("the 3rd", dt.date(2027, 1, 1), dt.date(2027, 1, 3), "future"),
+    ("the 30th", dt.date(2027, 1, 2), dt.date(2026, 12, 30), "past"),
+    ("Dec 25th", dt.date(2026, 11, 21), dt.date(2025, 12, 25), "past"),     # 34 days ahead
+    ("2 January", dt.date(2026, 12, 29), dt.date(2027, 1, 2), "future"),
+    ("28 December", dt.date(2027, 1, 3), dt.date(2026, 12, 28), "past"),
+    ("29 Feb", dt.date(2026, 11, 23), dt.date(2024, 2, 29), "past"),
+    # a past-tense clause always takes the past occurrence
+    ("I had it on the 1st of December", dt.date(2026, 11, 30), dt.date(2025, 12, 1), "past"),
+    # a booking always the coming one
+    ("my appointment is booked for the 10th", dt.date(2026, 11, 23), dt.date(2026, 12, 10),
+     "future"),
+])
+def test_nearest_reading(text, today, expected, tense):
+    [mention] = find_date_mentions(text, today)
+    assert (mention.date, mention.tense) == (expected, tense)
+    assert read_treatment_date(text, today, "DMY", explicit=True).date == expected
+
+
+def test_a_date_just_ahead_is_a_future_treatment_for_the_caller():
+    # The caller (conversation.answer_for_date) answers pre-treatment for a future date.
+    reading = read_treatment_date("on the 1st of December", dt.date(2026, 11, 30), "DMY",
+                                  explicit=True)
+    assert reading.date > dt.date(2026, 11, 30)
+
+
+@pytest.mark.parametrize("text", [
+    "will I be able to wear makeup at my wedding if I have it done this week?",
+    "if I have it on Friday can I wear makeup on Wednesday",
+    "If I get my co2 laser on the 28th will I be healed by Christmas?",
+    "when I have it done on 2 December can I fly on the 5th?",
+    "should I have it done next Friday?",
+])
+def test_what_ifs_are_not_a_treatment_date(text):
+    for explicit in (True, False):
+        assert read_treatment_date(text, MONDAY, "DMY", explicit=explicit) == NoDate(), text
+    mentions = find_date_mentions(text, MONDAY)
+    assert mentions and all(m.tense == "hypothetical" for m in mentions), mentions
+    assert all(m.date is None or m.date >= MONDAY for m in mentions)
+
+
+def test_what_if_next_to_a_past_treatment():
+    text = "I had it on Monday and if I have another session on Friday can I swim?"
+    mentions = find_date_mentions(text, dt.date(2026, 11, 25))
+    assert [(m.text, m.tense) for m in mentions] == [("on Monday", "past"),
+                                                     ("on Friday", "hypothetical")]
+    assert read_treatment_date(text, dt.date(2026, 11, 25), "DMY").date == dt.date(2026, 11, 23)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("can I wear makeup tomorrow? had my laser yesterday", dt.date(2026, 11, 22)),
+    ("had it done this morning, can I go out tonight?", MONDAY),
+    ("Friday, can I swim?", dt.date(2026, 11, 20)),   # a question after it is no future cue
+])
+def test_future_plans_next_to_the_treatment_date(text, expected):
+    assert read_treatment_date(text, MONDAY, "DMY", explicit=True).date == expected
+
+
+@pytest.mark.parametrize("text", ["can I swim on day 3?", "my 2nd session", "the 3rd time",
+                                  "pain is 7/10", "I put 1/2 of the cream", "24/7",
+                                  "I sat in the sun", "it was 50/50", "may I swim",
+                                  "co2 may I swim", "had co2 2 may be ok"])
+def test_not_dates(text):
+    assert find_date_mentions(text, MONDAY) == []
+
+
+# --- find_date_mentions --------------------------------------------------------
+
+def test_mentions_have_spans_dates_and_tenses():
+    text = "Had my CO2 laser ystrday; next Friday I'm back, the 2nd session. Was it 31/02?"
+    mentions = find_date_mentions(text, MONDAY)
+    assert mentions == [
+        DateMention(17, 24, "ystrday", dt.date(2026, 11, 22), "found", "past", "relative"),
+        DateMention(26, 37, "next Friday", dt.date(2026, 11, 27), "found", "future", "relative"),
+        DateMention(72, 77, "31/02", None, "impossible", "past", "calendar"),
+    ]
+
+
+@pytest.mark.parametrize("text", [
+    "ystrday", "Ystrday morning", "had it 3d ago", "3 wks ago", "a couple of days ago",
+    "it's been 4 days since my treatment", "I\u2019m on day 2", "\x00\x07had it 2 days ago",
+    "İİİ yesterday", "ßß 10 November", "emoji 🙂 on Tuesday 🙂 18.11.", "a fortnight ago",
+    "tmrw", "TODAY", "Monday last week", "a week ago yesterday",
+])
+def test_offsets_refer_to_the_original_text(text):
+    mentions = find_date_mentions(text, MONDAY)
+    assert mentions
+    for m in mentions:
+        assert text[m.start:m.end] == m.text
+
+
+def test_read_treatment_date_agrees_with_the_mention():
+    text = "it's been 4 days since my treatment"
+    [mention] = find_date_mentions(text, SATURDAY)
+    assert read_treatment_date(text, SATURDAY, explicit=True) == DateFound(mention.date, mention.text)
