@@ -1,0 +1,199 @@
+"""Hardening tests (issue "Hardening") that need no Rasa server: the console app through
+Flask's test client, on a small SQLite tracker store and staff database made here."""
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+from typing import Dict
+
+import pytest
+from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from sqlalchemy import create_engine, func, insert, select
+
+from console import store, tracker
+from console.config import Settings, resolve_db_url
+from console.models import audit_log, login_throttle
+
+ADMIN_PASSWORD = "correct-horse-battery-staple"
+
+
+def _events(tracker_url: str) -> Dict[str, int]:
+    engine = create_engine(tracker_url, future=True)
+    tracker.metadata.create_all(engine)
+    now = time.time()
+    rows = []
+    for sender, text, intent in (("patient-a", "call me on 07700 900123", "faq"),
+                                 ("patient-b", "I have a fever and pus", "red_flag")):
+        rows.append(dict(sender_id=sender, type_name="session_started", timestamp=now,
+                         data=json.dumps({"event": "session_started"})))
+        rows.append(dict(sender_id=sender, type_name="user", timestamp=now + 1, intent_name=intent,
+                         data=json.dumps({"event": "user", "text": text, "parse_data": {
+                             "intent": {"name": intent, "confidence": 0.9},
+                             "intent_ranking": [{"name": intent, "confidence": 0.9}]}})))
+        rows.append(dict(sender_id=sender, type_name="bot", timestamp=now + 2,
+                         data=json.dumps({"event": "bot", "text": "Thanks."})))
+    with engine.begin() as conn:
+        conn.execute(insert(tracker.events), rows)
+        ids = dict(conn.execute(select(tracker.events.c.sender_id, func.min(tracker.events.c.id))
+                                .group_by(tracker.events.c.sender_id)).all())
+    engine.dispose()
+    return ids
+
+
+@pytest.fixture
+def app_env(tmp_path: Path):
+    from console.web import create_app
+
+    tracker_url = f"sqlite:///{tmp_path / 'tracker.db'}"
+    ids = _events(tracker_url)
+    settings = Settings(tracker_db_url=resolve_db_url(tracker_url),
+                        staff_db_url=resolve_db_url(f"sqlite:///{tmp_path / 'staff.db'}"),
+                        secret_key="k" * 40, retrain_root=tmp_path, clinic_timezone="Europe/London")
+    app = create_app(settings, run_migrations=True)
+    app.config["TESTING"] = True
+    staff = app.extensions["console"].staff
+    admin = store.create_user(staff, "admin", ADMIN_PASSWORD, "admin")
+    return app, staff, admin, ids
+
+
+def signed_in(app, staff, user):
+    """A test client with a live session for `user` and a known CSRF token."""
+    client = app.test_client()
+    token = store.start_session(staff, user, "127.0.0.1")
+    with client.session_transaction() as session:
+        session["sid"] = token
+        session["csrf"] = "test-csrf-token"
+    return client
+
+
+# --- 1. no 500s -----------------------------------------------------------------------
+
+REPORTED = [  # from the outside test: each gave a 500
+    ("GET", "/conversations?to=9999-12-31"),
+    ("GET", "/conversations?from=0001-01-02&to=0001-01-02"),
+    ("GET", "/analytics?to=9999-12-31"),
+    ("GET", "/analytics?from=0001-01-02&to=0001-01-02"),
+    ("GET", "/analytics/volume.csv?from=0001-01-02&to=0001-01-02"),
+    ("GET", "/conversations?page=%C2%B2"),
+    ("GET", "/audit?page=%C2%B2"),
+    ("GET", "/conversations/1234567890123456789012345"),
+    ("GET", "/conversations/%C2%B2"),
+    ("POST", "/conversations/1234567890123456789012345/review"),
+    ("POST", "/annotations/%C2%B2/delete"),
+    ("POST", "/users/1234567890123456789012345/active"),
+    ("GET", "/retrain/" + "1" * 300),
+]
+
+
+@pytest.mark.parametrize("method, url", REPORTED)
+def test_reported_inputs_no_longer_give_500(app_env, method, url):
+    app, staff, admin, _ids = app_env
+    client = signed_in(app, staff, admin)
+    response = client.open(url, method=method, data={"csrf_token": "test-csrf-token"})
+    assert response.status_code in (200, 400, 404), (url, response.status_code)
+    if response.status_code == 200 and "/conversations?" in url:
+        assert 'data-conversation-id' not in response.get_data(as_text=True).split(
+            'id="conversation-list"', 1)[-1]
+
+
+def test_out_of_range_dates_and_unicode_pages_are_explained(app_env):
+    app, staff, admin, ids = app_env
+    client = signed_in(app, staff, admin)
+    html = client.get("/conversations?to=9999-12-31").get_data(as_text=True)
+    assert "must be between 1970-01-01 and 2999-12-31" in html
+    html = client.get("/conversations?page=²").get_data(as_text=True)
+    assert "The page number is not valid." in html
+    tag_form = {"csrf_token": "test-csrf-token", "tag_id": "²"}
+    conversation = ids["patient-a"]
+    assert client.post(f"/conversations/{conversation}/tags/remove", data=tag_form).status_code == 400
+    tag_form["tag_id"] = "9" * 25
+    assert client.post(f"/conversations/{conversation}/tags/remove", data=tag_form).status_code == 400
+    annotate = {"csrf_token": "test-csrf-token", "event_id": "9" * 25, "intent": "greet"}
+    assert client.post(f"/conversations/{conversation}/annotate",
+                       data=annotate).status_code in (400, 404)
+
+
+ODD_TEXT = st.one_of(
+    st.text(max_size=60),
+    st.text(alphabet="0123456789²³¹٣०𝟗", min_size=1, max_size=30),  # unicode digits
+    st.integers(min_value=-(10 ** 30), max_value=10 ** 30).map(str),
+    st.sampled_from(["", " ", "0", "-1", "1e999", "nan", "inf", "9" * 25, "²", "x" * 5000,
+                     "9999-12-31", "0001-01-02", "0001-01-01", "2026-02-30", "1969-12-31",
+                     "2026-1-1", "２０２６-０１-０１", "2026-01-01\n", "%", "'", "\x00", "\ud7ff",
+                     "../../etc/passwd", "yes", "no", "pending", "done", "1"]),
+    st.dates().map(lambda d: d.isoformat()),
+)
+QUERY_ROUTES = {
+    "/conversations": ["from", "to", "intent", "fallback", "red_flag", "followup", "max_conf",
+                       "reviewed", "tag", "q", "page"],
+    "/analytics": ["from", "to"],
+    "/analytics/volume.csv": ["from", "to"],
+    "/analytics/summary.csv": ["from", "to"],
+    "/audit": ["user", "action", "page"],
+    "/annotations": [],
+    "/annotations/export.yml": [],
+    "/retrain": [],
+    "/users": [],
+    "/login": ["next", "reason"],
+}
+PATH_ROUTES = [("GET", "/conversations/{}"), ("GET", "/retrain/{}"), ("GET", "/analytics/{}.csv"),
+               ("POST", "/conversations/{}/review"), ("POST", "/conversations/{}/followup"),
+               ("POST", "/conversations/{}/tags"), ("POST", "/conversations/{}/tags/remove"),
+               ("POST", "/conversations/{}/annotate"), ("POST", "/conversations/{}/erase"),
+               ("POST", "/annotations/{}/delete"), ("POST", "/users/{}/active")]
+FORM_ROUTES = {  # form fields of the signed-in POSTs, on an existing conversation
+    "/conversations/{c}/review": ["reviewed"],
+    "/conversations/{c}/followup": ["note"],
+    "/conversations/{c}/tags": ["name"],
+    "/conversations/{c}/tags/remove": ["tag_id"],
+    "/conversations/{c}/annotate": ["event_id", "intent"],
+    "/conversations/{c}/erase": ["confirm"],
+    "/users": ["username", "password", "role"],
+    "/users/1/active": ["active"],
+}
+NOT_500 = HealthCheck.function_scoped_fixture, HealthCheck.too_slow
+
+
+def _check(response, what):
+    assert response.status_code < 500, (what, response.status_code,
+                                        response.get_data(as_text=True)[:500])
+
+
+@hsettings(max_examples=60, deadline=None, suppress_health_check=NOT_500)
+@given(route=st.sampled_from(sorted(QUERY_ROUTES)), data=st.data())
+def test_odd_query_values_never_give_500(app_env, route, data):
+    app, staff, admin, _ids = app_env
+    client = signed_in(app, staff, admin)
+    names = QUERY_ROUTES[route] or ["page"]
+    chosen = data.draw(st.lists(st.sampled_from(names), min_size=1, max_size=len(names),
+                                unique=True))
+    query = {name: data.draw(ODD_TEXT) for name in chosen}
+    _check(client.get(route, query_string=query), (route, query))
+
+
+@hsettings(max_examples=80, deadline=None, suppress_health_check=NOT_500)
+@given(route=st.sampled_from(PATH_ROUTES), value=ODD_TEXT)
+def test_odd_path_values_never_give_500(app_env, route, value):
+    from urllib.parse import quote
+
+    app, staff, admin, _ids = app_env
+    client = signed_in(app, staff, admin)
+    method, pattern = route
+    path = pattern.format(quote(value, safe="") or "x")
+    _check(client.open(path, method=method, data={"csrf_token": "test-csrf-token"}),
+           (method, path))
+
+
+@hsettings(max_examples=80, deadline=None, suppress_health_check=NOT_500)
+@given(route=st.sampled_from(sorted(FORM_ROUTES)), data=st.data())
+def test_odd_form_values_never_give_500(app_env, route, data):
+    app, staff, admin, ids = app_env
+    client = signed_in(app, staff, admin)
+    form = {name: data.draw(ODD_TEXT) for name in FORM_ROUTES[route]}
+    form["csrf_token"] = "test-csrf-token"
+    if form.get("confirm") == "ERASE":
+        form["confirm"] = "no"
+    path = route.format(c=ids["patient-a"])
+    _check(client.post(path, data=form), (path, form))
