@@ -5,6 +5,7 @@ import hashlib
 import json
 import secrets
 import time
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple
@@ -20,6 +21,12 @@ from console.models import (ROLES, annotations, audit_log, conversation_status, 
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 256  # NIST 800-63B: allow at least 64; the cap keeps checks fast
+MIN_PASSWORD_SCORE = 3  # zxcvbn's 0-4 scale: 3 = "safely unguessable" (>= 10^8 guesses)
+# Words an attacker would try first against this console (NIST: context-specific words).
+CONTEXT_WORDS = ("clinic", "skin", "laser", "console", "staff", "admin", "reviewer", "leong",
+                 "patient", "doctor", "nurse")
+_COMMON_PASSWORDS: Optional[frozenset] = None
 hasher = PasswordHasher()
 _DUMMY_HASH: Optional[str] = None
 
@@ -86,9 +93,38 @@ def _user(row) -> User:
     return User(row.id, row.username, row.role, bool(row.active))
 
 
-def check_password_rules(password: str) -> None:
+def common_passwords() -> frozenset:
+    """The 30,000 most common passwords of real breach corpora, shipped offline by zxcvbn."""
+    global _COMMON_PASSWORDS
+    if _COMMON_PASSWORDS is None:
+        from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+        _COMMON_PASSWORDS = frozenset(FREQUENCY_LISTS["passwords"])
+    return _COMMON_PASSWORDS
+
+
+def check_password_rules(password: str, username: str = "") -> None:
+    """NIST 800-63B style: long enough, not common/breached, not guessable; no composition rules."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise UserError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise UserError(f"the password must have at most {MAX_PASSWORD_LENGTH} characters")
+    folded = unicodedata.normalize("NFKC", password).casefold()
+    if folded in common_passwords():
+        raise UserError("that password is on a list of common or breached passwords; "
+                        "choose another (a few unrelated words work well)")
+    name = unicodedata.normalize("NFKC", username or "").casefold()
+    if len(name) >= 3 and name in folded:
+        raise UserError("the password must not contain the username")
+    from zxcvbn import zxcvbn
+
+    result = zxcvbn(password, user_inputs=[name, *CONTEXT_WORDS] if name else list(CONTEXT_WORDS))
+    if result["score"] < MIN_PASSWORD_SCORE:
+        warning = (result.get("feedback") or {}).get("warning") or ""
+        raise UserError("that password is too easy to guess (it is close to a common password, "
+                        "a word, a name, a keyboard pattern or a repeated sequence)"
+                        + (f": {warning.rstrip('.').lower()}" if warning else "")
+                        + "; a few unrelated words work well")
 
 
 def create_user(engine: Engine, username: str, password: str, role: str) -> User:
@@ -97,9 +133,14 @@ def create_user(engine: Engine, username: str, password: str, role: str) -> User
         raise UserError("the username must be 1-64 characters without spaces")
     if role not in ROLES:
         raise UserError(f"the role must be one of {', '.join(ROLES)}")
-    check_password_rules(password)
+    check_password_rules(password, username)
     try:
         with engine.begin() as conn:
+            clash = conn.execute(select(users.c.username).where(
+                func.lower(users.c.username) == username.lower())).scalar_one_or_none()
+            if clash is not None:
+                raise UserError(f"a user called {clash!r} already exists (usernames are "
+                                f"not case-sensitive)")
             new_id = conn.execute(insert(users).values(
                 username=username, password_hash=hasher.hash(password), role=role, active=True,
                 created_at=time.time())).inserted_primary_key[0]
@@ -109,7 +150,7 @@ def create_user(engine: Engine, username: str, password: str, role: str) -> User
 
 
 def set_password(engine: Engine, username: str, password: str) -> None:
-    check_password_rules(password)
+    check_password_rules(password, username)
     with engine.begin() as conn:
         row = conn.execute(select(users.c.id).where(users.c.username == username)).first()
         if row is None:

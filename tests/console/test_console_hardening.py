@@ -197,3 +197,51 @@ def test_odd_form_values_never_give_500(app_env, route, data):
         form["confirm"] = "no"
     path = route.format(c=ids["patient-a"])
     _check(client.post(path, data=form), (path, form))
+
+
+# --- 3. passwords and usernames --------------------------------------------------------
+
+@pytest.mark.parametrize("password, message", [
+    ("short-one", "at least 12 characters"),
+    ("password1234", "common or breached"),          # on the breached-password list
+    ("1qaz2wsx3edc", "common or breached"),          # a keyboard walk from the list
+    ("PASSWORD1234", "common or breached"),          # case does not help
+    ("Password1234!", "too easy to guess"),          # a listed password, decorated
+    ("aaaaaaaaaaaaaaaa", "too easy to guess"),       # repeats
+    ("abcdefghijklmnop", "too easy to guess"),       # sequences
+    ("nurse-alice-2026", "must not contain the username"),
+    ("x" * 257, "at most 256 characters"),
+])
+def test_weak_passwords_are_refused_with_a_clear_reason(tmp_path, password, message):
+    engine = store.make_staff_engine(resolve_db_url(f"sqlite:///{tmp_path / 'staff.db'}"))
+    store.migrate(engine)
+    with pytest.raises(store.UserError, match=message):
+        store.create_user(engine, "nurse-alice", password, "reviewer")
+    store.create_user(engine, "nurse-alice", "quiet-lantern-orbit-1234", "reviewer")
+    with pytest.raises(store.UserError, match=message):
+        store.set_password(engine, "nurse-alice", password)
+
+
+def test_usernames_differing_only_by_case_are_refused(tmp_path):
+    engine = store.make_staff_engine(resolve_db_url(f"sqlite:///{tmp_path / 'staff.db'}"))
+    store.migrate(engine)
+    store.create_user(engine, "Alice", "quiet-lantern-orbit-1234", "reviewer")
+    for clash in ("alice", "ALICE", "aLiCe"):
+        with pytest.raises(store.UserError, match="already exists .*not case-sensitive"):
+            store.create_user(engine, clash, "another-quiet-lantern-99", "reviewer")
+    assert [u["username"] for u in store.list_users(engine)] == ["Alice"]
+
+
+def test_users_page_shows_why_a_password_was_refused(app_env):
+    app, staff, admin, _ids = app_env
+    client = signed_in(app, staff, admin)
+    response = client.post("/users", data={"csrf_token": "test-csrf-token", "username": "bob",
+                                           "password": "password1234", "role": "reviewer"},
+                           follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert "common or breached passwords" in html
+    response = client.post("/users", data={"csrf_token": "test-csrf-token", "username": "ADMIN",
+                                           "password": "quiet-lantern-orbit-1234",
+                                           "role": "reviewer"}, follow_redirects=True)
+    assert "already exists" in response.get_data(as_text=True)
+    assert len(store.list_users(staff)) == 1
