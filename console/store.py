@@ -12,7 +12,8 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import and_, create_engine, delete, event, func, insert, select, update
+from sqlalchemy import (and_, case, create_engine, delete, event, func, insert, or_, select,
+                        update)
 from sqlalchemy.engine import URL, Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -269,7 +270,28 @@ def _throttle_keys(username: str, ip: str, rules: ThrottleRules) -> List[Tuple[s
             (f"ip:{ip}", rules.max_failures_per_ip)]
 
 
+def _ensure_throttle_row(conn, key: str, now: float) -> None:
+    """Creates the counter row if missing, without a race (INSERT ... ON CONFLICT DO NOTHING)."""
+    values = dict(key=key, failures=0, window_start=now)
+    dialect = conn.dialect.name
+    if dialect in ("sqlite", "postgresql"):
+        if dialect == "sqlite":
+            from sqlalchemy.dialects.sqlite import insert as dialect_insert
+        else:
+            from sqlalchemy.dialects.postgresql import insert as dialect_insert
+        conn.execute(dialect_insert(login_throttle).values(**values)
+                     .on_conflict_do_nothing(index_elements=["key"]))
+        return
+    if conn.execute(select(login_throttle.c.key).where(login_throttle.c.key == key)).first() is None:
+        with conn.begin_nested():  # pragma: no cover - other databases
+            try:
+                conn.execute(insert(login_throttle).values(**values))
+            except IntegrityError:
+                pass
+
+
 def locked_until(engine: Engine, username: str, ip: str, rules: ThrottleRules) -> Optional[float]:
+    """When the username/IP (or the IP) is locked until, or None (a read-only look)."""
     now = time.time()
     keys = [key for key, _ in _throttle_keys(username, ip, rules)]
     with engine.connect() as conn:
@@ -278,34 +300,73 @@ def locked_until(engine: Engine, username: str, ip: str, rules: ThrottleRules) -
     return until if until and until > now else None
 
 
-def record_failure(engine: Engine, username: str, ip: str, rules: ThrottleRules) -> bool:
-    """Counts a failed sign-in; True when it locked the username/IP."""
+def reserve_attempt(engine: Engine, username: str, ip: str,
+                    rules: ThrottleRules) -> Optional[float]:
+    """Counts a sign-in attempt *before* its password is checked; None when it may go ahead.
+
+    Check and count are one conditional UPDATE per counter (username+IP, then IP):
+    `failures = failures + 1 WHERE failures < limit AND not locked`, so parallel attempts
+    cannot all pass the check before any is counted: at most `limit` passwords are checked
+    per window. Both databases serialise the UPDATEs on the row (SQLite: one writer at a
+    time; PostgreSQL: a row lock, and the WHERE is re-checked on the updated row). If
+    either counter refuses, neither is counted. Refused: the time the lock ends.
+    """
     now = time.time()
+    cutoff = now - rules.window_seconds
+    t = login_throttle.c
+    keys = _throttle_keys(username, ip, rules)
+    with engine.connect() as conn:
+        transaction = conn.begin()
+        for key, limit in keys:
+            _ensure_throttle_row(conn, key, now)
+            # A new window when the old one is over or the lock has ended.
+            fresh = or_(t.window_start <= cutoff,
+                        and_(t.locked_until.isnot(None), t.locked_until <= now))
+            counted = conn.execute(
+                update(login_throttle)
+                .where(t.key == key, or_(t.locked_until.is_(None), t.locked_until <= now),
+                       or_(fresh, t.failures < limit))
+                .values(failures=case((fresh, 1), else_=t.failures + 1),
+                        window_start=case((fresh, now), else_=t.window_start),
+                        locked_until=case((fresh, None), else_=t.locked_until))).rowcount
+            if counted != 1:
+                transaction.rollback()
+                row = conn.execute(select(func.max(t.locked_until), func.max(t.window_start))
+                                   .where(t.key.in_([k for k, _ in keys]))).first()
+                until = row[0] if row and row[0] and row[0] > now else None
+                return until or ((row[1] if row and row[1] else now) + rules.window_seconds)
+        transaction.commit()
+    return None
+
+
+def record_failure(engine: Engine, username: str, ip: str, rules: ThrottleRules) -> bool:
+    """After a reserved attempt failed: locks the counters that reached their limit.
+
+    The attempt was already counted by reserve_attempt. True when this call locked
+    the username/IP or the IP.
+    """
+    now = time.time()
+    t = login_throttle.c
     locked = False
     with engine.begin() as conn:
         for key, limit in _throttle_keys(username, ip, rules):
-            row = conn.execute(select(login_throttle).where(login_throttle.c.key == key)).first()
-            if row is None:
-                failures, window_start = 1, now
-                conn.execute(insert(login_throttle).values(key=key, failures=1, window_start=now))
-            else:
-                failures, window_start = row.failures + 1, row.window_start
-                if now - row.window_start > rules.window_seconds:
-                    failures, window_start = 1, now
-                conn.execute(update(login_throttle).where(login_throttle.c.key == key)
-                             .values(failures=failures, window_start=window_start))
-            if failures >= limit:
-                conn.execute(update(login_throttle).where(login_throttle.c.key == key)
-                             .values(locked_until=now + rules.lock_seconds, failures=0,
-                                     window_start=now))
-                locked = True
+            locked |= conn.execute(
+                update(login_throttle)
+                .where(t.key == key, t.failures >= limit,
+                       or_(t.locked_until.is_(None), t.locked_until <= now))
+                .values(locked_until=now + rules.lock_seconds)).rowcount > 0
     return locked
 
 
 def record_success(engine: Engine, username: str, ip: str, rules: ThrottleRules) -> None:
-    key = _throttle_keys(username, ip, rules)[0][0]
+    (key, _), (ip_key, _) = _throttle_keys(username, ip, rules)
+    t = login_throttle.c
     with engine.begin() as conn:
-        conn.execute(delete(login_throttle).where(login_throttle.c.key == key))
+        conn.execute(delete(login_throttle).where(t.key == key))
+        # The attempt reserve_attempt counted for the IP was not a failure after all.
+        conn.execute(update(login_throttle).where(t.key == ip_key, t.failures > 0,
+                                                   t.locked_until.is_(None))
+                     .values(failures=t.failures - 1))
 
 
 # --- review data ------------------------------------------------------------------------

@@ -379,7 +379,8 @@ def _routes(app: Flask) -> None:  # noqa: C901 - one place for every route
         password = request.form.get("password") or ""
         ip = client_ip()
         rules = c.throttle
-        until = store.locked_until(c.staff, username, ip, rules)
+        # Counted before the password is checked, atomically (parallel attempts included).
+        until = store.reserve_attempt(c.staff, username, ip, rules)
         if until:
             audit("login_locked", username=username or None)
             minutes = max(1, round((until - dt.datetime.now().timestamp()) / 60))

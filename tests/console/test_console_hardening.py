@@ -245,3 +245,92 @@ def test_users_page_shows_why_a_password_was_refused(app_env):
                                            "role": "reviewer"}, follow_redirects=True)
     assert "already exists" in response.get_data(as_text=True)
     assert len(store.list_users(staff)) == 1
+
+
+# --- 4. login throttling is atomic ------------------------------------------------------
+
+def _login_client(app):
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["csrf"] = "login-csrf"
+    return client
+
+
+def test_parallel_wrong_passwords_get_at_most_the_limit_of_password_checks(app_env, monkeypatch):
+    """15 parallel attempts, limit 5: exactly 5 passwords are checked (8 were before)."""
+    app, staff, _admin, _ids = app_env
+    store.create_user(staff, "target", "quiet-lantern-orbit-1234", "reviewer")
+    checks, lock = [], threading.Lock()
+    real = store.authenticate
+
+    def slow_authenticate(*args, **kwargs):
+        with lock:
+            checks.append(1)
+        time.sleep(0.05)  # widen the window between the check and the count
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(store, "authenticate", slow_authenticate)
+    statuses, barrier = [], threading.Barrier(15)
+
+    def attempt(i):
+        client = _login_client(app)
+        barrier.wait()
+        response = client.post("/login", data={"csrf_token": "login-csrf", "username": "target",
+                                               "password": f"wrong-guess-{i}"})
+        with lock:
+            statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(15)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert len(statuses) == 15 and 500 not in statuses
+    assert len(checks) == 5, statuses
+    assert statuses.count(429) == 10 + 1  # the 5th failure locks; 10 never got a check
+    # Locked now: even the right password is refused without being checked.
+    response = _login_client(app).post("/login", data={
+        "csrf_token": "login-csrf", "username": "target", "password": "quiet-lantern-orbit-1234"})
+    assert response.status_code == 429 and len(checks) == 5
+
+
+def test_reserve_attempt_counts_atomically_across_threads(tmp_path):
+    engine = store.make_staff_engine(resolve_db_url(f"sqlite:///{tmp_path / 'staff.db'}"))
+    store.migrate(engine)
+    rules = store.ThrottleRules(max_failures=5, window_seconds=900, lock_seconds=900,
+                                max_failures_per_ip=7)
+    allowed, lock, barrier = [], threading.Lock(), threading.Barrier(20)
+
+    def go(i):
+        barrier.wait()
+        # Two usernames from one IP: 5 per username, but 7 for the IP in all.
+        if store.reserve_attempt(engine, f"user{i % 2}", "10.0.0.1", rules) is None:
+            with lock:
+                allowed.append(i)
+
+    threads = [threading.Thread(target=go, args=(i,)) for i in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert len(allowed) == 7
+    with engine.connect() as conn:
+        counts = dict(conn.execute(select(login_throttle.c.key, login_throttle.c.failures)).all())
+    assert counts["ip:10.0.0.1"] == 7
+    assert sum(v for k, v in counts.items() if k.startswith("user-ip:")) == 7
+
+
+def test_throttle_window_and_lock_expire(tmp_path, monkeypatch):
+    engine = store.make_staff_engine(resolve_db_url(f"sqlite:///{tmp_path / 'staff.db'}"))
+    store.migrate(engine)
+    rules = store.ThrottleRules(max_failures=2, window_seconds=60, lock_seconds=120)
+    clock = [1000.0]
+    monkeypatch.setattr(store.time, "time", lambda: clock[0])
+    for _ in range(2):
+        assert store.reserve_attempt(engine, "u", "ip", rules) is None
+    assert store.record_failure(engine, "u", "ip", rules) is True
+    assert store.reserve_attempt(engine, "u", "ip", rules) == 1120.0
+    clock[0] = 1121.0  # the lock is over: a new window
+    assert store.reserve_attempt(engine, "u", "ip", rules) is None
+    store.record_success(engine, "u", "ip", rules)
+    assert store.reserve_attempt(engine, "u", "ip", rules) is None
