@@ -536,6 +536,41 @@ def audit(engine: Engine, action: str, username: Optional[str], role: Optional[s
             ip=(ip or "")[:64] or None))
 
 
+AUDIT_BUCKET_SECONDS = 60
+
+
+def audit_aggregated(engine: Engine, action: str, username: Optional[str], ip: Optional[str],
+                     detail: Optional[Dict[str, Any]] = None,
+                     bucket_seconds: float = AUDIT_BUCKET_SECONDS) -> None:
+    """For events anyone can cause without signing in (failed sign-ins, refused forms):
+    one row per action, IP and minute, with a `count`, so a flood adds a row a minute.
+
+    The first event's username and detail are kept. One atomic upsert (INSERT ... ON
+    CONFLICT (bucket) DO UPDATE count = count + 1) on SQLite and PostgreSQL.
+    """
+    now = time.time()
+    ip = (ip or "")[:64] or None
+    bucket = f"{action}|{ip or ''}|{int(now // bucket_seconds)}"[:255]
+    values = dict(at=now, username=(username or "")[:64] or None, role=None, action=action,
+                  target=None, ip=ip, count=1, bucket=bucket,
+                  detail=json.dumps(detail, sort_keys=True, default=str) if detail else None)
+    with engine.begin() as conn:
+        dialect = conn.dialect.name
+        if dialect in ("sqlite", "postgresql"):
+            if dialect == "sqlite":
+                from sqlalchemy.dialects.sqlite import insert as dialect_insert
+            else:
+                from sqlalchemy.dialects.postgresql import insert as dialect_insert
+            statement = dialect_insert(audit_log).values(**values)
+            conn.execute(statement.on_conflict_do_update(
+                index_elements=["bucket"], set_={"count": audit_log.c.count + 1}))
+            return
+        updated = conn.execute(update(audit_log).where(audit_log.c.bucket == bucket)  # pragma: no cover
+                               .values(count=audit_log.c.count + 1)).rowcount
+        if not updated:  # pragma: no cover - other databases
+            conn.execute(insert(audit_log).values(**values))
+
+
 def audit_page(engine: Engine, limit: int, offset: int, username: str = "",
                action: str = "") -> Tuple[List[Dict[str, Any]], int]:
     conds = []

@@ -95,9 +95,16 @@ def client_ip() -> str:
     return (request.remote_addr or "")[:64]
 
 
+# Events anyone can cause without signing in: aggregated per IP and minute (store.py).
+SIGNED_OUT_AGGREGATED = {"login_failed", "login_locked", "csrf_refused"}
+
+
 def audit(action: str, target: Optional[str] = None, username: Optional[str] = None,
           **detail: Any) -> None:
     user = getattr(g, "user", None)
+    if user is None and action in SIGNED_OUT_AGGREGATED:
+        store.audit_aggregated(ctx().staff, action, username, client_ip(), detail or None)
+        return
     store.audit(ctx().staff, action, username or (user.username if user else None),
                 user.role if user else None, target, detail or None, client_ip())
 

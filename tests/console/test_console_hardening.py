@@ -334,3 +334,45 @@ def test_throttle_window_and_lock_expire(tmp_path, monkeypatch):
     assert store.reserve_attempt(engine, "u", "ip", rules) is None
     store.record_success(engine, "u", "ip", rules)
     assert store.reserve_attempt(engine, "u", "ip", rules) is None
+
+
+# --- 5. the audit log cannot be flooded by signed-out posts -----------------------------
+
+def test_signed_out_login_posts_are_aggregated_per_ip_and_minute(app_env, monkeypatch):
+    app, staff, _admin, _ids = app_env
+    clock = [1_800_000_000.0]
+    monkeypatch.setattr(store.time, "time", lambda: clock[0])
+
+    def post(ip, data):
+        client = _login_client(app)
+        return client.post("/login", data={"csrf_token": "login-csrf", **data},
+                           environ_base={"REMOTE_ADDR": ip})
+
+    for i in range(60):  # failed sign-ins, many usernames, then locked ones
+        post("203.0.113.5", {"username": f"guess{i % 7}", "password": "wrong-password-x"})
+    for _ in range(10):  # no CSRF token at all
+        _login_client(app).post("/login", data={"username": "x", "password": "y"},
+                                environ_base={"REMOTE_ADDR": "203.0.113.5"})
+    post("198.51.100.7", {"username": "other", "password": "wrong-password-x"})
+
+    with staff.connect() as conn:
+        rows = conn.execute(select(audit_log.c.action, audit_log.c.ip, audit_log.c.count)
+                            .order_by(audit_log.c.id)).all()
+    by_key = {(action, ip): count for action, ip, count in rows}
+    assert len(rows) == len(by_key) == 4, rows  # one row per action and IP in this minute
+    assert by_key[("login_failed", "203.0.113.5")] + by_key[("login_locked", "203.0.113.5")] == 60
+    assert by_key[("csrf_refused", "203.0.113.5")] == 10
+    assert by_key[("login_failed", "198.51.100.7")] == 1
+
+    clock[0] += 60  # the next minute starts a new row
+    post("203.0.113.5", {"username": "guess1", "password": "wrong-password-x"})
+    with staff.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(audit_log)).scalar_one() == 5
+
+
+def test_audit_page_shows_the_count(app_env):
+    app, staff, admin, _ids = app_env
+    for _ in range(3):
+        store.audit_aggregated(staff, "login_failed", "mallory", "192.0.2.1")
+    html = signed_in(app, staff, admin).get("/audit?action=login_failed").get_data(as_text=True)
+    assert "3 times" in html and "192.0.2.1" in html
