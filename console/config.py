@@ -15,6 +15,7 @@
 | STAFF_LOGIN_LOCK_MINUTES | ... lock that username+IP for 15 minutes |
 | STAFF_LOGIN_MAX_FAILURES_PER_IP | 20 (any usernames, same IP, same window) |
 | STAFF_TRUST_PROXY | 0 (1: take the client IP/scheme from one reverse proxy's X-Forwarded-* headers) |
+| (clinic file) | the clinic's name, timezone and phone region (for masking: a `region` there, else from the clinic's phone, else GB) |
 | RETENTION_DAYS | none (default for `python -m console purge`) |
 | RETRAIN_PROJECT_ROOT | the project root: where Retrain writes corrections and runs `python -m retrain run` |
 | RETRAIN_ARGS | extra arguments for that command (e.g. `--config config.yml`) |
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import secrets
 import stat
 from dataclasses import dataclass, field
@@ -120,6 +122,7 @@ class Settings:
     page_size: int = 25
     clinic_name: str = "Clinic"
     clinic_timezone: str = "UTC"
+    phone_region: str = "GB"  # where phone numbers are looked for when masking
     retrain_root: Path = ROOT
     retrain_args: tuple = ()
     extra: dict = field(default_factory=dict)
@@ -129,9 +132,11 @@ class Settings:
         env = os.environ if env is None else env
         from clinicbot.content import load_content
 
+        from console.masking import region_for
+
         content = load_content()
         retention = env.get("RETENTION_DAYS", "").strip()
-        if retention and (not retention.isdigit() or int(retention) < 1):
+        if retention and (not re.fullmatch(r"[0-9]{1,9}", retention) or int(retention) < 1):
             raise ConfigError(f"RETENTION_DAYS must be a whole number of days >= 1, got {retention!r}")
         return cls(
             tracker_db_url=resolve_db_url(env.get("TRACKER_DB_URL") or f"sqlite:///{VAR / 'tracker.db'}"),
@@ -150,6 +155,8 @@ class Settings:
             retention_days=int(retention) if retention else None,
             clinic_name=content.clinic.name,
             clinic_timezone=content.clinic.timezone,
+            phone_region=region_for(content.clinic.phone, content.clinic.timezone,
+                                    getattr(content.clinic, "region", "") or ""),
             retrain_root=Path(env.get("RETRAIN_PROJECT_ROOT") or ROOT).resolve(),
             retrain_args=tuple(env.get("RETRAIN_ARGS", "").split()),
         )

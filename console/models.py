@@ -4,8 +4,8 @@ Times are epoch seconds (float), like Rasa's events. Staff are named by
 username in review records so the history stays readable after an account is
 deactivated. A test checks these definitions match the migrations.
 """
-from sqlalchemy import (Boolean, Column, Float, ForeignKey, Integer, MetaData, String,
-                        Table, Text, UniqueConstraint)
+from sqlalchemy import (Boolean, Column, Float, ForeignKey, Index, Integer, MetaData, String,
+                        Table, Text, UniqueConstraint, func)
 
 metadata = MetaData(naming_convention={
     "ix": "ix_%(table_name)s_%(column_0_name)s",
@@ -26,6 +26,8 @@ users = Table(
     Column("created_at", Float, nullable=False),
     Column("last_login_at", Float),
 )
+# "Alice" and "alice" cannot both exist (the app checks first, with a clear message).
+Index("uq_users_username_lower", func.lower(users.c.username), unique=True)
 
 staff_sessions = Table(
     "staff_sessions", metadata,
@@ -95,4 +97,8 @@ audit_log = Table(
     Column("target", String(255)),
     Column("detail", Text),
     Column("ip", String(64)),
+    # Signed-out events are aggregated: one row per action, IP and minute (the bucket key),
+    # `count` of them; other rows have count 1 and no bucket.
+    Column("count", Integer, nullable=False, default=1, server_default="1"),
+    Column("bucket", String(255), index=True, unique=True),
 )

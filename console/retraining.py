@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -54,6 +55,9 @@ def start(root: Path, args: Iterable[str] = ()) -> subprocess.Popen:
             stdin=subprocess.DEVNULL, start_new_session=True)
 
 
+RUN_ID = re.compile(r"[0-9]{1,20}(?:-[0-9]{1,20}){0,3}")
+
+
 def reports(root: Path, limit: int = 20) -> List[Dict[str, object]]:
     directory = root / "var" / "retrain" / "reports"
     paths = sorted(directory.glob("*.json"), reverse=True)[:limit] if directory.exists() else []
@@ -61,7 +65,7 @@ def reports(root: Path, limit: int = 20) -> List[Dict[str, object]]:
 
 
 def report(root: Path, run_id: str) -> Optional[Dict[str, object]]:
-    if not run_id.replace("-", "").isdigit():
+    if not RUN_ID.fullmatch(run_id):  # ASCII digits and dashes only: never a path
         return None
     path = root / "var" / "retrain" / "reports" / f"{run_id}.json"
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None

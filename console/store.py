@@ -5,13 +5,15 @@ import hashlib
 import json
 import secrets
 import time
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import and_, create_engine, delete, event, func, insert, select, update
+from sqlalchemy import (and_, case, create_engine, delete, event, func, insert, or_, select,
+                        update)
 from sqlalchemy.engine import URL, Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -20,6 +22,12 @@ from console.models import (ROLES, annotations, audit_log, conversation_status, 
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 256  # NIST 800-63B: allow at least 64; the cap keeps checks fast
+MIN_PASSWORD_SCORE = 3  # zxcvbn's 0-4 scale: 3 = "safely unguessable" (>= 10^8 guesses)
+# Words an attacker would try first against this console (NIST: context-specific words).
+CONTEXT_WORDS = ("clinic", "skin", "laser", "console", "staff", "admin", "reviewer", "leong",
+                 "patient", "doctor", "nurse")
+_COMMON_PASSWORDS: Optional[frozenset] = None
 hasher = PasswordHasher()
 _DUMMY_HASH: Optional[str] = None
 
@@ -86,9 +94,38 @@ def _user(row) -> User:
     return User(row.id, row.username, row.role, bool(row.active))
 
 
-def check_password_rules(password: str) -> None:
+def common_passwords() -> frozenset:
+    """The 30,000 most common passwords of real breach corpora, shipped offline by zxcvbn."""
+    global _COMMON_PASSWORDS
+    if _COMMON_PASSWORDS is None:
+        from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+        _COMMON_PASSWORDS = frozenset(FREQUENCY_LISTS["passwords"])
+    return _COMMON_PASSWORDS
+
+
+def check_password_rules(password: str, username: str = "") -> None:
+    """NIST 800-63B style: long enough, not common/breached, not guessable; no composition rules."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise UserError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise UserError(f"the password must have at most {MAX_PASSWORD_LENGTH} characters")
+    folded = unicodedata.normalize("NFKC", password).casefold()
+    if folded in common_passwords():
+        raise UserError("that password is on a list of common or breached passwords; "
+                        "choose another (a few unrelated words work well)")
+    name = unicodedata.normalize("NFKC", username or "").casefold()
+    if len(name) >= 3 and name in folded:
+        raise UserError("the password must not contain the username")
+    from zxcvbn import zxcvbn
+
+    result = zxcvbn(password, user_inputs=[name, *CONTEXT_WORDS] if name else list(CONTEXT_WORDS))
+    if result["score"] < MIN_PASSWORD_SCORE:
+        warning = (result.get("feedback") or {}).get("warning") or ""
+        raise UserError("that password is too easy to guess (it is close to a common password, "
+                        "a word, a name, a keyboard pattern or a repeated sequence)"
+                        + (f": {warning.rstrip('.').lower()}" if warning else "")
+                        + "; a few unrelated words work well")
 
 
 def create_user(engine: Engine, username: str, password: str, role: str) -> User:
@@ -97,9 +134,14 @@ def create_user(engine: Engine, username: str, password: str, role: str) -> User
         raise UserError("the username must be 1-64 characters without spaces")
     if role not in ROLES:
         raise UserError(f"the role must be one of {', '.join(ROLES)}")
-    check_password_rules(password)
+    check_password_rules(password, username)
     try:
         with engine.begin() as conn:
+            clash = conn.execute(select(users.c.username).where(
+                func.lower(users.c.username) == username.lower())).scalar_one_or_none()
+            if clash is not None:
+                raise UserError(f"a user called {clash!r} already exists (usernames are "
+                                f"not case-sensitive)")
             new_id = conn.execute(insert(users).values(
                 username=username, password_hash=hasher.hash(password), role=role, active=True,
                 created_at=time.time())).inserted_primary_key[0]
@@ -109,7 +151,7 @@ def create_user(engine: Engine, username: str, password: str, role: str) -> User
 
 
 def set_password(engine: Engine, username: str, password: str) -> None:
-    check_password_rules(password)
+    check_password_rules(password, username)
     with engine.begin() as conn:
         row = conn.execute(select(users.c.id).where(users.c.username == username)).first()
         if row is None:
@@ -228,7 +270,28 @@ def _throttle_keys(username: str, ip: str, rules: ThrottleRules) -> List[Tuple[s
             (f"ip:{ip}", rules.max_failures_per_ip)]
 
 
+def _ensure_throttle_row(conn, key: str, now: float) -> None:
+    """Creates the counter row if missing, without a race (INSERT ... ON CONFLICT DO NOTHING)."""
+    values = dict(key=key, failures=0, window_start=now)
+    dialect = conn.dialect.name
+    if dialect in ("sqlite", "postgresql"):
+        if dialect == "sqlite":
+            from sqlalchemy.dialects.sqlite import insert as dialect_insert
+        else:
+            from sqlalchemy.dialects.postgresql import insert as dialect_insert
+        conn.execute(dialect_insert(login_throttle).values(**values)
+                     .on_conflict_do_nothing(index_elements=["key"]))
+        return
+    if conn.execute(select(login_throttle.c.key).where(login_throttle.c.key == key)).first() is None:
+        with conn.begin_nested():  # pragma: no cover - other databases
+            try:
+                conn.execute(insert(login_throttle).values(**values))
+            except IntegrityError:
+                pass
+
+
 def locked_until(engine: Engine, username: str, ip: str, rules: ThrottleRules) -> Optional[float]:
+    """When the username/IP (or the IP) is locked until, or None (a read-only look)."""
     now = time.time()
     keys = [key for key, _ in _throttle_keys(username, ip, rules)]
     with engine.connect() as conn:
@@ -237,34 +300,73 @@ def locked_until(engine: Engine, username: str, ip: str, rules: ThrottleRules) -
     return until if until and until > now else None
 
 
-def record_failure(engine: Engine, username: str, ip: str, rules: ThrottleRules) -> bool:
-    """Counts a failed sign-in; True when it locked the username/IP."""
+def reserve_attempt(engine: Engine, username: str, ip: str,
+                    rules: ThrottleRules) -> Optional[float]:
+    """Counts a sign-in attempt *before* its password is checked; None when it may go ahead.
+
+    Check and count are one conditional UPDATE per counter (username+IP, then IP):
+    `failures = failures + 1 WHERE failures < limit AND not locked`, so parallel attempts
+    cannot all pass the check before any is counted: at most `limit` passwords are checked
+    per window. Both databases serialise the UPDATEs on the row (SQLite: one writer at a
+    time; PostgreSQL: a row lock, and the WHERE is re-checked on the updated row). If
+    either counter refuses, neither is counted. Refused: the time the lock ends.
+    """
     now = time.time()
+    cutoff = now - rules.window_seconds
+    t = login_throttle.c
+    keys = _throttle_keys(username, ip, rules)
+    with engine.connect() as conn:
+        transaction = conn.begin()
+        for key, limit in keys:
+            _ensure_throttle_row(conn, key, now)
+            # A new window when the old one is over or the lock has ended.
+            fresh = or_(t.window_start <= cutoff,
+                        and_(t.locked_until.isnot(None), t.locked_until <= now))
+            counted = conn.execute(
+                update(login_throttle)
+                .where(t.key == key, or_(t.locked_until.is_(None), t.locked_until <= now),
+                       or_(fresh, t.failures < limit))
+                .values(failures=case((fresh, 1), else_=t.failures + 1),
+                        window_start=case((fresh, now), else_=t.window_start),
+                        locked_until=case((fresh, None), else_=t.locked_until))).rowcount
+            if counted != 1:
+                transaction.rollback()
+                row = conn.execute(select(func.max(t.locked_until), func.max(t.window_start))
+                                   .where(t.key.in_([k for k, _ in keys]))).first()
+                until = row[0] if row and row[0] and row[0] > now else None
+                return until or ((row[1] if row and row[1] else now) + rules.window_seconds)
+        transaction.commit()
+    return None
+
+
+def record_failure(engine: Engine, username: str, ip: str, rules: ThrottleRules) -> bool:
+    """After a reserved attempt failed: locks the counters that reached their limit.
+
+    The attempt was already counted by reserve_attempt. True when this call locked
+    the username/IP or the IP.
+    """
+    now = time.time()
+    t = login_throttle.c
     locked = False
     with engine.begin() as conn:
         for key, limit in _throttle_keys(username, ip, rules):
-            row = conn.execute(select(login_throttle).where(login_throttle.c.key == key)).first()
-            if row is None:
-                failures, window_start = 1, now
-                conn.execute(insert(login_throttle).values(key=key, failures=1, window_start=now))
-            else:
-                failures, window_start = row.failures + 1, row.window_start
-                if now - row.window_start > rules.window_seconds:
-                    failures, window_start = 1, now
-                conn.execute(update(login_throttle).where(login_throttle.c.key == key)
-                             .values(failures=failures, window_start=window_start))
-            if failures >= limit:
-                conn.execute(update(login_throttle).where(login_throttle.c.key == key)
-                             .values(locked_until=now + rules.lock_seconds, failures=0,
-                                     window_start=now))
-                locked = True
+            locked |= conn.execute(
+                update(login_throttle)
+                .where(t.key == key, t.failures >= limit,
+                       or_(t.locked_until.is_(None), t.locked_until <= now))
+                .values(locked_until=now + rules.lock_seconds)).rowcount > 0
     return locked
 
 
 def record_success(engine: Engine, username: str, ip: str, rules: ThrottleRules) -> None:
-    key = _throttle_keys(username, ip, rules)[0][0]
+    (key, _), (ip_key, _) = _throttle_keys(username, ip, rules)
+    t = login_throttle.c
     with engine.begin() as conn:
-        conn.execute(delete(login_throttle).where(login_throttle.c.key == key))
+        conn.execute(delete(login_throttle).where(t.key == key))
+        # The attempt reserve_attempt counted for the IP was not a failure after all.
+        conn.execute(update(login_throttle).where(t.key == ip_key, t.failures > 0,
+                                                   t.locked_until.is_(None))
+                     .values(failures=t.failures - 1))
 
 
 # --- review data ------------------------------------------------------------------------
@@ -432,6 +534,41 @@ def audit(engine: Engine, action: str, username: Optional[str], role: Optional[s
             target=(target or "")[:255] or None,
             detail=json.dumps(detail, sort_keys=True, default=str) if detail else None,
             ip=(ip or "")[:64] or None))
+
+
+AUDIT_BUCKET_SECONDS = 60
+
+
+def audit_aggregated(engine: Engine, action: str, username: Optional[str], ip: Optional[str],
+                     detail: Optional[Dict[str, Any]] = None,
+                     bucket_seconds: float = AUDIT_BUCKET_SECONDS) -> None:
+    """For events anyone can cause without signing in (failed sign-ins, refused forms):
+    one row per action, IP and minute, with a `count`, so a flood adds a row a minute.
+
+    The first event's username and detail are kept. One atomic upsert (INSERT ... ON
+    CONFLICT (bucket) DO UPDATE count = count + 1) on SQLite and PostgreSQL.
+    """
+    now = time.time()
+    ip = (ip or "")[:64] or None
+    bucket = f"{action}|{ip or ''}|{int(now // bucket_seconds)}"[:255]
+    values = dict(at=now, username=(username or "")[:64] or None, role=None, action=action,
+                  target=None, ip=ip, count=1, bucket=bucket,
+                  detail=json.dumps(detail, sort_keys=True, default=str) if detail else None)
+    with engine.begin() as conn:
+        dialect = conn.dialect.name
+        if dialect in ("sqlite", "postgresql"):
+            if dialect == "sqlite":
+                from sqlalchemy.dialects.sqlite import insert as dialect_insert
+            else:
+                from sqlalchemy.dialects.postgresql import insert as dialect_insert
+            statement = dialect_insert(audit_log).values(**values)
+            conn.execute(statement.on_conflict_do_update(
+                index_elements=["bucket"], set_={"count": audit_log.c.count + 1}))
+            return
+        updated = conn.execute(update(audit_log).where(audit_log.c.bucket == bucket)  # pragma: no cover
+                               .values(count=audit_log.c.count + 1)).rowcount
+        if not updated:  # pragma: no cover - other databases
+            conn.execute(insert(audit_log).values(**values))
 
 
 def audit_page(engine: Engine, limit: int, offset: int, username: str = "",

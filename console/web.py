@@ -15,6 +15,7 @@ from flask import (Flask, Response, abort, current_app, flash, g, redirect, rend
                    request, session, url_for)
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import BaseConverter, ValidationError
 
 from console import analytics as analytics_mod
 from console import charts, export, retraining, store, tracker
@@ -22,7 +23,14 @@ from console.config import Settings
 from console.labels import load_labels
 from console.masking import mask, shorten
 
-DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# Strict, ASCII-only parsing: str.isdigit() and \d accept "²" or "٣", which int() refuses.
+DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+NUMBER = re.compile(r"[0-9]{1,19}")
+MAX_ID = 2 ** 63 - 1  # the largest integer SQLite and PostgreSQL (bigint) store
+MAX_PAGE = 100000
+# Dates the console accepts in filters: wide enough for any real conversation, and far
+# enough from date.min/max that adding a day or a month never overflows.
+MIN_DATE, MAX_DATE = dt.date(1970, 1, 1), dt.date(2999, 12, 31)
 PUBLIC_ENDPOINTS = {"login", "static"}
 PINNED_ROWS = 10
 INTENTS_SEEN_TTL = 300  # seconds between re-reading the intents found in the tracker store
@@ -53,6 +61,30 @@ class Console:
                                    s.login_lock_minutes * 60, s.login_max_failures_per_ip)
 
 
+class IdConverter(BaseConverter):
+    """<id:name>: a positive ASCII integer that fits a 64-bit column; anything else is 404."""
+
+    regex = r"[0-9]{1,19}"
+
+    def to_python(self, value: str) -> int:
+        number = parse_int(value, 1, MAX_ID)
+        if number is None:
+            raise ValidationError()
+        return number
+
+    def to_url(self, value: Any) -> str:
+        return str(int(value))
+
+
+def parse_int(raw: Optional[str], low: int = 1, high: int = MAX_ID) -> Optional[int]:
+    """An ASCII decimal integer within [low, high], else None (never raises)."""
+    raw = (raw or "").strip()
+    if not NUMBER.fullmatch(raw):
+        return None
+    number = int(raw)
+    return number if low <= number <= high else None
+
+
 def ctx() -> Console:
     return current_app.extensions["console"]
 
@@ -63,9 +95,16 @@ def client_ip() -> str:
     return (request.remote_addr or "")[:64]
 
 
+# Events anyone can cause without signing in: aggregated per IP and minute (store.py).
+SIGNED_OUT_AGGREGATED = {"login_failed", "login_locked", "csrf_refused"}
+
+
 def audit(action: str, target: Optional[str] = None, username: Optional[str] = None,
           **detail: Any) -> None:
     user = getattr(g, "user", None)
+    if user is None and action in SIGNED_OUT_AGGREGATED:
+        store.audit_aggregated(ctx().staff, action, username, client_ip(), detail or None)
+        return
     store.audit(ctx().staff, action, username or (user.username if user else None),
                 user.role if user else None, target, detail or None, client_ip())
 
@@ -122,11 +161,17 @@ def parse_date(raw: str, name: str, errors: List[str]) -> Optional[dt.date]:
     raw = raw.strip()
     if not raw:
         return None
-    if DATE.match(raw):
+    if DATE.fullmatch(raw):
         try:
-            return dt.date.fromisoformat(raw)
+            day = dt.date.fromisoformat(raw)
         except ValueError:
             pass
+        else:
+            if MIN_DATE <= day <= MAX_DATE:
+                return day
+            errors.append(f"“{name}” must be between {MIN_DATE.isoformat()} and "
+                          f"{MAX_DATE.isoformat()}.")
+            return None
     errors.append(f"“{shorten(raw, 40)}” is not a date for “{name}”: use YYYY-MM-DD.")
     return None
 
@@ -213,12 +258,10 @@ def parse_filters(args) -> Tuple[Dict[str, str], tracker.TrackerFilters, List[st
     filters.include = include
     filters.exclude = exclude or None
 
-    page = 1
-    raw_page = (args.get("page") or "1").strip()
-    if not raw_page.isdigit() or not 1 <= int(raw_page) <= 100000:
+    page = parse_int(args.get("page") or "1", 1, MAX_PAGE)
+    if page is None:
         errors.append("The page number is not valid.")
-    else:
-        page = int(raw_page)
+        page = 1
     return form, filters, errors, page
 
 
@@ -227,6 +270,7 @@ def parse_filters(args) -> Tuple[Dict[str, str], tracker.TrackerFilters, List[st
 def create_app(settings: Optional[Settings] = None, run_migrations: bool = False) -> Flask:
     settings = settings or Settings.from_env()
     app = Flask(__name__)
+    app.url_map.converters["id"] = IdConverter
     app.config.update(
         SECRET_KEY=settings.secret_key,
         SESSION_COOKIE_NAME="clinic_staff_session",
@@ -244,7 +288,8 @@ def create_app(settings: Optional[Settings] = None, run_migrations: bool = False
     app.extensions["console"] = Console(settings, store.make_engine(settings.tracker_db_url),
                                         staff_engine, ZoneInfo(settings.clinic_timezone),
                                         load_labels())
-    app.jinja_env.globals.update(csrf_token=csrf_token, fmt_time=fmt_time, mask=mask,
+    app.jinja_env.globals.update(csrf_token=csrf_token, fmt_time=fmt_time,
+                                 mask=functools.partial(mask, region=settings.phone_region),
                                  shorten=shorten, clinic_name=settings.clinic_name)
 
     @app.before_request
@@ -252,6 +297,9 @@ def create_app(settings: Optional[Settings] = None, run_migrations: bool = False
         g.user = None
         if request.endpoint == "static":
             return None
+        if _has_nul():
+            # PostgreSQL cannot store or compare text with NUL characters; nobody types them.
+            return refuse(400, "The request contains a NUL character.")
         c = ctx()
         token = session.get("sid")
         if token:
@@ -307,6 +355,16 @@ def create_app(settings: Optional[Settings] = None, run_migrations: bool = False
     return app
 
 
+def _has_nul() -> bool:
+    if "\x00" in request.path:
+        return True
+    for values in (request.args, request.form if request.method == "POST" else {}):
+        for key, value in values.items(multi=True) if values else ():
+            if "\x00" in key or "\x00" in value:
+                return True
+    return False
+
+
 def _routes(app: Flask) -> None:  # noqa: C901 - one place for every route
 
     # --- sign-in ------------------------------------------------------------------------
@@ -328,7 +386,8 @@ def _routes(app: Flask) -> None:  # noqa: C901 - one place for every route
         password = request.form.get("password") or ""
         ip = client_ip()
         rules = c.throttle
-        until = store.locked_until(c.staff, username, ip, rules)
+        # Counted before the password is checked, atomically (parallel attempts included).
+        until = store.reserve_attempt(c.staff, username, ip, rules)
         if until:
             audit("login_locked", username=username or None)
             minutes = max(1, round((until - dt.datetime.now().timestamp()) / 60))
@@ -403,7 +462,7 @@ def _routes(app: Flask) -> None:  # noqa: C901 - one place for every route
             form=form, errors=errors, statuses=statuses, tag_map=tag_map, intents=intents,
             all_tags=store.all_tags(c.staff), query=query, ready=ready)
 
-    @app.route("/conversations/<int:conversation_id>")
+    @app.route("/conversations/<id:conversation_id>")
     @requires()
     def conversation(conversation_id: int):
         c = ctx()
@@ -425,7 +484,7 @@ def _routes(app: Flask) -> None:  # noqa: C901 - one place for every route
             tags=store.tags_for(c.staff, [sender])[sender], all_tags=store.all_tags(c.staff),
             annotations=store.annotations_for(c.staff, sender), labels=c.labels)
 
-    @app.route("/conversations/<int:conversation_id>/review", methods=["POST"])
+    @app.route("/conversations/<id:conversation_id>/review", methods=["POST"])
     @requires()
     def review(conversation_id: int):
         sender = conversation_or_404(conversation_id)
@@ -435,7 +494,7 @@ def _routes(app: Flask) -> None:  # noqa: C901 - one place for every route
         flash("Marked as reviewed." if reviewed else "Marked as not reviewed.")
         return back_to(conversation_id)
 
-    @app.route("/conversations/<int:conversation_id>/followup", methods=["POST"])
+    @app.route("/conversations/<id:conversation_id>/followup", methods=["POST"])
     @requires()
     def followup(conversation_id: int):
         sender = conversation_or_404(conversation_id)
@@ -445,7 +504,7 @@ def _routes(app: Flask) -> None:  # noqa: C901 - one place for every route
         flash("Red flag marked as followed up.")
         return back_to(conversation_id)
 
-    @app.route("/conversations/<int:conversation_id>/tags", methods=["POST"])
+    @app.route("/conversations/<id:conversation_id>/tags", methods=["POST"])
     @requires()
     def add_tag(conversation_id: int):
         sender = conversation_or_404(conversation_id)
@@ -458,28 +517,28 @@ def _routes(app: Flask) -> None:  # noqa: C901 - one place for every route
             audit("tag_added", target=sender, tag=name)
         return back_to(conversation_id)
 
-    @app.route("/conversations/<int:conversation_id>/tags/remove", methods=["POST"])
+    @app.route("/conversations/<id:conversation_id>/tags/remove", methods=["POST"])
     @requires()
     def remove_tag(conversation_id: int):
         sender = conversation_or_404(conversation_id)
-        raw = request.form.get("tag_id") or ""
-        if not raw.isdigit():
+        tag_id = parse_int(request.form.get("tag_id"))
+        if tag_id is None:
             return refuse(400, "No tag given.")
-        name = store.remove_tag(ctx().staff, sender, int(raw))
+        name = store.remove_tag(ctx().staff, sender, tag_id)
         audit("tag_removed", target=sender, tag=name)
         return back_to(conversation_id)
 
-    @app.route("/conversations/<int:conversation_id>/annotate", methods=["POST"])
+    @app.route("/conversations/<id:conversation_id>/annotate", methods=["POST"])
     @requires()
     def annotate(conversation_id: int):
         c = ctx()
         sender = conversation_or_404(conversation_id)
-        raw_event = request.form.get("event_id") or ""
+        event_id = parse_int(request.form.get("event_id"))
         intent = request.form.get("intent") or ""
         if intent not in c.labels:
             return refuse(400, "Choose an intent from the list.")
-        message = tracker.user_message(c.tracker, sender, int(raw_event)) \
-            if raw_event.isdigit() else None
+        message = tracker.user_message(c.tracker, sender, event_id) \
+            if event_id is not None else None
         if message is None:
             return refuse(404, "That patient message is not in this conversation.")
         store.save_annotation(c.staff, sender, message.event_id, message.text, message.intent,
@@ -490,7 +549,7 @@ def _routes(app: Flask) -> None:  # noqa: C901 - one place for every route
         return redirect(url_for("conversation", conversation_id=conversation_id)
                         + f"#event-{message.event_id}")
 
-    @app.route("/conversations/<int:conversation_id>/erase", methods=["POST"])
+    @app.route("/conversations/<id:conversation_id>/erase", methods=["POST"])
     @requires(role="admin")
     def erase(conversation_id: int):
         c = ctx()
@@ -519,7 +578,7 @@ def _routes(app: Flask) -> None:  # noqa: C901 - one place for every route
         audit("view_annotations", results=len(rows))
         return render_template("annotations.html", rows=rows, ids=ids)
 
-    @app.route("/annotations/<int:annotation_id>/delete", methods=["POST"])
+    @app.route("/annotations/<id:annotation_id>/delete", methods=["POST"])
     @requires()
     def delete_annotation(annotation_id: int):
         row = store.delete_annotation(ctx().staff, annotation_id)
@@ -535,7 +594,7 @@ def _routes(app: Flask) -> None:  # noqa: C901 - one place for every route
     def export_annotations():
         c = ctx()
         rows = store.list_annotations(c.staff)
-        masked = [{**row, "text": mask(row["text"])} for row in rows]
+        masked = [{**row, "text": mask(row["text"], c.settings.phone_region)} for row in rows]
         now = dt.datetime.now(c.tz)
         body = export.nlu_yaml(masked, now)
         audit("export_annotations", examples=len(rows))
@@ -573,7 +632,8 @@ def _routes(app: Flask) -> None:  # noqa: C901 - one place for every route
         if retraining.status(root).get("state") == "running":
             flash("A retrain is already running; its report appears here when it ends.", "error")
             return redirect(url_for("retrain_reports"))
-        rows = [{**row, "text": mask(row["text"])} for row in store.list_annotations(c.staff)]
+        rows = [{**row, "text": mask(row["text"], c.settings.phone_region)}
+                for row in store.list_annotations(c.staff)]
         written = retraining.write_corrections(root, rows, dt.datetime.now(c.tz))
         process = retraining.start(root, c.settings.retrain_args)
         audit("retrain_started", corrections=written, pid=process.pid)
@@ -646,8 +706,7 @@ def _routes(app: Flask) -> None:  # noqa: C901 - one place for every route
         c = ctx()
         user = (request.args.get("user") or "").strip()[:64]
         action = (request.args.get("action") or "").strip()[:64]
-        raw_page = (request.args.get("page") or "1").strip()
-        page = int(raw_page) if raw_page.isdigit() and 1 <= int(raw_page) <= 100000 else 1
+        page = parse_int(request.args.get("page") or "1", 1, MAX_PAGE) or 1
         size = 100
         rows, total = store.audit_page(c.staff, size, (page - 1) * size, user, action)
         audit("view_audit", page=page, user_filter=user or None, action_filter=action or None)
@@ -674,7 +733,7 @@ def _routes(app: Flask) -> None:  # noqa: C901 - one place for every route
         audit("view_users")
         return render_template("users.html", users=store.list_users(c.staff))
 
-    @app.route("/users/<int:user_id>/active", methods=["POST"])
+    @app.route("/users/<id:user_id>/active", methods=["POST"])
     @requires(role="admin")
     def user_active(user_id: int):
         c = ctx()

@@ -25,7 +25,7 @@ from tests.bot.servers import MODEL, Bot, free_port, stop_process, wait_for_http
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "correct-horse-battery-staple"
-REVIEWER_PASSWORD = "reviewer-password-1234"
+REVIEWER_PASSWORD = "quiet-lantern-orbit-1234"
 PG_ENV = "CONSOLE_TEST_POSTGRES_URL"
 
 # sender -> messages; every conversation a test relies on, talked through the real bot.
