@@ -19,7 +19,8 @@ MODEL := models/clinic-bot.tar.gz
 # Debian packages the tests run for real: browser, and the scale-out stack.
 TEST_SYSTEM_PACKAGES := chromium:chromium pg_ctlcluster:postgresql \
 	redis-server:redis-server nginx:nginx
-TRAINING_INPUTS := config.yml domain.yml $(GENERATED) $(SPACY_PIPELINE) \
+TRAINING_INPUTS := config.yml domain.yml $(GENERATED) $(SPACY_PIPELINE) clinic/red_flags.yml \
+	$(wildcard components/*.py) \
 	$(filter-out $(GENERATED),$(wildcard data/*.yml data/*/*.yml))
 
 .PHONY: help setup model run test unit console bench retrain rollback clean FORCE

@@ -82,12 +82,12 @@ def stage_of(parsed: dict, gold: str) -> Dict[str, object]:
     sub-intent choice (faq/x instead of faq/y) or the intent choice."""
     intent = parsed.get("intent") or {}
     name = intent.get("name")
-    rules = parsed.get("red_flag_rules") or {}
+    rules = parsed.get("urgency") or {}
     label = predicted_label(parsed)
     if name == "nlu_fallback":
         stage = "fallback (confidence below threshold)"
     elif isinstance(rules, dict) and rules.get("overridden_intent"):
-        stage = "red-flag rules changed the intent"
+        stage = "urgency detector changed the intent"
     elif "/" in label and label.split("/")[0] == gold.split("/")[0]:
         stage = "sub-intent (right group, wrong sub-intent)"
     else:

@@ -1,49 +1,156 @@
-"""Deterministic red-flag detection over a spaCy Doc.
+"""Deterministic red-flag rules over a spaCy Doc, from clinic/red_flags.yml.
 
-The ML classifier can miss a red flag it has not seen phrased that way, and it
-can raise one for "no fever, just redness". These rules decide on their own,
-from the clinic-editable rule file, and the NLU pipeline lets them override
-the classifier in both directions.
+The learned urgency classifier can miss a symptom phrased in a way it has not
+seen; these rules cannot, for anything they name. Each message is cut into
+clauses, and each clause is judged on its own: a symptom counts when it is
+reported, not when it is negated ("no fever, pus or bleeding"), asked about
+("could I get blisters?"), past history ("I get cold sores") or over ("had a
+fever yesterday, fine today"). Temperatures given as numbers are read against
+the clinic's thresholds. Every decision records the words it rests on, so
+staff can see why the bot raised (or did not raise) the alarm.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Set, Tuple
+from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 import yaml
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
+from spellchecker import SpellChecker
 
-DEFAULT_RULES_PATH = Path(__file__).resolve().parent.parent / "clinic" / "red_flags.yml"
+from clinicbot.paths import PROJECT_ROOT
+
+DEFAULT_RULES_PATH = PROJECT_ROOT / "clinic" / "red_flags.yml"
+
+# Why a symptom named in a clause does not count.
+PRESENT = "present"
+NEGATED = "negated"
+QUESTION = "question"
+HISTORY = "history"
+RESOLVED = "resolved"
+BELOW_THRESHOLD = "below_threshold"
+EXCEPTION = "exception"
+
+TEMPERATURE = re.compile(
+    r"(?<![\d.,/£$€])(\d{2,3})(?:\s*[.,]\s?(\d{1,2})(?!\d)|\s+(?:and\s+a\s+half|point\s+(\d)))?"
+    r"\s*(°\s*[cf]?|degrees?(?:\s*(?:c|f|celsius|centigrade|fahrenheit))?|deg\b|c\b|f\b|"
+    r"celsius|centigrade|fahrenheit)?(?![\d/])",
+    re.IGNORECASE)
+CELSIUS_RANGE = (34.0, 43.5)
+FAHRENHEIT_RANGE = (93.0, 110.0)
+
+
+@dataclass(frozen=True)
+class TemperatureRules:
+    symptom: str
+    fever_from_celsius: float
+    fever_from_fahrenheit: float
+    context_words: Set[str]
+    not_body_words: Set[str]
+    not_before: Set[str]
+    not_after: Set[str]
 
 
 @dataclass(frozen=True)
 class RedFlagRules:
     # symptom -> rules -> groups -> alternative terms
     symptoms: Dict[str, List[List[List[str]]]]
+    exceptions: Dict[str, List[str]]
     negation_cues: List[str]
+    negation_after: List[str]
+    negation_after_except: Set[str]
     doubt_after_cue: Set[str]
-    negation_window: int
+    list_joiners: Set[str]
+    new_statement: Set[str]
+    negation_reach: int
+    question_cues: List[str]
+    conditional_cues: List[str]
+    history_cues: List[str]
+    now_cues: List[str]
+    past_time_cues: List[str]
+    resolved_cues: List[str]
+    recurrence_cues: List[str]
     clause_breaks: Set[str]
+    sentence_ends: Set[str]
+    question_openers: Set[str]
+    opener_not_before: Set[str]
+    report_markers: List[str]
+    temperature: Optional[TemperatureRules]
+
+
+@dataclass(frozen=True)
+class Mention:
+    """One symptom named in one clause, and whether it counts."""
+    symptom: str
+    words: str
+    clause: int
+    status: str
+
+    def to_dict(self) -> Dict[str, object]:
+        return {"symptom": self.symptom, "words": self.words, "clause": self.clause,
+                "status": self.status}
 
 
 @dataclass(frozen=True)
 class RedFlagFinding:
-    symptoms: Tuple[str, ...]          # present, not negated
-    negated_symptoms: Tuple[str, ...]  # only mentioned as absent
+    mentions: Tuple[Mention, ...]
+    clauses: Tuple[str, ...] = field(default=())
+
+    @property
+    def symptoms(self) -> Tuple[str, ...]:
+        """Symptoms reported as present."""
+        return tuple(sorted({m.symptom for m in self.mentions if m.status == PRESENT}))
+
+    @property
+    def negated_symptoms(self) -> Tuple[str, ...]:
+        """Symptoms named only as absent, asked about, past or over."""
+        present = set(self.symptoms)
+        return tuple(sorted({m.symptom for m in self.mentions if m.status != PRESENT} - present))
 
     @property
     def is_red_flag(self) -> bool:
         return bool(self.symptoms)
+
+    @property
+    def cleared_clauses(self) -> Set[int]:
+        """Clauses that name symptoms, every one of them ruled out."""
+        named = {m.clause for m in self.mentions}
+        return named - {m.clause for m in self.mentions if m.status == PRESENT}
+
+    @property
+    def cleared(self) -> bool:
+        """Symptoms were named, and every one of them was ruled out."""
+        return bool(self.mentions) and not self.is_red_flag
+
+
+def _term(value: object, source: Path, where: str) -> str:
+    # YAML reads bare no/off/yes/on as booleans, which would silently turn the
+    # term "no" into "False".
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise ValueError(f"{source}: term {value!r} under {where!r} is not text; "
+                         f"put words like no, off, yes and on in quotes")
+    return str(value)
+
+
+def _terms(data: dict, key: str, source: Path) -> List[str]:
+    values = data.get(key, [])
+    if not isinstance(values, list):
+        raise ValueError(f"{source}: {key!r} must be a list of words")
+    return [_term(v, source, key) for v in values]
 
 
 def load_rules(path: Optional[Path] = None) -> RedFlagRules:
     source = Path(path or DEFAULT_RULES_PATH)
     with open(source, encoding="utf-8") as handle:
         data = yaml.safe_load(handle)
-    symptoms = data.get("symptoms") if isinstance(data, dict) else None
+    if not isinstance(data, dict):
+        raise ValueError(f"{source}: expected a mapping")
+    symptoms = data.get("symptoms")
     if not isinstance(symptoms, dict) or not symptoms:
         raise ValueError(f"{source}: 'symptoms' must map symptom names to rules")
     for name, rules in symptoms.items():
@@ -52,88 +159,377 @@ def load_rules(path: Optional[Path] = None) -> RedFlagRules:
                 for rule in rules):
             raise ValueError(f"{source}: symptom {name!r} must be a list of rules, "
                              f"each a list of term groups")
-    negation = data.get("negation", {})
+    exceptions = data.get("exceptions") or {}
+    unknown = set(exceptions) - set(symptoms)
+    if unknown:
+        raise ValueError(f"{source}: exceptions for unknown symptoms: {sorted(unknown)}")
+    negation = data.get("negation") or {}
     return RedFlagRules(
         symptoms={name: [[[_term(t, source, name) for t in group] for group in rule]
                          for rule in rules]
                   for name, rules in symptoms.items()},
-        negation_cues=[_term(c, source, "negation.cues") for c in negation.get("cues", [])],
-        doubt_after_cue={str(w).lower() for w in negation.get("doubt_after_cue", [])},
-        negation_window=int(negation.get("window", 4)),
-        clause_breaks={str(b).lower() for b in negation.get("clause_breaks", [])},
+        exceptions={name: [_term(t, source, f"exceptions.{name}") for t in terms]
+                    for name, terms in exceptions.items()},
+        negation_cues=_terms(negation, "cues", source),
+        negation_after=_terms(negation, "after", source),
+        negation_after_except={w.lower() for w in _terms(negation, "after_except", source)},
+        doubt_after_cue={w.lower() for w in _terms(negation, "doubt_after_cue", source)},
+        list_joiners={w.lower() for w in _terms(negation, "list_joiners", source)},
+        new_statement={w.lower() for w in _terms(negation, "new_statement", source)},
+        negation_reach=int(negation.get("max_reach", 8)),
+        question_cues=_terms(data, "question_cues", source),
+        conditional_cues=_terms(data, "conditional_cues", source),
+        history_cues=_terms(data, "history_cues", source),
+        now_cues=_terms(data, "now_cues", source),
+        past_time_cues=_terms(data, "past_time_cues", source),
+        resolved_cues=_terms(data, "resolved_cues", source),
+        recurrence_cues=_terms(data, "recurrence_cues", source),
+        clause_breaks={w.lower() for w in _terms(data, "clause_breaks", source)},
+        sentence_ends={w.lower() for w in _terms(data, "sentence_ends", source)},
+        question_openers={w.lower() for w in _terms(data, "question_openers", source)},
+        opener_not_before={w.lower() for w in _terms(data, "opener_not_before", source)},
+        report_markers=_terms(data, "report_markers", source),
+        temperature=_temperature_rules(data, source),
     )
 
 
-def _term(value: object, source: Path, where: str) -> str:
-    # YAML reads bare no/off/yes/on as booleans, which would silently turn the
-    # term "no" into "False".
-    if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise ValueError(f"{source}: term {value!r} under {where!r} is not text; "
-                         f"put words like no, off, yes and on in quotes")
-    return str(value)
+def _temperature_rules(data: dict, source: Path) -> Optional[TemperatureRules]:
+    settings = (data.get("vital_signs") or {}).get("temperature")
+    if not settings:
+        return None
+    try:
+        return TemperatureRules(
+            symptom=str(settings["symptom"]),
+            fever_from_celsius=float(settings["fever_from_celsius"]),
+            fever_from_fahrenheit=float(settings["fever_from_fahrenheit"]),
+            context_words={w.lower() for w in _terms(settings, "context_words", source)},
+            not_body_words={w.lower() for w in _terms(settings, "not_body_words", source)},
+            not_before={w.lower() for w in _terms(settings, "not_before", source)},
+            not_after={w.lower() for w in _terms(settings, "not_after", source)},
+        )
+    except (KeyError, TypeError, ValueError) as error:
+        raise ValueError(f"{source}: vital_signs.temperature: {error}") from error
+
+
+@lru_cache(maxsize=1)
+def _english() -> SpellChecker:
+    return SpellChecker()
+
+
+class SpellingCorrector:
+    """Corrects misspelt symptom words ("fevr", "bllisters") to rule terms.
+
+    Only words that are not English at all are corrected, and only to a rule
+    term one edit away (two for long words), so "never" never becomes "fever".
+    """
+
+    def __init__(self, vocabulary: Iterable[str]) -> None:
+        words = {w.lower() for w in vocabulary if w.isalpha() and len(w) >= 4}
+        self._english = _english()
+        self._close: SpellChecker = SpellChecker(language=None, distance=1)
+        self._close.word_frequency.load_words(sorted(words))
+        self._far: SpellChecker = SpellChecker(language=None, distance=2)
+        self._far.word_frequency.load_words(sorted(w for w in words if len(w) >= 6))
+        self._vocabulary = words
+
+    def correct(self, word: str) -> str:
+        lower = word.lower()
+        if (len(lower) < 4 or not lower.isalpha() or lower in self._vocabulary
+                or lower in self._english):
+            return word
+        # Letters typed twice by accident ("bllisters", "pusss").
+        squeezed = re.sub(r"(.)\1+", r"\1\1", lower)
+        for candidate in (squeezed, re.sub(r"(.)\1+", r"\1", lower)):
+            if candidate in self._vocabulary:
+                return candidate
+        checker = self._far if len(lower) >= 7 else self._close
+        suggestion = checker.correction(lower)
+        return suggestion if suggestion and suggestion in self._vocabulary else word
 
 
 class RedFlagDetector:
-    """Matches rule terms on lemmas and on lower-case text, with negation."""
+    """Matches the rules on lemmas and lower-case words, clause by clause."""
 
     def __init__(self, nlp: Language, rules: RedFlagRules) -> None:
+        self.nlp = nlp
         self.rules = rules
         self._by_lemma = PhraseMatcher(nlp.vocab, attr="LEMMA")
         self._by_lower = PhraseMatcher(nlp.vocab, attr="LOWER")
-        self._cues = PhraseMatcher(nlp.vocab, attr="LOWER")
         self._term_keys: Dict[int, Tuple[str, int, int]] = {}
+        vocabulary: Set[str] = set()
         for symptom, symptom_rules in rules.symptoms.items():
             for rule_index, rule in enumerate(symptom_rules):
                 for group_index, terms in enumerate(rule):
                     key = f"{symptom}|{rule_index}|{group_index}"
-                    docs = list(nlp.pipe(terms))
-                    self._by_lemma.add(key, docs)
+                    self._by_lemma.add(key, list(nlp.pipe(terms)))
                     self._by_lower.add(key, [nlp.make_doc(t) for t in terms])
                     self._term_keys[nlp.vocab.strings[key]] = (symptom, rule_index, group_index)
-        self._cues.add("NEGATION", [nlp.make_doc(c) for c in rules.negation_cues])
+                    vocabulary.update(w for t in terms for w in t.lower().split())
+        self._cues = PhraseMatcher(nlp.vocab, attr="LOWER")
+        for name, words in (("negation", rules.negation_cues),
+                            ("negation_after", rules.negation_after), ("question", rules.question_cues),
+                            ("conditional", rules.conditional_cues),
+                            ("history", rules.history_cues), ("now", rules.now_cues),
+                            ("past_time", rules.past_time_cues),
+                            ("report", rules.report_markers),
+                            ("resolved", rules.resolved_cues),
+                            ("recurrence", rules.recurrence_cues)):
+            if words:
+                self._cues.add(name, [nlp.make_doc(w) for w in words])
+        self._exceptions = PhraseMatcher(nlp.vocab, attr="LOWER")
+        for symptom, words in rules.exceptions.items():
+            if words:
+                self._exceptions.add(symptom, [nlp.make_doc(w) for w in words])
+        self._clause_breaks = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self._clause_breaks.add("break", [nlp.make_doc(w) for w in rules.clause_breaks])
+        self.corrector = SpellingCorrector(vocabulary)
 
-    def _clause_ids(self, doc: Doc) -> List[int]:
-        clause, ids = 0, []
+    # -- text preparation -------------------------------------------------
+    def prepared(self, doc: Doc) -> Doc:
+        """The message in lower case with misspelt symptom words corrected.
+
+        Re-tokenised, so that "CAN'T" and "havent" split as the rule terms do."""
+        text = "".join(self.corrector.correct(token.lower_) + token.whitespace_ for token in doc)
+        return doc if text == doc.text else self.nlp(text)
+
+    def clause_ids(self, doc: Doc) -> List[int]:
+        # A word like "but" opens the next clause; "?" and "." close their own.
+        opens = {start for _id, start, _end in self._clause_breaks(doc)}
+        clause, ids, closed = 0, [], False
         for token in doc:
-            if token.lower_ in self.rules.clause_breaks:
-                clause += 1
+            if closed or token.i in opens:
+                clause += 1 if ids else 0
             ids.append(clause)
+            closed = token.lower_ in self.rules.sentence_ends or "\n" in token.text
         return ids
 
-    def _term_matches(self, doc: Doc) -> Set[Tuple[int, int, int]]:
-        return set(self._by_lemma(doc)) | set(self._by_lower(doc))
+    @staticmethod
+    def clause_texts(doc: Doc, clause_of: Sequence[int]) -> List[str]:
+        texts: Dict[int, List[str]] = {}
+        for token, clause in zip(doc, clause_of):
+            texts.setdefault(clause, []).append(token.text_with_ws)
+        count = (max(clause_of) + 1) if clause_of else 0
+        return ["".join(texts.get(i, [])).strip() for i in range(count)]
 
-    def detect(self, doc: Doc) -> RedFlagFinding:
-        clause_of = self._clause_ids(doc)
-        terms = self._term_matches(doc)
-        term_tokens: Set[int] = {i for _, start, end in terms for i in range(start, end)}
-        cues = [(start, end) for _, start, end in self._cues(doc)
-                if not any(i in term_tokens for i in range(start, end))
-                and not (end < len(doc) and doc[end].lower_ in self.rules.doubt_after_cue)]
+    # -- the rules --------------------------------------------------------
+    def detect(self, message: Doc) -> RedFlagFinding:
+        doc = self.prepared(message)
+        clause_of = self.clause_ids(doc)
+        clauses = self.clause_texts(doc, clause_of)
+        terms = set(self._by_lemma(doc)) | set(self._by_lower(doc))
+        term_spans = {(start, end) for _, start, end in terms}
+        cues: Dict[str, List[Tuple[int, int]]] = {}
+        for match_id, start, end in self._cues(doc):
+            kind = self.nlp.vocab.strings[match_id]
+            if any(s <= start and end <= e and e - s > end - start for s, e in term_spans):
+                continue  # part of a longer term: "won't stop", "does nothing"
+            if kind == "conditional" and start > 0 and clause_of[start - 1] == clause_of[start] \
+                    and doc[start - 1].lower_ not in self.rules.list_joiners:
+                continue  # "if" opens a hypothetical only at the start of a clause
+            cues.setdefault(kind, []).append((start, end))
+        negated_after = [(s, e) for s, e in cues.get("negation_after", [])
+                         if not (e < len(doc) and doc[e].lower_ in self.rules.negation_after_except)]
+        history = cues.get("history", [])
+        cues["now"] = [(s, e) for s, e in cues.get("now", [])
+                       if not any(hs <= s and e <= he for hs, he in history)]
+        negations = [(s, e) for s, e in cues.get("negation", [])
+                     if not (e < len(doc) and doc[e].lower_ in self.rules.doubt_after_cue)]
+        # "it's not gone" is no resolution.
+        cues["resolved"] = [(s, e) for s, e in cues.get("resolved", [])
+                            if not any(0 <= s - ne <= 2 and clause_of[ns] == clause_of[s]
+                                       for ns, ne in negations)]
+        exceptions = {(self.nlp.vocab.strings[m], clause_of[s]) for m, s, _e in self._exceptions(doc)}
 
-        def negated(start: int) -> bool:
-            return any(cue_end <= start and start - cue_end < self.rules.negation_window
-                       and clause_of[cue_start] == clause_of[start]
-                       for cue_start, cue_end in cues)
-
-        # (symptom, rule, clause) -> group -> [negated?]
-        seen: Dict[Tuple[str, int, int], Dict[int, List[bool]]] = {}
-        for match_id, start, _end in terms:
+        # (symptom, rule, clause) -> group -> [(start, end, negated)]
+        seen: Dict[Tuple[str, int, int], Dict[int, List[Tuple[int, int, bool]]]] = {}
+        for match_id, start, end in sorted(terms, key=lambda m: (m[1], m[2])):
             symptom, rule_index, group_index = self._term_keys[match_id]
             groups = seen.setdefault((symptom, rule_index, clause_of[start]), {})
-            groups.setdefault(group_index, []).append(negated(start))
+            groups.setdefault(group_index, []).append(
+                (start, end, self._negated(doc, clause_of, negations, start)
+                 or self._negated_after(doc, negated_after, end)))
 
-        present: Set[str] = set()
-        absent: Set[str] = set()
-        for (symptom, rule_index, _clause), groups in seen.items():
-            if any(all(flags) for flags in groups.values()):
-                # "not hot" says something is absent even when the rule's
-                # other term ("red") sits in another clause.
-                absent.add(symptom)
-            complete = len(groups) == len(self.rules.symptoms[symptom][rule_index])
-            if complete and all(not all(flags) for flags in groups.values()):
-                present.add(symptom)
-        return RedFlagFinding(tuple(sorted(present)), tuple(sorted(absent - present)))
+        mentions: List[Mention] = []
+        for (symptom, rule_index, clause), groups in seen.items():
+            rule = self.rules.symptoms[symptom][rule_index]
+            spans = [(s, e) for matches in groups.values() for s, e, _n in matches]
+            first = min(s for s, _e in spans)
+            last = max(e for _s, e in spans)
+            words = doc[first:last].text
+            if any(all(n for _s, _e, n in matches) for matches in groups.values()):
+                mentions.append(Mention(symptom, words, clause, NEGATED))
+                continue
+            if len(groups) < len(rule):
+                continue
+            own_terms = {i for s, e in spans for i in range(s, e)}
+            mentions.append(Mention(symptom, words, clause, self._status(
+                doc, clause_of, cues, exceptions, symptom, clause, first, own_terms)))
+        mentions.extend(self._temperatures(clause_of, clauses, cues))
+        return RedFlagFinding(tuple(self._numbers_decide_fever(mentions)), tuple(clauses))
+
+    def _negated(self, doc: Doc, clause_of: Sequence[int], negations: List[Tuple[int, int]],
+                 start: int) -> bool:
+        for cue_start, cue_end in negations:
+            if cue_end > start or clause_of[cue_start] != clause_of[start]:
+                continue
+            if start - cue_end > self.rules.negation_reach:
+                continue
+            # A negation reaches over a list ("no fever, pus or bleeding") but
+            # stops where a new statement begins ("no fever, my eyes ...").
+            reaches = True
+            for i in range(cue_end, start):
+                if (doc[i].lower_ in self.rules.list_joiners and i + 1 < len(doc)
+                        and doc[i + 1].lower_ in self.rules.new_statement):
+                    reaches = False
+                    break
+            if reaches:
+                return True
+        return False
+
+    @staticmethod
+    def _negated_after(doc: Doc, cues: List[Tuple[int, int]], end: int) -> bool:
+        """"fever? none", "pus - nil": only punctuation between term and cue."""
+        for cue_start, _cue_end in cues:
+            between = doc[end:cue_start]
+            if cue_start >= end and len(between) <= 2 and all(t.is_punct for t in between):
+                return True
+        return False
+
+    def _status(self, doc: Doc, clause_of: Sequence[int], cues: Dict[str, List[Tuple[int, int]]],
+                exceptions: Set[Tuple[str, int]], symptom: str, clause: int,
+                first: int, own_terms: Set[int]) -> str:
+        def in_clause(kind: str, target: int) -> List[Tuple[int, int]]:
+            return [(s, e) for s, e in cues.get(kind, []) if clause_of[s] == target]
+
+        if (symptom, clause) in exceptions:
+            return EXCEPTION
+        if any(e <= first for _s, e in in_clause("question", clause) + in_clause("conditional", clause)):
+            return QUESTION
+        opener = self._question_opener(doc, clause_of, clause, first)
+        if opener is not None and not [s for s, _e in in_clause("report", clause) if s != opener]:
+            return QUESTION
+        if ((any(e <= first for _s, e in in_clause("history", clause))
+             or in_clause("past_time", clause)) and not in_clause("now", clause)):
+            return HISTORY
+        if self._over(in_clause, clause, first, own_terms, clause_of):
+            return RESOLVED
+        return PRESENT
+
+    def _question_opener(self, doc: Doc, clause_of: Sequence[int], clause: int,
+                         first: int) -> Optional[int]:
+        """The token that opens the clause as a question ("do people get ...",
+        "is bleeding ..."), if it comes before the symptom."""
+        opening = clause_of.index(clause)
+        while opening < first and (doc[opening].is_punct or doc[opening].is_space
+                                   or doc[opening].lower_ in self.rules.clause_breaks):
+            opening += 1
+        if (opening < first and doc[opening].lower_ in self.rules.question_openers
+                and not (opening + 1 < len(doc)
+                         and doc[opening + 1].lower_ in self.rules.opener_not_before)):
+            return opening
+        return None
+
+    def _over(self, in_clause, clause: int, first: int, own_terms: Set[int],
+              clause_of: Sequence[int]) -> bool:
+        # After the symptom, and not one of its own words ("has gone grey").
+        resolved_here = [s for s, e in in_clause("resolved", clause)
+                         if s > first and not own_terms.intersection(range(s, e))]
+        if resolved_here:
+            after = min(resolved_here)
+            return not (any(s > after for s, _e in in_clause("recurrence", clause))
+                        or in_clause("recurrence", clause + 1))
+        following = clause + 1
+        if following > (max(clause_of) if clause_of else 0):
+            return False
+        return (bool(in_clause("resolved", following)) and not in_clause("recurrence", following)
+                and not in_clause("recurrence", following + 1))
+
+    def _temperatures(self, clause_of: Sequence[int], clauses: Sequence[str],
+                      cues: Dict[str, List[Tuple[int, int]]]) -> List[Mention]:
+        rules = self.rules.temperature
+        if rules is None:
+            return []
+        found: List[Mention] = []
+        for clause, text in enumerate(clauses):
+            readings = [r for r in _read_temperatures(text, rules)]
+            if not readings:
+                continue
+            # The last reading is the latest: "38.5 last night, 37.2 now" is over.
+            value, words, is_fever = readings[-1]
+            if is_fever:
+                resolved = any(clause_of[s] == clause for s, _e in cues.get("resolved", [])) and not any(
+                    clause_of[s] == clause for s, _e in cues.get("recurrence", []))
+                question = any(clause_of[s] == clause for s, _e in cues.get("question", []))
+                status = RESOLVED if resolved else QUESTION if question else PRESENT
+            elif any(fever for _v, _w, fever in readings):
+                status = RESOLVED
+            else:
+                status = BELOW_THRESHOLD
+            found.append(Mention(rules.symptom, words, clause, status))
+        return found
+
+    def _numbers_decide_fever(self, mentions: List[Mention]) -> List[Mention]:
+        """A temperature under the threshold outweighs "I have a temperature"."""
+        rules = self.rules.temperature
+        if rules is None:
+            return mentions
+        # The last number the patient gave is the one that counts, for the
+        # whole message: "thought I had a temperature, but it was 37.0".
+        measured = [m.status for m in mentions
+                    if m.symptom == rules.symptom and m.words and m.words[0].isdigit()]
+        status = measured[-1] if measured else None
+        result = []
+        for mention in mentions:
+            if (mention.symptom == rules.symptom and mention.status == PRESENT
+                    and status in (BELOW_THRESHOLD, RESOLVED) and not mention.words[:1].isdigit()):
+                mention = Mention(mention.symptom, mention.words, mention.clause, status)
+            result.append(mention)
+        return result
+
+
+def _read_temperatures(text: str, rules: TemperatureRules) -> List[Tuple[float, str, bool]]:
+    """(degrees, words, is a fever) for each number in `text` that is a temperature."""
+    words = re.findall(r"[\w°%£$€#']+|\S", text.lower())
+    has_context = any(w in rules.context_words or w.startswith("°") for w in words)
+    lowered = f" {' '.join(words)} "
+    if any(f" {w} " in lowered for w in rules.not_body_words):
+        return []
+    readings = []
+    for match in TEMPERATURE.finditer(text):
+        whole, fraction, point, unit = match.group(1), match.group(2), match.group(3), match.group(4)
+        value = float(whole)
+        if fraction:
+            value += float(f"0.{fraction}")
+        elif point:
+            value += int(point) / 10
+        elif "half" in match.group(0).lower():
+            value += 0.5
+        before = text[:match.start()].lower().split()
+        after = text[match.end():].lower().split()
+        if (before and before[-1].strip(".,:;") in rules.not_after) or \
+                (after and after[0].strip(".,:;!?") in rules.not_before):
+            continue
+        unit = (unit or "").lower()
+        if "f" in unit:
+            scale = "F"
+        elif "c" in unit:
+            scale = "C"
+        elif CELSIUS_RANGE[0] <= value <= CELSIUS_RANGE[1]:
+            scale = "C"
+        elif FAHRENHEIT_RANGE[0] <= value <= FAHRENHEIT_RANGE[1]:
+            scale = "F"
+        else:
+            continue
+        low, high = CELSIUS_RANGE if scale == "C" else FAHRENHEIT_RANGE
+        if not low <= value <= high:
+            continue
+        # A bare whole number ("I'm 39") is only a temperature beside a word
+        # that says so; a decimal in range ("38,9 this evening") always is.
+        if not (unit or has_context or fraction or point or "half" in match.group(0).lower()):
+            continue
+        threshold = rules.fever_from_celsius if scale == "C" else rules.fever_from_fahrenheit
+        readings.append((value, match.group(0).strip(), value >= threshold - 1e-9))
+    return readings
 
 
 def detector_for(nlp: Language, rules_path: Optional[Path] = None) -> RedFlagDetector:
@@ -142,4 +538,3 @@ def detector_for(nlp: Language, rules_path: Optional[Path] = None) -> RedFlagDet
 
 def symptom_names(rules: RedFlagRules) -> Sequence[str]:
     return sorted(rules.symptoms)
-

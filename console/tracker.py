@@ -329,7 +329,7 @@ class TranscriptItem:
     intent: Optional[str] = None
     confidence: Optional[float] = None
     ranking: List[Tuple[str, float]] = field(default_factory=list)
-    red_flag_rules: Optional[dict] = None
+    urgency: Optional[dict] = None   # the urgency detector's explanation
     action: Optional[str] = None
     policy: Optional[str] = None
     slot: Optional[str] = None
@@ -361,7 +361,7 @@ def transcript(engine: Engine, sender_id: str) -> List[TranscriptItem]:
             items.append(TranscriptItem(row.id, "user", ts, text=str(data.get("text") or ""),
                                         intent=name, confidence=_float(intent.get("confidence")),
                                         ranking=ranking,
-                                        red_flag_rules=parse.get("red_flag_rules")))
+                                        urgency=parse.get("urgency")))
         elif row.type_name == "bot":
             payload = data.get("data") or {}
             buttons = [str(b.get("title", "")) for b in (payload.get("buttons") or [])

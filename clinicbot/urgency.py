@@ -1,0 +1,162 @@
+"""Is this message urgent? The rules and a learned classifier, together.
+
+Safety first: the message is urgent when the red-flag rules find a symptom
+reported, OR when the learned classifier scores any clause (or the whole
+message) at or above its threshold. The threshold is set at training time for
+recall, from out-of-fold predictions on the training data, never by hand.
+
+Where the rules themselves ruled out every symptom the message names ("no
+fever, pus or bleeding", "could I get blisters?"), the classifier needs a
+higher score to overrule them (`overrule_threshold`): that is the one place
+the two disagree on evidence, and the rules' reading is explicit there.
+
+Every verdict says which part decided and on which words, so `/model/parse`
+and the staff console can show why the bot raised the alarm.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Sequence
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.pipeline import FeatureUnion, Pipeline
+from spacy.tokens import Doc
+
+from clinicbot.red_flags import RedFlagDetector, RedFlagFinding
+
+# Clauses this short ("ok", "thanks") carry no symptom of their own.
+MIN_CLAUSE_CHARS = 4
+
+
+def _features() -> FeatureUnion:
+    return FeatureUnion([
+        ("words", TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True,
+                                  min_df=1)),
+        ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True,
+                                  min_df=2)),
+    ])
+
+
+def _pipeline(c: float, seed: int) -> Pipeline:
+    return Pipeline([("features", _features()),
+                     ("classifier", LogisticRegression(C=c, class_weight="balanced",
+                                                       max_iter=3000, random_state=seed))])
+
+
+@dataclass
+class TrainingReport:
+    examples: int
+    urgent_examples: int
+    threshold: float
+    out_of_fold_recall: float
+    out_of_fold_false_alarm_rate: float
+
+    def to_dict(self) -> Dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class UrgencyClassifier:
+    pipeline: Pipeline
+    threshold: float
+    overrule_threshold: float
+    report: TrainingReport
+
+    def probabilities(self, texts: Sequence[str]) -> List[float]:
+        if not texts:
+            return []
+        urgent_column = list(self.pipeline.classes_).index(True)
+        return [float(p) for p in self.pipeline.predict_proba(list(texts))[:, urgent_column]]
+
+
+def train_urgency_classifier(texts: Sequence[str], urgent: Sequence[bool], *,
+                             rules_urgent: Optional[Sequence[bool]] = None,
+                             rules_cleared: Optional[Sequence[bool]] = None,
+                             target_recall: float = 0.995, overrule_threshold: float = 0.9,
+                             c: float = 4.0, folds: int = 5, seed: int = 42) -> UrgencyClassifier:
+    """Trains on every example and sets the threshold for recall.
+
+    The threshold is the highest one at which rules and classifier together
+    still catch `target_recall` of the urgent examples, judged on out-of-fold
+    predictions (each example scored by a model that never saw it)."""
+    labels = np.array([bool(u) for u in urgent])
+    if labels.all() or not labels.any():
+        raise ValueError("the urgency classifier needs urgent and non-urgent examples")
+    by_rules = np.zeros(len(labels), bool) if rules_urgent is None else np.array(rules_urgent, bool)
+    cleared = np.zeros(len(labels), bool) if rules_cleared is None else np.array(rules_cleared, bool)
+    folds = max(2, min(folds, int(labels.sum()), int((~labels).sum())))
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    out_of_fold = cross_val_predict(_pipeline(c, seed), list(texts), labels, cv=splitter,
+                                    method="predict_proba")[:, 1]
+
+    def predicted(threshold: float) -> np.ndarray:
+        needed = np.where(cleared, max(threshold, overrule_threshold), threshold)
+        return by_rules | (out_of_fold >= needed)
+
+    threshold = 0.9
+    for candidate in np.round(np.arange(0.9, 0.0, -0.01), 2):
+        threshold = float(candidate)
+        if predicted(threshold)[labels].mean() >= target_recall:
+            break
+    chosen = predicted(threshold)
+    report = TrainingReport(
+        examples=len(labels), urgent_examples=int(labels.sum()), threshold=threshold,
+        out_of_fold_recall=float(chosen[labels].mean()),
+        out_of_fold_false_alarm_rate=float(chosen[~labels].mean()))
+    pipeline = _pipeline(c, seed).fit(list(texts), labels)
+    return UrgencyClassifier(pipeline, threshold, max(overrule_threshold, threshold), report)
+
+
+@dataclass
+class UrgencyVerdict:
+    urgent: bool
+    rules: RedFlagFinding
+    classifier_probability: Optional[float] = None
+    classifier_text: Optional[str] = None
+    classifier_threshold: Optional[float] = None
+    decided_by: List[str] = field(default_factory=list)
+
+    def explanation(self) -> Dict[str, Any]:
+        """What /model/parse and the console show: which part fired, on which words."""
+        return {
+            "urgent": self.urgent,
+            "decided_by": self.decided_by,
+            "symptoms": list(self.rules.symptoms),
+            "rules": [m.to_dict() for m in self.rules.mentions],
+            "classifier": None if self.classifier_probability is None else {
+                "probability": round(self.classifier_probability, 4),
+                "threshold": round(self.classifier_threshold or 0.0, 4),
+                "text": self.classifier_text,
+            },
+        }
+
+
+def assess(doc: Doc, detector: RedFlagDetector,
+           classifier: Optional[UrgencyClassifier]) -> UrgencyVerdict:
+    finding = detector.detect(doc)
+    verdict = UrgencyVerdict(urgent=finding.is_red_flag, rules=finding)
+    if finding.is_red_flag:
+        verdict.decided_by.append("rules")
+    if classifier is None or not doc.text.strip():
+        return verdict
+    # The whole message, and each clause on its own, so that a symptom after
+    # an ordinary question is judged without the question around it.
+    cleared_clauses = finding.cleared_clauses
+    text = doc.text.lower()
+    units = [(text, finding.cleared)] + [
+        (clause, index in cleared_clauses) for index, clause in enumerate(finding.clauses)
+        if len(clause) >= MIN_CLAUSE_CHARS and clause != text]
+    scores = classifier.probabilities([text for text, _ in units])
+    margins = [score - (classifier.overrule_threshold if cleared else classifier.threshold)
+               for score, (_, cleared) in zip(scores, units)]
+    best = int(np.argmax(margins))
+    verdict.classifier_probability = scores[best]
+    verdict.classifier_text = units[best][0]
+    verdict.classifier_threshold = scores[best] - margins[best]
+    if margins[best] >= 0:
+        verdict.urgent = True
+        verdict.decided_by.append("classifier")
+    return verdict
