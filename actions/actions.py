@@ -7,6 +7,7 @@ and answers for it.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import os
 from abc import ABC, abstractmethod
 from datetime import date
@@ -21,7 +22,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from clinicbot.content import ClinicContent, cached_content
 from clinicbot.conversation import (Reply, answer_recovery_question, answer_treatment_date,
-                                    parse_known_date, patient_today)
+                                    is_self_treatment_question, parse_known_date,
+                                    patient_today, self_treatment_warning, urgent_advice)
 from clinicbot.privacy import erase_after_turn_is_saved
 from clinicbot.timeline import TIMELINE_TOPIC
 
@@ -73,6 +75,10 @@ class ActionRecoveryAnswer(_ClinicAction):
         return "action_recovery_answer"
 
     def reply(self, content: ClinicContent, tracker: Tracker, today: date) -> Reply:
+        text = tracker.latest_message.get("text") or ""
+        if tracker.get_slot("red_flag_followup") and is_self_treatment_question(text):
+            # After urgent advice, home treatment is not the answer: call.
+            return self_treatment_warning(content)
         return answer_recovery_question(
             content,
             topic=recovery_topic(tracker.latest_message),
@@ -80,6 +86,19 @@ class ActionRecoveryAnswer(_ClinicAction):
             known_date=parse_known_date(tracker.get_slot("treatment_date")),
             today=today,
         )
+
+
+class ActionUrgentAdvice(_ClinicAction):
+    """Urgent advice that knows whether the clinic is open right now.
+
+    If the action server fails, ActionFailureGuardPolicy answers with the
+    static utter_red_flag instead, so urgent advice never depends on it."""
+
+    def name(self) -> Text:
+        return "action_urgent_advice"
+
+    def reply(self, content: ClinicContent, tracker: Tracker, today: date) -> Reply:
+        return urgent_advice(content, dt.datetime.now(dt.timezone.utc))
 
 
 class ActionStoreTreatmentDate(_ClinicAction):

@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from clinicbot.opening_hours import OpeningHoursError, WeeklyHours, parse_weekly_hours
+
 DEFAULT_CONTENT_PATH = Path(__file__).resolve().parent.parent / "clinic" / "clinic.yml"
 CONTENT_PATH_ENV = "CLINIC_CONTENT_FILE"
 START = "start"  # a phase that begins on the treatment day
@@ -35,6 +37,9 @@ class Clinic:
     opening_hours: str
     timezone: str
     date_order: str
+    out_of_hours_service: str
+    out_of_hours_number: str
+    weekly_hours: WeeklyHours
 
 
 @dataclass(frozen=True)
@@ -80,17 +85,29 @@ class RecoverySettings:
 
 
 @dataclass(frozen=True)
+class UrgentAdvice:
+    static: str        # when the opening hours can't be checked
+    when_open: str
+    when_closed: str   # may use {opens_next}
+    self_treatment: str
+
+
+@dataclass(frozen=True)
 class ClinicContent:
     clinic: Clinic
     treatment: Treatment
     milestones: Mapping[str, Milestone]
     recovery: RecoverySettings
     topics: Mapping[str, Topic]
-    red_flag_advice: str
+    urgent: UrgentAdvice
     responses: Mapping[str, str]
     # response name -> ((button title, payload), ...)
     response_buttons: Mapping[str, Tuple[Tuple[str, str], ...]]
     source: Path = field(default=DEFAULT_CONTENT_PATH)
+
+    @property
+    def red_flag_advice(self) -> str:
+        return self.urgent.static
 
     @property
     def tz(self) -> ZoneInfo:
@@ -165,19 +182,23 @@ def _responses(data: Mapping[str, Any]) -> Tuple[Dict[str, str], Dict[str, Tuple
 
 def _build(data: Mapping[str, Any], source: Path) -> ClinicContent:
     clinic_data = _require(data, "clinic", "", dict)
-    clinic = Clinic(**{
-        name: _require(clinic_data, name, "clinic.", str)
-        for name in ("name", "phone", "emergency_number", "opening_hours",
-                     "timezone", "date_order")
-    })
+    texts = {name: _require(clinic_data, name, "clinic.", str)
+             for name in ("name", "phone", "emergency_number", "opening_hours",
+                          "timezone", "date_order", "out_of_hours_service",
+                          "out_of_hours_number")}
+    try:
+        ZoneInfo(texts["timezone"])
+        weekly_hours = parse_weekly_hours(_require(clinic_data, "weekly_hours", "clinic.", dict),
+                                          texts["timezone"])
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        if isinstance(error, OpeningHoursError):
+            raise ContentError(f"'clinic.weekly_hours': {error}") from None
+        raise ContentError(f"'clinic.timezone' {texts['timezone']!r} is not a known "
+                           f"timezone (use a name like Europe/London)") from None
+    clinic = Clinic(**texts, weekly_hours=weekly_hours)
     if clinic.date_order not in DATE_ORDERS:
         raise ContentError(f"'clinic.date_order' must be one of {DATE_ORDERS}, "
                            f"got {clinic.date_order!r}")
-    try:
-        ZoneInfo(clinic.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ContentError(f"'clinic.timezone' {clinic.timezone!r} is not a known "
-                           f"timezone (use a name like Europe/London)") from None
 
     treatment_data = _require(data, "treatment", "", dict)
     treatment = Treatment(**{
@@ -230,8 +251,7 @@ def _build(data: Mapping[str, Any], source: Path) -> ClinicContent:
         milestones=milestones,
         recovery=recovery,
         topics=topics,
-        red_flag_advice=_require(_require(data, "red_flags", "", dict), "advice",
-                                 "red_flags.", str),
+        urgent=_urgent_advice(_require(data, "red_flags", "", dict)),
         responses=response_texts,
         response_buttons=response_buttons,
         source=source,
@@ -240,10 +260,16 @@ def _build(data: Mapping[str, Any], source: Path) -> ClinicContent:
     return content
 
 
+def _urgent_advice(data: Mapping[str, Any]) -> UrgentAdvice:
+    return UrgentAdvice(*(_require(data, key, "red_flags.", str) for key in
+                          ("advice", "advice_when_open", "advice_when_closed", "self_treatment")))
+
+
 def _all_texts(content: ClinicContent) -> List[str]:
     recovery = content.recovery
     texts = [recovery.offer_personalise, recovery.pre_treatment, recovery.too_long_ago,
-             recovery.impossible_date, content.red_flag_advice]
+             recovery.impossible_date, content.urgent.static, content.urgent.when_open,
+             content.urgent.when_closed, content.urgent.self_treatment]
     texts += list(content.responses.values())
     texts += [title for buttons in content.response_buttons.values() for title, _ in buttons]
     for topic in content.topics.values():

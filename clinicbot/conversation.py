@@ -6,11 +6,13 @@ calls and the result back into messages and slots.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
 from clinicbot.content import ClinicContent, format_patient_date
 from clinicbot.dates import DateFound, ImpossibleDate, read_treatment_date, today_in
+from clinicbot.opening_hours import describe_opening
 from clinicbot.timeline import TIMELINE_TOPIC, general_answer, recovery_day, topic_answer
 
 
@@ -21,6 +23,43 @@ class Reply:
     treatment_date: Optional[dt.date] = None   # a date to remember
     pending_topic: Optional[str] = None        # a question to answer once we know the date
     extra: Dict[str, Any] = field(default_factory=dict)
+
+
+# A question about treating a symptom at home: "should I just put cream on
+# it?", "can I pop it?", "is ice ok?".
+SELF_TREATMENT = re.compile(
+    r"\b(put|putting|apply|applying|use|using|rub|cover|covering|pop|popping|burst|bursting|"
+    r"squeeze|squeezing|pick|picking|drain|draining|lance|prick|treat|ice|cream|ointment|"
+    r"vaseline|sudocrem|savlon|germolene|antiseptic|antibiotics?|aloe|plaster|bandage|"
+    r"paracetamol|ibuprofen|antihistamines?|home remed(?:y|ies)|myself|at home)\b",
+    re.IGNORECASE)
+
+
+def is_self_treatment_question(text: str) -> bool:
+    return bool(SELF_TREATMENT.search(text or ""))
+
+
+def urgent_advice(content: ClinicContent, now: dt.datetime) -> Reply:
+    """The urgent card: call now if the clinic is open, else the out-of-hours route."""
+    hours = content.clinic.weekly_hours
+    payload: Dict[str, Any] = {"type": "red_flag", "urgent": True,
+                               "phone": content.clinic.phone,
+                               "emergency_number": content.clinic.emergency_number}
+    if hours.is_open(now):
+        return Reply([content.render(content.urgent.when_open)],
+                     payload={**payload, "open_now": True})
+    opens = hours.next_opening(now)
+    text = content.render(content.urgent.when_closed, extra={
+        "opens_next": describe_opening(opens, now) if opens else "as soon as we can"})
+    return Reply([text], payload={**payload, "open_now": False,
+                                  "out_of_hours_service": content.clinic.out_of_hours_service,
+                                  "out_of_hours_number": content.clinic.out_of_hours_number})
+
+
+def self_treatment_warning(content: ClinicContent) -> Reply:
+    return Reply([content.render(content.urgent.self_treatment)], payload={
+        "type": "red_flag", "urgent": True, "phone": content.clinic.phone,
+        "emergency_number": content.clinic.emergency_number})
 
 
 def parse_known_date(value: Any) -> Optional[dt.date]:

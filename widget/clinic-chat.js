@@ -342,6 +342,9 @@
   function redFlagCard(text, p, fresh) {
     var phone = typeof p.phone === 'string' && p.phone ? p.phone : cfg.clinic.phone;
     var emergency = typeof p.emergency_number === 'string' ? p.emergency_number : cfg.clinic.emergency_number;
+    // Only when the clinic is closed does the card carry the out-of-hours route.
+    var outOfHours = typeof p.out_of_hours_number === 'string' ? p.out_of_hours_number : '';
+    var outOfHoursService = typeof p.out_of_hours_service === 'string' ? p.out_of_hours_service : '';
     var card = el('div', { class: 'cc-urgent', role: fresh ? 'alert' : null }, [
       el('p', { class: 'cc-urgent-title' }, [el('span', { 'aria-hidden': 'true', text: '⚠ ' }), S.urgentTitle]),
       text ? richText(el('p', { class: 'cc-urgent-text' }), text) : null,
@@ -350,6 +353,8 @@
         el('span', {}, [el('span', { class: 'cc-urgent-call-label', text: S.urgentCall }),
           el('span', { class: 'cc-urgent-call-number', text: phone })])
       ]) : null,
+      outOfHours ? el('a', { class: 'cc-urgent-emergency', href: telHref(outOfHours),
+        text: t('urgentOutOfHours', { service: outOfHoursService || outOfHours, number: outOfHours }) }) : null,
       emergency ? el('a', { class: 'cc-urgent-emergency', href: telHref(emergency),
         text: t('urgentEmergency', { number: emergency }) }) : null
     ]);
