@@ -25,7 +25,10 @@ from clinicbot.conversation import (Reply, answer_recovery_question, answer_trea
                                     is_self_treatment_question, parse_known_date,
                                     patient_today, self_treatment_warning, urgent_advice)
 from clinicbot.privacy import erase_after_turn_is_saved
-from clinicbot.timeline import TIMELINE_TOPIC
+from clinicbot.planning import plan_around_event
+from clinicbot.timeline import TIMELINE_TOPIC, general_answer
+
+FAQ_INTENT = "faq"
 
 RECOVERY_INTENT = "recovery"
 
@@ -42,6 +45,19 @@ def recovery_topic(latest_message: Dict[Text, Any]) -> str:
                 .get("response", {}).get("intent_response_key") or "")
     prefix = RECOVERY_INTENT + "/"
     return selected[len(prefix):] if selected.startswith(prefix) else TIMELINE_TOPIC
+
+
+def planning_topic(latest_message: Dict[Text, Any], topics: Set[str]) -> Optional[str]:
+    """The recovery topic a planning question is about ("can I wear makeup
+    at my wedding"): the most likely one the clinic has a yes/no answer for."""
+    ranking = (latest_message.get("response_selector", {}).get(RECOVERY_INTENT, {})
+               .get("ranking") or [])
+    prefix = RECOVERY_INTENT + "/"
+    for item in ranking:
+        key = str(item.get("intent_response_key") or "")
+        if key.startswith(prefix) and key[len(prefix):] in topics:
+            return key[len(prefix):]
+    return None
 
 
 def _send(reply: Reply, dispatcher: CollectingDispatcher) -> List[EventType]:
@@ -86,6 +102,91 @@ class ActionRecoveryAnswer(_ClinicAction):
             known_date=parse_known_date(tracker.get_slot("treatment_date")),
             today=today,
         )
+
+
+def _topic_reply(content: ClinicContent, label: str, tracker: Tracker, today: date,
+                 dispatcher: CollectingDispatcher, text: str) -> List[EventType]:
+    """Answers one question by its label: faq/<key> from the domain's own
+    response, recovery/<topic> personalised with the treatment date."""
+    intent, _, key = label.partition("/")
+    if intent == FAQ_INTENT:
+        dispatcher.utter_message(response=f"utter_{label}")
+        return []
+    reply = answer_recovery_question(
+        content, topic=key or TIMELINE_TOPIC, message_text=text,
+        known_date=parse_known_date(tracker.get_slot("treatment_date")), today=today)
+    return _send(reply, dispatcher)
+
+
+def _answered_label(event: Dict[Text, Any]) -> Optional[str]:
+    """The faq/recovery label a user event was answered with, if any."""
+    parse = event.get("parse_data") or {}
+    questions = parse.get("questions") or []
+    intent = parse.get("intent") or {}
+    label = intent.get("full_retrieval_intent_name") or ""
+    if intent.get("name") == "multiple_questions" and questions:
+        return questions[-1].get("label")
+    return label if "/" in label else None
+
+
+class ActionAnswerQuestions(Action):
+    """Two questions in one message: both answered, in the order asked."""
+
+    def name(self) -> Text:
+        return "action_answer_questions"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        content = cached_content()
+        today = patient_today(content, _patient_timezone(tracker))
+        events: List[EventType] = []
+        text = tracker.latest_message.get("text") or ""
+        for question in tracker.latest_message.get("questions") or []:
+            events += _topic_reply(content, str(question.get("label")), tracker, today,
+                                   dispatcher, text)
+        return events or [SlotSet("pending_recovery_topic", None)]
+
+
+class ActionAnswerFollowUp(Action):
+    """"why?", "how long?": answered for the topic of the last answer."""
+
+    def name(self) -> Text:
+        return "action_answer_follow_up"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        content = cached_content()
+        today = patient_today(content, _patient_timezone(tracker))
+        user_events = [e for e in tracker.events if e.get("event") == "user"][:-1]
+        label = next((found for found in map(_answered_label, reversed(user_events)) if found),
+                     None)
+        if label is None:
+            dispatcher.utter_message(response="utter_follow_up_unknown")
+            return [SlotSet("pending_recovery_topic", None)]
+        intent, _, key = label.partition("/")
+        if intent == FAQ_INTENT or key not in content.topics:
+            return _topic_reply(content, label, tracker, today, dispatcher, "") or [
+                SlotSet("pending_recovery_topic", None)]
+        # The clinic's general text gives the why and the how long; the
+        # personal day follows when the date is known.
+        dispatcher.utter_message(text=general_answer(content, key))
+        known = parse_known_date(tracker.get_slot("treatment_date"))
+        if known is not None:
+            return _send(answer_recovery_question(content, key, "", known, today), dispatcher)
+        return [SlotSet("pending_recovery_topic", None)]
+
+
+class ActionPlanEvent(_ClinicAction):
+    """Planning around an event: the clinic's milestones, nothing stored."""
+
+    def name(self) -> Text:
+        return "action_plan_event"
+
+    def reply(self, content: ClinicContent, tracker: Tracker, today: date) -> Reply:
+        topics = {key for key, topic in content.topics.items() if topic.has_yes_no}
+        plan = plan_around_event(content, tracker.latest_message.get("text") or "", today,
+                                 planning_topic(tracker.latest_message, topics))
+        return Reply([plan.text], payload=plan.payload())
 
 
 class ActionUrgentAdvice(_ClinicAction):

@@ -85,6 +85,14 @@ class RecoverySettings:
 
 
 @dataclass(frozen=True)
+class Planning:
+    ready_milestones: Tuple[str, ...]
+    ask_event_date: str
+    latest_date: str   # may use {event} {latest} {days} {milestones}
+    too_soon: str
+
+
+@dataclass(frozen=True)
 class UrgentAdvice:
     static: str        # when the opening hours can't be checked
     when_open: str
@@ -100,6 +108,7 @@ class ClinicContent:
     recovery: RecoverySettings
     topics: Mapping[str, Topic]
     urgent: UrgentAdvice
+    planning: Planning
     responses: Mapping[str, str]
     # response name -> ((button title, payload), ...)
     response_buttons: Mapping[str, Tuple[Tuple[str, str], ...]]
@@ -252,6 +261,7 @@ def _build(data: Mapping[str, Any], source: Path) -> ClinicContent:
         recovery=recovery,
         topics=topics,
         urgent=_urgent_advice(_require(data, "red_flags", "", dict)),
+        planning=_planning(_require(data, "planning", "", dict), milestones),
         responses=response_texts,
         response_buttons=response_buttons,
         source=source,
@@ -265,11 +275,22 @@ def _urgent_advice(data: Mapping[str, Any]) -> UrgentAdvice:
                           ("advice", "advice_when_open", "advice_when_closed", "self_treatment")))
 
 
+def _planning(data: Mapping[str, Any], milestones: Mapping[str, Milestone]) -> Planning:
+    ready = _require(data, "ready_milestones", "planning.", list)
+    unknown = [key for key in ready if key not in milestones]
+    if unknown or not ready:
+        raise ContentError(f"'planning.ready_milestones' must name milestones; unknown: {unknown}")
+    return Planning(tuple(ready), *(_require(data, key, "planning.", str) for key in
+                                    ("ask_event_date", "latest_date", "too_soon")))
+
+
 def _all_texts(content: ClinicContent) -> List[str]:
     recovery = content.recovery
     texts = [recovery.offer_personalise, recovery.pre_treatment, recovery.too_long_ago,
              recovery.impossible_date, content.urgent.static, content.urgent.when_open,
-             content.urgent.when_closed, content.urgent.self_treatment]
+             content.urgent.when_closed, content.urgent.self_treatment,
+             content.planning.ask_event_date, content.planning.latest_date,
+             content.planning.too_soon]
     texts += list(content.responses.values())
     texts += [title for buttons in content.response_buttons.values() for title, _ in buttons]
     for topic in content.topics.values():

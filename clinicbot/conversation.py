@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
 from clinicbot.content import ClinicContent, format_patient_date
-from clinicbot.dates import DateFound, ImpossibleDate, read_treatment_date, today_in
+from clinicbot.dates import DateFound, ImpossibleDate, VagueDate, read_treatment_date, today_in
 from clinicbot.opening_hours import describe_opening
 from clinicbot.timeline import TIMELINE_TOPIC, general_answer, recovery_day, topic_answer
 
@@ -104,6 +104,9 @@ def answer_recovery_question(content: ClinicContent, topic: str, message_text: s
                      pending_topic=topic)
     if isinstance(reading, DateFound):
         return answer_for_date(content, topic, reading.date, today)
+    if isinstance(reading, VagueDate) and known_date is None:
+        return Reply([general_answer(content, topic), content.render(
+            content.responses["ask_which_day"])], pending_topic=topic)
     if known_date is None:
         return Reply([general_answer(content, topic),
                       content.render(content.recovery.offer_personalise)],
@@ -119,6 +122,9 @@ def answer_treatment_date(content: ClinicContent, message_text: str,
     if isinstance(reading, ImpossibleDate):
         return Reply([content.render(content.recovery.impossible_date,
                                      extra={"text": reading.matched_text})],
+                     pending_topic=pending_topic)
+    if isinstance(reading, VagueDate):
+        return Reply([content.render(content.responses["ask_which_day"])],
                      pending_topic=pending_topic)
     if not isinstance(reading, DateFound):
         return Reply([content.render(content.recovery.offer_personalise)],

@@ -2,8 +2,9 @@
 
 Safety first: the message is urgent when the red-flag rules find a symptom
 reported, OR when the learned classifier scores any clause (or the whole
-message) at or above its threshold. The threshold is set at training time for
-recall, from out-of-fold predictions on the training data, never by hand.
+message) at or above its threshold. The threshold is set at training time,
+from out-of-fold predictions on the training data, never by hand: the lowest
+(most sensitive) threshold whose false alarms stay within a budget.
 
 Where the rules themselves ruled out every symptom the message names ("no
 fever, pus or bleeding", "could I get blisters?"), the classifier needs a
@@ -27,8 +28,9 @@ from spacy.tokens import Doc
 
 from clinicbot.red_flags import RedFlagDetector, RedFlagFinding
 
-# Clauses this short ("ok", "thanks") carry no symptom of their own.
-MIN_CLAUSE_CHARS = 4
+# Texts this short ("and makeup?") give the classifier too little to go on;
+# the rules still judge them.
+MIN_WORDS = 3
 
 
 def _features() -> FeatureUnion:
@@ -75,13 +77,14 @@ class UrgencyClassifier:
 def train_urgency_classifier(texts: Sequence[str], urgent: Sequence[bool], *,
                              rules_urgent: Optional[Sequence[bool]] = None,
                              rules_cleared: Optional[Sequence[bool]] = None,
-                             target_recall: float = 0.995, overrule_threshold: float = 0.9,
+                             max_false_alarm_rate: float = 0.01, overrule_threshold: float = 0.9,
                              c: float = 4.0, folds: int = 5, seed: int = 42) -> UrgencyClassifier:
     """Trains on every example and sets the threshold for recall.
 
-    The threshold is the highest one at which rules and classifier together
-    still catch `target_recall` of the urgent examples, judged on out-of-fold
-    predictions (each example scored by a model that never saw it)."""
+    The threshold is the lowest one at which rules and classifier together
+    raise no more than `max_false_alarm_rate` false alarms on the non-urgent
+    examples, judged on out-of-fold predictions (each example scored by a
+    model that never saw it): as much recall as the budget allows."""
     labels = np.array([bool(u) for u in urgent])
     if labels.all() or not labels.any():
         raise ValueError("the urgency classifier needs urgent and non-urgent examples")
@@ -96,10 +99,10 @@ def train_urgency_classifier(texts: Sequence[str], urgent: Sequence[bool], *,
         needed = np.where(cleared, max(threshold, overrule_threshold), threshold)
         return by_rules | (out_of_fold >= needed)
 
-    threshold = 0.9
-    for candidate in np.round(np.arange(0.9, 0.0, -0.01), 2):
-        threshold = float(candidate)
-        if predicted(threshold)[labels].mean() >= target_recall:
+    threshold = 0.99
+    for candidate in np.round(np.arange(0.05, 0.99, 0.01), 2):
+        if predicted(float(candidate))[~labels].mean() <= max_false_alarm_rate:
+            threshold = float(candidate)
             break
     chosen = predicted(threshold)
     report = TrainingReport(
@@ -146,9 +149,11 @@ def assess(doc: Doc, detector: RedFlagDetector,
     # an ordinary question is judged without the question around it.
     cleared_clauses = finding.cleared_clauses
     text = doc.text.lower()
-    units = [(text, finding.cleared)] + [
+    units = [(unit, cleared) for unit, cleared in [(text, finding.cleared)] + [
         (clause, index in cleared_clauses) for index, clause in enumerate(finding.clauses)
-        if len(clause) >= MIN_CLAUSE_CHARS and clause != text]
+        if clause != text] if len(unit.split()) >= MIN_WORDS]
+    if not units:
+        return verdict
     scores = classifier.probabilities([text for text, _ in units])
     margins = [score - (classifier.overrule_threshold if cleared else classifier.threshold)
                for score, (_, cleared) in zip(scores, units)]

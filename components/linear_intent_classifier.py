@@ -26,7 +26,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
-from rasa.shared.nlu.constants import (INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY,
+from rasa.shared.nlu.constants import (ENTITIES, INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY,
                                        INTENT_RESPONSE_KEY, PREDICTED_CONFIDENCE_KEY, TEXT)
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
@@ -35,9 +35,23 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
+from clinicbot.segments import question_segments
+from components.treatment_date_extractor import masked_text
+
 logger = logging.getLogger(__name__)
 RESPONSE_SELECTOR = "response_selector"
 MODEL_FILE = "linear_intent_classifier.joblib"
+# The intent for a message that asks two answerable questions, and the parse
+# output that lists them (label, confidence, text), in the order asked.
+MULTIPLE_QUESTIONS = "multiple_questions"
+QUESTIONS_KEY = "questions"
+# A message that only gives a date: a question beside it wins over this.
+DATE_ONLY_INTENT = "share_treatment_date"
+
+
+def classifier_text(message: Message) -> Text:
+    """What the classifier reads: the text with dates masked as DATE."""
+    return masked_text(message.get(TEXT) or "", message.get(ENTITIES))
 
 
 def intent_of(label: Text) -> Text:
@@ -69,6 +83,8 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             "calibration_folds": 3,
             "ranking_length": 10,
             "random_seed": 42,
+            # a part of a message counts as its own question at this confidence
+            "segment_confidence": 0.5,
         }
 
     def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
@@ -89,7 +105,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         for example in training_data.intent_examples:
             label = example.get(INTENT_RESPONSE_KEY) or example.get(INTENT)
             if example.get(TEXT) and label:
-                pairs.add((label, example.get(TEXT)))
+                pairs.add((label, classifier_text(example)))
         # Sorted: the same examples give the same model whatever the file order,
         # so adding one FAQ does not reshuffle how every other label is learned.
         ordered = sorted(pairs)
@@ -130,9 +146,35 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
                             add_to_output=True)
                 message.set(INTENT_RANKING_KEY, [], add_to_output=True)
                 continue
-            probabilities = self.model.predict_proba([text])[0]
-            self._set_outputs(message, dict(zip(self.model.classes_, probabilities)))
+            masked = classifier_text(message)
+            segments = question_segments(masked)
+            rows = self.model.predict_proba([masked] + (segments if len(segments) > 1 else []))
+            by_label = dict(zip(self.model.classes_, rows[0]))
+            questions = self._questions(segments, rows[1:])
+            if len(questions) == 1 and intent_of(max(by_label, key=by_label.get)) == DATE_ONLY_INTENT:
+                # "had the laser yesterday. how red will I be": the question wins.
+                by_label = dict(zip(self.model.classes_, rows[1 + questions[0]["index"]]))
+            self._set_outputs(message, by_label)
+            if len(questions) >= 2:
+                message.set(INTENT, {INTENT_NAME_KEY: MULTIPLE_QUESTIONS,
+                                     PREDICTED_CONFIDENCE_KEY: min(q[PREDICTED_CONFIDENCE_KEY]
+                                                                   for q in questions)},
+                            add_to_output=True)
+            message.set(QUESTIONS_KEY, [{k: v for k, v in q.items() if k != "index"}
+                                        for q in questions], add_to_output=True)
         return messages
+
+    def _questions(self, segments: List[Text], rows: Any) -> List[Dict[Text, Any]]:
+        """Distinct answerable questions (faq/*, recovery/*), in the order asked."""
+        found: List[Dict[Text, Any]] = []
+        for index, (segment, row) in enumerate(zip(segments, rows)):
+            best = int(np.argmax(row))
+            label, confidence = self.model.classes_[best], float(row[best])
+            if ("/" in label and confidence >= self.config["segment_confidence"]
+                    and label not in {q["label"] for q in found}):
+                found.append({"label": label, PREDICTED_CONFIDENCE_KEY: confidence,
+                              "text": segment, "index": index})
+        return found[:2]
 
     def _set_outputs(self, message: Message, by_label: Dict[Text, float]) -> None:
         by_intent: Dict[Text, float] = defaultdict(float)

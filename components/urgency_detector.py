@@ -56,9 +56,10 @@ class UrgencyDetector(GraphComponent, IntentClassifier):
         return {
             "rules_file": "clinic/red_flags.yml",
             "red_flag_intent": "red_flag",
-            # Share of the urgent training examples that rules and classifier
-            # together must catch out of fold; the classifier's threshold follows.
-            "target_recall": 0.99,
+            # Share of the non-urgent training examples that rules and
+            # classifier together may alarm on, out of fold; the classifier's
+            # threshold is the most sensitive one within it.
+            "max_false_alarm_rate": 0.01,
             # The score the classifier needs to overrule the rules where they
             # ruled out every symptom named ("no fever, pus or bleeding").
             "overrule_threshold": 0.9,
@@ -103,7 +104,7 @@ class UrgencyDetector(GraphComponent, IntentClassifier):
             texts, [urgent for _, urgent in examples],
             rules_urgent=[f.is_red_flag for f in findings] if findings else None,
             rules_cleared=[f.cleared for f in findings] if findings else None,
-            target_recall=self.config["target_recall"],
+            max_false_alarm_rate=self.config["max_false_alarm_rate"],
             overrule_threshold=self.config["overrule_threshold"],
             c=self.config["C"], seed=self.config["random_seed"])
         logger.info("urgency classifier: %s", self.classifier.report.to_dict())
