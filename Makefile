@@ -20,7 +20,7 @@ MODEL := models/clinic-bot.tar.gz
 TEST_SYSTEM_PACKAGES := chromium:chromium pg_ctlcluster:postgresql \
 	redis-server:redis-server nginx:nginx
 TRAINING_INPUTS := config.yml domain.yml $(GENERATED) $(SPACY_PIPELINE) clinic/red_flags.yml \
-	$(wildcard components/*.py) \
+	$(wildcard components/*.py clinicbot/*.py) \
 	$(filter-out $(GENERATED),$(wildcard data/*.yml data/*/*.yml))
 
 .PHONY: help setup model run test unit console bench retrain rollback clean FORCE

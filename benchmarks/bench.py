@@ -12,6 +12,7 @@ results/bench.json (results/bench-quick.* with --quick).
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import math
 import os
@@ -28,7 +29,10 @@ if str(ROOT) not in sys.path:
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from benchmarks import load, nlu_quality, procs  # noqa: E402
+from benchmarks import load, nlu_quality, procs, urgency_quality  # noqa: E402
+from clinicbot.content import load_content  # noqa: E402
+from clinicbot.conversation_eval import load_conversations, run_conversations  # noqa: E402
+from clinicbot.urgency_metrics import is_urgent_parse, load_urgency_cases, score_urgency  # noqa: E402
 from tests.bot.servers import MODEL, Bot  # noqa: E402
 
 TRAIN_TIME_FILE = ROOT / "models" / "train-time.txt"
@@ -217,6 +221,14 @@ def measure(work_dir: Path, stock: procs.StockAssistant, config: Dict) -> Tuple[
         stock_out = start_stock(stock)
         log("held-out NLU through /model/parse")
         ours_out["nlu"] = nlu_quality.evaluate_bot(bot.parse)
+        log("held-out urgency set through /model/parse; held-out conversations over REST")
+        ours_out["urgency"] = score_urgency(
+            load_urgency_cases(), lambda text: is_urgent_parse(bot.parse(text))).to_dict()
+        content = load_content()
+        ours_out["conversations"] = run_conversations(
+            load_conversations(), bot.send,
+            lambda sender: bot.tracker(sender)["slots"].get("treatment_date"), content,
+            datetime.datetime.now(content.tz).date(), sender_prefix="bench").to_dict()
         ours = Side("ours", bot.url, 0, {"rasa": os.getpgid(bot.rasa.process.pid),
                                          "actions": os.getpgid(bot.actions.process.pid)})
         theirs = Side("stock", stock.url, 1, {"rasa": os.getpgid(stock.process.pid)})
@@ -279,6 +291,33 @@ def build_rows(data: Dict) -> List[List[str]]:
     rows.append(["Red-flag false alarms (non-red-flag predicted red_flag)",
                  str(nlu["red_flag_false_alarms"]), str(peer["red_flag_false_alarms"]),
                  f"{nlu['red_flag_false_alarms'] - peer['red_flag_false_alarms']:+d}", "", ""])
+
+    # 1b. Urgency (held-out urgency set) and conversations
+    urgency, peer_urgency = ours["urgency"], data["tfidf_peer_urgency"]
+    rows.append([f"Urgent recall, held-out urgency set (n={urgency['urgent']})",
+                 fmt(urgency["recall"], 3), fmt(peer_urgency["recall"], 3),
+                 f"{urgency['recall'] - peer_urgency['recall']:+.3f}", "misses 0",
+                 verdict(urgency["misses"] == 0)])
+    rows.append(["Miss rate, upper 95% bound (Clopper-Pearson)",
+                 fmt(100 * urgency["miss_rate_upper_95"], 2, "%"),
+                 fmt(100 * peer_urgency["miss_rate_upper_95"], 2, "%"), "", "< 1%",
+                 verdict(urgency["miss_rate_upper_95"] < 0.01)])
+    rows.append([f"False alarms on non-urgent messages (n={urgency['not_urgent']})",
+                 fmt(100 * urgency["false_alarm_rate"], 1, "%"),
+                 fmt(100 * peer_urgency["false_alarm_rate"], 1, "%"), "", "≤ 3%",
+                 verdict(urgency["false_alarm_rate"] <= 0.03)])
+    rows.append(["Misses by class", ", ".join(f"{k} {v}" for k, v in
+                                              sorted(urgency["misses_by_class"].items())) or "none",
+                 ", ".join(f"{k} {v}" for k, v in
+                           sorted(peer_urgency["misses_by_class"].items())) or "none", "", "", ""])
+    cost = data["urgency_cost"]
+    rows.append(["Urgency detector cost per message, rules + classifier (ms, median / p95)",
+                 f"{cost['median_ms']:.2f} / {cost['p95_ms']:.2f}", "n/a", "", "≤ 5 ms",
+                 verdict(cost["p95_ms"] <= 5.0)])
+    talk = ours["conversations"]
+    rows.append([f"Held-out conversations passed (n={talk['conversations']}; turns "
+                 f"{talk['turns_passed']}/{talk['turns']})", fmt(talk["rate"], 3), "n/a", "",
+                 "", ""])
 
     # 2. Latency and throughput
     for level in data["config"]["levels"]:
@@ -413,6 +452,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         stock_train_s = stock.init_and_train()
         log(f"stock assistant trained in {stock_train_s:.1f}s; TF-IDF peer")
         data["tfidf_peer"] = nlu_quality.evaluate_tfidf_peer()
+        data["tfidf_peer_urgency"] = urgency_quality.evaluate_peer_urgency()
+        log("urgency detector cost per message (in-process)")
+        data["urgency_cost"] = urgency_quality.detector_cost_ms()
         data["ours"], data["stock"] = measure(work_dir, stock, config)
         data["resources"] = {
             "ours_train_s": read_train_time(),

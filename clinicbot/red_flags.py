@@ -21,6 +21,8 @@ import yaml
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
 from spellchecker import SpellChecker
 
 from clinicbot.paths import PROJECT_ROOT
@@ -219,32 +221,37 @@ def _english() -> SpellChecker:
 class SpellingCorrector:
     """Corrects misspelt symptom words ("fevr", "bllisters") to rule terms.
 
-    Only words that are not English at all are corrected, and only to a rule
-    term one edit away (two for long words), so "never" never becomes "fever".
+    Only words that are not English at all (pyspellchecker's dictionary) are
+    corrected, and only to a rule term one edit away (two for long words,
+    rapidfuzz's Levenshtein distance), so "never" never becomes "fever".
     """
 
     def __init__(self, vocabulary: Iterable[str]) -> None:
-        words = {w.lower() for w in vocabulary if w.isalpha() and len(w) >= 4}
+        self._vocabulary = sorted({w.lower() for w in vocabulary
+                                   if w.isalpha() and len(w) >= 4})
+        self._known = set(self._vocabulary)
         self._english = _english()
-        self._close: SpellChecker = SpellChecker(language=None, distance=1)
-        self._close.word_frequency.load_words(sorted(words))
-        self._far: SpellChecker = SpellChecker(language=None, distance=2)
-        self._far.word_frequency.load_words(sorted(w for w in words if len(w) >= 6))
-        self._vocabulary = words
+        self._cache: Dict[str, str] = {}
 
     def correct(self, word: str) -> str:
         lower = word.lower()
-        if (len(lower) < 4 or not lower.isalpha() or lower in self._vocabulary
+        if (len(lower) < 4 or not lower.isalpha() or lower in self._known
                 or lower in self._english):
             return word
+        if lower not in self._cache:
+            if len(self._cache) > 50_000:
+                self._cache.clear()
+            self._cache[lower] = self._closest(lower) or word
+        return self._cache[lower]
+
+    def _closest(self, lower: str) -> Optional[str]:
         # Letters typed twice by accident ("bllisters", "pusss").
-        squeezed = re.sub(r"(.)\1+", r"\1\1", lower)
-        for candidate in (squeezed, re.sub(r"(.)\1+", r"\1", lower)):
-            if candidate in self._vocabulary:
+        for candidate in (re.sub(r"(.)\1+", r"\1\1", lower), re.sub(r"(.)\1+", r"\1", lower)):
+            if candidate in self._known:
                 return candidate
-        checker = self._far if len(lower) >= 7 else self._close
-        suggestion = checker.correction(lower)
-        return suggestion if suggestion and suggestion in self._vocabulary else word
+        best = process.extractOne(lower, self._vocabulary, scorer=Levenshtein.distance,
+                                  score_cutoff=2 if len(lower) >= 7 else 1)
+        return best[0] if best else None
 
 
 class RedFlagDetector:

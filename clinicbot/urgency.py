@@ -45,7 +45,7 @@ def _features() -> FeatureUnion:
 def _pipeline(c: float, seed: int) -> Pipeline:
     return Pipeline([("features", _features()),
                      ("classifier", LogisticRegression(C=c, class_weight="balanced",
-                                                       max_iter=3000, random_state=seed))])
+                                                       solver="liblinear", random_state=seed))])
 
 
 @dataclass

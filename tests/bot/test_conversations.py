@@ -6,6 +6,7 @@ import sqlite3
 import pytest
 
 from clinicbot.content import load_content
+from clinicbot.conversation_eval import ReplyReader
 from tests.bot.servers import customs, texts
 
 CONTENT = load_content()
@@ -142,3 +143,55 @@ def test_declining_deletion_keeps_the_conversation(bot):
     kept = bot.send("keep-me", "no keep it")
     assert "kept your conversation" in texts(kept)
     assert stored_rows(bot, "keep-me") > 0
+
+
+def test_urgent_card_says_open_or_closed_and_no_disclaimer_follows(bot):
+    reply = bot.send("urgent-first", "my temperature is 38.9 and my cheek is oozing pus")
+    text = texts(reply)
+    card = next(c for c in customs(reply) if c.get("type") == "red_flag")
+    open_now = CONTENT.clinic.weekly_hours.is_open(dt.datetime.now(dt.timezone.utc))
+    assert card["open_now"] is open_now
+    if open_now:
+        assert "We're open now" in text
+    else:
+        assert CONTENT.clinic.out_of_hours_number in text and "closed" in text
+    assert PHONE in text and DISCLAIMER not in text
+
+
+def test_after_an_alarm_self_treatment_gets_call_now_not_the_recovery_answer(bot):
+    bot.send("self-treat", "there are blisters on my lip since this morning")
+    reply = texts(bot.send("self-treat", "should I just put cream on it?"))
+    assert "don't treat this yourself" in reply and PHONE in reply
+    calm = texts(bot.send("self-treat-control", "should I just put cream on it?"))
+    assert "don't treat this yourself" not in calm
+
+
+def test_two_questions_get_two_answers_in_order(bot):
+    reply = bot.send("two-questions", "how much is it and how long is the downtime?")
+    assert ReplyReader(CONTENT).labels(reply)[:2] == ["faq/cost", "faq/downtime"]
+
+
+def test_date_and_question_in_one_message_answers_the_question_for_that_day(bot):
+    reply = bot.send("date-question", "5 days ago I had my laser treatment. how long until the "
+                                      "redness goes?")
+    card = customs(reply)[0]
+    assert card["topic"] == "redness" and card["day"] == 5
+    treated = clinic_today() - dt.timedelta(days=5)
+    assert bot.tracker("date-question")["slots"]["treatment_date"] == treated.isoformat()
+
+
+def test_planning_around_an_event_stores_nothing(bot):
+    event = clinic_today() + dt.timedelta(days=20)
+    reply = bot.send("plan", f"I have a wedding on {event.day} {event:%B}, when should I have "
+                             f"it done?")
+    plan = next(c for c in customs(reply) if c.get("type") == "plan")
+    ready = max(CONTENT.milestones[k].day for k in CONTENT.planning.ready_milestones)
+    assert plan["event_date"] == event.isoformat()
+    assert plan["latest_treatment_date"] == (event - dt.timedelta(days=ready)).isoformat()
+    assert bot.tracker("plan")["slots"]["treatment_date"] is None
+
+
+def test_why_after_an_answer_is_answered_for_that_topic(bot):
+    bot.send("why", "when can I go back to the gym?")
+    reply = texts(bot.send("why", "why?"))
+    assert "risk of infection" in reply

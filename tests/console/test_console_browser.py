@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.console.conftest import REVIEWER_PASSWORD
+
 pytestmark = pytest.mark.servers
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -48,7 +50,7 @@ def test_reviewer_filters_red_flags_corrects_an_intent_and_exports(browser, cons
     page.goto(console.url + "/conversations")
     assert "/login" in page.url
     page.fill("input[name=username]", "reviewer")
-    page.fill("input[name=password]", "reviewer-password-1234")
+    page.fill("input[name=password]", REVIEWER_PASSWORD)
     page.click("button:has-text('Sign in')")
     page.wait_for_url("**/conversations")
     shot(page, tmp_path, "conversations")

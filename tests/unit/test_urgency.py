@@ -1,0 +1,50 @@
+"""Rules and the learned classifier together (clinicbot.urgency), on real models."""
+import pytest
+
+from clinicbot.red_flags import detector_for
+from clinicbot.urgency import assess, train_urgency_classifier
+from clinicbot.urgency_metrics import miss_rate_upper_bound
+
+URGENT = ["my face is on fire and getting worse every hour", "the gauze keeps going red",
+          "i look like a boxer, can't open my eye", "face pounding like a drum all night",
+          "skin looks like a bruised banana and cold", "the pink is marching down my neck",
+          "my lip is the size of a sausage", "weird crunchy wet crust all over chin"] * 3
+CALM = ["how much does it cost", "when can i wear makeup", "is peeling normal on day 4",
+        "can i go to the gym", "what spf should i use", "my skin feels tight and dry",
+        "thanks, that helps", "how long is the appointment"] * 3
+
+
+@pytest.fixture(scope="module")
+def trained():
+    texts = [f"{t} {i}" for i, t in enumerate(URGENT + CALM)]
+    return train_urgency_classifier(texts, [True] * len(URGENT) + [False] * len(CALM),
+                                    max_false_alarm_rate=0.0, folds=3)
+
+
+def test_threshold_respects_the_false_alarm_budget(trained):
+    assert 0.0 < trained.threshold < 1.0
+    assert trained.report.out_of_fold_false_alarm_rate == 0.0
+
+
+def test_classifier_catches_what_no_rule_names(nlp, trained):
+    detector = detector_for(nlp)
+    verdict = assess(nlp("the gauze keeps going red and my lip is the size of a sausage"),
+                     detector, trained)
+    assert verdict.urgent and verdict.decided_by == ["classifier"]
+    assert verdict.explanation()["classifier"]["probability"] >= trained.threshold
+
+
+def test_rules_decide_without_a_classifier_and_explain_themselves(nlp):
+    verdict = assess(nlp("temp is 38.6 tonight"), detector_for(nlp), None)
+    assert verdict.urgent and verdict.decided_by == ["rules"]
+    assert verdict.explanation()["rules"][0]["words"] == "38.6"
+
+
+def test_a_calm_message_stays_calm(nlp, trained):
+    assert not assess(nlp("when can i wear makeup again"), detector_for(nlp), trained).urgent
+
+
+def test_clopper_pearson_bound():
+    # 0 misses in 300: the 95% upper bound is about 1% (rule of three).
+    assert 0.0098 < miss_rate_upper_bound(0, 300) < 0.0101
+    assert miss_rate_upper_bound(5, 5) == 1.0
