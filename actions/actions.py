@@ -25,6 +25,7 @@ from clinicbot.conversation import (Reply, answer_recovery_question, answer_trea
                                     is_self_treatment_question, parse_known_date,
                                     patient_today, self_treatment_warning, urgent_advice)
 from clinicbot.privacy import erase_after_turn_is_saved
+from clinicbot.clarify import choices
 from clinicbot.planning import plan_around_event
 from clinicbot.timeline import TIMELINE_TOPIC, general_answer
 
@@ -187,6 +188,23 @@ class ActionPlanEvent(_ClinicAction):
         plan = plan_around_event(content, tracker.latest_message.get("text") or "", today,
                                  planning_topic(tracker.latest_message, topics))
         return Reply([plan.text], payload=plan.payload())
+
+
+class ActionClarify(Action):
+    """Not sure what was asked: offer the most likely topics as buttons."""
+
+    def name(self) -> Text:
+        return "action_clarify"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        picked = choices(cached_content(), tracker.latest_message)
+        if len(picked) < 2:
+            dispatcher.utter_message(response="utter_out_of_scope")
+        else:
+            dispatcher.utter_message(response="utter_clarify", buttons=[
+                {"title": choice.title, "payload": choice.question} for choice in picked])
+        return [SlotSet("pending_recovery_topic", None)]
 
 
 class ActionUrgentAdvice(_ClinicAction):

@@ -17,6 +17,10 @@ JOINED_QUESTION = re.compile(
     r"should|which|where|why|any|also)\b)",
     re.IGNORECASE)
 MIN_WORDS = 2
+QUESTION_START = re.compile(
+    r"^(?:so\s+|and\s+|but\s+|also\s+|ok\s+|okay\s+)?(?:what|whats|what's|how|hows|how's|when|"
+    r"whens|can|could|will|would|is|are|do|does|should|which|where|why|any|am|shall|may|wat)\b",
+    re.IGNORECASE)
 
 
 def question_segments(text: str) -> List[str]:
@@ -28,3 +32,9 @@ def question_segments(text: str) -> List[str]:
             if len(part.split()) >= MIN_WORDS:
                 parts.append(part)
     return parts
+
+
+def is_question(segment: str) -> bool:
+    """A part that asks something, not context ("I usually run every morning.")."""
+    segment = segment.strip()
+    return segment.endswith("?") or bool(QUESTION_START.match(segment))

@@ -35,7 +35,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
-from clinicbot.segments import question_segments
+from clinicbot.segments import is_question, question_segments
 from components.treatment_date_extractor import masked_text
 
 logger = logging.getLogger(__name__)
@@ -170,7 +170,8 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         for index, (segment, row) in enumerate(zip(segments, rows)):
             best = int(np.argmax(row))
             label, confidence = self.model.classes_[best], float(row[best])
-            if ("/" in label and confidence >= self.config["segment_confidence"]
+            if ("/" in label and is_question(segment)
+                    and confidence >= self.config["segment_confidence"]
                     and label not in {q["label"] for q in found}):
                 found.append({"label": label, PREDICTED_CONFIDENCE_KEY: confidence,
                               "text": segment, "index": index})

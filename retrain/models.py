@@ -12,12 +12,13 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Optional
+from typing import Dict, List, Optional, Sequence
 
 from clinicbot.content import ClinicContent
 from clinicbot.files import copy_atomically as _copy_atomically
 from clinicbot.files import write_text_atomically
 from clinicbot.quality_gate import ModelFacts
+from clinicbot.render_responses import responses
 from clinicbot.training_data import Project, Sources, faq_answers
 
 MODEL_NAME = "clinic-bot"
@@ -35,14 +36,32 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+# Besides examples, answers, config and domain, these shape the model or the
+# replies Rasa serves: the rules, the red-flag rules the urgency classifier is
+# trained with, and the code of the pipeline's own components.
+MODEL_INPUT_GLOBS = ("data/rules.yml", "clinic/red_flags.yml", "components/*.py", "clinicbot/*.py")
+
+
+def model_input_files(root: Path) -> List[Path]:
+    return sorted({path for pattern in MODEL_INPUT_GLOBS for path in root.glob(pattern)})
+
+
 def sources_fingerprint(sources: Sources, faq_answers: Dict[str, str], config_text: str,
-                        domain_text: str) -> str:
+                        domain_text: str, rendered_responses: Optional[Dict[str, object]] = None,
+                        input_files: Sequence[Path] = ()) -> str:
+    """Changes whenever anything a retrain would change does: examples, every
+    response Rasa serves (red-flag advice, disclaimer, ...), config, domain,
+    rules and the pipeline's code."""
     digest = hashlib.sha256()
     for example in sorted((e.label, e.text) for e in sources.examples()):
         digest.update(repr(example).encode())
     digest.update(json.dumps(faq_answers, sort_keys=True).encode())
     digest.update(config_text.encode())
     digest.update(domain_text.encode())
+    digest.update(json.dumps(rendered_responses or {}, sort_keys=True).encode())
+    for path in input_files:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
     return digest.hexdigest()
 
 
@@ -60,7 +79,9 @@ def manifest_for(project: Project, config: Path, sources: Sources, content: Clin
         "example_counts": dict(sorted(counts.items())),
         "faq_answers": dict(sorted(answers.items())),
         "config_sha256": hashlib.sha256(config_text.encode()).hexdigest(),
-        "sources_fingerprint": sources_fingerprint(sources, answers, config_text, domain_text),
+        "sources_fingerprint": sources_fingerprint(
+            sources, answers, config_text, domain_text,
+            responses(content, faq_answers(sources)), model_input_files(project.root)),
         "annotations_merged": len(sources.new_annotations()),
         **extra,
     }

@@ -19,6 +19,9 @@ def make_project(target: Path, source: Path = ROOT) -> Path:
             shutil.copytree(src, dst, ignore=shutil.ignore_patterns("annotations"))
         else:
             shutil.copy(src, dst)
+    # The scenario adds a pregnancy FAQ; the product's suitability FAQ, which
+    # already takes pregnancy questions, would compete with it.
+    (target / "clinic" / "faqs" / "suitability.yml").unlink()
     (target / "build").mkdir(exist_ok=True)
     (target / "build" / "spacy-en-clinic").symlink_to(ROOT / "build" / "spacy-en-clinic")
     return target

@@ -7,6 +7,7 @@ on each other in file order: baseline, refusals, new FAQ, rollback, fine-tune.
 """
 from __future__ import annotations
 
+import json
 import threading
 import time
 
@@ -64,15 +65,16 @@ def test_a_malformed_or_conflicting_faq_is_refused_with_file_and_line(project, s
 
 def test_harmful_changes_are_refused_by_the_gate(project, server):
     before = live_sha(project)
-    conversation = project / "data" / "nlu" / "conversation.yml"
-    original = conversation.read_text()
-    data = yaml.safe_load(original)
-    data["nlu"] = [block for block in data["nlu"] if block.get("intent") != "red_flag"]
-    conversation.write_text(yaml.safe_dump(data, sort_keys=False))
+    originals = {path: path.read_text() for path in (project / "data" / "nlu").glob("*.yml")}
+    for path, original in originals.items():
+        data = yaml.safe_load(original)
+        data["nlu"] = [block for block in data["nlu"] if block.get("intent") != "red_flag"]
+        path.write_text(yaml.safe_dump(data, sort_keys=False))
     try:
         result = retrain_live(project, server)
     finally:
-        conversation.write_text(original)
+        for path, original in originals.items():
+            path.write_text(original)
     assert result.returncode == 3, result.stdout + result.stderr
     report = latest_report(project)
     assert report["outcome"] == "rejected"
@@ -166,3 +168,22 @@ def test_corrections_alone_are_fine_tuned_in(project, server):
     assert report["activation"][0]["status"] == "activated"
     assert report["candidate"]["accuracy"]["staff annotations"] == 1.0
     assert "consultation" in texts(server.send("asker-6", "whats the damage for a full face zap"))
+
+
+def test_an_edit_to_a_rasa_served_reply_goes_live(project, server):
+    """The static urgent advice and the out-of-scope reply are served by Rasa
+    from the model, so an edit in clinic.yml alone must make retrain train."""
+    content_file = project / "clinic" / "clinic.yml"
+    data = yaml.safe_load(content_file.read_text())
+    data["red_flags"]["advice"] = ("This may be urgent: ring the clinic straight away on "
+                                   "{clinic.phone}, or {clinic.emergency_number}.")
+    data["responses"]["out_of_scope"] = "I only know about CO2 laser care, sorry."
+    content_file.write_text(yaml.safe_dump(data, sort_keys=False))
+    result = retrain_live(project, server)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert latest_report(project)["outcome"] == "activated"
+    assert "I only know about CO2 laser care" in texts(server.send("oos-1", "who won the football?"))
+    status, raw = http("GET", f"{server.url}/domain?token={server.token}",
+                       headers={"Accept": "application/json"})
+    assert status == 200
+    assert "ring the clinic straight away" in json.loads(raw)["responses"]["utter_red_flag"][0]["text"]

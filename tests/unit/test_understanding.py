@@ -6,7 +6,7 @@ import pytest
 from clinicbot.content import load_content
 from clinicbot.conversation_eval import ReplyReader, judge_turn, render
 from clinicbot.planning import plan_around_event
-from clinicbot.segments import question_segments
+from clinicbot.segments import is_question, question_segments
 
 CONTENT = load_content()
 MONDAY = dt.date(2026, 11, 30)
@@ -61,3 +61,12 @@ def test_turn_judge_reads_labels_days_and_storage():
     assert judge_turn(expect, reply, reader, None, stored, MONDAY).ok
     wrong = judge_turn({**expect, "day": 4}, reply, reader, None, None, MONDAY)
     assert not wrong.ok and len(wrong.problems) == 2
+
+
+@pytest.mark.parametrize("segment, asks", [
+    ("how long is the downtime?", True), ("can I wear makeup", True),
+    ("I usually run 5k every morning.", False), ("had the laser yesterday.", False),
+    ("and when can I swim", True),
+])
+def test_only_questions_count_as_questions(segment, asks):
+    assert is_question(segment) is asks
