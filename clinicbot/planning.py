@@ -9,6 +9,7 @@ here is a treatment date: nothing is stored.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import List, Optional
 
@@ -17,6 +18,11 @@ from clinicbot.dates import DateMention, find_date_mentions
 from clinicbot.timeline import TIMELINE_TOPIC, topic_status
 
 FOUND = "found"
+# A single future date said like this is the planned treatment, not the event:
+# "I'm booked in for 14 December, when can I go back to the gym?"
+PLANNED_TREATMENT = re.compile(
+    r"\b(?:booked|booking|book|appointment|having it|have it|get it|getting it|"
+    r"treatment is|laser is|session is|scheduled)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -38,7 +44,21 @@ class EventPlan:
 
 
 def _future_dates(mentions: List[DateMention], today: dt.date) -> List[dt.date]:
-    return [m.date for m in mentions if m.status == FOUND and m.date and m.date >= today]
+    """Dates ahead; a day and month without a year is the next one, since a
+    plan is always about the future ("wedding on 14 December")."""
+    dates = []
+    for mention in mentions:
+        day = mention.date
+        if mention.status != FOUND or day is None:
+            continue
+        if day < today and mention.kind == "calendar" and not re.search(r"\d{4}", mention.text):
+            try:
+                day = day.replace(year=day.year + 1)
+            except ValueError:  # 29 February
+                continue
+        if day >= today:
+            dates.append(day)
+    return dates
 
 
 def plan_around_event(content: ClinicContent, text: str, today: dt.date,
@@ -57,6 +77,15 @@ def plan_around_event(content: ClinicContent, text: str, today: dt.date,
         text = (f"If you have your treatment on {format_patient_date(treatment)}, "
                 f"{format_patient_date(event)} is day {status.day} of your recovery: {answer}")
         return EventPlan(text, event=event, treatment=treatment, recovery_day=status.day,
+                         allowed=status.allowed)
+    if len(dates) == 1 and topic in content.topics and PLANNED_TREATMENT.search(text) \
+            and not re.search(r"\b(?:wedding|party|holiday|event|birthday|trip|photos?|"
+                              r"interview|graduation|christening|funeral|meeting)\b", text, re.I):
+        treatment = dates[0]
+        status = topic_status(content, content.topics[topic], treatment, treatment)
+        answer = content.render(status.phase.text, treatment)
+        return EventPlan(f"If you have your treatment on {format_patient_date(treatment)}, then "
+                         f"on the day itself: {answer}", treatment=treatment, recovery_day=0,
                          allowed=status.allowed)
     event = dates[-1]
     latest = event - dt.timedelta(days=ready_day)

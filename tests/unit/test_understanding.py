@@ -70,3 +70,16 @@ def test_turn_judge_reads_labels_days_and_storage():
 ])
 def test_only_questions_count_as_questions(segment, asks):
     assert is_question(segment) is asks
+
+
+def test_a_booked_treatment_date_answers_for_that_treatment():
+    treatment = MONDAY + dt.timedelta(days=14)
+    plan = plan_around_event(CONTENT, f"I'm booked in for {treatment.day} {treatment:%B}, when "
+                                      f"can I go back to the gym?", MONDAY, "exercise")
+    assert plan.treatment == treatment and plan.event is None and plan.allowed is False
+
+
+def test_an_event_date_without_a_year_is_the_next_one():
+    plan = plan_around_event(CONTENT, "wedding on 14 December, can I wear makeup?",
+                             dt.date(2026, 12, 20), "makeup")
+    assert plan.event == dt.date(2027, 12, 14)
