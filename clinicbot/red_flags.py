@@ -442,9 +442,7 @@ class RedFlagDetector:
         resolved_here = [s for s, e in in_clause("resolved", clause)
                          if s > first and not own_terms.intersection(range(s, e))]
         if resolved_here:
-            after = min(resolved_here)
-            return not (any(s > after for s, _e in in_clause("recurrence", clause))
-                        or in_clause("recurrence", clause + 1))
+            return not (in_clause("recurrence", clause) or in_clause("recurrence", clause + 1))
         following = clause + 1
         if following > (max(clause_of) if clause_of else 0):
             return False
