@@ -195,3 +195,31 @@ def test_why_after_an_answer_is_answered_for_that_topic(bot):
     bot.send("why", "when can I go back to the gym?")
     reply = texts(bot.send("why", "why?"))
     assert "risk of infection" in reply
+
+
+def test_the_webhook_refuses_a_missing_sender_with_a_clear_400(bot):
+    from tests.bot.servers import http
+
+    for body in ({"message": "hi"}, {"sender": "", "message": "hi"}, ["not", "an", "object"]):
+        status, raw = http("POST", bot.url + "/webhooks/rest/webhook", body)
+        assert status == 400 and b"sender" in raw, (status, raw)
+
+
+def test_a_very_long_message_gets_a_short_reply_without_being_read(bot):
+    reply = texts(bot.send("too-long", "I have a fever " * 1000))
+    assert "too long" in reply and PHONE in reply
+    assert bot.tracker("too-long")["events"] == [] or all(
+        e.get("event") != "user" for e in bot.tracker("too-long")["events"])
+
+
+def test_a_typed_intent_cannot_pin_a_red_flag(bot):
+    bot.send("forced", "/red_flag")
+    assert not bot.tracker("forced")["slots"]["red_flag_followup"]
+
+
+def test_metadata_is_trimmed_and_a_bad_timezone_falls_back(bot):
+    reply = bot.send("bad-tz", "I had my laser 3 days ago, can I wear makeup?",
+                     metadata={"timezone": "__pycache__", "junk": "x" * 100_000})
+    assert "Day 3" in texts(reply)
+    stored = [e for e in bot.tracker("bad-tz")["events"] if e.get("event") == "user"][0]
+    assert "junk" not in stored["metadata"] and "timezone" not in stored["metadata"]
