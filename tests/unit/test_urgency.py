@@ -28,7 +28,7 @@ def test_threshold_respects_the_false_alarm_budget(trained):
 
 def test_classifier_catches_what_no_rule_names(nlp, trained):
     detector = detector_for(nlp)
-    verdict = assess(nlp("the gauze keeps going red and my lip is the size of a sausage"),
+    verdict = assess(nlp("my lip is the size of a sausage, face pounding like a drum"),
                      detector, trained)
     assert verdict.urgent and verdict.decided_by == ["classifier"]
     assert verdict.explanation()["classifier"]["probability"] >= trained.threshold
