@@ -445,6 +445,14 @@ def test_desktop_keyboard_red_flag_and_screenshot(new_chat, stack):
     expect(urgent.locator(f'a[href="tel:{emergency}"]').first).to_be_visible()
     colour = urgent.evaluate("el => getComputedStyle(el).borderTopColor")
     assert colour == "rgb(179, 38, 30)", colour
+    # Outside opening hours the card also offers the out-of-hours line.
+    out_of_hours = urgent.locator(f'a[href="tel:{CONTENT.clinic.out_of_hours_number}"]')
+    if CONTENT.clinic.weekly_hours.is_open(dt.datetime.now(dt.timezone.utc)):
+        expect(out_of_hours).to_have_count(0)
+    else:
+        expect(out_of_hours).to_contain_text(CONTENT.clinic.out_of_hours_service)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    urgent.screenshot(path=str(SCREENSHOTS / "urgent.png"))
 
     send_treatment_date(chat, browser_today() - dt.timedelta(days=3))
     expect(chat.page.locator(".cc-recovery .cc-day")).to_have_text("Day 3")
