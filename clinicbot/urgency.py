@@ -6,10 +6,11 @@ message) at or above its threshold. The threshold is set at training time,
 from out-of-fold predictions on the training data, never by hand: the lowest
 (most sensitive) threshold whose false alarms stay within a budget.
 
-Where the rules themselves ruled out every symptom the message names ("no
-fever, pus or bleeding", "could I get blisters?"), the classifier needs a
-higher score to overrule them (`overrule_threshold`): that is the one place
-the two disagree on evidence, and the rules' reading is explicit there.
+Where the rules themselves ruled out every symptom a clause names ("no
+fever, pus or bleeding", "could I get blisters?"), the classifier needs
+`overrule_threshold` to overrule them. The product sets it above 1 (never):
+across authors, the classifier's scores on negated lists were the main source
+of false alarms, and the rules' reading is explicit there.
 
 Every verdict says which part decided and on which words, so `/model/parse`
 and the staff console can show why the bot raised the alarm.
