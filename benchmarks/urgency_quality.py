@@ -6,7 +6,9 @@ import statistics
 import time
 from typing import Dict
 
-from benchmarks.nlu_quality import RED_FLAG, tfidf_peer, training_examples
+import yaml
+
+from benchmarks.nlu_quality import RED_FLAG, ROOT, tfidf_peer, training_examples
 from clinicbot.urgency_metrics import load_urgency_cases, score_urgency
 
 SPACY_PIPELINE = "build/spacy-en-clinic"
@@ -21,22 +23,28 @@ def evaluate_peer_urgency() -> Dict[str, object]:
     return score_urgency(cases, lambda text: predictions[text] == RED_FLAG).to_dict()
 
 
+def product_settings() -> Dict[str, float]:
+    """The UrgencyDetector settings in config.yml, as train_urgency_classifier takes them."""
+    config = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))
+    entry = next(c for c in config["pipeline"] if c["name"].endswith("UrgencyDetector"))
+    names = {"max_false_alarm_rate": "max_false_alarm_rate",
+             "overrule_threshold": "overrule_threshold", "C": "c"}
+    return {names[key]: value for key, value in entry.items() if key in names}
+
+
 def detector_cost_ms() -> Dict[str, float]:
     """Milliseconds per held-out message for the urgency detector alone (the
     spaCy doc is made outside the timing, as SpacyNLP makes it in Rasa)."""
     import spacy
 
     from clinicbot.red_flags import detector_for
-    from clinicbot.urgency import assess, train_urgency_classifier
+    from clinicbot.urgency import assess, train_beside_rules
 
     nlp = spacy.load(SPACY_PIPELINE)
     detector = detector_for(nlp)
     train = sorted({(t.lower(), label == RED_FLAG) for t, label in training_examples()})
-    texts = [t for t, _ in train]
-    findings = [detector.detect(doc) for doc in nlp.pipe(texts)]
-    classifier = train_urgency_classifier(texts, [u for _, u in train],
-                                          rules_urgent=[f.is_red_flag for f in findings],
-                                          rules_cleared=[f.cleared for f in findings])
+    classifier = train_beside_rules([t for t, _ in train], [u for _, u in train], detector, nlp,
+                                    **product_settings())
     docs = [nlp(c.text.lower()) for c in load_urgency_cases()]
     for doc in docs[:20]:
         assess(doc, detector, classifier)

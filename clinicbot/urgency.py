@@ -114,6 +114,16 @@ def train_urgency_classifier(texts: Sequence[str], urgent: Sequence[bool], *,
     return UrgencyClassifier(pipeline, threshold, max(overrule_threshold, threshold), report)
 
 
+def train_beside_rules(texts: Sequence[str], urgent: Sequence[bool], detector: RedFlagDetector,
+                       nlp: Any, **settings: Any) -> UrgencyClassifier:
+    """The classifier's threshold is set with the rules' verdicts on the same
+    examples, so the pair meets the false-alarm budget together."""
+    findings = [detector.detect(doc) for doc in nlp.pipe(texts)]
+    return train_urgency_classifier(texts, urgent,
+                                    rules_urgent=[f.is_red_flag for f in findings],
+                                    rules_cleared=[f.cleared for f in findings], **settings)
+
+
 @dataclass
 class UrgencyVerdict:
     urgent: bool

@@ -30,7 +30,8 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from spacy.tokens import Doc
 
 from clinicbot.red_flags import RedFlagDetector, detector_for
-from clinicbot.urgency import UrgencyClassifier, assess, train_urgency_classifier
+from clinicbot.urgency import (UrgencyClassifier, assess, train_beside_rules,
+                               train_urgency_classifier)
 
 logger = logging.getLogger(__name__)
 OUTPUT_KEY = "urgency"
@@ -96,17 +97,15 @@ class UrgencyDetector(GraphComponent, IntentClassifier):
         examples = sorted({(example.get(TEXT).lower(), example.get(INTENT) == red_flag)
                            for example in training_data.intent_examples if example.get(TEXT)})
         texts = [text for text, _ in examples]
-        findings = []
+        urgent = [is_urgent for _, is_urgent in examples]
+        settings = dict(max_false_alarm_rate=self.config["max_false_alarm_rate"],
+                        overrule_threshold=self.config["overrule_threshold"],
+                        c=self.config["C"], seed=self.config["random_seed"])
         if model is not None:
-            detector = self._detector_for(model)
-            findings = [detector.detect(doc) for doc in model.model.pipe(texts)]
-        self.classifier = train_urgency_classifier(
-            texts, [urgent for _, urgent in examples],
-            rules_urgent=[f.is_red_flag for f in findings] if findings else None,
-            rules_cleared=[f.cleared for f in findings] if findings else None,
-            max_false_alarm_rate=self.config["max_false_alarm_rate"],
-            overrule_threshold=self.config["overrule_threshold"],
-            c=self.config["C"], seed=self.config["random_seed"])
+            self.classifier = train_beside_rules(texts, urgent, self._detector_for(model),
+                                                 model.model, **settings)
+        else:
+            self.classifier = train_urgency_classifier(texts, urgent, **settings)
         logger.info("urgency classifier: %s", self.classifier.report.to_dict())
         with self._model_storage.write_to(self._resource) as directory:
             joblib.dump(self.classifier, directory / MODEL_FILE)
