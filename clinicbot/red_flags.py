@@ -37,6 +37,7 @@ HISTORY = "history"
 RESOLVED = "resolved"
 BELOW_THRESHOLD = "below_threshold"
 EXCEPTION = "exception"
+NOT_TREATED = "not_treated"
 
 TEMPERATURE = re.compile(
     r"(?<![\d.,/£$€])(\d{2,3})(?:\s*[.,]\s?(\d{1,2})(?!\d)|\s+(?:and\s+a\s+half|point\s+(\d)))?"
@@ -83,6 +84,8 @@ class RedFlagRules:
     opener_not_before: Set[str]
     report_markers: List[str]
     temperature: Optional[TemperatureRules]
+    not_treated_cues: List[str] = field(default_factory=list)
+    treated_cues: List[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -192,6 +195,8 @@ def load_rules(path: Optional[Path] = None) -> RedFlagRules:
         opener_not_before={w.lower() for w in _terms(data, "opener_not_before", source)},
         report_markers=_terms(data, "report_markers", source),
         temperature=_temperature_rules(data, source),
+        not_treated_cues=_terms(data, "not_treated_cues", source),
+        treated_cues=_terms(data, "treated_cues", source),
     )
 
 
@@ -280,7 +285,9 @@ class RedFlagDetector:
                             ("past_time", rules.past_time_cues),
                             ("report", rules.report_markers),
                             ("resolved", rules.resolved_cues),
-                            ("recurrence", rules.recurrence_cues)):
+                            ("recurrence", rules.recurrence_cues),
+                            ("not_treated", rules.not_treated_cues),
+                            ("treated", rules.treated_cues)):
             if words:
                 self._cues.add(name, [nlp.make_doc(w) for w in words])
         self._exceptions = PhraseMatcher(nlp.vocab, attr="LOWER")
@@ -372,7 +379,13 @@ class RedFlagDetector:
             mentions.append(Mention(symptom, words, clause, self._status(
                 doc, clause_of, cues, exceptions, symptom, clause, first, own_terms)))
         mentions.extend(self._temperatures(clause_of, clauses, cues))
-        return RedFlagFinding(tuple(self._numbers_decide_fever(mentions)), tuple(clauses))
+        mentions = self._numbers_decide_fever(mentions)
+        if cues.get("not_treated") and not cues.get("treated"):
+            # Someone deciding whether to have it ("I get cold sores, can I
+            # still have it?") describes their history, not a complication.
+            mentions = [Mention(m.symptom, m.words, m.clause, NOT_TREATED)
+                        if m.status == PRESENT else m for m in mentions]
+        return RedFlagFinding(tuple(mentions), tuple(clauses))
 
     def _negated(self, doc: Doc, clause_of: Sequence[int], negations: List[Tuple[int, int]],
                  start: int) -> bool:

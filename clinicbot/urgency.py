@@ -18,7 +18,7 @@ and the staff console can show why the bot raised the alarm.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -148,6 +148,26 @@ class UrgencyVerdict:
         }
 
 
+def classifier_units(text: str, finding: RedFlagFinding) -> List[Tuple[str, bool]]:
+    """What the classifier scores: the whole message, and each clause on its
+    own, so that a symptom after an ordinary question is judged without the
+    question around it. A clause the rules cleared stays with the clause it
+    qualifies ("my skin is red | but not hot and not spreading"): alone, the
+    first half reads like a report. Each unit says whether the rules cleared it."""
+    cleared_clauses = finding.cleared_clauses
+    units: List[Tuple[str, bool]] = [(text, finding.cleared)]
+    clauses = list(finding.clauses)
+    index = 0
+    while index < len(clauses):
+        unit, cleared, index = clauses[index], index in cleared_clauses, index + 1
+        if not cleared:
+            while index < len(clauses) and index in cleared_clauses:
+                unit, index = f"{unit} {clauses[index]}", index + 1
+        if unit != text:
+            units.append((unit, cleared))
+    return [(unit, cleared) for unit, cleared in units if len(unit.split()) >= MIN_WORDS]
+
+
 def assess(doc: Doc, detector: RedFlagDetector,
            classifier: Optional[UrgencyClassifier]) -> UrgencyVerdict:
     finding = detector.detect(doc)
@@ -156,13 +176,7 @@ def assess(doc: Doc, detector: RedFlagDetector,
         verdict.decided_by.append("rules")
     if classifier is None or not doc.text.strip():
         return verdict
-    # The whole message, and each clause on its own, so that a symptom after
-    # an ordinary question is judged without the question around it.
-    cleared_clauses = finding.cleared_clauses
-    text = doc.text.lower()
-    units = [(unit, cleared) for unit, cleared in [(text, finding.cleared)] + [
-        (clause, index in cleared_clauses) for index, clause in enumerate(finding.clauses)
-        if clause != text] if len(unit.split()) >= MIN_WORDS]
+    units = classifier_units(doc.text.lower(), finding)
     if not units:
         return verdict
     scores = classifier.probabilities([text for text, _ in units])

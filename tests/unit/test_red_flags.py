@@ -3,7 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from clinicbot.red_flags import (BELOW_THRESHOLD, HISTORY, NEGATED, QUESTION, RESOLVED,
+from clinicbot.red_flags import (BELOW_THRESHOLD, HISTORY, NEGATED, NOT_TREATED, QUESTION,
+                                 RESOLVED,
                                  detector_for, load_rules)
 
 
@@ -124,6 +125,24 @@ def test_questions_about_risk_are_not_reports(detect, text):
     finding = detect(text)
     assert not finding.is_red_flag
     assert QUESTION in {m.status for m in finding.mentions}
+
+
+@pytest.mark.parametrize("text", [
+    "I get hives quite easily, am I suitable for it?",
+    "my sister wants it done but she gets cold sores, would she get one from it",
+])
+def test_someone_deciding_whether_to_have_it_is_not_reporting(detect, text):
+    finding = detect(text)
+    assert not finding.is_red_flag
+    assert NOT_TREATED in {m.status for m in finding.mentions}
+
+
+@pytest.mark.parametrize("text", [
+    "I had the laser 3 days ago and now I have hives, can I still have the second session?",
+    "lasered on Monday, my lip is covered in cold sores, can I still have it redone later",
+])
+def test_a_treated_patient_asking_about_more_treatment_is_still_reporting(detect, text):
+    assert detect(text).is_red_flag
 
 
 def test_history_is_not_a_report(detect):

@@ -2,7 +2,7 @@
 import pytest
 
 from clinicbot.red_flags import detector_for
-from clinicbot.urgency import assess, train_urgency_classifier
+from clinicbot.urgency import assess, classifier_units, train_urgency_classifier
 from clinicbot.urgency_metrics import miss_rate_upper_bound
 
 URGENT = ["my face is on fire and getting worse every hour", "the gauze keeps going red",
@@ -42,6 +42,16 @@ def test_rules_decide_without_a_classifier_and_explain_themselves(nlp):
 
 def test_a_calm_message_stays_calm(nlp, trained):
     assert not assess(nlp("when can i wear makeup again"), detector_for(nlp), trained).urgent
+
+
+def test_a_cleared_clause_stays_with_the_clause_it_qualifies(nlp):
+    detector = detector_for(nlp)
+    text = "my cheeks are red but not hot and not spreading. how long until it fades"
+    units = classifier_units(text, detector.detect(nlp(text)))
+    texts = [unit for unit, _cleared in units]
+    assert "my cheeks are red but not hot and not spreading." in texts
+    assert "my cheeks are red" not in texts
+    assert "how long until it fades" in texts
 
 
 def test_clopper_pearson_bound():
