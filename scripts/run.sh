@@ -9,6 +9,10 @@ bin=.venv/bin
 export RASA_HOST="${RASA_HOST:-127.0.0.1}"
 export RASA_PORT="${RASA_PORT:-5005}"
 export ACTIONS_PORT="${ACTIONS_PORT:-5055}"
+# The action server has no authentication: anyone who reaches it can run
+# actions for any conversation. Loopback only, unless a deployment puts it on
+# a private network (see README, "Scaling out").
+export ACTIONS_HOST="${ACTIONS_HOST:-127.0.0.1}"
 export ACTION_SERVER_URL="${ACTION_SERVER_URL:-http://127.0.0.1:${ACTIONS_PORT}/webhook}"
 export RASA_MODEL="${RASA_MODEL:-models/clinic-bot.tar.gz}"
 mkdir -p var
@@ -60,9 +64,9 @@ stop() {
 trap stop INT TERM EXIT
 
 if [[ "$SERVICES" == *" actions "* ]]; then
-  "$bin/rasa" run actions --actions actions --port "$ACTIONS_PORT" &
+  SANIC_HOST="$ACTIONS_HOST" "$bin/rasa" run actions --actions actions --port "$ACTIONS_PORT" &
   pids+=($!)
-  echo "Action server: http://127.0.0.1:$ACTIONS_PORT/health"
+  echo "Action server: http://$ACTIONS_HOST:$ACTIONS_PORT/health"
 fi
 if [[ "$SERVICES" == *" webchat "* ]]; then
   "$bin/python" widget/serve.py &
