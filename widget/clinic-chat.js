@@ -350,7 +350,7 @@
       text ? richText(el('p', { class: 'cc-urgent-text' }), text) : null,
       phone ? el('a', { class: 'cc-urgent-call', href: telHref(phone) }, [
         svgIcon(ICON_PHONE, 22),
-        el('span', {}, [el('span', { class: 'cc-urgent-call-label', text: S.urgentCall }),
+        el('span', {}, [el('span', { class: 'cc-urgent-call-label', text: p.open_now === false ? S.urgentCallClosed : S.urgentCall }),
           el('span', { class: 'cc-urgent-call-number', text: phone })])
       ]) : null,
       outOfHours ? el('a', { class: 'cc-urgent-emergency', href: telHref(outOfHours),

@@ -449,8 +449,11 @@ def test_desktop_keyboard_red_flag_and_screenshot(new_chat, stack):
     out_of_hours = urgent.locator(f'a[href="tel:{CONTENT.clinic.out_of_hours_number}"]')
     if CONTENT.clinic.weekly_hours.is_open(dt.datetime.now(dt.timezone.utc)):
         expect(out_of_hours).to_have_count(0)
+        expect(call).to_contain_text(STRINGS["urgentCall"])
     else:
         expect(out_of_hours).to_contain_text(CONTENT.clinic.out_of_hours_service)
+        # A closed line is not offered as "call now".
+        expect(call).to_contain_text(STRINGS["urgentCallClosed"])
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     urgent.screenshot(path=str(SCREENSHOTS / "urgent.png"))
 
