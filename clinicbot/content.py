@@ -90,6 +90,9 @@ class Planning:
     ask_event_date: str
     latest_date: str   # may use {event} {latest} {days} {milestones}
     too_soon: str
+    # Words that name an occasion: a message with one date and one of these
+    # asks about the event, not about a treatment on that day.
+    event_words: Tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -280,8 +283,12 @@ def _planning(data: Mapping[str, Any], milestones: Mapping[str, Milestone]) -> P
     unknown = [key for key in ready if key not in milestones]
     if unknown or not ready:
         raise ContentError(f"'planning.ready_milestones' must name milestones; unknown: {unknown}")
+    event_words = _require(data, "event_words", "planning.", list)
+    if not all(isinstance(word, str) and word.strip() for word in event_words):
+        raise ContentError("'planning.event_words' must be a list of words")
     return Planning(tuple(ready), *(_require(data, key, "planning.", str) for key in
-                                    ("ask_event_date", "latest_date", "too_soon")))
+                                    ("ask_event_date", "latest_date", "too_soon")),
+                    event_words=tuple(word.strip().lower() for word in event_words))
 
 
 def _all_texts(content: ClinicContent) -> List[str]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import List, Optional
+from typing import List, Optional, Sequence
 
 from clinicbot.content import ClinicContent, format_patient_date
 from clinicbot.dates import DateMention, find_date_mentions
@@ -61,6 +61,11 @@ def _future_dates(mentions: List[DateMention], today: dt.date) -> List[dt.date]:
     return dates
 
 
+def _names_an_event(text: str, event_words: Sequence[str]) -> bool:
+    words = set(re.findall(r"[a-z']+", text.lower()))
+    return any(word in words for word in event_words)
+
+
 def plan_around_event(content: ClinicContent, text: str, today: dt.date,
                       topic: Optional[str]) -> EventPlan:
     dates = _future_dates(find_date_mentions(text, today, content.clinic.date_order), today)
@@ -79,8 +84,7 @@ def plan_around_event(content: ClinicContent, text: str, today: dt.date,
         return EventPlan(text, event=event, treatment=treatment, recovery_day=status.day,
                          allowed=status.allowed)
     if len(dates) == 1 and topic in content.topics and PLANNED_TREATMENT.search(text) \
-            and not re.search(r"\b(?:wedding|party|holiday|event|birthday|trip|photos?|"
-                              r"interview|graduation|christening|funeral|meeting)\b", text, re.I):
+            and not _names_an_event(text, content.planning.event_words):
         treatment = dates[0]
         status = topic_status(content, content.topics[topic], treatment, treatment)
         answer = content.render(status.phase.text, treatment)
