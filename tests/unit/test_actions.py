@@ -9,6 +9,8 @@ from actions.actions import ActionRecoveryAnswer, ActionStoreTreatmentDate, reco
 from clinicbot.content import load_content
 
 CONTENT = load_content()
+MAKEUP_DAY = CONTENT.milestones["makeup_allowed"].day
+EXERCISE_DAY = CONTENT.milestones["exercise_allowed"].day
 
 
 def clinic_today():
@@ -32,34 +34,37 @@ def run(action, a_tracker):
 
 def test_recovery_question_without_date_gives_general_answer_and_remembers_topic():
     messages, slots = run(ActionRecoveryAnswer(), tracker("can i wear makeup", "recovery", "makeup"))
-    assert "first 5 days" in messages[0]["text"]
+    assert f"first {MAKEUP_DAY} days" in messages[0]["text"]
     assert "date of your treatment" in messages[-1]["text"]
     assert slots == {"pending_recovery_topic": "makeup"}
 
 
 def test_recovery_question_with_date_in_the_same_message():
     messages, slots = run(ActionRecoveryAnswer(),
-                          tracker("had my laser 3 days ago, can I wear makeup?", "recovery", "makeup"))
-    treated = clinic_today() - dt.timedelta(days=3)
-    assert messages[0]["text"].startswith("Day 3: not yet.")
-    assert messages[0]["custom"]["allowed_from"] == (treated + dt.timedelta(days=5)).isoformat()
+                          tracker(f"had my laser {MAKEUP_DAY - 2} days ago, can I wear makeup?",
+                                  "recovery", "makeup"))
+    treated = clinic_today() - dt.timedelta(days=MAKEUP_DAY - 2)
+    assert messages[0]["text"].startswith(f"Day {MAKEUP_DAY - 2}: not yet.")
+    assert messages[0]["custom"]["allowed_from"] == (
+        treated + dt.timedelta(days=MAKEUP_DAY)).isoformat()
     assert slots["treatment_date"] == treated.isoformat()
     assert slots["pending_recovery_topic"] is None
 
 
 def test_remembered_date_personalises_later_questions():
-    treated = clinic_today() - dt.timedelta(days=8)
+    treated = clinic_today() - dt.timedelta(days=EXERCISE_DAY + 1)
     messages, slots = run(ActionRecoveryAnswer(), tracker(
         "can I go running?", "recovery", "exercise", slots={"treatment_date": treated.isoformat()}))
-    assert messages[0]["text"].startswith("Day 8: yes")
+    assert messages[0]["text"].startswith(f"Day {EXERCISE_DAY + 1}: yes")
     assert messages[0]["custom"]["allowed"] is True
     assert "treatment_date" not in slots  # remembered already, not stored again
 
 
 def test_date_answers_the_pending_question():
     messages, slots = run(ActionStoreTreatmentDate(), tracker(
-        "2 days ago", "share_treatment_date", slots={"pending_recovery_topic": "exercise"}))
-    assert messages[0]["text"].startswith("Day 2: not yet.")
+        f"{EXERCISE_DAY - 1} days ago", "share_treatment_date",
+        slots={"pending_recovery_topic": "exercise"}))
+    assert messages[0]["text"].startswith(f"Day {EXERCISE_DAY - 1}: not yet.")
     assert messages[0]["custom"]["topic"] == "exercise"
     assert slots["pending_recovery_topic"] is None
 

@@ -6,7 +6,7 @@ import pytest
 import yaml
 from hypothesis import given, settings, strategies as st
 
-from clinicbot.content import load_content
+from clinicbot.content import format_patient_date, load_content
 from clinicbot.training_data import checked_sources
 from clinicbot.timeline import (TIMELINE_TOPIC, general_answer, recovery_topics, timeline_answer,
                                 topic_answer, topic_status)
@@ -14,24 +14,32 @@ from clinicbot.timeline import (TIMELINE_TOPIC, general_answer, recovery_topics,
 CONTENT = load_content()
 MONDAY_10_NOV_2025 = dt.date(2025, 11, 10)
 AFTERCARE_ANSWER = checked_sources().faqs["aftercare"].answer
+# What these tests expect follows the clinic file, so a clinic's edit to a
+# milestone day keeps them green (tests/unit/test_content_edits.py checks that).
+MAKEUP_DAY = CONTENT.milestones["makeup_allowed"].day
+EXERCISE_DAY = CONTENT.milestones["exercise_allowed"].day
+
+
+def after(days: int) -> dt.date:
+    return MONDAY_10_NOV_2025 + dt.timedelta(days=days)
 
 
 def test_issue_example_makeup_on_day_3():
     answer = topic_answer(CONTENT, "makeup", MONDAY_10_NOV_2025, dt.date(2025, 11, 13))
     assert answer.text.startswith("Day 3: not yet.")
-    assert "Saturday 15 November" in answer.text
+    assert format_patient_date(after(MAKEUP_DAY)) in answer.text
     assert answer.payload == {
         **answer.payload,
         "type": "recovery", "treatment_date": "2025-11-10", "day": 3, "topic": "makeup",
-        "allowed": False, "allowed_from": "2025-11-15",
+        "allowed": False, "allowed_from": after(MAKEUP_DAY).isoformat(),
     }
 
 
 def test_makeup_allowed_from_milestone_day_on():
-    answer = topic_answer(CONTENT, "makeup", MONDAY_10_NOV_2025, dt.date(2025, 11, 15))
-    assert answer.text.startswith("Day 5: yes")
+    answer = topic_answer(CONTENT, "makeup", MONDAY_10_NOV_2025, after(MAKEUP_DAY))
+    assert answer.text.startswith(f"Day {MAKEUP_DAY}: yes")
     assert answer.payload["allowed"] is True
-    assert answer.payload["allowed_from"] == "2025-11-15"
+    assert answer.payload["allowed_from"] == after(MAKEUP_DAY).isoformat()
 
 
 def test_topics_without_yes_no_have_null_allowed():
@@ -45,13 +53,13 @@ def test_topics_without_yes_no_have_null_allowed():
 def test_treatment_day_is_day_0():
     answer = topic_answer(CONTENT, "exercise", MONDAY_10_NOV_2025, MONDAY_10_NOV_2025)
     assert answer.text.startswith("Day 0: not yet.")
-    assert "Monday 17 November" in answer.text
+    assert format_patient_date(after(EXERCISE_DAY)) in answer.text
 
 
 def test_timeline_lists_what_waits_and_what_comes_next():
     answer = timeline_answer(CONTENT, MONDAY_10_NOV_2025, dt.date(2025, 11, 13))
     assert answer.text.startswith("Day 3 of your recovery")
-    assert "makeup and cosmetics from Saturday 15 November" in answer.text
+    assert f"makeup and cosmetics from {format_patient_date(after(MAKEUP_DAY))}" in answer.text
     assert [m["key"] for m in answer.payload["next_milestones"]][:1] == ["makeup_allowed"]
 
 
