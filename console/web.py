@@ -349,6 +349,9 @@ def create_app(settings: Optional[Settings] = None, run_migrations: bool = False
         return refuse(413, "That form was too large.")
 
     _routes(app)
+    from console.blueprints import callbacks
+
+    app.register_blueprint(callbacks.bp)
     for endpoint, view in app.view_functions.items():
         if endpoint not in PUBLIC_ENDPOINTS and not hasattr(view, "console_access"):
             raise RuntimeError(f"view {endpoint} has no access rule")
