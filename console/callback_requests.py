@@ -10,11 +10,14 @@ purge) removes the number everywhere.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Set
 
+import phonenumbers
+from phonenumbers import Leniency, PhoneNumberMatcher
 from sqlalchemy import and_, func, select
 from sqlalchemy.engine import Engine
 
+from console.masking import mask
 from console.tracker import events, json_text
 
 NAME_SLOT, PHONE_SLOT, CONSENT_SLOT = "callback_name", "callback_phone", "callback_consent"
@@ -96,3 +99,36 @@ def request_by_id(engine: Engine, request_id: int) -> Optional[CallbackRequest]:
     if sender is None:
         return None
     return next((r for r in callback_requests(engine, sender) if r.request_id == request_id), None)
+
+
+def hide_callback_numbers(items: List, region: str) -> bool:
+    """Masks a conversation's callback numbers in its transcript items (texts and the
+    callback_phone slot), wherever the patient or the bot wrote them, in any format;
+    other numbers (the clinic's own) stay as they are. True if there were any."""
+    numbers = {_e164(str(item.value), region) for item in items
+               if item.kind == "slot" and item.slot == PHONE_SLOT and item.value}
+    numbers.discard(None)
+    if not numbers:
+        return False
+    for item in items:
+        if item.kind == "slot" and item.slot == PHONE_SLOT and item.value:
+            item.value = mask(str(item.value), region)
+        if item.text:
+            item.text = _mask_numbers(item.text, numbers, region)
+    return True
+
+
+def _e164(text: str, region: str) -> Optional[str]:
+    try:
+        return phonenumbers.format_number(phonenumbers.parse(text, region),
+                                          phonenumbers.PhoneNumberFormat.E164)
+    except phonenumbers.NumberParseException:
+        return None
+
+
+def _mask_numbers(text: str, numbers: Set[str], region: str) -> str:
+    spans = [(m.start, m.end) for m in PhoneNumberMatcher(text, region, leniency=Leniency.POSSIBLE)
+             if phonenumbers.format_number(m.number, phonenumbers.PhoneNumberFormat.E164) in numbers]
+    for start, end in reversed(spans):
+        text = text[:start] + mask(text[start:end], region) + text[end:]
+    return text

@@ -9,9 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from clinicbot.content import load_content
 from tests.console.conftest import ConsoleServer, run_cli
 
 pytestmark = pytest.mark.servers
+
+CLINIC_PHONE = load_content().clinic.phone
 
 # sender -> (messages, full number as the console shows it); talked in this order.
 REQUESTS = {
@@ -84,6 +87,12 @@ def test_the_request_page_shows_the_full_number_and_records_the_view(queue_conso
     assert ("reviewer", "cbq-red-flag") in [(u, t) for u, t, _ in views]
     assert json.loads(views[-1][2])["request"] == red
     assert reviewer.get("/callbacks/999999999").status_code == 404
+    # the transcript the page links to masks the callback number, not the clinic's
+    link = re.search(r'href="(/conversations/\d+)"', page.text).group(1)
+    transcript = reviewer.get(link).text
+    assert "Amal" in transcript and "+44 **** ***222" in transcript
+    assert "7911 111222" not in transcript and "07911111222" not in transcript
+    assert CLINIC_PHONE in transcript
 
 
 def test_status_changes_are_saved_with_who_and_when_and_audited(queue_console):
