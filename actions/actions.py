@@ -19,13 +19,17 @@ from sqlalchemy.engine import Engine
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+from rasa_sdk.types import DomainDict
 
+from clinicbot.callbacks import Checked, callback_reason, read_first_name, read_phone_number
 from clinicbot.content import ClinicContent, cached_content
 from clinicbot.conversation import (Reply, answer_recovery_question, answer_treatment_date,
                                     is_self_treatment_question, parse_known_date,
                                     patient_today, self_treatment_warning, urgent_advice)
 from clinicbot.privacy import erase_after_turn_is_saved
 from clinicbot.clarify import choices
+from clinicbot.handoff import handoff_reply
 from clinicbot.planning import plan_around_event
 from clinicbot.timeline import TIMELINE_TOPIC, general_answer
 
@@ -64,7 +68,9 @@ def planning_topic(latest_message: Dict[Text, Any], topics: Set[str]) -> Optiona
 def _send(reply: Reply, dispatcher: CollectingDispatcher) -> List[EventType]:
     for index, text in enumerate(reply.texts):
         is_last = index == len(reply.texts) - 1
-        dispatcher.utter_message(text=text, json_message=reply.payload if is_last else None)
+        buttons = [{"title": title, "payload": payload} for title, payload in reply.buttons]
+        dispatcher.utter_message(text=text, json_message=reply.payload if is_last else None,
+                                 buttons=buttons if is_last and buttons else None)
     events: List[EventType] = [SlotSet("pending_recovery_topic", reply.pending_topic)]
     if reply.treatment_date is not None:
         events.append(SlotSet("treatment_date", reply.treatment_date.isoformat()))
@@ -218,6 +224,85 @@ class ActionUrgentAdvice(_ClinicAction):
 
     def reply(self, content: ClinicContent, tracker: Tracker, today: date) -> Reply:
         return urgent_advice(content, dt.datetime.now(dt.timezone.utc))
+
+
+class ActionHumanHandoff(_ClinicAction):
+    """A patient asks for a person: the phone number while the clinic is open,
+    else the out-of-hours route and a call back (clinicbot/handoff.py)."""
+
+    def name(self) -> Text:
+        return "action_human_handoff"
+
+    def reply(self, content: ClinicContent, tracker: Tracker, today: date) -> Reply:
+        return handoff_reply(content, dt.datetime.now(dt.timezone.utc))
+
+
+CALLBACK_SLOTS = ("callback_name", "callback_phone", "callback_consent", "callback_reason")
+
+
+class ActionCallbackStart(Action):
+    """Empties an earlier request's answers so the form asks again."""
+
+    def name(self) -> Text:
+        return "action_callback_start"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        return [SlotSet(slot, None) for slot in CALLBACK_SLOTS]
+
+
+class ValidateCallbackForm(FormValidationAction):
+    """First name and phone number, read by clinicbot.callbacks; a problem gets
+    the clinic's retry text and the form asks again."""
+
+    def name(self) -> Text:
+        return "validate_callback_form"
+
+    @staticmethod
+    def _verdict(slot: str, checked: Checked, dispatcher: CollectingDispatcher) -> Dict[Text, Any]:
+        if checked.problem:
+            dispatcher.utter_message(response=f"utter_{checked.problem}")
+        return {slot: checked.value}
+
+    def validate_callback_name(self, value: Any, dispatcher: CollectingDispatcher,
+                               tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        return self._verdict("callback_name", read_first_name(str(value or "")), dispatcher)
+
+    def validate_callback_phone(self, value: Any, dispatcher: CollectingDispatcher,
+                                tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        checked = read_phone_number(str(value or ""), cached_content().clinic.region)
+        return self._verdict("callback_phone", checked, dispatcher)
+
+
+    def validate_callback_consent(self, value: Any, dispatcher: CollectingDispatcher,
+                                  tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if intent in CONSENT_ANSWERS:
+            return {"callback_consent": CONSENT_ANSWERS[intent]}
+        dispatcher.utter_message(response="utter_callback_consent_unclear")
+        return {"callback_consent": None}
+
+
+CONSENT_ANSWERS = {"affirm": True, "deny": False}
+
+
+class ActionCallbackSubmit(Action):
+    """With consent, records why (callback_reason: the request the console
+    lists) and confirms; without, forgets the number and gives the phone numbers."""
+
+    def name(self) -> Text:
+        return "action_callback_submit"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        complete = tracker.get_slot("callback_consent") is True and all(
+            tracker.get_slot(slot) for slot in ("callback_name", "callback_phone"))
+        if not complete:
+            dispatcher.utter_message(response="utter_callback_declined")
+            return [SlotSet(slot, None) for slot in CALLBACK_SLOTS]
+        dispatcher.utter_message(response="utter_callback_confirmed")
+        reason = callback_reason(bool(tracker.get_slot("red_flag_followup")))
+        return [SlotSet("callback_reason", reason)]
 
 
 class ActionStoreTreatmentDate(_ClinicAction):

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import phonenumbers
 import yaml
 
 from clinicbot.opening_hours import OpeningHoursError, WeeklyHours, parse_weekly_hours
@@ -40,6 +41,9 @@ class Clinic:
     out_of_hours_service: str
     out_of_hours_number: str
     weekly_hours: WeeklyHours
+    # Two-letter phone region (GB, IE, FR, ...): phone numbers patients type are read
+    # for it, and numbers from elsewhere need their country code (+33 ...).
+    region: str = "GB"
 
 
 @dataclass(frozen=True)
@@ -104,6 +108,11 @@ class UrgentAdvice:
 
 
 @dataclass(frozen=True)
+class Handoff:
+    when_closed: str   # may use {opens_next}
+
+
+@dataclass(frozen=True)
 class ClinicContent:
     clinic: Clinic
     treatment: Treatment
@@ -112,6 +121,7 @@ class ClinicContent:
     topics: Mapping[str, Topic]
     urgent: UrgentAdvice
     planning: Planning
+    handoff: Handoff
     responses: Mapping[str, str]
     # response name -> ((button title, payload), ...)
     response_buttons: Mapping[str, Tuple[Tuple[str, str], ...]]
@@ -207,7 +217,11 @@ def _build(data: Mapping[str, Any], source: Path) -> ClinicContent:
             raise ContentError(f"'clinic.weekly_hours': {error}") from None
         raise ContentError(f"'clinic.timezone' {texts['timezone']!r} is not a known "
                            f"timezone (use a name like Europe/London)") from None
-    clinic = Clinic(**texts, weekly_hours=weekly_hours)
+    region = str(clinic_data.get("region") or "GB").strip().upper()
+    if region not in phonenumbers.SUPPORTED_REGIONS:
+        raise ContentError(f"'clinic.region' {region!r} is not a two-letter phone region "
+                           f"such as GB, IE or FR")
+    clinic = Clinic(**texts, weekly_hours=weekly_hours, region=region)
     if clinic.date_order not in DATE_ORDERS:
         raise ContentError(f"'clinic.date_order' must be one of {DATE_ORDERS}, "
                            f"got {clinic.date_order!r}")
@@ -265,6 +279,8 @@ def _build(data: Mapping[str, Any], source: Path) -> ClinicContent:
         topics=topics,
         urgent=_urgent_advice(_require(data, "red_flags", "", dict)),
         planning=_planning(_require(data, "planning", "", dict), milestones),
+        handoff=Handoff(_require(_require(data, "handoff", "", dict), "when_closed",
+                                 "handoff.", str)),
         responses=response_texts,
         response_buttons=response_buttons,
         source=source,
@@ -297,7 +313,7 @@ def _all_texts(content: ClinicContent) -> List[str]:
              recovery.impossible_date, content.urgent.static, content.urgent.when_open,
              content.urgent.when_closed, content.urgent.self_treatment,
              content.planning.ask_event_date, content.planning.latest_date,
-             content.planning.too_soon]
+             content.planning.too_soon, content.handoff.when_closed]
     texts += list(content.responses.values())
     texts += [title for buttons in content.response_buttons.values() for title, _ in buttons]
     for topic in content.topics.values():

@@ -8,8 +8,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
+from clinicbot.callbacks import request_button
 from clinicbot.content import ClinicContent, format_patient_date
 from clinicbot.dates import DateFound, ImpossibleDate, VagueDate, read_treatment_date, today_in
 from clinicbot.opening_hours import describe_opening
@@ -22,6 +23,7 @@ class Reply:
     payload: Optional[Dict[str, Any]] = None
     treatment_date: Optional[dt.date] = None   # a date to remember
     pending_topic: Optional[str] = None        # a question to answer once we know the date
+    buttons: List[Tuple[str, str]] = field(default_factory=list)  # (title, payload), last text
     extra: Dict[str, Any] = field(default_factory=dict)
 
 
@@ -40,20 +42,22 @@ def is_self_treatment_question(text: str) -> bool:
 
 
 def urgent_advice(content: ClinicContent, now: dt.datetime) -> Reply:
-    """The urgent card: call now if the clinic is open, else the out-of-hours route."""
+    """The urgent card: call now if the clinic is open, else the out-of-hours route;
+    either way the patient can ask for a call back."""
     hours = content.clinic.weekly_hours
     payload: Dict[str, Any] = {"type": "red_flag", "urgent": True,
                                "phone": content.clinic.phone,
                                "emergency_number": content.clinic.emergency_number}
     if hours.is_open(now):
         return Reply([content.render(content.urgent.when_open)],
-                     payload={**payload, "open_now": True})
+                     payload={**payload, "open_now": True}, buttons=request_button(content))
     opens = hours.next_opening(now)
     text = content.render(content.urgent.when_closed, extra={
         "opens_next": describe_opening(opens, now) if opens else "as soon as we can"})
     return Reply([text], payload={**payload, "open_now": False,
                                   "out_of_hours_service": content.clinic.out_of_hours_service,
-                                  "out_of_hours_number": content.clinic.out_of_hours_number})
+                                  "out_of_hours_number": content.clinic.out_of_hours_number},
+                 buttons=request_button(content))
 
 
 def self_treatment_warning(content: ClinicContent) -> Reply:

@@ -9,14 +9,22 @@ import time
 from typing import Optional
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 EVENTS = sa.table("events", sa.column("sender_id"), sa.column("action_name"))
+
+
+def overwrite_deleted_rows(connection: Connection) -> None:
+    """SQLite keeps deleted rows' bytes in the file's free pages until reused; with
+    secure_delete it overwrites them, so an erased phone number is gone from the file."""
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("PRAGMA secure_delete = ON")
 
 
 def erase_conversation(engine: Engine, sender_id: str) -> int:
     """Deletes every stored event of one conversation; returns the row count."""
     with engine.begin() as connection:
+        overwrite_deleted_rows(connection)
         return connection.execute(sa.delete(EVENTS).where(EVENTS.c.sender_id == sender_id)).rowcount
 
 

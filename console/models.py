@@ -57,6 +57,19 @@ conversation_status = Table(
     Column("followup_note", Text),
 )
 
+# The status of each callback request. The request itself (name, number, why) stays in
+# the tracker store's events, never here; request_event_id is the id of its
+# `callback_reason` slot event.
+CALLBACK_STATUSES = ("new", "called", "no_answer", "done")
+callback_status = Table(
+    "callback_status", metadata,
+    Column("request_event_id", Integer, primary_key=True, autoincrement=False),
+    Column("sender_id", String(255), nullable=False, index=True),
+    Column("status", String(16), nullable=False),
+    Column("changed_at", Float, nullable=False),
+    Column("changed_by", String(64), nullable=False),
+)
+
 tags = Table(
     "tags", metadata,
     Column("id", Integer, primary_key=True),

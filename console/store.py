@@ -17,8 +17,8 @@ from sqlalchemy import (and_, case, create_engine, delete, event, func, insert, 
 from sqlalchemy.engine import URL, Engine
 from sqlalchemy.exc import IntegrityError
 
-from console.models import (ROLES, annotations, audit_log, conversation_status, conversation_tags,
-                            login_throttle, staff_sessions, tags, users)
+from console.models import (ROLES, annotations, audit_log, callback_status, conversation_status,
+                            conversation_tags, login_throttle, staff_sessions, tags, users)
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 MIN_PASSWORD_LENGTH = 12
@@ -499,8 +499,13 @@ def delete_annotation(engine: Engine, annotation_id: int) -> Optional[Dict[str, 
     return dict(row._mapping) if row is not None else None
 
 
+# The console's rows about a conversation, removed with it (erase, purge).
+CONVERSATION_TABLES = (conversation_status, conversation_tags, annotations, callback_status)
+
+
 def erase_sender(engine: Engine, sender_id: str) -> int:
-    """Deletes the console's notes on a conversation (status, tags, annotations)."""
+    """Deletes the console's notes on a conversation (status, tags, annotations,
+    callback statuses)."""
     return erase_senders(engine, [sender_id])
 
 
@@ -510,7 +515,7 @@ def erase_senders(engine: Engine, senders: Sequence[str]) -> int:
     for index in range(0, len(senders), 500):
         chunk = senders[index:index + 500]
         with engine.begin() as conn:
-            for table in (conversation_status, conversation_tags, annotations):
+            for table in CONVERSATION_TABLES:
                 deleted += conn.execute(delete(table).where(table.c.sender_id.in_(chunk))).rowcount
     return deleted
 
@@ -518,9 +523,34 @@ def erase_senders(engine: Engine, senders: Sequence[str]) -> int:
 def senders_with_console_data(engine: Engine) -> Set[str]:
     found: Set[str] = set()
     with engine.connect() as conn:
-        for table in (conversation_status, conversation_tags, annotations):
+        for table in CONVERSATION_TABLES:
             found.update(r[0] for r in conn.execute(select(table.c.sender_id).distinct()))
     return found
+
+
+# --- callback requests ------------------------------------------------------------------
+
+def callback_statuses(engine: Engine, request_ids: Iterable[int]) -> Dict[int, Dict[str, Any]]:
+    ids = sorted(set(request_ids))
+    found: Dict[int, Dict[str, Any]] = {}
+    with engine.connect() as conn:
+        for index in range(0, len(ids), 500):
+            found.update({r.request_event_id: dict(r._mapping) for r in conn.execute(
+                select(callback_status)
+                .where(callback_status.c.request_event_id.in_(ids[index:index + 500])))})
+    return found
+
+
+def set_callback_status(engine: Engine, request_event_id: int, sender_id: str, status: str,
+                        username: str) -> None:
+    values = dict(sender_id=sender_id, status=status, changed_at=time.time(), changed_by=username)
+    with engine.begin() as conn:
+        updated = conn.execute(update(callback_status)
+                               .where(callback_status.c.request_event_id == request_event_id)
+                               .values(**values)).rowcount
+        if not updated:
+            conn.execute(insert(callback_status).values(request_event_id=request_event_id,
+                                                        **values))
 
 
 # --- audit log --------------------------------------------------------------------------

@@ -467,9 +467,12 @@ def existing_senders(engine: Engine, senders: Iterable[str]) -> Set[str]:
 
 
 def purge_senders(engine: Engine, senders: Sequence[str]) -> int:
+    from clinicbot.privacy import overwrite_deleted_rows
+
     deleted = 0
     for chunk in _chunks(list(senders), 500):
         with engine.begin() as conn:
+            overwrite_deleted_rows(conn)
             deleted += conn.execute(delete(events).where(events.c.sender_id.in_(chunk))).rowcount
     return deleted
 

@@ -349,6 +349,9 @@ def create_app(settings: Optional[Settings] = None, run_migrations: bool = False
         return refuse(413, "That form was too large.")
 
     _routes(app)
+    from console.blueprints import callbacks
+
+    app.register_blueprint(callbacks.bp)
     for endpoint, view in app.view_functions.items():
         if endpoint not in PUBLIC_ENDPOINTS and not hasattr(view, "console_access"):
             raise RuntimeError(f"view {endpoint} has no access rule")
@@ -477,6 +480,10 @@ def _routes(app: Flask) -> None:  # noqa: C901 - one place for every route
                     or (item.kind == "user" and item.intent == tracker.RED_FLAG_INTENT):
                 red_flag = True
         status = store.statuses(c.staff, [sender]).get(sender, {})
+        # Callback numbers are shown in full only on the request's own page.
+        from console.callback_requests import hide_callback_numbers
+
+        hide_callback_numbers(items, c.settings.phone_region)
         audit("view_conversation", target=sender)
         return render_template(
             "transcript.html", conversation_id=conversation_id, sender=sender, items=items,

@@ -44,3 +44,21 @@ def bot(tmp_path_factory, widget_port):
                         env={"WEBCHAT_ORIGINS": f"http://127.0.0.1:{widget_port}"})
     yield running
     running.stop()
+
+
+@pytest.fixture(scope="session")
+def closed_clinic_bot(tmp_path_factory):
+    """A real bot whose clinic file says it is closed all week, so asking for a
+    person always offers a call back (the callback tests share it)."""
+    import yaml
+
+    from clinicbot.content import DEFAULT_CONTENT_PATH
+
+    work = tmp_path_factory.mktemp("closed-clinic")
+    data = yaml.safe_load(DEFAULT_CONTENT_PATH.read_text())
+    data["clinic"]["weekly_hours"] = {day: "closed" for day in data["clinic"]["weekly_hours"]}
+    (work / "clinic.yml").write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+    running = start_bot(tmp_path_factory, "closed-bot",
+                        env={"CLINIC_CONTENT_FILE": str(work / "clinic.yml")})
+    yield running
+    running.stop()

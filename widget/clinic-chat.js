@@ -499,7 +499,8 @@
           out.push({ id: randomId(), from: 'bot', type: 'recovery', payload: custom, time: Date.now() });
         } else if (custom.type === 'red_flag') {
           var previous = out[out.length - 1];
-          if (previous && previous.type === 'text' && !previous.buttons) {
+          // The urgent text (with its "Request a call back" button) becomes the card.
+          if (previous && previous.type === 'text') {
             previous.type = 'red_flag';
             previous.payload = custom;
           } else {

@@ -60,7 +60,8 @@ def test_every_route_redirects_or_refuses_when_signed_out(console, conversations
                         staff_db_url=resolve_db_url(console.staff_url), secret_key="x" * 40)
     app = create_app(settings)
     values = {"conversation_id": conversations["faq-patient"], "annotation_id": 1, "user_id": 1,
-              "view": "volume", "filename": "console.css", "run_id": "20261121-101010-000001"}
+              "view": "volume", "filename": "console.css", "run_id": "20261121-101010-000001",
+              "request_id": 1}
     checked = 0
     anonymous = Client(console.url)
     adapter = app.url_map.bind("localhost")
@@ -527,4 +528,4 @@ def test_migrations_match_the_models(console):
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), metadata)
         version = conn.execute(text("select version_num from alembic_version")).scalar_one()
-    assert diff == [] and version == "0002_audit_buckets_usernames"
+    assert diff == [] and version == "0004_callback_status"

@@ -454,6 +454,9 @@ def test_desktop_keyboard_red_flag_and_screenshot(new_chat, stack):
         expect(out_of_hours).to_contain_text(CONTENT.clinic.out_of_hours_service)
         # A closed line is not offered as "call now".
         expect(call).to_contain_text(STRINGS["urgentCallClosed"])
+    # The card offers a call back, as a button under it.
+    callback = chat.page.locator(".cc-msg--bot:has(.cc-urgent) .cc-botbuttons .cc-chip")
+    expect(callback).to_have_text(["Request a call back"])
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     urgent.screenshot(path=str(SCREENSHOTS / "urgent.png"))
 

@@ -1,0 +1,1 @@
+"""The console's route groups, one Flask blueprint (`bp`) per area."""
