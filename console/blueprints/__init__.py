@@ -1,0 +1,18 @@
+"""The console's pages, one Flask blueprint per area (each module exposes `bp`).
+
+A new area: add `console/blueprints/<area>.py` with `bp = Blueprint("<area>", __name__)`
+and append it to BLUEPRINTS. Every view needs an access rule (`shared.requires`), or
+the app refuses to start.
+"""
+from console.blueprints import (analytics, audit, auth, conversations, corrections, retraining,
+                                users)
+
+BLUEPRINTS = [
+    auth.bp,
+    conversations.bp,
+    corrections.bp,
+    analytics.bp,
+    retraining.bp,
+    users.bp,
+    audit.bp,
+]

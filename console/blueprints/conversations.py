@@ -1,0 +1,227 @@
+"""The conversation list (with red flags nobody has followed up pinned on top), one
+conversation's transcript, and what staff record on it."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Dict, List, Optional, Set, Tuple
+
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+
+from console import store, tracker
+from console.blueprints.shared import (audit, back_to, conversation_or_404, ctx, parse_date,
+                                       parse_int, parse_page, refuse, requires)
+from console.masking import shorten
+
+bp = Blueprint("conversations", __name__)
+PINNED_ROWS = 10
+FILTER_FIELDS = ("from", "to", "intent", "fallback", "red_flag", "followup", "max_conf",
+                 "reviewed", "tag", "q")
+
+
+def parse_filters(args) -> Tuple[Dict[str, str], tracker.TrackerFilters, List[str], int]:
+    form = {name: (args.get(name) or "").strip() for name in FILTER_FIELDS}
+    errors: List[str] = []
+    c = ctx()
+    filters = tracker.TrackerFilters()
+    start = parse_date(form["from"], "from", errors)
+    end = parse_date(form["to"], "to", errors)
+    if start:
+        filters.start = tracker.to_epoch(start, c.tz)
+    if end:
+        filters.end = tracker.to_epoch(end + dt.timedelta(days=1), c.tz)
+    if start and end and start > end:
+        errors.append("“from” is after “to”.")
+    if len(form["intent"]) > 255:
+        errors.append("The intent is too long.")
+    filters.intent = form["intent"] or None
+    for name in ("fallback", "red_flag"):
+        if form[name] not in ("", "1"):
+            errors.append(f"“{name}” must be on or off.")
+    filters.fallback = form["fallback"] == "1"
+    filters.red_flag = form["red_flag"] == "1"
+    if form["max_conf"]:
+        try:
+            threshold = float(form["max_conf"])
+            if not 0 <= threshold <= 1:
+                raise ValueError
+            filters.max_confidence = threshold
+        except ValueError:
+            errors.append(f"“{shorten(form['max_conf'], 40)}” is not a confidence between 0 and 1.")
+    if len(form["q"]) > 200:
+        errors.append("The search text is too long (200 characters at most).")
+    filters.text = form["q"] or None
+
+    include: Optional[Set[str]] = None
+    exclude: Set[str] = set()
+
+    def narrow(senders: Set[str]) -> None:
+        nonlocal include
+        include = senders if include is None else include & senders
+
+    if form["reviewed"] == "yes":
+        narrow(store.reviewed_senders(c.staff))
+    elif form["reviewed"] == "no":
+        exclude |= store.reviewed_senders(c.staff)
+    elif form["reviewed"]:
+        errors.append("“reviewed” must be yes, no or empty.")
+    if form["followup"] == "pending":
+        filters.red_flag = True
+        exclude |= store.followed_up_senders(c.staff)
+    elif form["followup"] == "done":
+        narrow(store.followed_up_senders(c.staff))
+    elif form["followup"]:
+        errors.append("“follow-up” must be pending, done or empty.")
+    if form["tag"]:
+        narrow(store.senders_with_tag(c.staff, form["tag"]))
+    filters.include = include
+    filters.exclude = exclude or None
+    page = parse_page(args.get("page"), errors)
+    return form, filters, errors, page
+
+
+@bp.route("/")
+@requires()
+def home():
+    return redirect(url_for("conversations.index"))
+
+
+@bp.route("/conversations")
+@requires()
+def index():
+    c = ctx()
+    form, filters, errors, page = parse_filters(request.args)
+    size = c.settings.page_size
+    ready = tracker.has_events_table(c.tracker)
+    rows: List[tracker.ConversationSummary] = []
+    total = 0
+    if ready and not errors:
+        rows, total = tracker.list_conversations(c.tracker, filters, size, (page - 1) * size)
+    pinned: List[tracker.ConversationSummary] = []
+    pinned_total = 0
+    if ready:  # red flags nobody has followed up yet, always on top
+        waiting = tracker.TrackerFilters(red_flag=True,
+                                         exclude=store.followed_up_senders(c.staff) or None)
+        pinned, pinned_total = tracker.list_conversations(c.tracker, waiting, PINNED_ROWS)
+    senders = [r.sender_id for r in rows] + [r.sender_id for r in pinned]
+    statuses = store.statuses(c.staff, senders)
+    tag_map = store.tags_for(c.staff, senders)
+    intents = sorted(set(c.labels) | set(c.intents_seen() if ready else [])
+                     | {label.split("/", 1)[0] for label in c.labels}
+                     | set(tracker.FALLBACK_INTENTS))
+    audit("view_conversation_list", page=page, results=total,
+          filters={k: v for k, v in form.items() if v})
+    query = {k: v for k, v in form.items() if v}
+    pages = max(1, -(-total // size))
+    return render_template(
+        "conversations.html", rows=rows, pinned=pinned, pinned_total=pinned_total, total=total,
+        page=page, pages=pages, form=form, errors=errors, statuses=statuses, tag_map=tag_map,
+        intents=intents, all_tags=store.all_tags(c.staff), query=query, ready=ready)
+
+
+@bp.route("/conversations/<id:conversation_id>")
+@requires()
+def show(conversation_id: int):
+    c = ctx()
+    sender = conversation_or_404(conversation_id)
+    items = tracker.transcript(c.tracker, sender)
+    treatment_date = None
+    red_flag = False
+    for item in items:
+        if item.kind == "slot" and item.slot == tracker.DATE_SLOT:
+            treatment_date = item.value
+        if (item.kind == "slot" and item.slot == tracker.RED_FLAG_SLOT and item.value is True) \
+                or (item.kind == "user" and item.intent == tracker.RED_FLAG_INTENT):
+            red_flag = True
+    status = store.statuses(c.staff, [sender]).get(sender, {})
+    audit("view_conversation", target=sender)
+    return render_template(
+        "transcript.html", conversation_id=conversation_id, sender=sender, items=items,
+        treatment_date=treatment_date, red_flag=red_flag, status=status,
+        tags=store.tags_for(c.staff, [sender])[sender], all_tags=store.all_tags(c.staff),
+        annotations=store.annotations_for(c.staff, sender), labels=c.labels)
+
+
+@bp.route("/conversations/<id:conversation_id>/review", methods=["POST"])
+@requires()
+def review(conversation_id: int):
+    sender = conversation_or_404(conversation_id)
+    reviewed = request.form.get("reviewed") != "0"
+    store.set_reviewed(ctx().staff, sender, g.user.username, reviewed)
+    audit("mark_reviewed" if reviewed else "mark_unreviewed", target=sender)
+    flash("Marked as reviewed." if reviewed else "Marked as not reviewed.")
+    return back_to(conversation_id)
+
+
+@bp.route("/conversations/<id:conversation_id>/followup", methods=["POST"])
+@requires()
+def followup(conversation_id: int):
+    sender = conversation_or_404(conversation_id)
+    note = (request.form.get("note") or "").strip()
+    store.set_followed_up(ctx().staff, sender, g.user.username, note)
+    audit("red_flag_followed_up", target=sender, note=bool(note))
+    flash("Red flag marked as followed up.")
+    return back_to(conversation_id)
+
+
+@bp.route("/conversations/<id:conversation_id>/tags", methods=["POST"])
+@requires()
+def add_tag(conversation_id: int):
+    sender = conversation_or_404(conversation_id)
+    try:
+        name = store.add_tag(ctx().staff, sender, request.form.get("name") or "",
+                             g.user.username)
+    except store.UserError as error:
+        flash(str(error), "error")
+    else:
+        audit("tag_added", target=sender, tag=name)
+    return back_to(conversation_id)
+
+
+@bp.route("/conversations/<id:conversation_id>/tags/remove", methods=["POST"])
+@requires()
+def remove_tag(conversation_id: int):
+    sender = conversation_or_404(conversation_id)
+    tag_id = parse_int(request.form.get("tag_id"))
+    if tag_id is None:
+        return refuse(400, "No tag given.")
+    name = store.remove_tag(ctx().staff, sender, tag_id)
+    audit("tag_removed", target=sender, tag=name)
+    return back_to(conversation_id)
+
+
+@bp.route("/conversations/<id:conversation_id>/annotate", methods=["POST"])
+@requires()
+def annotate(conversation_id: int):
+    c = ctx()
+    sender = conversation_or_404(conversation_id)
+    event_id = parse_int(request.form.get("event_id"))
+    intent = request.form.get("intent") or ""
+    if intent not in c.labels:
+        return refuse(400, "Choose an intent from the list.")
+    message = tracker.user_message(c.tracker, sender, event_id) \
+        if event_id is not None else None
+    if message is None:
+        return refuse(404, "That patient message is not in this conversation.")
+    store.save_annotation(c.staff, sender, message.event_id, message.text, message.intent,
+                          message.confidence, intent, g.user.username)
+    audit("intent_corrected", target=sender, event_id=message.event_id,
+          predicted=message.intent, corrected=intent)
+    flash(f"Saved: this message is {intent}.")
+    return redirect(url_for("conversations.show", conversation_id=conversation_id)
+                    + f"#event-{message.event_id}")
+
+
+@bp.route("/conversations/<id:conversation_id>/erase", methods=["POST"])
+@requires(role="admin")
+def erase(conversation_id: int):
+    c = ctx()
+    sender = conversation_or_404(conversation_id)
+    if (request.form.get("confirm") or "").strip() != "ERASE":
+        flash("Type ERASE to confirm the erasure.", "error")
+        return back_to(conversation_id)
+    events_deleted = tracker.erase_conversation(c.tracker, sender)
+    notes_deleted = store.erase_sender(c.staff, sender)
+    audit("erase_conversation", target=sender, events_deleted=events_deleted,
+          console_rows_deleted=notes_deleted)
+    flash(f"The conversation was erased ({events_deleted} stored events).")
+    return redirect(url_for("conversations.index"))
