@@ -2,81 +2,22 @@
 conversation's transcript, and what staff record on it."""
 from __future__ import annotations
 
-import datetime as dt
-from typing import Dict, List, Optional, Set, Tuple
+from typing import List
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
 from console import store, tracker
-from console.blueprints.shared import (audit, back_to, conversation_or_404, ctx, parse_date,
-                                       parse_int, parse_page, refuse, requires)
-from console.masking import shorten
+from console.blueprints.shared import (audit, back_to, conversation_or_404, ctx, parse_int,
+                                       parse_page, refuse, requires)
+from console.conversation_filters import FilterContext, read_filters
 
 bp = Blueprint("conversations", __name__)
 PINNED_ROWS = 10
-FILTER_FIELDS = ("from", "to", "intent", "fallback", "red_flag", "followup", "max_conf",
-                 "reviewed", "tag", "q")
 
 
-def parse_filters(args) -> Tuple[Dict[str, str], tracker.TrackerFilters, List[str], int]:
-    form = {name: (args.get(name) or "").strip() for name in FILTER_FIELDS}
-    errors: List[str] = []
+def filter_context() -> FilterContext:
     c = ctx()
-    filters = tracker.TrackerFilters()
-    start = parse_date(form["from"], "from", errors)
-    end = parse_date(form["to"], "to", errors)
-    if start:
-        filters.start = tracker.to_epoch(start, c.tz)
-    if end:
-        filters.end = tracker.to_epoch(end + dt.timedelta(days=1), c.tz)
-    if start and end and start > end:
-        errors.append("“from” is after “to”.")
-    if len(form["intent"]) > 255:
-        errors.append("The intent is too long.")
-    filters.intent = form["intent"] or None
-    for name in ("fallback", "red_flag"):
-        if form[name] not in ("", "1"):
-            errors.append(f"“{name}” must be on or off.")
-    filters.fallback = form["fallback"] == "1"
-    filters.red_flag = form["red_flag"] == "1"
-    if form["max_conf"]:
-        try:
-            threshold = float(form["max_conf"])
-            if not 0 <= threshold <= 1:
-                raise ValueError
-            filters.max_confidence = threshold
-        except ValueError:
-            errors.append(f"“{shorten(form['max_conf'], 40)}” is not a confidence between 0 and 1.")
-    if len(form["q"]) > 200:
-        errors.append("The search text is too long (200 characters at most).")
-    filters.text = form["q"] or None
-
-    include: Optional[Set[str]] = None
-    exclude: Set[str] = set()
-
-    def narrow(senders: Set[str]) -> None:
-        nonlocal include
-        include = senders if include is None else include & senders
-
-    if form["reviewed"] == "yes":
-        narrow(store.reviewed_senders(c.staff))
-    elif form["reviewed"] == "no":
-        exclude |= store.reviewed_senders(c.staff)
-    elif form["reviewed"]:
-        errors.append("“reviewed” must be yes, no or empty.")
-    if form["followup"] == "pending":
-        filters.red_flag = True
-        exclude |= store.followed_up_senders(c.staff)
-    elif form["followup"] == "done":
-        narrow(store.followed_up_senders(c.staff))
-    elif form["followup"]:
-        errors.append("“follow-up” must be pending, done or empty.")
-    if form["tag"]:
-        narrow(store.senders_with_tag(c.staff, form["tag"]))
-    filters.include = include
-    filters.exclude = exclude or None
-    page = parse_page(args.get("page"), errors)
-    return form, filters, errors, page
+    return FilterContext(c.staff, c.tz)
 
 
 @bp.route("/")
@@ -89,18 +30,20 @@ def home():
 @requires()
 def index():
     c = ctx()
-    form, filters, errors, page = parse_filters(request.args)
+    chosen = read_filters(request.args, filter_context())
+    errors = chosen.errors
+    page = parse_page(request.args.get("page"), errors)
     size = c.settings.page_size
     ready = tracker.has_events_table(c.tracker)
     rows: List[tracker.ConversationSummary] = []
     total = 0
     if ready and not errors:
-        rows, total = tracker.list_conversations(c.tracker, filters, size, (page - 1) * size)
+        rows, total = tracker.list_conversations(c.tracker, chosen.query, size,
+                                                 (page - 1) * size)
     pinned: List[tracker.ConversationSummary] = []
     pinned_total = 0
     if ready:  # red flags nobody has followed up yet, always on top
-        waiting = tracker.TrackerFilters(red_flag=True,
-                                         exclude=store.followed_up_senders(c.staff) or None)
+        waiting = read_filters({"followup": "pending"}, filter_context()).query
         pinned, pinned_total = tracker.list_conversations(c.tracker, waiting, PINNED_ROWS)
     senders = [r.sender_id for r in rows] + [r.sender_id for r in pinned]
     statuses = store.statuses(c.staff, senders)
@@ -108,14 +51,12 @@ def index():
     intents = sorted(set(c.labels) | set(c.intents_seen() if ready else [])
                      | {label.split("/", 1)[0] for label in c.labels}
                      | set(tracker.FALLBACK_INTENTS))
-    audit("view_conversation_list", page=page, results=total,
-          filters={k: v for k, v in form.items() if v})
-    query = {k: v for k, v in form.items() if v}
+    audit("view_conversation_list", page=page, results=total, filters=chosen.active)
     pages = max(1, -(-total // size))
     return render_template(
         "conversations.html", rows=rows, pinned=pinned, pinned_total=pinned_total, total=total,
-        page=page, pages=pages, form=form, errors=errors, statuses=statuses, tag_map=tag_map,
-        intents=intents, all_tags=store.all_tags(c.staff), query=query, ready=ready)
+        page=page, pages=pages, form=chosen.form, errors=errors, statuses=statuses, tag_map=tag_map,
+        intents=intents, all_tags=store.all_tags(c.staff), query=chosen.active, ready=ready)
 
 
 @bp.route("/conversations/<id:conversation_id>")

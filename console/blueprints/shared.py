@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import re
 import secrets
 import time
 from dataclasses import dataclass
@@ -18,16 +17,9 @@ from werkzeug.routing import BaseConverter, ValidationError
 
 from console import store, tracker
 from console.config import Settings
-from console.masking import shorten
+from console.parsing import MAX_ID, InputError, parse_int, read_date
 
-# Strict, ASCII-only parsing: str.isdigit() and \d accept "²" or "٣", which int() refuses.
-DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-NUMBER = re.compile(r"[0-9]{1,19}")
-MAX_ID = 2 ** 63 - 1  # the largest integer SQLite and PostgreSQL (bigint) store
 MAX_PAGE = 100000
-# Dates the console accepts in filters: wide enough for any real conversation, and far
-# enough from date.min/max that adding a day or a month never overflows.
-MIN_DATE, MAX_DATE = dt.date(1970, 1, 1), dt.date(2999, 12, 31)
 INTENTS_SEEN_TTL = 300  # seconds between re-reading the intents found in the tracker store
 
 
@@ -74,15 +66,6 @@ class IdConverter(BaseConverter):
         return str(int(value))
 
 
-def parse_int(raw: Optional[str], low: int = 1, high: int = MAX_ID) -> Optional[int]:
-    """An ASCII decimal integer within [low, high], else None (never raises)."""
-    raw = (raw or "").strip()
-    if not NUMBER.fullmatch(raw):
-        return None
-    number = int(raw)
-    return number if low <= number <= high else None
-
-
 def parse_page(raw: Optional[str], errors: List[str]) -> int:
     page = parse_int(raw or "1", 1, MAX_PAGE)
     if page is None:
@@ -92,22 +75,11 @@ def parse_page(raw: Optional[str], errors: List[str]) -> int:
 
 
 def parse_date(raw: str, name: str, errors: List[str]) -> Optional[dt.date]:
-    raw = raw.strip()
-    if not raw:
+    try:
+        return read_date(raw, name)
+    except InputError as error:
+        errors.append(str(error))
         return None
-    if DATE.fullmatch(raw):
-        try:
-            day = dt.date.fromisoformat(raw)
-        except ValueError:
-            pass
-        else:
-            if MIN_DATE <= day <= MAX_DATE:
-                return day
-            errors.append(f"“{name}” must be between {MIN_DATE.isoformat()} and "
-                          f"{MAX_DATE.isoformat()}.")
-            return None
-    errors.append(f"“{shorten(raw, 40)}” is not a date for “{name}”: use YYYY-MM-DD.")
-    return None
 
 
 def client_ip() -> str:
