@@ -104,7 +104,7 @@ def load_secret_key(env: Mapping[str, str]) -> str:
 
 
 @dataclass
-class Settings:
+class ConsoleSettings:
     tracker_db_url: URL
     staff_db_url: URL
     host: str = "127.0.0.1"
@@ -128,7 +128,7 @@ class Settings:
     extra: dict = field(default_factory=dict)
 
     @classmethod
-    def from_env(cls, env: Optional[Mapping[str, str]] = None, need_secret: bool = True) -> "Settings":
+    def from_env(cls, env: Optional[Mapping[str, str]] = None, need_secret: bool = True) -> "ConsoleSettings":
         env = os.environ if env is None else env
         from clinicbot.content import load_content
 

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, or_
 from sqlalchemy.engine import Engine
 
-from console import store, tracker
+from console import staff_db, tracker
 from console.masking import shorten
 from console.parsing import InputError, read_date
 from console.tracker import ConversationQuery, events
@@ -137,7 +137,7 @@ def _starting(day: dt.date, context: FilterContext) -> float:
 
 
 def _follow_up(query: ConversationQuery, state: str, context: FilterContext) -> None:
-    followed_up = store.followed_up_senders(context.staff)
+    followed_up = staff_db.followed_up_senders(context.staff)
     if state == "pending":
         query.require_event(tracker.is_red_flag_event)
         query.without(followed_up)
@@ -146,7 +146,7 @@ def _follow_up(query: ConversationQuery, state: str, context: FilterContext) -> 
 
 
 def _reviewed(query: ConversationQuery, answer: str, context: FilterContext) -> None:
-    reviewed = store.reviewed_senders(context.staff)
+    reviewed = staff_db.reviewed_senders(context.staff)
     query.only(reviewed) if answer == "yes" else query.without(reviewed)
 
 
@@ -195,7 +195,7 @@ FILTERS: Tuple[ConversationFilter, ...] = (
     ConversationFilter(
         "followup", one_of("follow-up", "pending", "done"), _follow_up,
         FilterCase("pending", kept=FEVER, dropped=OTHER_FEVER,
-                   staff_notes=lambda staff, _kept, dropped: store.set_followed_up(
+                   staff_notes=lambda staff, _kept, dropped: staff_db.set_followed_up(
                        staff, dropped, "nurse", "called back"))),
     ConversationFilter(
         "max_conf", fraction,
@@ -206,13 +206,13 @@ FILTERS: Tuple[ConversationFilter, ...] = (
     ConversationFilter(
         "reviewed", one_of("reviewed", "yes", "no"), _reviewed,
         FilterCase("no", kept=GREETING, dropped=GREETING,
-                   staff_notes=lambda staff, _kept, dropped: store.set_reviewed(
+                   staff_notes=lambda staff, _kept, dropped: staff_db.set_reviewed(
                        staff, dropped, "nurse", True))),
     ConversationFilter(
         "tag", text_up_to(255, "The tag is too long."),
-        lambda q, name, c: q.only(store.senders_with_tag(c.staff, name)),
+        lambda q, name, c: q.only(staff_db.senders_with_tag(c.staff, name)),
         FilterCase("callback needed", kept=GREETING, dropped=GREETING,
-                   staff_notes=lambda staff, kept, _dropped: store.add_tag(
+                   staff_notes=lambda staff, kept, _dropped: staff_db.add_tag(
                        staff, kept, "callback needed", "nurse"))),
     ConversationFilter(
         "q", text_up_to(200, "The search text is too long (200 characters at most)."),

@@ -421,7 +421,7 @@ def erase_conversation(engine: Engine, sender_id: str) -> int:
 
     The same function as the chat's "delete my conversation" (clinicbot.privacy),
     so there is one implementation. Only the tracker store: the console's own
-    notes on the conversation are removed by console.store.erase_sender (the
+    notes on the conversation are removed by console.staff_db.erase_sender (the
     console's erase does both; `purge` also removes notes left behind).
     """
     from clinicbot.privacy import erase_conversation as erase

@@ -10,19 +10,19 @@ from zoneinfo import ZoneInfo
 from flask import Flask, Response, g, request, session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from console import store
+from console import staff_db
 from console.blueprints import BLUEPRINTS
 from console.blueprints.shared import (Console, IdConverter, audit, client_ip, csrf_token, ctx,
                                        fmt_time, refuse)
-from console.config import Settings
+from console.config import ConsoleSettings
 from console.labels import load_labels
 from console.masking import mask, shorten
 
 PUBLIC_ENDPOINTS = {"auth.login", "static"}
 
 
-def create_app(settings: Optional[Settings] = None, run_migrations: bool = False) -> Flask:
-    settings = settings or Settings.from_env()
+def create_app(settings: Optional[ConsoleSettings] = None, run_migrations: bool = False) -> Flask:
+    settings = settings or ConsoleSettings.from_env()
     app = Flask(__name__)
     app.url_map.converters["id"] = IdConverter
     app.config.update(
@@ -36,10 +36,10 @@ def create_app(settings: Optional[Settings] = None, run_migrations: bool = False
     )
     if settings.trust_proxy:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore
-    staff_engine = store.make_staff_engine(settings.staff_db_url)
+    staff_engine = staff_db.make_staff_engine(settings.staff_db_url)
     if run_migrations:
-        store.migrate(staff_engine)
-    app.extensions["console"] = Console(settings, store.make_engine(settings.tracker_db_url),
+        staff_db.migrate(staff_engine)
+    app.extensions["console"] = Console(settings, staff_db.make_engine(settings.tracker_db_url),
                                         staff_engine, ZoneInfo(settings.clinic_timezone),
                                         load_labels())
     app.jinja_env.globals.update(csrf_token=csrf_token, fmt_time=fmt_time,
@@ -47,7 +47,8 @@ def create_app(settings: Optional[Settings] = None, run_migrations: bool = False
                                  shorten=shorten, clinic_name=settings.clinic_name)
     app.before_request(load_user_and_check_form)
     app.after_request(security_headers)
-    app.register_error_handler(404, lambda _error: refuse(404, "Not found (it may have been erased)."))
+    app.register_error_handler(404, lambda _error: refuse(404, "Not found (it may have been "
+                                                              "erased)."))
     app.register_error_handler(413, lambda _error: refuse(413, "That form was too large."))
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
@@ -67,13 +68,13 @@ def load_user_and_check_form():
     c = ctx()
     token = session.get("sid")
     if token:
-        user, reason = store.resume_session(c.staff, token, c.settings.idle_minutes * 60,
+        user, reason = staff_db.resume_session(c.staff, token, c.settings.idle_minutes * 60,
                                             c.settings.session_hours * 3600)
         if user is None:
             session.pop("sid", None)
             g.signed_out_reason = reason or None
             if reason:
-                store.audit(c.staff, f"signed_out_{reason}", None, None, None, None, client_ip())
+                staff_db.audit(c.staff, f"signed_out_{reason}", None, None, None, None, client_ip())
         g.user = user
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         if g.user is None and request.endpoint != "auth.login":

@@ -7,7 +7,7 @@ from typing import Optional
 
 from flask import Blueprint, g, redirect, render_template, request, session, url_for
 
-from console import store
+from console import staff_db
 from console.blueprints.shared import audit, client_ip, ctx, requires
 
 bp = Blueprint("auth", __name__)
@@ -38,16 +38,16 @@ def login():
     ip = client_ip()
     rules = c.throttle
     # Counted before the password is checked, atomically (parallel attempts included).
-    until = store.reserve_attempt(c.staff, username, ip, rules)
+    until = staff_db.reserve_attempt(c.staff, username, ip, rules)
     if until:
         audit("login_locked", username=username or None)
         minutes = max(1, round((until - dt.datetime.now().timestamp()) / 60))
         return render_template("login.html", next=next_url, username=username,
                                error=f"Too many failed sign-ins. Try again in about "
                                      f"{minutes} minutes."), 429
-    user = store.authenticate(c.staff, username, password) if username and password else None
+    user = staff_db.authenticate(c.staff, username, password) if username and password else None
     if user is None:
-        locked = store.record_failure(c.staff, username, ip, rules)
+        locked = staff_db.record_failure(c.staff, username, ip, rules)
         audit("login_failed", username=username or None, locked=locked)
         if locked:
             return render_template(
@@ -56,9 +56,9 @@ def login():
                       f"{c.settings.login_lock_minutes:g} minutes."), 429
         return render_template("login.html", next=next_url, username=username,
                                error="Wrong username or password."), 401
-    store.record_success(c.staff, username, ip, rules)
+    staff_db.record_success(c.staff, username, ip, rules)
     session.clear()
-    session["sid"] = store.start_session(c.staff, user, ip)
+    session["sid"] = staff_db.start_session(c.staff, user, ip)
     session["csrf"] = secrets.token_urlsafe(32)
     g.user = user
     audit("login")
@@ -70,7 +70,7 @@ def login():
 def logout():
     token = session.get("sid")
     if token:
-        store.end_session(ctx().staff, token)
+        staff_db.end_session(ctx().staff, token)
     audit("logout")
     session.clear()
     return redirect(url_for("auth.login", reason="signed_out"))

@@ -6,7 +6,7 @@ from typing import List
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
-from console import store, tracker
+from console import staff_db, tracker
 from console.blueprints.shared import (audit, back_to, conversation_or_404, ctx, parse_int,
                                        parse_page, refuse, requires)
 from console.conversation_filters import FilterContext, read_filters
@@ -46,8 +46,8 @@ def index():
         waiting = read_filters({"followup": "pending"}, filter_context()).query
         pinned, pinned_total = tracker.list_conversations(c.tracker, waiting, PINNED_ROWS)
     senders = [r.sender_id for r in rows] + [r.sender_id for r in pinned]
-    statuses = store.statuses(c.staff, senders)
-    tag_map = store.tags_for(c.staff, senders)
+    statuses = staff_db.statuses(c.staff, senders)
+    tag_map = staff_db.tags_for(c.staff, senders)
     intents = sorted(set(c.labels) | set(c.intents_seen() if ready else [])
                      | {label.split("/", 1)[0] for label in c.labels}
                      | set(tracker.FALLBACK_INTENTS))
@@ -56,7 +56,7 @@ def index():
     return render_template(
         "conversations.html", rows=rows, pinned=pinned, pinned_total=pinned_total, total=total,
         page=page, pages=pages, form=chosen.form, errors=errors, statuses=statuses, tag_map=tag_map,
-        intents=intents, all_tags=store.all_tags(c.staff), query=chosen.active, ready=ready)
+        intents=intents, all_tags=staff_db.all_tags(c.staff), query=chosen.active, ready=ready)
 
 
 @bp.route("/conversations/<id:conversation_id>")
@@ -73,13 +73,13 @@ def show(conversation_id: int):
         if (item.kind == "slot" and item.slot == tracker.RED_FLAG_SLOT and item.value is True) \
                 or (item.kind == "user" and item.intent == tracker.RED_FLAG_INTENT):
             red_flag = True
-    status = store.statuses(c.staff, [sender]).get(sender, {})
+    status = staff_db.statuses(c.staff, [sender]).get(sender, {})
     audit("view_conversation", target=sender)
     return render_template(
         "transcript.html", conversation_id=conversation_id, sender=sender, items=items,
         treatment_date=treatment_date, red_flag=red_flag, status=status,
-        tags=store.tags_for(c.staff, [sender])[sender], all_tags=store.all_tags(c.staff),
-        annotations=store.annotations_for(c.staff, sender), labels=c.labels)
+        tags=staff_db.tags_for(c.staff, [sender])[sender], all_tags=staff_db.all_tags(c.staff),
+        annotations=staff_db.annotations_for(c.staff, sender), labels=c.labels)
 
 
 @bp.route("/conversations/<id:conversation_id>/review", methods=["POST"])
@@ -87,7 +87,7 @@ def show(conversation_id: int):
 def review(conversation_id: int):
     sender = conversation_or_404(conversation_id)
     reviewed = request.form.get("reviewed") != "0"
-    store.set_reviewed(ctx().staff, sender, g.user.username, reviewed)
+    staff_db.set_reviewed(ctx().staff, sender, g.user.username, reviewed)
     audit("mark_reviewed" if reviewed else "mark_unreviewed", target=sender)
     flash("Marked as reviewed." if reviewed else "Marked as not reviewed.")
     return back_to(conversation_id)
@@ -98,7 +98,7 @@ def review(conversation_id: int):
 def followup(conversation_id: int):
     sender = conversation_or_404(conversation_id)
     note = (request.form.get("note") or "").strip()
-    store.set_followed_up(ctx().staff, sender, g.user.username, note)
+    staff_db.set_followed_up(ctx().staff, sender, g.user.username, note)
     audit("red_flag_followed_up", target=sender, note=bool(note))
     flash("Red flag marked as followed up.")
     return back_to(conversation_id)
@@ -109,9 +109,9 @@ def followup(conversation_id: int):
 def add_tag(conversation_id: int):
     sender = conversation_or_404(conversation_id)
     try:
-        name = store.add_tag(ctx().staff, sender, request.form.get("name") or "",
+        name = staff_db.add_tag(ctx().staff, sender, request.form.get("name") or "",
                              g.user.username)
-    except store.UserError as error:
+    except staff_db.UserError as error:
         flash(str(error), "error")
     else:
         audit("tag_added", target=sender, tag=name)
@@ -125,7 +125,7 @@ def remove_tag(conversation_id: int):
     tag_id = parse_int(request.form.get("tag_id"))
     if tag_id is None:
         return refuse(400, "No tag given.")
-    name = store.remove_tag(ctx().staff, sender, tag_id)
+    name = staff_db.remove_tag(ctx().staff, sender, tag_id)
     audit("tag_removed", target=sender, tag=name)
     return back_to(conversation_id)
 
@@ -143,7 +143,7 @@ def annotate(conversation_id: int):
         if event_id is not None else None
     if message is None:
         return refuse(404, "That patient message is not in this conversation.")
-    store.save_annotation(c.staff, sender, message.event_id, message.text, message.intent,
+    staff_db.save_annotation(c.staff, sender, message.event_id, message.text, message.intent,
                           message.confidence, intent, g.user.username)
     audit("intent_corrected", target=sender, event_id=message.event_id,
           predicted=message.intent, corrected=intent)
@@ -161,7 +161,7 @@ def erase(conversation_id: int):
         flash("Type ERASE to confirm the erasure.", "error")
         return back_to(conversation_id)
     events_deleted = tracker.erase_conversation(c.tracker, sender)
-    notes_deleted = store.erase_sender(c.staff, sender)
+    notes_deleted = staff_db.erase_sender(c.staff, sender)
     audit("erase_conversation", target=sender, events_deleted=events_deleted,
           console_rows_deleted=notes_deleted)
     flash(f"The conversation was erased ({events_deleted} stored events).")

@@ -5,7 +5,7 @@ import datetime as dt
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 
-from console import export, store, tracker
+from console import export, staff_db, tracker
 from console.blueprints.shared import audit, ctx, requires
 from console.masking import mask
 
@@ -16,7 +16,7 @@ bp = Blueprint("corrections", __name__)
 @requires()
 def index():
     c = ctx()
-    rows = store.list_annotations(c.staff)
+    rows = staff_db.list_annotations(c.staff)
     ids = {}
     for row in rows:
         if row["sender_id"] not in ids:
@@ -28,7 +28,7 @@ def index():
 @bp.route("/annotations/<id:annotation_id>/delete", methods=["POST"])
 @requires()
 def delete(annotation_id: int):
-    row = store.delete_annotation(ctx().staff, annotation_id)
+    row = staff_db.delete_annotation(ctx().staff, annotation_id)
     if row is None:
         abort(404)
     audit("annotation_deleted", target=row["sender_id"], event_id=row["event_id"],
@@ -41,7 +41,7 @@ def delete(annotation_id: int):
 @requires(kind="file")
 def export_yaml():
     c = ctx()
-    rows = store.list_annotations(c.staff)
+    rows = staff_db.list_annotations(c.staff)
     masked = [{**row, "text": mask(row["text"], c.settings.phone_region)} for row in rows]
     now = dt.datetime.now(c.tz)
     body = export.nlu_yaml(masked, now)

@@ -5,7 +5,7 @@ import datetime as dt
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 
-from console import retraining, store
+from console import retraining, staff_db
 from console.blueprints.shared import audit, ctx, requires
 from console.masking import mask
 
@@ -21,7 +21,7 @@ def index():
     runs = retraining.reports(root)
     return render_template("retrain.html", runs=runs, latest=runs[0] if runs else None,
                            status=retraining.status(root),
-                           corrections=len(store.list_annotations(c.staff)))
+                           corrections=len(staff_db.list_annotations(c.staff)))
 
 
 @bp.route("/retrain/<run_id>")
@@ -44,7 +44,7 @@ def start():
         flash("A retrain is already running; its report appears here when it ends.", "error")
         return redirect(url_for("retraining.index"))
     rows = [{**row, "text": mask(row["text"], c.settings.phone_region)}
-            for row in store.list_annotations(c.staff)]
+            for row in staff_db.list_annotations(c.staff)]
     written = retraining.write_corrections(root, rows, dt.datetime.now(c.tz))
     process = retraining.start(root, c.settings.retrain_args)
     audit("retrain_started", corrections=written, pid=process.pid)

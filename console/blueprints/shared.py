@@ -15,8 +15,8 @@ from flask import (Response, abort, current_app, g, redirect, render_template, r
 from sqlalchemy.engine import Engine
 from werkzeug.routing import BaseConverter, ValidationError
 
-from console import store, tracker
-from console.config import Settings
+from console import staff_db, tracker
+from console.config import ConsoleSettings
 from console.parsing import MAX_ID, InputError, parse_int, read_date
 
 MAX_PAGE = 100000
@@ -25,7 +25,7 @@ INTENTS_SEEN_TTL = 300  # seconds between re-reading the intents found in the tr
 
 @dataclass
 class Console:
-    settings: Settings
+    settings: ConsoleSettings
     tracker: Engine
     staff: Engine
     tz: ZoneInfo
@@ -41,9 +41,9 @@ class Console:
         return names
 
     @property
-    def throttle(self) -> store.ThrottleRules:
+    def throttle(self) -> staff_db.ThrottleRules:
         s = self.settings
-        return store.ThrottleRules(s.login_max_failures, s.login_window_minutes * 60,
+        return staff_db.ThrottleRules(s.login_max_failures, s.login_window_minutes * 60,
                                    s.login_lock_minutes * 60, s.login_max_failures_per_ip)
 
 
@@ -86,7 +86,7 @@ def client_ip() -> str:
     return (request.remote_addr or "")[:64]
 
 
-# Events anyone can cause without signing in: aggregated per IP and minute (store.py).
+# Events anyone can cause without signing in: aggregated per IP and minute (staff_db.py).
 SIGNED_OUT_AGGREGATED = {"login_failed", "login_locked", "csrf_refused"}
 
 
@@ -94,9 +94,9 @@ def audit(action: str, target: Optional[str] = None, username: Optional[str] = N
           **detail: Any) -> None:
     user = getattr(g, "user", None)
     if user is None and action in SIGNED_OUT_AGGREGATED:
-        store.audit_aggregated(ctx().staff, action, username, client_ip(), detail or None)
+        staff_db.audit_aggregated(ctx().staff, action, username, client_ip(), detail or None)
         return
-    store.audit(ctx().staff, action, username or (user.username if user else None),
+    staff_db.audit(ctx().staff, action, username or (user.username if user else None),
                 user.role if user else None, target, detail or None, client_ip())
 
 

@@ -9,8 +9,8 @@ import time
 from pathlib import Path
 from typing import Dict, Optional
 
-from console import store
-from console.config import Settings, resolve_db_url
+from console import staff_db
+from console.config import ConsoleSettings, resolve_db_url
 from console.conversation_filters import Answered, Conversation, Said, SlotWasSet
 
 ADMIN_PASSWORD = "correct-horse-battery-staple"
@@ -73,7 +73,7 @@ class SeededConsole:
         self.work = work
         self.tracker_url = f"sqlite:///{work / 'tracker.db'}"
         write_tracker_store(work / "tracker.db", conversations)
-        self.settings = Settings(tracker_db_url=resolve_db_url(self.tracker_url),
+        self.settings = ConsoleSettings(tracker_db_url=resolve_db_url(self.tracker_url),
                                  staff_db_url=resolve_db_url(f"sqlite:///{work / 'staff.db'}"),
                                  secret_key="k" * 40, retrain_root=work,
                                  clinic_timezone=CLINIC_TZ)
@@ -81,8 +81,8 @@ class SeededConsole:
         self.app.config["TESTING"] = True
         self.staff = self.app.extensions["console"].staff
         self.tracker = self.app.extensions["console"].tracker
-        self.users = {"admin": store.create_user(self.staff, "admin", ADMIN_PASSWORD, "admin"),
-                      "reviewer": store.create_user(self.staff, "reviewer", REVIEWER_PASSWORD,
+        self.users = {"admin": staff_db.create_user(self.staff, "admin", ADMIN_PASSWORD, "admin"),
+                      "reviewer": staff_db.create_user(self.staff, "reviewer", REVIEWER_PASSWORD,
                                                     "reviewer")}
         from sqlalchemy import func, select
 
@@ -95,7 +95,7 @@ class SeededConsole:
     def client(self, username: str = "reviewer"):
         """A test client with a live session for `username` and a known CSRF token."""
         client = self.app.test_client()
-        token = store.start_session(self.staff, self.users[username], "127.0.0.1")
+        token = staff_db.start_session(self.staff, self.users[username], "127.0.0.1")
         with client.session_transaction() as session:
             session["sid"] = token
             session["csrf"] = CSRF_TOKEN

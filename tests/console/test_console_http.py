@@ -53,10 +53,10 @@ def audit_actions(console, action: str):
 
 def test_every_route_redirects_or_refuses_when_signed_out(console, conversations):
     """Walks the app's real URL map, so a new route without a sign-in check fails here."""
-    from console.config import Settings, resolve_db_url
+    from console.config import ConsoleSettings, resolve_db_url
     from console.web import create_app
 
-    settings = Settings(tracker_db_url=resolve_db_url(console.tracker_url),
+    settings = ConsoleSettings(tracker_db_url=resolve_db_url(console.tracker_url),
                         staff_db_url=resolve_db_url(console.staff_url), secret_key="x" * 40)
     app = create_app(settings)
     values = {"conversation_id": conversations["faq-patient"], "annotation_id": 1, "user_id": 1,
@@ -145,10 +145,10 @@ def test_session_cookie_is_httponly_and_samesite_lax(console):
 
 def test_secure_cookie_when_configured(console):
     """STAFF_COOKIE_SECURE=1 adds Secure (checked in-process: it needs no patient data)."""
-    from console.config import Settings, resolve_db_url
+    from console.config import ConsoleSettings, resolve_db_url
     from console.web import create_app
 
-    settings = Settings(tracker_db_url=resolve_db_url(console.tracker_url),
+    settings = ConsoleSettings(tracker_db_url=resolve_db_url(console.tracker_url),
                         staff_db_url=resolve_db_url(console.staff_url), secret_key="y" * 40,
                         cookie_secure=True)
     response = create_app(settings).test_client().get("/login")
@@ -521,7 +521,7 @@ def test_migrations_match_the_models(console):
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    from console.models import metadata
+    from console.staff_tables import metadata
 
     engine = create_engine(console.staff_url)
     with engine.connect() as conn:

@@ -17,8 +17,8 @@ from sqlalchemy import (and_, case, create_engine, delete, event, func, insert, 
 from sqlalchemy.engine import URL, Engine
 from sqlalchemy.exc import IntegrityError
 
-from console.models import (ROLES, annotations, audit_log, conversation_status, conversation_tags,
-                            login_throttle, staff_sessions, tags, users)
+from console.staff_tables import (ROLES, annotations, audit_log, conversation_status,
+                                  conversation_tags, login_throttle, staff_sessions, tags, users)
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 MIN_PASSWORD_LENGTH = 12
