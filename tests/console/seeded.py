@@ -4,10 +4,9 @@ Said / Answered / SlotWasSet. No bot, no server: a test runs in well under a sec
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import time
 from pathlib import Path
-from typing import Dict, Optional
+from typing import Dict
 
 from console import staff_db
 from console.config import ConsoleSettings, resolve_db_url
@@ -48,17 +47,17 @@ def rasa_events(conversation: Conversation, started_at: float) -> list:
     return events
 
 
-def write_tracker_store(db_path: Path, conversations: Dict[str, Conversation],
-                        today: Optional[dt.date] = None) -> None:
-    """Stores each sender's conversation with Rasa's SQLTrackerStore (table `events`)."""
+def write_tracker_store(db_path: Path, conversations: Dict[str, Conversation]) -> None:
+    """Stores each sender's conversation with Rasa's SQLTrackerStore (table `events`), a
+    minute apart in the order given (the last is the newest), ending before now."""
     from rasa.core.tracker_store import SQLTrackerStore
     from rasa.shared.core.domain import Domain
     from rasa.shared.core.trackers import DialogueStateTracker
 
     tracker_store = SQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(db_path))
-    now = time.time()
-    for sender, conversation in conversations.items():
-        started_at = now - conversation.days_ago * 86400 - 600
+    first = time.time() - 60 * (len(conversations) + 1)
+    for order, (sender, conversation) in enumerate(conversations.items()):
+        started_at = first + 60 * order - conversation.days_ago * 86400
         tracker = DialogueStateTracker.from_events(sender, rasa_events(conversation, started_at))
         asyncio.run(tracker_store.save(tracker))
     tracker_store.engine.dispose()
