@@ -15,7 +15,7 @@
 | STAFF_LOGIN_LOCK_MINUTES | ... lock that username+IP for 15 minutes |
 | STAFF_LOGIN_MAX_FAILURES_PER_IP | 20 (any usernames, same IP, same window) |
 | STAFF_TRUST_PROXY | 0 (1: take the client IP/scheme from one reverse proxy's X-Forwarded-* headers) |
-| (clinic file) | the clinic's name, timezone and phone region (for masking: a `region` there, else from the clinic's phone, else GB) |
+| (clinic file) | the clinic's name, timezone, test sender-id prefixes (`console.test_sender_prefixes`) and phone region (for masking: a `region` there, else from the clinic's phone, else GB) |
 | RETENTION_DAYS | none (default for `python -m console purge`) |
 | RETRAIN_PROJECT_ROOT | the project root: where Retrain writes corrections and runs `python -m retrain run` |
 | RETRAIN_ARGS | extra arguments for that command (e.g. `--config config.yml`) |
@@ -125,6 +125,7 @@ class ConsoleSettings:
     phone_region: str = "GB"  # where phone numbers are looked for when masking
     retrain_root: Path = ROOT
     retrain_args: tuple = ()
+    test_sender_prefixes: tuple = ()  # the clinic file's console.test_sender_prefixes
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -159,4 +160,5 @@ class ConsoleSettings:
                                     getattr(content.clinic, "region", "") or ""),
             retrain_root=Path(env.get("RETRAIN_PROJECT_ROOT") or ROOT).resolve(),
             retrain_args=tuple(env.get("RETRAIN_ARGS", "").split()),
+            test_sender_prefixes=content.console.test_sender_prefixes,
         )

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple, Union
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_
+from sqlalchemy import func, not_, or_
 from sqlalchemy.engine import Engine
 
 from console import staff_db, tracker
@@ -74,6 +74,7 @@ class FilterCase:
 class FilterContext:
     staff: Engine
     tz: ZoneInfo
+    test_sender_prefixes: Tuple[str, ...] = ()  # the clinic file's console section
 
 
 Parser = Callable[[str], Any]
@@ -143,6 +144,25 @@ def _follow_up(query: ConversationQuery, state: str, context: FilterContext) -> 
         query.without(followed_up)
     else:
         query.only(followed_up)
+
+
+def test_conversations_shown(raw: str) -> str:
+    """Hidden unless staff ask: "show" (with the others) or "only" them."""
+    if raw not in ("", "show", "only"):
+        raise InputError("“test conversations” must be show, only or empty (hidden).")
+    return raw or "hide"
+
+
+def _test_conversations(query: ConversationQuery, shown: str, context: FilterContext) -> None:
+    marked = staff_db.marked_test_senders(context.staff)
+    prefixes = context.test_sender_prefixes
+    if shown == "hide":
+        if prefixes:
+            query.sender.append(lambda sender: not_(tracker.starts_with_any(sender, prefixes)))
+        query.without(marked)
+    elif shown == "only":
+        query.sender.append(lambda sender: or_(tracker.starts_with_any(sender, prefixes),
+                                               sender.in_(sorted(marked))))
 
 
 def _reviewed(query: ConversationQuery, answer: str, context: FilterContext) -> None:
@@ -219,6 +239,11 @@ FILTERS: Tuple[ConversationFilter, ...] = (
         lambda q, text, c: q.require_event(lambda t: t.c.type_name.in_(("user", "bot")),
                                            _containing(text)),
         FilterCase("FEVER", kept=FEVER, dropped=GREETING)),
+    ConversationFilter(
+        "tests", test_conversations_shown, _test_conversations,
+        FilterCase("", kept=GREETING, dropped=GREETING,
+                   staff_notes=lambda staff, _kept, dropped: staff_db.set_marked_test(
+                       staff, dropped, "nurse", True))),
 )
 FIELDS = tuple(f.field for f in FILTERS)
 

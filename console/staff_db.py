@@ -400,6 +400,18 @@ def set_followed_up(engine: Engine, sender_id: str, username: str, note: str) ->
                        followup_note=note[:2000] or None)
 
 
+def set_marked_test(engine: Engine, sender_id: str, username: str, is_test: bool) -> None:
+    with engine.begin() as conn:
+        _upsert_status(conn, sender_id, marked_test_at=time.time() if is_test else None,
+                       marked_test_by=username if is_test else None)
+
+
+def marked_test_senders(engine: Engine) -> Set[str]:
+    with engine.connect() as conn:
+        return {r[0] for r in conn.execute(select(conversation_status.c.sender_id)
+                                           .where(conversation_status.c.marked_test_at.isnot(None)))}
+
+
 def reviewed_senders(engine: Engine) -> Set[str]:
     with engine.connect() as conn:
         return {r[0] for r in conn.execute(select(conversation_status.c.sender_id)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, List, Optional, Sequence, Set, Tuple
 
 from sqlalchemy import (Column, Float, Integer, MetaData, String, Table, Text, and_, delete,
-                        func, inspect, or_, select)
+                        false, func, inspect, not_, or_, select)
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
@@ -147,6 +147,12 @@ def is_red_flag_event(table=events):
         and_(table.c.type_name == "slot", table.c.action_name == RED_FLAG_SLOT,
              json_true(table.c.data, "value")),
     )
+
+
+def starts_with_any(column, prefixes: Sequence[str]):
+    """column starts with one of prefixes (LIKE with % and _ escaped); false when none."""
+    return or_(*[column.startswith(prefix, autoescape=True) for prefix in prefixes]) \
+        if prefixes else false()
 
 
 def has_events_table(engine: Engine) -> bool:
@@ -385,12 +391,20 @@ def user_message(engine: Engine, sender_id: str, event_id: int) -> Optional[Tran
 
 # --- analytics rows -------------------------------------------------------------------
 
-def analytics_rows(engine: Engine, start: float, end: float):
-    """Patient messages and bot replies in [start, end): light columns only."""
+def analytics_rows(engine: Engine, start: float, end: float,
+                   hidden_prefixes: Sequence[str] = (), hidden_senders: Iterable[str] = ()):
+    """Patient messages and bot replies in [start, end): light columns only; none of
+    senders starting with hidden_prefixes or in hidden_senders (test conversations)."""
+    conditions = [events.c.type_name.in_(("user", "bot")),
+                  events.c.timestamp >= start, events.c.timestamp < end]
+    if hidden_prefixes:
+        conditions.append(not_(starts_with_any(events.c.sender_id, hidden_prefixes)))
+    hidden = sorted(set(hidden_senders))
+    if hidden:
+        conditions.append(events.c.sender_id.not_in(hidden))
     query = (select(events.c.sender_id, events.c.type_name, events.c.timestamp,
                     events.c.intent_name, full_intent().label("full_intent"))
-             .where(events.c.type_name.in_(("user", "bot")),
-                    events.c.timestamp >= start, events.c.timestamp < end)
+             .where(*conditions)
              .order_by(events.c.id))
     with engine.connect() as conn:
         return conn.execute(query).all()

@@ -6,7 +6,7 @@ from typing import List, Tuple
 
 from flask import Blueprint, Response, abort, render_template, request
 
-from console import analytics, charts, tracker
+from console import analytics, charts, staff_db, tracker
 from console.blueprints.shared import audit, ctx, parse_date, requires, today
 
 bp = Blueprint("analytics", __name__)
@@ -28,11 +28,20 @@ def period() -> Tuple[dt.date, dt.date, List[str]]:
     return start, end, errors
 
 
+def with_tests() -> bool:
+    """Test conversations count only when staff ask (`tests=show`)."""
+    return request.args.get("tests") == "show"
+
+
 def numbers(start: dt.date, end: dt.date) -> analytics.Analytics:
     c = ctx()
     if not tracker.has_events_table(c.tracker):
         return analytics.Analytics(start, end)
-    return analytics.compute(c.tracker, start, end, c.tz)
+    if with_tests():
+        return analytics.compute(c.tracker, start, end, c.tz)
+    return analytics.compute(c.tracker, start, end, c.tz,
+                             hidden_prefixes=c.settings.test_sender_prefixes,
+                             hidden_senders=staff_db.marked_test_senders(c.staff))
 
 
 @bp.route("/analytics")
@@ -56,10 +65,13 @@ def index():
         "red_flags": charts.bar_chart("red_flags", "Conversations with a red flag per day",
                                       labels, data.red_flag_conversations),
     }
-    audit("view_analytics", start=start.isoformat(), end=end.isoformat())
+    audit("view_analytics", start=start.isoformat(), end=end.isoformat(), tests=with_tests())
+    period_args = {"from": start.isoformat(), "to": end.isoformat()}
+    if with_tests():
+        period_args["tests"] = "show"
     return render_template("analytics.html", data=data, figures=figures, errors=errors,
-                           start=start, end=end, ready=ready,
-                           period={"from": start.isoformat(), "to": end.isoformat()})
+                           start=start, end=end, ready=ready, with_tests=with_tests(),
+                           period=period_args)
 
 
 @bp.route("/analytics/<view>.csv")
@@ -69,6 +81,7 @@ def csv(view: str):
         abort(404)
     start, end, _errors = period()
     data = numbers(start, end)
-    audit("export_analytics", view=view, start=start.isoformat(), end=end.isoformat())
+    audit("export_analytics", view=view, start=start.isoformat(), end=end.isoformat(),
+          tests=with_tests())
     return Response(analytics.to_csv(data, view), mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="{view}-{start}-{end}.csv"'})

@@ -17,7 +17,7 @@ PINNED_ROWS = 10
 
 def filter_context() -> FilterContext:
     c = ctx()
-    return FilterContext(c.staff, c.tz)
+    return FilterContext(c.staff, c.tz, tuple(c.settings.test_sender_prefixes))
 
 
 @bp.route("/")
@@ -74,10 +74,12 @@ def show(conversation_id: int):
                 or (item.kind == "user" and item.intent == tracker.RED_FLAG_INTENT):
             red_flag = True
     status = staff_db.statuses(c.staff, [sender]).get(sender, {})
+    test_prefix = next((prefix for prefix in c.settings.test_sender_prefixes
+                        if sender.startswith(prefix)), None)
     audit("view_conversation", target=sender)
     return render_template(
         "transcript.html", conversation_id=conversation_id, sender=sender, items=items,
-        treatment_date=treatment_date, red_flag=red_flag, status=status,
+        treatment_date=treatment_date, red_flag=red_flag, status=status, test_prefix=test_prefix,
         tags=staff_db.tags_for(c.staff, [sender])[sender], all_tags=staff_db.all_tags(c.staff),
         annotations=staff_db.annotations_for(c.staff, sender), labels=c.labels)
 
@@ -90,6 +92,18 @@ def review(conversation_id: int):
     staff_db.set_reviewed(ctx().staff, sender, g.user.username, reviewed)
     audit("mark_reviewed" if reviewed else "mark_unreviewed", target=sender)
     flash("Marked as reviewed." if reviewed else "Marked as not reviewed.")
+    return back_to(conversation_id)
+
+
+@bp.route("/conversations/<id:conversation_id>/test", methods=["POST"])
+@requires()
+def mark_test(conversation_id: int):
+    sender = conversation_or_404(conversation_id)
+    is_test = request.form.get("test") != "0"
+    staff_db.set_marked_test(ctx().staff, sender, g.user.username, is_test)
+    audit("marked_test" if is_test else "unmarked_test", target=sender)
+    flash("Marked as a test conversation: hidden from the queues and analytics."
+          if is_test else "Marked as a patient conversation.")
     return back_to(conversation_id)
 
 

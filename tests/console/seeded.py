@@ -16,6 +16,7 @@ ADMIN_PASSWORD = "correct-horse-battery-staple"
 REVIEWER_PASSWORD = "quiet-lantern-orbit-1234"
 CSRF_TOKEN = "test-csrf-token"
 CLINIC_TZ = "Europe/London"
+TEST_SENDER_PREFIXES = ("test-", "bench-")
 
 
 def rasa_events(conversation: Conversation, started_at: float) -> list:
@@ -75,7 +76,8 @@ class SeededConsole:
         self.settings = ConsoleSettings(tracker_db_url=resolve_db_url(self.tracker_url),
                                  staff_db_url=resolve_db_url(f"sqlite:///{work / 'staff.db'}"),
                                  secret_key="k" * 40, retrain_root=work,
-                                 clinic_timezone=CLINIC_TZ)
+                                 clinic_timezone=CLINIC_TZ,
+                                 test_sender_prefixes=TEST_SENDER_PREFIXES)
         self.app = create_app(self.settings, run_migrations=True)
         self.app.config["TESTING"] = True
         self.staff = self.app.extensions["console"].staff

@@ -390,4 +390,4 @@ def test_migrations_match_the_models(console):
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), metadata)
         version = conn.execute(text("select version_num from alembic_version")).scalar_one()
-    assert diff == [] and version == "0002_audit_buckets_usernames"
+    assert diff == [] and version == "0003_test_conversations"

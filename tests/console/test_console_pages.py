@@ -42,12 +42,11 @@ CONVERSATIONS = {
     "erase-patient": Conversation((Said("does it hurt?", "faq", 0.9, "faq/pain"),)),
     "old-patient": Conversation((Said("how long is the downtime", "faq", 0.9, "faq/downtime"),),
                                 days_ago=2),
+    # The clinic's own test traffic: by sender-id prefix (clinic file), or marked by staff.
+    "test-monitor-7": Conversation((Said("I have a fever and pus", "red_flag", 0.99),)),
+    "staff-tried-it": Conversation((Said("my face is bleeding", "red_flag", 0.99),)),
 }
-
-
-@pytest.fixture(scope="module")
-def seeded(tmp_path_factory) -> SeededConsole:
-    return SeededConsole(tmp_path_factory.mktemp("pages"), CONVERSATIONS)
+TEST_CONVERSATIONS = ("test-monitor-7", "staff-tried-it")
 
 
 def page(client, path, **query) -> str:
@@ -67,6 +66,15 @@ def audited(seeded, action):
                             .order_by(audit_log.c.id)).all()
 
 
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory) -> SeededConsole:
+    console = SeededConsole(tmp_path_factory.mktemp("pages"), CONVERSATIONS)
+    client = console.client()
+    response = post(client, f"/conversations/{console.ids['staff-tried-it']}/test", test="1")
+    assert response.status_code == 302
+    return console
+
+
 def test_list_is_newest_first_with_unfollowed_red_flags_pinned(seeded):
     html = page(seeded.client(), "/conversations")
     ids = result_ids(html)
@@ -75,7 +83,43 @@ def test_list_is_newest_first_with_unfollowed_red_flags_pinned(seeded):
     pinned = html.split('id="pinned-title"', 1)[1].split('id="conversation-list"', 1)[0]
     assert f'data-conversation-id="{seeded.ids["redflag-patient"]}"' in pinned
     assert f'data-conversation-id="{seeded.ids["faq-patient"]}"' not in pinned
-    assert result_count(html) == len(ids) == len(CONVERSATIONS)
+    assert result_count(html) == len(ids) == len(CONVERSATIONS) - len(TEST_CONVERSATIONS)
+
+
+def test_test_conversations_are_hidden_from_queues_and_analytics_unless_asked(seeded):
+    client = seeded.client()
+    tests = {seeded.ids[sender] for sender in TEST_CONVERSATIONS}
+    html = page(client, "/conversations")
+    assert tests.isdisjoint(result_ids(html))
+    pinned = html.split('id="pinned-title"', 1)[1].split('id="conversation-list"', 1)[0]
+    assert all(f'data-conversation-id="{cid}"' not in pinned for cid in tests)
+    assert tests <= set(result_ids(page(client, "/conversations", tests="show")))
+    assert set(result_ids(page(client, "/conversations", tests="only"))) == tests
+    assert set(result_ids(page(client, "/conversations", tests="only", red_flag="1"))) == tests
+
+    def red_flags(**query):
+        rows = csv.DictReader(io.StringIO(page(client, "/analytics/intents.csv", **query)))
+        return {row["intent"]: int(row["patient_messages"]) for row in rows}["red_flag"]
+    assert red_flags() == 2 and red_flags(tests="show") == 4
+    assert 'name="tests" value="show" checked' in page(client, "/analytics", tests="show")
+
+
+def test_staff_mark_and_unmark_a_test_conversation_with_who_and_when(seeded):
+    client = seeded.client()
+    html = page(client, f"/conversations/{seeded.ids['staff-tried-it']}")
+    assert re.search(r'id="test-status">yes, marked by reviewer, \d\d \w{3} \d{4}', html)
+    assert "Not a test conversation" in html
+    prefixed = page(client, f"/conversations/{seeded.ids['test-monitor-7']}")
+    assert 'starts with <span class="mono">test-</span>' in prefixed
+    assert "Mark as test conversation" not in prefixed  # the clinic file decides those
+    cid = seeded.ids["recovery-patient"]
+    assert post(client, f"/conversations/{cid}/test", test="1").status_code == 302
+    assert cid not in result_ids(page(client, "/conversations"))
+    assert post(client, f"/conversations/{cid}/test", test="0").status_code == 302
+    assert cid in result_ids(page(client, "/conversations"))
+    assert [action for action in ("marked_test", "unmarked_test")
+            if ("reviewer", "recovery-patient") in [(u, t) for u, t, _ in audited(seeded, action)]] \
+        == ["marked_test", "unmarked_test"]
 
 
 def test_patient_text_is_shown_as_text_and_contacts_masked_in_lists(seeded):
