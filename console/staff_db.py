@@ -395,9 +395,17 @@ def set_reviewed(engine: Engine, sender_id: str, username: str, reviewed: bool) 
 
 
 def set_followed_up(engine: Engine, sender_id: str, username: str, note: str) -> None:
+    set_followed_up_many(engine, [sender_id], username, note)
+
+
+def set_followed_up_many(engine: Engine, senders: Sequence[str], username: str,
+                         note: str) -> None:
+    """All of them or, if anything fails, none (one transaction)."""
+    now = time.time()
     with engine.begin() as conn:
-        _upsert_status(conn, sender_id, followed_up_at=time.time(), followed_up_by=username,
-                       followup_note=note[:2000] or None)
+        for sender_id in senders:
+            _upsert_status(conn, sender_id, followed_up_at=now, followed_up_by=username,
+                           followup_note=note[:2000] or None)
 
 
 def set_marked_test(engine: Engine, sender_id: str, username: str, is_test: bool) -> None:

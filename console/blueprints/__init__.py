@@ -4,12 +4,13 @@ A new area: add `console/blueprints/<area>.py` with `bp = Blueprint("<area>", __
 and append it to BLUEPRINTS. Every view needs an access rule (`shared.requires`), or
 the app refuses to start.
 """
-from console.blueprints import (analytics, audit, auth, conversations, corrections, retraining,
-                                users)
+from console.blueprints import (analytics, audit, auth, conversations, corrections, red_flags,
+                                retraining, users)
 
 BLUEPRINTS = [
     auth.bp,
     conversations.bp,
+    red_flags.bp,
     corrections.bp,
     analytics.bp,
     retraining.bp,

@@ -132,6 +132,7 @@ QUERY_ROUTES = {
     "/analytics/volume.csv": ["from", "to", "tests"],
     "/analytics/summary.csv": ["from", "to", "tests"],
     "/audit": ["user", "action", "page"],
+    "/red-flags": ["tests", "page"],
     "/annotations": [],
     "/annotations/export.yml": [],
     "/retrain": [],
@@ -155,6 +156,7 @@ FORM_ROUTES = {  # form fields of the signed-in POSTs, on an existing conversati
     "/users": ["username", "password", "role"],
     "/users/1/active": ["active"],
     "/logout": [],
+    "/red-flags/followup": ["conversation_id", "note"],
 }
 # Routes the walks leave out, and why.
 NOT_WALKED = {("POST", "/login"): "signed out; the throttling tests below post odd forms",

@@ -42,6 +42,8 @@ CONVERSATIONS = {
     "erase-patient": Conversation((Said("does it hurt?", "faq", 0.9, "faq/pain"),)),
     "old-patient": Conversation((Said("how long is the downtime", "faq", 0.9, "faq/downtime"),),
                                 days_ago=2),
+    "queue-a": Conversation((Said("there is yellow pus on my cheek", "red_flag", 0.97),)),
+    "queue-b": Conversation((Said("I've got a fever of 39", "red_flag", 0.98),)),
     # The clinic's own test traffic: by sender-id prefix (clinic file), or marked by staff.
     "test-monitor-7": Conversation((Said("I have a fever and pus", "red_flag", 0.99),)),
     "staff-tried-it": Conversation((Said("my face is bleeding", "red_flag", 0.99),)),
@@ -93,6 +95,8 @@ def test_test_conversations_are_hidden_from_queues_and_analytics_unless_asked(se
     assert tests.isdisjoint(result_ids(html))
     pinned = html.split('id="pinned-title"', 1)[1].split('id="conversation-list"', 1)[0]
     assert all(f'data-conversation-id="{cid}"' not in pinned for cid in tests)
+    assert tests.isdisjoint(waiting_ids(page(client, "/red-flags")))
+    assert tests <= set(waiting_ids(page(client, "/red-flags", tests="show")))
     assert tests <= set(result_ids(page(client, "/conversations", tests="show")))
     assert set(result_ids(page(client, "/conversations", tests="only"))) == tests
     assert set(result_ids(page(client, "/conversations", tests="only", red_flag="1"))) == tests
@@ -100,7 +104,7 @@ def test_test_conversations_are_hidden_from_queues_and_analytics_unless_asked(se
     def red_flags(**query):
         rows = csv.DictReader(io.StringIO(page(client, "/analytics/intents.csv", **query)))
         return {row["intent"]: int(row["patient_messages"]) for row in rows}["red_flag"]
-    assert red_flags() == 2 and red_flags(tests="show") == 4
+    assert red_flags() == 4 and red_flags(tests="show") == 6
     assert 'name="tests" value="show" checked' in page(client, "/analytics", tests="show")
 
 
@@ -151,7 +155,7 @@ def test_analytics_charts_and_csv_downloads(seeded):
     assert int(volume[TODAY.isoformat()]["patient_messages"]) >= 7
     intents = {row["intent"]: int(row["patient_messages"]) for row in csv.DictReader(
         io.StringIO(page(client, "/analytics/intents.csv")))}
-    assert intents["faq/cost"] == 1 and intents["red_flag"] == 2
+    assert intents["faq/cost"] == 1 and intents["red_flag"] == 4
     assert client.get("/analytics/nonsense.csv").status_code == 404
 
 
@@ -255,3 +259,47 @@ def test_every_route_needs_sign_in(seeded):
     assert anonymous.get("/annotations/export.yml").status_code == 401
     assert anonymous.get("/analytics/summary.csv").status_code == 401
     assert anonymous.get("/static/console.css").status_code == 200
+
+
+def waiting_ids(html: str):
+    """Conversation ids in the red-flag queue's list of those waiting (not followed up)."""
+    return result_ids(html.split('id="followed-up-list"', 1)[0])
+
+
+def test_red_flag_queue_marks_several_followed_up_at_once(seeded):
+    client = seeded.client()
+    a, b, untouched = (seeded.ids[s] for s in ("queue-a", "queue-b", "redflag-patient"))
+    html = page(client, "/red-flags")
+    assert {a, b, untouched} <= set(waiting_ids(html))
+    assert f'type="checkbox" name="conversation_id" value="{a}"' in html
+    # The slots other work fills (alert status, callback) are there, empty for now.
+    assert 'class="slot-alert-status">—<' in html and 'class="slot-callback">—<' in html
+    refused = client.post("/red-flags/followup", data={"conversation_id": [a, b]})
+    assert refused.status_code == 403
+    assert staff_db.statuses(seeded.staff, ["queue-a", "queue-b"]) == {}
+
+    response = post(client, "/red-flags/followup", conversation_id=[a, b], note="called both")
+    assert response.status_code == 302
+    html = page(client, "/red-flags")
+    assert "2 red flag(s) marked as followed up by reviewer." in html
+    assert {a, b}.isdisjoint(waiting_ids(html)) and untouched in waiting_ids(html)
+    followed = html.split('id="followed-up-list"', 1)[1]
+    for cid in (a, b):
+        row = followed.split(f'data-conversation-id="{cid}"', 1)[1].split("</tr>", 1)[0]
+        assert 'class="followed-up-by">reviewer<' in row and "called both" in row
+        assert re.search(r'class="nowrap followed-up-at">\d\d \w{3} \d{4} \d\d:\d\d', row)
+    marked = [(u, t, json.loads(d)) for u, t, d in audited(seeded, "red_flag_followed_up")]
+    assert {("reviewer", s) for s in ("queue-a", "queue-b")} <= {(u, t) for u, t, _ in marked}
+    assert all(d["bulk"] == 2 for _u, t, d in marked if t in ("queue-a", "queue-b"))
+
+
+def test_red_flag_queue_explains_forms_it_cannot_use(seeded):
+    client = seeded.client()
+    html = client.post("/red-flags/followup", data={"csrf_token": CSRF_TOKEN},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "Tick at least one conversation" in html
+    assert post(client, "/red-flags/followup", conversation_id="²").status_code == 400
+    assert post(client, "/red-flags/followup", conversation_id="9" * 25).status_code == 400
+    gone = post(client, "/red-flags/followup", conversation_id=["987654321"])
+    assert gone.status_code == 302
+    assert "no longer exist" in page(client, "/red-flags")
