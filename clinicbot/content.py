@@ -113,6 +113,14 @@ class Handoff:
 
 
 @dataclass(frozen=True)
+class ConsoleOptions:
+    """The optional `console:` section: how the staff console treats conversations."""
+    # Conversations whose sender id starts with one of these are the clinic's own tests
+    # (monitoring, benchmarks): hidden from the staff queues and analytics by default.
+    test_sender_prefixes: Tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class ClinicContent:
     clinic: Clinic
     treatment: Treatment
@@ -126,6 +134,7 @@ class ClinicContent:
     # response name -> ((button title, payload), ...)
     response_buttons: Mapping[str, Tuple[Tuple[str, str], ...]]
     source: Path = field(default=DEFAULT_CONTENT_PATH)
+    console: ConsoleOptions = field(default_factory=ConsoleOptions)
 
     @property
     def red_flag_advice(self) -> str:
@@ -284,9 +293,20 @@ def _build(data: Mapping[str, Any], source: Path) -> ClinicContent:
         responses=response_texts,
         response_buttons=response_buttons,
         source=source,
+        console=_console_options(data.get("console") or {}),
     )
     _check_every_text_renders(content)
     return content
+
+
+def _console_options(data: Any) -> ConsoleOptions:
+    if not isinstance(data, dict):
+        raise ContentError("'console' must be a mapping")
+    prefixes = data.get("test_sender_prefixes") or []
+    if not isinstance(prefixes, list) or not all(isinstance(p, str) and p.strip()
+                                                 for p in prefixes):
+        raise ContentError("'console.test_sender_prefixes' must be a list of non-empty texts")
+    return ConsoleOptions(test_sender_prefixes=tuple(p.strip() for p in prefixes))
 
 
 def _urgent_advice(data: Mapping[str, Any]) -> UrgentAdvice:

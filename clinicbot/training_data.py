@@ -63,7 +63,7 @@ class Faq:
 
 
 @dataclass(frozen=True)
-class Settings:
+class RetrainSettings:
     """clinic/retrain.yml: how sources are checked and a new model is judged."""
     min_examples_per_faq: int = 8
     finetune_epoch_fraction: float = 0.5
@@ -373,14 +373,14 @@ class Project:
         return self.root / "clinic" / "clinic.yml"
 
 
-def load_settings(project: Project) -> Settings:
+def load_settings(project: Project) -> RetrainSettings:
     path = project.settings_file
     if not path.exists():
-        return Settings()
+        return RetrainSettings()
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    defaults = Settings()
+    defaults = RetrainSettings()
     try:
-        return Settings(
+        return RetrainSettings(
             min_examples_per_faq=int(data.get("min_examples_per_faq",
                                               defaults.min_examples_per_faq)),
             finetune_epoch_fraction=float(data.get("finetune_epoch_fraction",

@@ -9,7 +9,7 @@ import sys
 import time
 from typing import List, Optional
 
-from console.config import ConfigError, Settings
+from console.config import ConfigError, ConsoleSettings
 
 
 def _password(env_name: str) -> str:
@@ -24,15 +24,15 @@ def _password(env_name: str) -> str:
     return first
 
 
-def _staff(settings: Settings):
-    from console import store
+def _staff(settings: ConsoleSettings):
+    from console import staff_db
 
-    engine = store.make_staff_engine(settings.staff_db_url)
-    store.migrate(engine)
+    engine = staff_db.make_staff_engine(settings.staff_db_url)
+    staff_db.migrate(engine)
     return engine
 
 
-def cmd_serve(args, settings: Settings) -> int:
+def cmd_serve(args, settings: ConsoleSettings) -> int:
     from waitress import serve
 
     from console.web import create_app
@@ -48,45 +48,45 @@ def cmd_serve(args, settings: Settings) -> int:
     return 0
 
 
-def cmd_migrate(args, settings: Settings) -> int:
+def cmd_migrate(args, settings: ConsoleSettings) -> int:
     _staff(settings)
     print("Staff database is up to date.")
     return 0
 
 
-def cmd_create_user(args, settings: Settings, role: Optional[str] = None) -> int:
-    from console import store
+def cmd_create_user(args, settings: ConsoleSettings, role: Optional[str] = None) -> int:
+    from console import staff_db
 
     engine = _staff(settings)
     role = role or args.role
     env_name = "STAFF_ADMIN_PASSWORD" if role == "admin" and args.command == "create-admin" \
         else "STAFF_USER_PASSWORD"
     try:
-        user = store.create_user(engine, args.username, _password(env_name), role)
-    except store.UserError as error:
+        user = staff_db.create_user(engine, args.username, _password(env_name), role)
+    except staff_db.UserError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    store.audit(engine, "user_created", "cli", None, user.username, {"role_given": role})
+    staff_db.audit(engine, "user_created", "cli", None, user.username, {"role_given": role})
     print(f"Created {user.role} {user.username}.")
     return 0
 
 
-def cmd_set_password(args, settings: Settings) -> int:
-    from console import store
+def cmd_set_password(args, settings: ConsoleSettings) -> int:
+    from console import staff_db
 
     engine = _staff(settings)
     try:
-        store.set_password(engine, args.username, _password("STAFF_USER_PASSWORD"))
-    except store.UserError as error:
+        staff_db.set_password(engine, args.username, _password("STAFF_USER_PASSWORD"))
+    except staff_db.UserError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    store.audit(engine, "password_set", "cli", None, args.username)
+    staff_db.audit(engine, "password_set", "cli", None, args.username)
     print(f"Password changed for {args.username}; their sessions were ended.")
     return 0
 
 
-def cmd_purge(args, settings: Settings) -> int:
-    from console import store, tracker
+def cmd_purge(args, settings: ConsoleSettings) -> int:
+    from console import staff_db, tracker
 
     days = args.older_than_days if args.older_than_days is not None else settings.retention_days
     if days is None:
@@ -95,7 +95,7 @@ def cmd_purge(args, settings: Settings) -> int:
     if days < 1:
         print("error: --older-than-days must be at least 1", file=sys.stderr)
         return 2
-    engine = store.make_engine(settings.tracker_db_url)
+    engine = staff_db.make_engine(settings.tracker_db_url)
     staff = _staff(settings)
     if not tracker.has_events_table(engine):
         print("The tracker store has no events table; nothing to purge.")
@@ -106,13 +106,13 @@ def cmd_purge(args, settings: Settings) -> int:
         print(f"Would purge {len(senders)} conversation(s) with no activity in the last {days} days.")
         return 0
     deleted = tracker.purge_senders(engine, senders)
-    notes = store.erase_senders(staff, senders)
+    notes = staff_db.erase_senders(staff, senders)
     # Console notes on conversations deleted elsewhere (e.g. the patient's own
     # "delete my conversation", which only calls console.erase_conversation).
-    noted = store.senders_with_console_data(staff)
+    noted = staff_db.senders_with_console_data(staff)
     orphans = sorted(noted - tracker.existing_senders(engine, noted))
-    orphan_rows = store.erase_senders(staff, orphans)
-    store.audit(staff, "purge", "cli", None, None,
+    orphan_rows = staff_db.erase_senders(staff, orphans)
+    staff_db.audit(staff, "purge", "cli", None, None,
                 {"older_than_days": days, "conversations": len(senders), "events_deleted": deleted,
                  "console_rows_deleted": notes, "orphaned_conversations": len(orphans),
                  "orphaned_console_rows_deleted": orphan_rows})
@@ -122,14 +122,14 @@ def cmd_purge(args, settings: Settings) -> int:
     return 0
 
 
-def cmd_erase(args, settings: Settings) -> int:
-    from console import store, tracker
+def cmd_erase(args, settings: ConsoleSettings) -> int:
+    from console import staff_db, tracker
 
-    engine = store.make_engine(settings.tracker_db_url)
+    engine = staff_db.make_engine(settings.tracker_db_url)
     staff = _staff(settings)
     deleted = tracker.erase_conversation(engine, args.sender_id)
-    notes = store.erase_sender(staff, args.sender_id)
-    store.audit(staff, "erase_conversation", "cli", None, args.sender_id,
+    notes = staff_db.erase_sender(staff, args.sender_id)
+    staff_db.audit(staff, "erase_conversation", "cli", None, args.sender_id,
                 {"events_deleted": deleted, "console_rows_deleted": notes})
     print(f"Erased {deleted} events and {notes} console records for that sender.")
     return 0
@@ -164,7 +164,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     from clinicbot.content import ContentError
 
     try:
-        settings = Settings.from_env(need_secret=args.command == "serve")
+        settings = ConsoleSettings.from_env(need_secret=args.command == "serve")
     except (ConfigError, ContentError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -7,7 +7,7 @@ import io
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
@@ -51,7 +51,9 @@ class Analytics:
         return 100.0 * self.with_treatment_date / self.total_conversations
 
 
-def compute(engine: Engine, start: dt.date, end: dt.date, tz: ZoneInfo, top: int = 15) -> Analytics:
+def compute(engine: Engine, start: dt.date, end: dt.date, tz: ZoneInfo, top: int = 15,
+            hidden_prefixes: Sequence[str] = (), hidden_senders: Iterable[str] = ()) -> Analytics:
+    """The period's numbers, without the hidden (test) conversations."""
     result = Analytics(start, end)
     span = (end - start).days + 1
     result.days = [start + dt.timedelta(days=i) for i in range(span)]
@@ -64,7 +66,8 @@ def compute(engine: Engine, start: dt.date, end: dt.date, tz: ZoneInfo, top: int
     intents: Counter = Counter()
     length: Counter = Counter()
     rows = tracker.analytics_rows(engine, tracker.to_epoch(start, tz),
-                                  tracker.to_epoch(end + dt.timedelta(days=1), tz))
+                                  tracker.to_epoch(end + dt.timedelta(days=1), tz),
+                                  hidden_prefixes, hidden_senders)
     for row in rows:
         day = dt.datetime.fromtimestamp(row.timestamp, tz).date()
         i = index.get(day)

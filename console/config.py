@@ -15,7 +15,7 @@
 | STAFF_LOGIN_LOCK_MINUTES | ... lock that username+IP for 15 minutes |
 | STAFF_LOGIN_MAX_FAILURES_PER_IP | 20 (any usernames, same IP, same window) |
 | STAFF_TRUST_PROXY | 0 (1: take the client IP/scheme from one reverse proxy's X-Forwarded-* headers) |
-| (clinic file) | the clinic's name, timezone and phone region (for masking: a `region` there, else from the clinic's phone, else GB) |
+| (clinic file) | the clinic's name, timezone, test sender-id prefixes (`console.test_sender_prefixes`) and phone region (for masking: a `region` there, else from the clinic's phone, else GB) |
 | RETENTION_DAYS | none (default for `python -m console purge`) |
 | RETRAIN_PROJECT_ROOT | the project root: where Retrain writes corrections and runs `python -m retrain run` |
 | RETRAIN_ARGS | extra arguments for that command (e.g. `--config config.yml`) |
@@ -104,7 +104,7 @@ def load_secret_key(env: Mapping[str, str]) -> str:
 
 
 @dataclass
-class Settings:
+class ConsoleSettings:
     tracker_db_url: URL
     staff_db_url: URL
     host: str = "127.0.0.1"
@@ -125,10 +125,11 @@ class Settings:
     phone_region: str = "GB"  # where phone numbers are looked for when masking
     retrain_root: Path = ROOT
     retrain_args: tuple = ()
+    test_sender_prefixes: tuple = ()  # the clinic file's console.test_sender_prefixes
     extra: dict = field(default_factory=dict)
 
     @classmethod
-    def from_env(cls, env: Optional[Mapping[str, str]] = None, need_secret: bool = True) -> "Settings":
+    def from_env(cls, env: Optional[Mapping[str, str]] = None, need_secret: bool = True) -> "ConsoleSettings":
         env = os.environ if env is None else env
         from clinicbot.content import load_content
 
@@ -159,4 +160,5 @@ class Settings:
                                     getattr(content.clinic, "region", "") or ""),
             retrain_root=Path(env.get("RETRAIN_PROJECT_ROOT") or ROOT).resolve(),
             retrain_args=tuple(env.get("RETRAIN_ARGS", "").split()),
+            test_sender_prefixes=content.console.test_sender_prefixes,
         )

@@ -14,10 +14,10 @@ import datetime as dt
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import Any, Callable, Iterable, List, Optional, Sequence, Set, Tuple
 
 from sqlalchemy import (Column, Float, Integer, MetaData, String, Table, Text, and_, delete,
-                        func, inspect, or_, select)
+                        false, func, inspect, not_, or_, select)
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
@@ -149,77 +149,64 @@ def is_red_flag_event(table=events):
     )
 
 
+def starts_with_any(column, prefixes: Sequence[str]):
+    """column starts with one of prefixes (LIKE with % and _ escaped); false when none."""
+    return or_(*[column.startswith(prefix, autoescape=True) for prefix in prefixes]) \
+        if prefixes else false()
+
+
 def has_events_table(engine: Engine) -> bool:
     return inspect(engine).has_table("events")
 
 
 # --- conversation list ----------------------------------------------------------------
 
+EventCondition = Callable[[Table], Any]  # a condition on an events table (or an alias of it)
+
+
 @dataclass
-class TrackerFilters:
-    """Filters evaluated in the tracker store; None means "not filtered"."""
-    start: Optional[float] = None      # epoch seconds, inclusive
-    end: Optional[float] = None        # epoch seconds, exclusive
-    intent: Optional[str] = None       # "faq", "faq/cost", "nlu_fallback", ...
-    fallback: bool = False
-    red_flag: bool = False
-    max_confidence: Optional[float] = None
-    text: Optional[str] = None
-    include: Optional[Set[str]] = None  # only these senders (from the console's data)
-    exclude: Optional[Set[str]] = None  # never these senders
+class ConversationQuery:
+    """Which conversations a list shows; console.conversation_filters builds it from the
+    declared filters. Every part narrows the list; an empty query lists everything."""
+    has_event: List[Tuple[EventCondition, ...]] = field(default_factory=list)
+    sender: List[Callable[[Any], Any]] = field(default_factory=list)  # on the sender_id column
+    having: List[Any] = field(default_factory=list)  # on the conversation's events, grouped
+    include: Optional[Set[str]] = None  # only these senders (from the console's own data)
+    exclude: Set[str] = field(default_factory=set)  # never these senders
+
+    def require_event(self, *conditions: EventCondition) -> None:
+        """Keeps conversations with at least one event meeting every condition."""
+        self.has_event.append(conditions)
+
+    def only(self, senders: Set[str]) -> None:
+        self.include = set(senders) if self.include is None else self.include & senders
+
+    def without(self, senders: Set[str]) -> None:
+        self.exclude |= senders
 
 
-def _conditions(filters: TrackerFilters) -> List:
+def _where(query: ConversationQuery) -> List:
     conds = []
-
-    def subquery(*conditions):
+    for conditions in query.has_event:
         e2 = events.alias("e2")
-        return events.c.sender_id.in_(
-            select(e2.c.sender_id).where(*[condition(e2) for condition in conditions]))
-
-    if filters.intent:
-        name = filters.intent
-        conds.append(subquery(lambda t: t.c.type_name == "user",
-                              lambda t: or_(t.c.intent_name == name, full_intent(t) == name)))
-    if filters.fallback:
-        conds.append(subquery(lambda t: t.c.type_name == "user",
-                              lambda t: t.c.intent_name.in_(FALLBACK_INTENTS)))
-    if filters.red_flag:
-        conds.append(subquery(is_red_flag_event))
-    if filters.max_confidence is not None:
-        threshold = filters.max_confidence
-        conds.append(subquery(lambda t: t.c.type_name == "user",
-                              lambda t: confidence(t) < threshold))
-    if filters.text:
-        needle = filters.text.lower()
-        conds.append(subquery(lambda t: t.c.type_name.in_(("user", "bot")),
-                              lambda t: func.lower(json_text(t.c.data, "text")).contains(
-                                  needle, autoescape=True)))
-    if filters.include is not None:
-        conds.append(events.c.sender_id.in_(sorted(filters.include)))
-    if filters.exclude:
-        conds.append(events.c.sender_id.not_in(sorted(filters.exclude)))
+        conds.append(events.c.sender_id.in_(
+            select(e2.c.sender_id).where(*[condition(e2) for condition in conditions])))
+    conds.extend(condition(events.c.sender_id) for condition in query.sender)
+    if query.include is not None:
+        conds.append(events.c.sender_id.in_(sorted(query.include)))
+    if query.exclude:
+        conds.append(events.c.sender_id.not_in(sorted(query.exclude)))
     return conds
 
 
-def _having(filters: TrackerFilters) -> List:
-    having = []
-    if filters.start is not None:
-        having.append(func.max(events.c.timestamp) >= filters.start)
-    if filters.end is not None:
-        having.append(func.min(events.c.timestamp) < filters.end)
-    return having
-
-
-def _grouped(filters: TrackerFilters):
-    query = (select(events.c.sender_id,
-                    func.min(events.c.id).label("conversation_id"),
-                    func.min(events.c.timestamp).label("first_ts"),
-                    func.max(events.c.timestamp).label("last_ts"))
-             .where(*_conditions(filters))
-             .group_by(events.c.sender_id))
-    having = _having(filters)
-    return query.having(and_(*having)) if having else query
+def _grouped(query: ConversationQuery):
+    grouped = (select(events.c.sender_id,
+                      func.min(events.c.id).label("conversation_id"),
+                      func.min(events.c.timestamp).label("first_ts"),
+                      func.max(events.c.timestamp).label("last_ts"))
+               .where(*_where(query))
+               .group_by(events.c.sender_id))
+    return grouped.having(and_(*query.having)) if query.having else grouped
 
 
 @dataclass
@@ -237,10 +224,10 @@ class ConversationSummary:
     intents: List[str] = field(default_factory=list)
 
 
-def list_conversations(engine: Engine, filters: TrackerFilters, limit: int,
+def list_conversations(engine: Engine, query: ConversationQuery, limit: int,
                        offset: int = 0) -> Tuple[List[ConversationSummary], int]:
     """One page of conversations, newest activity first, and the total count."""
-    grouped = _grouped(filters)
+    grouped = _grouped(query)
     page = grouped.order_by(func.max(events.c.timestamp).desc(), events.c.sender_id) \
         .limit(limit).offset(offset)
     with engine.connect() as conn:
@@ -404,12 +391,20 @@ def user_message(engine: Engine, sender_id: str, event_id: int) -> Optional[Tran
 
 # --- analytics rows -------------------------------------------------------------------
 
-def analytics_rows(engine: Engine, start: float, end: float):
-    """Patient messages and bot replies in [start, end): light columns only."""
+def analytics_rows(engine: Engine, start: float, end: float,
+                   hidden_prefixes: Sequence[str] = (), hidden_senders: Iterable[str] = ()):
+    """Patient messages and bot replies in [start, end): light columns only; none of
+    senders starting with hidden_prefixes or in hidden_senders (test conversations)."""
+    conditions = [events.c.type_name.in_(("user", "bot")),
+                  events.c.timestamp >= start, events.c.timestamp < end]
+    if hidden_prefixes:
+        conditions.append(not_(starts_with_any(events.c.sender_id, hidden_prefixes)))
+    hidden = sorted(set(hidden_senders))
+    if hidden:
+        conditions.append(events.c.sender_id.not_in(hidden))
     query = (select(events.c.sender_id, events.c.type_name, events.c.timestamp,
                     events.c.intent_name, full_intent().label("full_intent"))
-             .where(events.c.type_name.in_(("user", "bot")),
-                    events.c.timestamp >= start, events.c.timestamp < end)
+             .where(*conditions)
              .order_by(events.c.id))
     with engine.connect() as conn:
         return conn.execute(query).all()
@@ -440,7 +435,7 @@ def erase_conversation(engine: Engine, sender_id: str) -> int:
 
     The same function as the chat's "delete my conversation" (clinicbot.privacy),
     so there is one implementation. Only the tracker store: the console's own
-    notes on the conversation are removed by console.store.erase_sender (the
+    notes on the conversation are removed by console.staff_db.erase_sender (the
     console's erase does both; `purge` also removes notes left behind).
     """
     from clinicbot.privacy import erase_conversation as erase

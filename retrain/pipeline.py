@@ -26,7 +26,7 @@ from typing import Dict, Iterator, List, Optional, Sequence
 
 from clinicbot import quality_gate
 from clinicbot.content import load_content
-from clinicbot.training_data import (Project, Settings, SourceError, checked_sources,
+from clinicbot.training_data import (Project, RetrainSettings, SourceError, checked_sources,
                                      load_nlu_examples, load_settings, write_generated)
 from retrain import activation, report
 from retrain.models import ModelStore, facts, manifest_for
@@ -101,7 +101,7 @@ def _tail(path: Path, lines: int = 15) -> str:
     return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
 
 
-def evaluation_sets(run: Run, settings: Settings, sources) -> Dict[str, List]:
+def evaluation_sets(run: Run, settings: RetrainSettings, sources) -> Dict[str, List]:
     problems: List[str] = []
     heldout = []
     for name in settings.evaluation_sets:

@@ -1,1 +1,20 @@
-"""The console's route groups, one Flask blueprint (`bp`) per area."""
+"""The console's pages, one Flask blueprint per area (each module exposes `bp`).
+
+A new area: add `console/blueprints/<area>.py` with `bp = Blueprint("<area>", __name__)`
+and append it to BLUEPRINTS. Every view needs an access rule (`shared.requires`), or
+the app refuses to start.
+"""
+from console.blueprints import (analytics, audit, auth, callbacks, conversations, corrections,
+                                red_flags, retraining, users)
+
+BLUEPRINTS = [
+    auth.bp,
+    conversations.bp,
+    red_flags.bp,
+    callbacks.bp,
+    corrections.bp,
+    analytics.bp,
+    retraining.bp,
+    users.bp,
+    audit.bp,
+]

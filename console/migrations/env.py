@@ -7,7 +7,7 @@ CLI: `alembic -c console/alembic.ini upgrade head` reads STAFF_DB_URL.
 from alembic import context
 from sqlalchemy import create_engine
 
-from console.models import metadata
+from console.staff_tables import metadata
 
 config = context.config
 

@@ -12,9 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 from sqlalchemy import create_engine, func, insert, select
 
-from console import store, tracker
-from console.config import Settings, resolve_db_url
-from console.models import audit_log, login_throttle
+from console import staff_db, tracker
+from console.config import ConsoleSettings, resolve_db_url
+from console.staff_tables import audit_log, login_throttle
 
 ADMIN_PASSWORD = "correct-horse-battery-staple"
 
@@ -48,20 +48,20 @@ def app_env(tmp_path: Path):
 
     tracker_url = f"sqlite:///{tmp_path / 'tracker.db'}"
     ids = _events(tracker_url)
-    settings = Settings(tracker_db_url=resolve_db_url(tracker_url),
+    settings = ConsoleSettings(tracker_db_url=resolve_db_url(tracker_url),
                         staff_db_url=resolve_db_url(f"sqlite:///{tmp_path / 'staff.db'}"),
                         secret_key="k" * 40, retrain_root=tmp_path, clinic_timezone="Europe/London")
     app = create_app(settings, run_migrations=True)
     app.config["TESTING"] = True
     staff = app.extensions["console"].staff
-    admin = store.create_user(staff, "admin", ADMIN_PASSWORD, "admin")
+    admin = staff_db.create_user(staff, "admin", ADMIN_PASSWORD, "admin")
     return app, staff, admin, ids
 
 
 def signed_in(app, staff, user):
     """A test client with a live session for `user` and a known CSRF token."""
     client = app.test_client()
-    token = store.start_session(staff, user, "127.0.0.1")
+    token = staff_db.start_session(staff, user, "127.0.0.1")
     with client.session_transaction() as session:
         session["sid"] = token
         session["csrf"] = "test-csrf-token"
@@ -127,11 +127,13 @@ ODD_TEXT = st.one_of(
 )
 QUERY_ROUTES = {
     "/conversations": ["from", "to", "intent", "fallback", "red_flag", "followup", "max_conf",
-                       "reviewed", "tag", "q", "page"],
-    "/analytics": ["from", "to"],
-    "/analytics/volume.csv": ["from", "to"],
-    "/analytics/summary.csv": ["from", "to"],
+                       "reviewed", "tag", "q", "tests", "page"],
+    "/analytics": ["from", "to", "tests"],
+    "/analytics/volume.csv": ["from", "to", "tests"],
+    "/analytics/summary.csv": ["from", "to", "tests"],
     "/audit": ["user", "action", "page"],
+    "/red-flags": ["tests", "page"],
+    "/callbacks": [],
     "/annotations": [],
     "/annotations/export.yml": [],
     "/retrain": [],
@@ -140,20 +142,49 @@ QUERY_ROUTES = {
 }
 PATH_ROUTES = [("GET", "/conversations/{}"), ("GET", "/retrain/{}"), ("GET", "/analytics/{}.csv"),
                ("POST", "/conversations/{}/review"), ("POST", "/conversations/{}/followup"),
+               ("POST", "/conversations/{}/test"),
                ("POST", "/conversations/{}/tags"), ("POST", "/conversations/{}/tags/remove"),
                ("POST", "/conversations/{}/annotate"), ("POST", "/conversations/{}/erase"),
-               ("POST", "/annotations/{}/delete"), ("POST", "/users/{}/active")]
+               ("POST", "/annotations/{}/delete"), ("POST", "/users/{}/active"),
+               ("GET", "/callbacks/{}"), ("POST", "/callbacks/{}/status")]
 FORM_ROUTES = {  # form fields of the signed-in POSTs, on an existing conversation
     "/conversations/{c}/review": ["reviewed"],
     "/conversations/{c}/followup": ["note"],
+    "/conversations/{c}/test": ["test"],
     "/conversations/{c}/tags": ["name"],
     "/conversations/{c}/tags/remove": ["tag_id"],
     "/conversations/{c}/annotate": ["event_id", "intent"],
     "/conversations/{c}/erase": ["confirm"],
     "/users": ["username", "password", "role"],
     "/users/1/active": ["active"],
+    "/logout": [],
+    "/red-flags/followup": ["conversation_id", "note"],
 }
+# Routes the walks leave out, and why.
+NOT_WALKED = {("POST", "/login"): "signed out; the throttling tests below post odd forms",
+              ("POST", "/retrain"): "takes no input, and each post starts a real retrain"}
 NOT_500 = HealthCheck.function_scoped_fixture, HealthCheck.too_slow
+
+
+def test_the_walks_below_cover_every_route(app_env):
+    """A new route must join QUERY_ROUTES, PATH_ROUTES or FORM_ROUTES (or this fails)."""
+    import re
+
+    app = app_env[0]
+
+    def shape(path: str) -> str:
+        return re.sub(r"<[^>]+>|\{[^}]*\}|/[0-9]+(?=/|$)", "/*", path).replace("//*", "/*")
+
+    walked = {("GET", shape(path)) for path in QUERY_ROUTES} \
+        | {(method, shape(path)) for method, path in PATH_ROUTES} \
+        | {("POST", shape(path)) for path in FORM_ROUTES}
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static" or rule.rule == "/":
+            continue
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            if (method, rule.rule) in NOT_WALKED:
+                continue
+            assert (method, shape(rule.rule)) in walked, (method, rule.rule)
 
 
 def _check(response, what):
@@ -213,23 +244,23 @@ def test_odd_form_values_never_give_500(app_env, route, data):
     ("x" * 257, "at most 256 characters"),
 ])
 def test_weak_passwords_are_refused_with_a_clear_reason(tmp_path, password, message):
-    engine = store.make_staff_engine(resolve_db_url(f"sqlite:///{tmp_path / 'staff.db'}"))
-    store.migrate(engine)
-    with pytest.raises(store.UserError, match=message):
-        store.create_user(engine, "nurse-alice", password, "reviewer")
-    store.create_user(engine, "nurse-alice", "quiet-lantern-orbit-1234", "reviewer")
-    with pytest.raises(store.UserError, match=message):
-        store.set_password(engine, "nurse-alice", password)
+    engine = staff_db.make_staff_engine(resolve_db_url(f"sqlite:///{tmp_path / 'staff.db'}"))
+    staff_db.migrate(engine)
+    with pytest.raises(staff_db.UserError, match=message):
+        staff_db.create_user(engine, "nurse-alice", password, "reviewer")
+    staff_db.create_user(engine, "nurse-alice", "quiet-lantern-orbit-1234", "reviewer")
+    with pytest.raises(staff_db.UserError, match=message):
+        staff_db.set_password(engine, "nurse-alice", password)
 
 
 def test_usernames_differing_only_by_case_are_refused(tmp_path):
-    engine = store.make_staff_engine(resolve_db_url(f"sqlite:///{tmp_path / 'staff.db'}"))
-    store.migrate(engine)
-    store.create_user(engine, "Alice", "quiet-lantern-orbit-1234", "reviewer")
+    engine = staff_db.make_staff_engine(resolve_db_url(f"sqlite:///{tmp_path / 'staff.db'}"))
+    staff_db.migrate(engine)
+    staff_db.create_user(engine, "Alice", "quiet-lantern-orbit-1234", "reviewer")
     for clash in ("alice", "ALICE", "aLiCe"):
-        with pytest.raises(store.UserError, match="already exists .*not case-sensitive"):
-            store.create_user(engine, clash, "another-quiet-lantern-99", "reviewer")
-    assert [u["username"] for u in store.list_users(engine)] == ["Alice"]
+        with pytest.raises(staff_db.UserError, match="already exists .*not case-sensitive"):
+            staff_db.create_user(engine, clash, "another-quiet-lantern-99", "reviewer")
+    assert [u["username"] for u in staff_db.list_users(engine)] == ["Alice"]
 
 
 def test_users_page_shows_why_a_password_was_refused(app_env):
@@ -244,7 +275,7 @@ def test_users_page_shows_why_a_password_was_refused(app_env):
                                            "password": "quiet-lantern-orbit-1234",
                                            "role": "reviewer"}, follow_redirects=True)
     assert "already exists" in response.get_data(as_text=True)
-    assert len(store.list_users(staff)) == 1
+    assert len(staff_db.list_users(staff)) == 1
 
 
 # --- 4. login throttling is atomic ------------------------------------------------------
@@ -259,9 +290,9 @@ def _login_client(app):
 def test_parallel_wrong_passwords_get_at_most_the_limit_of_password_checks(app_env, monkeypatch):
     """15 parallel attempts, limit 5: exactly 5 passwords are checked (8 were before)."""
     app, staff, _admin, _ids = app_env
-    store.create_user(staff, "target", "quiet-lantern-orbit-1234", "reviewer")
+    staff_db.create_user(staff, "target", "quiet-lantern-orbit-1234", "reviewer")
     checks, lock = [], threading.Lock()
-    real = store.authenticate
+    real = staff_db.authenticate
 
     def slow_authenticate(*args, **kwargs):
         with lock:
@@ -269,7 +300,7 @@ def test_parallel_wrong_passwords_get_at_most_the_limit_of_password_checks(app_e
         time.sleep(0.05)  # widen the window between the check and the count
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(store, "authenticate", slow_authenticate)
+    monkeypatch.setattr(staff_db, "authenticate", slow_authenticate)
     statuses, barrier = [], threading.Barrier(15)
 
     def attempt(i):
@@ -295,16 +326,16 @@ def test_parallel_wrong_passwords_get_at_most_the_limit_of_password_checks(app_e
 
 
 def test_reserve_attempt_counts_atomically_across_threads(tmp_path):
-    engine = store.make_staff_engine(resolve_db_url(f"sqlite:///{tmp_path / 'staff.db'}"))
-    store.migrate(engine)
-    rules = store.ThrottleRules(max_failures=5, window_seconds=900, lock_seconds=900,
+    engine = staff_db.make_staff_engine(resolve_db_url(f"sqlite:///{tmp_path / 'staff.db'}"))
+    staff_db.migrate(engine)
+    rules = staff_db.ThrottleRules(max_failures=5, window_seconds=900, lock_seconds=900,
                                 max_failures_per_ip=7)
     allowed, lock, barrier = [], threading.Lock(), threading.Barrier(20)
 
     def go(i):
         barrier.wait()
         # Two usernames from one IP: 5 per username, but 7 for the IP in all.
-        if store.reserve_attempt(engine, f"user{i % 2}", "10.0.0.1", rules) is None:
+        if staff_db.reserve_attempt(engine, f"user{i % 2}", "10.0.0.1", rules) is None:
             with lock:
                 allowed.append(i)
 
@@ -321,19 +352,19 @@ def test_reserve_attempt_counts_atomically_across_threads(tmp_path):
 
 
 def test_throttle_window_and_lock_expire(tmp_path, monkeypatch):
-    engine = store.make_staff_engine(resolve_db_url(f"sqlite:///{tmp_path / 'staff.db'}"))
-    store.migrate(engine)
-    rules = store.ThrottleRules(max_failures=2, window_seconds=60, lock_seconds=120)
+    engine = staff_db.make_staff_engine(resolve_db_url(f"sqlite:///{tmp_path / 'staff.db'}"))
+    staff_db.migrate(engine)
+    rules = staff_db.ThrottleRules(max_failures=2, window_seconds=60, lock_seconds=120)
     clock = [1000.0]
-    monkeypatch.setattr(store.time, "time", lambda: clock[0])
+    monkeypatch.setattr(staff_db.time, "time", lambda: clock[0])
     for _ in range(2):
-        assert store.reserve_attempt(engine, "u", "ip", rules) is None
-    assert store.record_failure(engine, "u", "ip", rules) is True
-    assert store.reserve_attempt(engine, "u", "ip", rules) == 1120.0
+        assert staff_db.reserve_attempt(engine, "u", "ip", rules) is None
+    assert staff_db.record_failure(engine, "u", "ip", rules) is True
+    assert staff_db.reserve_attempt(engine, "u", "ip", rules) == 1120.0
     clock[0] = 1121.0  # the lock is over: a new window
-    assert store.reserve_attempt(engine, "u", "ip", rules) is None
-    store.record_success(engine, "u", "ip", rules)
-    assert store.reserve_attempt(engine, "u", "ip", rules) is None
+    assert staff_db.reserve_attempt(engine, "u", "ip", rules) is None
+    staff_db.record_success(engine, "u", "ip", rules)
+    assert staff_db.reserve_attempt(engine, "u", "ip", rules) is None
 
 
 # --- 5. the audit log cannot be flooded by signed-out posts -----------------------------
@@ -341,7 +372,7 @@ def test_throttle_window_and_lock_expire(tmp_path, monkeypatch):
 def test_signed_out_login_posts_are_aggregated_per_ip_and_minute(app_env, monkeypatch):
     app, staff, _admin, _ids = app_env
     clock = [1_800_000_000.0]
-    monkeypatch.setattr(store.time, "time", lambda: clock[0])
+    monkeypatch.setattr(staff_db.time, "time", lambda: clock[0])
 
     def post(ip, data):
         client = _login_client(app)
@@ -373,6 +404,6 @@ def test_signed_out_login_posts_are_aggregated_per_ip_and_minute(app_env, monkey
 def test_audit_page_shows_the_count(app_env):
     app, staff, admin, _ids = app_env
     for _ in range(3):
-        store.audit_aggregated(staff, "login_failed", "mallory", "192.0.2.1")
+        staff_db.audit_aggregated(staff, "login_failed", "mallory", "192.0.2.1")
     html = signed_in(app, staff, admin).get("/audit?action=login_failed").get_data(as_text=True)
     assert "3 times" in html and "192.0.2.1" in html

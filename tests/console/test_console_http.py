@@ -1,4 +1,6 @@
-"""HTTP tests against the running staff console, on a tracker store filled by the real bot."""
+"""End-to-end tier: HTTP against the running staff console (`python -m console serve`), on a
+tracker store filled by the real bot. Page behaviour on a seeded tracker store, in seconds,
+is in test_console_pages.py and test_conversation_filters.py."""
 from __future__ import annotations
 
 import csv
@@ -12,7 +14,6 @@ import time
 from pathlib import Path
 
 import pytest
-import yaml
 from sqlalchemy import create_engine, text
 
 from tests.console.conftest import (CONVERSATIONS, PASSWORD, Client, clinic_today, result_count,
@@ -50,61 +51,6 @@ def audit_actions(console, action: str):
 
 
 # --- access control ----------------------------------------------------------------------
-
-def test_every_route_redirects_or_refuses_when_signed_out(console, conversations):
-    """Walks the app's real URL map, so a new route without a sign-in check fails here."""
-    from console.config import Settings, resolve_db_url
-    from console.web import create_app
-
-    settings = Settings(tracker_db_url=resolve_db_url(console.tracker_url),
-                        staff_db_url=resolve_db_url(console.staff_url), secret_key="x" * 40)
-    app = create_app(settings)
-    values = {"conversation_id": conversations["faq-patient"], "annotation_id": 1, "user_id": 1,
-              "view": "volume", "filename": "console.css", "run_id": "20261121-101010-000001",
-              "request_id": 1}
-    checked = 0
-    anonymous = Client(console.url)
-    adapter = app.url_map.bind("localhost")
-    for rule in app.url_map.iter_rules():
-        path = adapter.build(rule.endpoint, {name: values[name] for name in rule.arguments})
-        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            if rule.endpoint == "login" or rule.endpoint == "static":
-                continue
-            if method == "GET":
-                response = anonymous.get(path, allow_redirects=False)
-                if response.status_code == 302:
-                    assert "/login" in response.headers["Location"], (path, response.headers)
-                else:
-                    assert response.status_code in (401, 403), (path, response.status_code)
-            else:
-                token = Client(console.url).csrf()  # a valid-looking token does not help either
-                response = anonymous.http.post(console.url + path, data={"csrf_token": token},
-                                               allow_redirects=False, timeout=30)
-                assert response.status_code in (401, 403), (method, path, response.status_code)
-            assert "fever" not in response.text and "cost" not in response.text
-            checked += 1
-    assert checked >= 18
-    # Downloads answer 401 rather than a redirect.
-    assert anonymous.get("/annotations/export.yml", allow_redirects=False).status_code == 401
-    assert anonymous.get("/analytics/summary.csv", allow_redirects=False).status_code == 401
-    # The stylesheet is the only thing served without signing in.
-    assert anonymous.get("/static/console.css").status_code == 200
-
-
-def test_reviewer_cannot_erase_or_read_the_audit_log(console, reviewer, conversations):
-    sender = "faq-patient"
-    before = events_count(console_db(console), sender)
-    response = reviewer.post(f"/conversations/{conversations[sender]}/erase",
-                             {"confirm": "ERASE"}, allow_redirects=False)
-    assert response.status_code == 403
-    assert events_count(console_db(console), sender) == before > 0
-    assert reviewer.get("/audit").status_code == 403
-    assert reviewer.get("/users").status_code == 403
-    assert reviewer.post("/users", {"username": "sneaky", "password": "x" * 20,
-                                    "role": "admin"}).status_code == 403
-    assert "Erase conversation" not in reviewer.get(f"/conversations/{conversations[sender]}").text
-    assert audit_actions(console, "forbidden")
-
 
 def console_db(console) -> Path:
     return Path(console.tracker_url.replace("sqlite:///", ""))
@@ -146,10 +92,10 @@ def test_session_cookie_is_httponly_and_samesite_lax(console):
 
 def test_secure_cookie_when_configured(console):
     """STAFF_COOKIE_SECURE=1 adds Secure (checked in-process: it needs no patient data)."""
-    from console.config import Settings, resolve_db_url
+    from console.config import ConsoleSettings, resolve_db_url
     from console.web import create_app
 
-    settings = Settings(tracker_db_url=resolve_db_url(console.tracker_url),
+    settings = ConsoleSettings(tracker_db_url=resolve_db_url(console.tracker_url),
                         staff_db_url=resolve_db_url(console.staff_url), secret_key="y" * 40,
                         cookie_secure=True)
     response = create_app(settings).test_client().get("/login")
@@ -360,65 +306,6 @@ def test_analytics_charts_and_csv_downloads(any_console, conversations):
 
 # --- review workflow -------------------------------------------------------------------
 
-def test_review_tag_and_red_flag_follow_up_record_who_and_when(console, reviewer, conversations):
-    cid = conversations["redflag-followup"]
-    page = f"/conversations/{cid}"
-    listing = reviewer.get("/conversations").text
-    assert f'data-conversation-id="{cid}"' in listing.split('id="conversation-list"')[0]  # pinned
-    assert reviewer.post(page + "/tags", {"name": "callback needed"}).status_code == 200
-    assert reviewer.post(page + "/followup", {"note": "Called the patient, seen today"}).ok
-    html = reviewer.get(page).text
-    assert re.search(r'id="followup-status">by reviewer, \d\d \w{3} \d{4} \d\d:\d\d', html)
-    assert "Called the patient, seen today" in html and "callback needed" in html
-    listing = reviewer.get("/conversations").text
-    assert f'data-conversation-id="{cid}"' not in listing.split('id="conversation-list"')[0]
-    tagged = result_ids(reviewer.get("/conversations", params={"tag": "callback needed"}).text)
-    assert tagged == [cid]
-    done = result_ids(reviewer.get("/conversations", params={"followup": "done"}).text)
-    pending = result_ids(reviewer.get("/conversations", params={"followup": "pending"}).text)
-    assert cid in done and cid not in pending and conversations["redflag-patient"] in pending
-    # Reviewed / not reviewed filters.
-    reviewer.post(page + "/review", {"reviewed": "1"})
-    assert cid in result_ids(reviewer.get("/conversations", params={"reviewed": "yes"}).text)
-    assert cid not in result_ids(reviewer.get("/conversations", params={"reviewed": "no"}).text)
-    with staff_db(console) as conn:
-        row = conn.execute("select followed_up_by, followed_up_at, reviewed_by from conversation_status "
-                           "where sender_id = 'redflag-followup'").fetchone()
-    assert row[0] == "reviewer" and abs(row[1] - time.time()) < 120 and row[2] == "reviewer"
-    assert any(t == "redflag-followup" for _, t, _ in audit_actions(console, "red_flag_followed_up"))
-
-
-def test_correction_is_exported_as_rasa_nlu_yaml(console, reviewer, conversations, tracker_db):
-    sender = "faq-patient"
-    with sqlite3.connect(tracker_db) as conn:
-        event_id = conn.execute("select id from events where sender_id = ? and type_name = 'user'",
-                                (sender,)).fetchone()[0]
-    page = f"/conversations/{conversations[sender]}"
-    # Only labels from the domain / NLU data are accepted.
-    bad = reviewer.post(page + "/annotate", {"event_id": event_id, "intent": "' OR 1=1 --"})
-    assert bad.status_code == 400
-    # A message of another conversation cannot be annotated through this one.
-    with sqlite3.connect(tracker_db) as conn:
-        other = conn.execute("select id from events where sender_id = 'oos-patient' and "
-                             "type_name = 'user'").fetchone()[0]
-    assert reviewer.post(page + "/annotate", {"event_id": other, "intent": "faq/cost"}).status_code == 404
-    response = reviewer.post(page + "/annotate", {"event_id": event_id, "intent": "faq/sessions_needed"})
-    assert response.ok and "corrected to faq/sessions_needed by reviewer" in response.text
-    exported = reviewer.get("/annotations/export.yml")
-    assert exported.status_code == 200 and "attachment" in exported.headers["Content-Disposition"]
-    data = yaml.safe_load(exported.text)
-    assert data["version"] == "3.1"
-    blocks = {block["intent"]: block["examples"] for block in data["nlu"]}
-    assert "- how much does it cost" in blocks["faq/sessions_needed"].splitlines()
-    # Rasa itself reads it as training data for the retrieval intent.
-    from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
-
-    examples = RasaYAMLReader().reads(exported.text).training_examples
-    assert any(m.get("text") == "how much does it cost" and m.get("intent") == "faq"
-               and m.get("intent_response_key") == "faq/sessions_needed" for m in examples)
-    assert audit_actions(console, "intent_corrected") and audit_actions(console, "export_annotations")
-
-
 def test_labels_offered_for_correction_come_from_domain_and_nlu_data(reviewer, conversations):
     html = reviewer.get(f"/conversations/{conversations['oos-patient']}").text
     select = html.split('name="intent"', 1)[1].split("</select>", 1)[0]
@@ -429,31 +316,6 @@ def test_labels_offered_for_correction_come_from_domain_and_nlu_data(reviewer, c
 
 
 # --- privacy ---------------------------------------------------------------------------
-
-def test_admin_erase_deletes_the_patients_rows(console, admin, reviewer, conversations, tracker_db):
-    sender = "erase-patient"
-    cid = conversations[sender]
-    page = f"/conversations/{cid}"
-    reviewer.post(page + "/tags", {"name": "to erase"})
-    reviewer.post(page + "/review", {"reviewed": "1"})
-    assert events_count(tracker_db, sender) > 0
-    # Without the typed confirmation nothing happens.
-    admin.post(page + "/erase", {"confirm": "yes"})
-    assert events_count(tracker_db, sender) > 0
-    others = events_count(tracker_db) - events_count(tracker_db, sender)
-    response = admin.post(page + "/erase", {"confirm": "ERASE"}, allow_redirects=False)
-    assert response.status_code == 302
-    assert events_count(tracker_db, sender) == 0
-    assert events_count(tracker_db) == others
-    with staff_db(console) as conn:
-        for table in ("conversation_status", "conversation_tags", "annotations"):
-            assert conn.execute(f"select count(*) from {table} where sender_id = ?",
-                                (sender,)).fetchone()[0] == 0
-    assert admin.get(page).status_code == 404
-    erased = audit_actions(console, "erase_conversation")
-    assert erased and erased[-1][0] == "admin" and erased[-1][1] == sender
-    assert json.loads(erased[-1][2])["events_deleted"] > 0
-
 
 def test_purge_deletes_conversations_older_than_the_retention(console, reviewer, tracker_db,
                                                               conversations):
@@ -522,7 +384,7 @@ def test_migrations_match_the_models(console):
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    from console.models import metadata
+    from console.staff_tables import metadata
 
     engine = create_engine(console.staff_url)
     with engine.connect() as conn:

@@ -3,10 +3,13 @@ import json
 import re
 import time
 
+import pytest
 import yaml
 
 from tests.console.conftest import ConsoleServer
 from tests.retrain.conftest import latest_report
+
+pytestmark = pytest.mark.servers
 
 
 def wait_for_new_run(project, run_before, seconds=180):

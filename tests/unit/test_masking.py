@@ -45,6 +45,6 @@ def test_region_comes_from_the_clinic():
 
 
 def test_settings_take_the_region_from_the_clinic_file():
-    from console.config import Settings
+    from console.config import ConsoleSettings
 
-    assert Settings.from_env({}, need_secret=False).phone_region == "GB"
+    assert ConsoleSettings.from_env({}, need_secret=False).phone_region == "GB"

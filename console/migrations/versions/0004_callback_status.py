@@ -1,7 +1,7 @@
 """Callback requests: their status (new, called, no answer, done), who changed it and when.
 
 Revision ID: 0004_callback_status
-Revises: 0002_audit_buckets_usernames
+Revises: 0003_test_conversations
 Create Date: 2026-11-30
 """
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ from alembic import op
 
 revision = "0004_callback_status"
 # The lead re-chains this after the other 0003 migration at merge.
-down_revision = "0002_audit_buckets_usernames"
+down_revision = "0003_test_conversations"
 branch_labels = None
 depends_on = None
 

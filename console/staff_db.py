@@ -17,8 +17,9 @@ from sqlalchemy import (and_, case, create_engine, delete, event, func, insert, 
 from sqlalchemy.engine import URL, Engine
 from sqlalchemy.exc import IntegrityError
 
-from console.models import (ROLES, annotations, audit_log, callback_status, conversation_status,
-                            conversation_tags, login_throttle, staff_sessions, tags, users)
+from console.staff_tables import (ROLES, annotations, audit_log, callback_status,
+                                  conversation_status, conversation_tags, login_throttle,
+                                  staff_sessions, tags, users)
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 MIN_PASSWORD_LENGTH = 12
@@ -395,9 +396,29 @@ def set_reviewed(engine: Engine, sender_id: str, username: str, reviewed: bool) 
 
 
 def set_followed_up(engine: Engine, sender_id: str, username: str, note: str) -> None:
+    set_followed_up_many(engine, [sender_id], username, note)
+
+
+def set_followed_up_many(engine: Engine, senders: Sequence[str], username: str,
+                         note: str) -> None:
+    """All of them or, if anything fails, none (one transaction)."""
+    now = time.time()
     with engine.begin() as conn:
-        _upsert_status(conn, sender_id, followed_up_at=time.time(), followed_up_by=username,
-                       followup_note=note[:2000] or None)
+        for sender_id in senders:
+            _upsert_status(conn, sender_id, followed_up_at=now, followed_up_by=username,
+                           followup_note=note[:2000] or None)
+
+
+def set_marked_test(engine: Engine, sender_id: str, username: str, is_test: bool) -> None:
+    with engine.begin() as conn:
+        _upsert_status(conn, sender_id, marked_test_at=time.time() if is_test else None,
+                       marked_test_by=username if is_test else None)
+
+
+def marked_test_senders(engine: Engine) -> Set[str]:
+    with engine.connect() as conn:
+        return {r[0] for r in conn.execute(select(conversation_status.c.sender_id)
+                                           .where(conversation_status.c.marked_test_at.isnot(None)))}
 
 
 def reviewed_senders(engine: Engine) -> Set[str]:

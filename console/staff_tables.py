@@ -55,6 +55,9 @@ conversation_status = Table(
     Column("followed_up_at", Float),
     Column("followed_up_by", String(64)),
     Column("followup_note", Text),
+    # Staff marked it as one of the clinic's own tests (hidden from queues and analytics).
+    Column("marked_test_at", Float),
+    Column("marked_test_by", String(64)),
 )
 
 # The status of each callback request. The request itself (name, number, why) stays in
