@@ -86,7 +86,10 @@ def instrument() -> None:
     from rasa.engine.graph import GraphNode
 
     _wrap_sync(GraphNode, "__call__", lambda node: f"node {node._node_name}")
-    for store in (tracker_store.SQLTrackerStore, tracker_store.InMemoryTrackerStore):
+    from tracker.durable_sql import DurableSQLTrackerStore
+
+    for store in (DurableSQLTrackerStore, tracker_store.SQLTrackerStore,
+                  tracker_store.InMemoryTrackerStore):
         for method in ("retrieve", "save"):
             _wrap_async(store, method, f"tracker store {store.__name__}.{method}")
     _wrap_async(RemoteAction, "run", "action server call (RemoteAction.run)")
@@ -160,7 +163,8 @@ def main(argv: Optional[List[str]] = None) -> int:
             os.environ.update({
                 "ACTION_SERVER_URL": f"http://127.0.0.1:{bot.actions_port}/webhook",
                 "TRACKER_DB_URL": f"sqlite:///{Path(tmp) / 'tracker.db'}",
-                "TRACKER_DB_DIALECT": "sqlite"})
+                "TRACKER_DB_DIALECT": "sqlite",
+                "TRACKER_SPOOL_PATH": str(Path(tmp) / "tracker-spool.db")})
         os.chdir(args.project)
         try:
             quiet()

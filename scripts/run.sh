@@ -19,6 +19,9 @@ mkdir -p var
 export TRACKER_DB_URL="${TRACKER_DB_URL:-sqlite:///$PWD/var/tracker.db}"
 scheme="${TRACKER_DB_URL%%:*}"
 export TRACKER_DB_DIALECT="${TRACKER_DB_DIALECT:-${scheme%%+*}}"
+# Turns the tracker database could not take wait here until it is back; one
+# file per Rasa instance (two instances on one machine differ by port).
+export TRACKER_SPOOL_PATH="${TRACKER_SPOOL_PATH:-$PWD/var/tracker-spool-${RASA_PORT}.db}"
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-3}"
 export SQLALCHEMY_SILENCE_UBER_WARNING=1

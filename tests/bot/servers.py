@@ -108,6 +108,7 @@ class Bot:
             "ACTIONS_PORT": str(self.actions_port),
             "RASA_AUTH_TOKEN": token,
             "TRACKER_DB_URL": f"sqlite:///{self.db_path}",
+            "TRACKER_SPOOL_PATH": str(work_dir / "tracker-spool.db"),
             "RASA_MODEL": str(MODEL),
             **(env or {}),
         }

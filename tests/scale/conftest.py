@@ -31,8 +31,7 @@ class Cluster:
         self.postgres.init()
         self.redis.start()
         self.actions = Service("actions", self.env(), self._dir("actions"))
-        self.instances = [Service("rasa", self.env(RASA_PORT=str(port)), self._dir(f"rasa-{port}"))
-                          for port in self.rasa_ports]
+        self.instances = [self.rasa_instance(port) for port in self.rasa_ports]
         for service in [self.actions, *self.instances]:
             service.start()  # both Rasa instances load their model in parallel
         wait_until_up(f"http://127.0.0.1:{self.actions_port}/health", self.actions)
@@ -40,6 +39,12 @@ class Cluster:
             wait_until_up(f"http://127.0.0.1:{port}/", service)
         self.nginx.start()
         return self
+
+    def rasa_instance(self, port):
+        """One Rasa instance (not started), with its own spool file, as on its own machine."""
+        work = self._dir(f"rasa-{port}")
+        return Service("rasa", self.env(RASA_PORT=str(port), TRACKER_SPOOL_PATH=str(work / "spool.db")),
+                       work)
 
     def _dir(self, name):
         path = self.work_dir / name
