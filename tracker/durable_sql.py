@@ -21,7 +21,8 @@ from typing import Any, Dict, Iterable, List, Optional, Text
 
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
@@ -52,6 +53,13 @@ def _with_connect_timeout(url: Optional[Text]) -> Optional[Text]:
         return url
     return parsed.update_query_dict({"connect_timeout": POSTGRESQL_CONNECT_TIMEOUT_SECONDS}) \
         .render_as_string(hide_password=False)
+
+
+def _is_outage(error: Exception) -> bool:
+    """The database is away (or the connection to it broke), as opposed to
+    refusing what was sent."""
+    return isinstance(error, (OperationalError, InterfaceError, DisconnectionError, PoolTimeoutError)) or \
+        bool(getattr(error, "connection_invalidated", False))
 
 
 def _row(sender_id: Text, event: Dict[Text, Any]) -> Dict[Text, Any]:
@@ -98,13 +106,13 @@ class DurableSQLTrackerStore(SQLTrackerStore):
         return await self._retrieve_durably(conversation_id, all_sessions=True)
 
     async def _retrieve_durably(self, sender_id: Text, all_sessions: bool) -> Optional[DialogueStateTracker]:
-        if sender_id in self._pending_senders:
+        if sender_id in self._pending_senders and self._database_reachable:
             self._replay_sender(sender_id)
-        if sender_id not in self._pending_senders:
+        if sender_id not in self._pending_senders and self._database_reachable:
             try:
                 tracker = await self._retrieve(sender_id, fetch_events_from_all_sessions=all_sessions)
             except SQLAlchemyError as error:
-                self._note_unreachable(error)
+                self._note_database_error(error)
             else:
                 self._note_reachable()
                 if not all_sessions:
@@ -112,6 +120,8 @@ class DurableSQLTrackerStore(SQLTrackerStore):
                     self._views_without_history.discard(sender_id)
                 return tracker
         view = self._views.get(sender_id)
+        if view is None and all_sessions:
+            return None
         if view is None:
             # Rasa starts a new conversation; its turns are spooled like any other.
             self._remember(sender_id, [])
@@ -132,13 +142,13 @@ class DurableSQLTrackerStore(SQLTrackerStore):
         # What this store handed out (or last saved) is stored or spooled
         # already; only the rest is new. Unknown: count rows, like Rasa.
         new_events = None if view is None else [event.as_dict() for event in all_events[len(view):]]
-        if sender_id in self._pending_senders:
+        if sender_id in self._pending_senders and self._database_reachable:
             self._replay_sender(sender_id)
-        if sender_id not in self._pending_senders:
+        if sender_id not in self._pending_senders and self._database_reachable:
             try:
                 self._write(tracker, new_events)
             except SQLAlchemyError as error:
-                self._note_unreachable(error)
+                self._note_database_error(error)
             else:
                 self._note_reachable()
                 self._remember(sender_id, all_events)
@@ -179,21 +189,38 @@ class DurableSQLTrackerStore(SQLTrackerStore):
     # Replaying
 
     def replay_all(self) -> bool:
-        """Writes back every spooled turn; False if the database is still away."""
+        """Writes back every spooled turn it can; False if the database is still away."""
         for sender_id in sorted(self._pending_senders):
             if not self._replay_sender(sender_id):
                 return False
         return True
 
     def _replay_periodically(self, interval_seconds: float) -> None:
+        # While the database is away, turns go straight to the spool (a host
+        # that drops packets would hold each one for the connect timeout);
+        # only this thread asks the database whether it is back.
         while not self._stopping.wait(interval_seconds):
-            if self._pending_senders:
-                try:
+            try:
+                if self._pending_senders:
                     self.replay_all()
-                except Exception:  # keep the replayer alive; the turns stay spooled
-                    logger.exception("Replaying spooled turns failed")
+                elif not self._database_reachable:
+                    self.probe_database()
+            except Exception:  # keep the replayer alive; the turns stay spooled
+                logger.exception("Replaying spooled turns failed")
+
+    def probe_database(self) -> None:
+        """Notes whether the database answers (turns go to the spool while it does not)."""
+        try:
+            with self.engine.connect() as connection:
+                # A real read: SQLite answers "SELECT 1" even while its file is locked.
+                connection.execute(sa.select(self._events_table.c.id).limit(1))
+        except SQLAlchemyError as error:
+            self._note_database_error(error)
+        else:
+            self._note_reachable()
 
     def _replay_sender(self, sender_id: Text) -> bool:
+        """False when the database is away; a turn it refuses stays spooled."""
         with self._spool_lock:
             turns = self.spool.pending(sender_id)
             if not turns:
@@ -224,8 +251,8 @@ class DurableSQLTrackerStore(SQLTrackerStore):
                             for item in plan.insert])
                     session.commit()
             except SQLAlchemyError as error:
-                self._note_unreachable(error)
-                return False
+                self._note_database_error(error)
+                return self._database_reachable
             self._note_reachable()
             self.spool.discard(plan.replayed_seqs)
             self._pending_senders.discard(sender_id)
@@ -234,7 +261,12 @@ class DurableSQLTrackerStore(SQLTrackerStore):
                         f"{self.spool.count()} turns left in {self.spool.path}.")
             return True
 
-    def _note_unreachable(self, error: Exception) -> None:
+    def _note_database_error(self, error: Exception) -> None:
+        if not _is_outage(error):
+            # The database answered but refused the data: keep the turn
+            # spooled (nothing is lost) and say so on every attempt.
+            logger.error(f"The tracker database refused a turn, kept in {self.spool.path}: {error}")
+            return
         if self._database_reachable:
             reason = str(getattr(error, "orig", error)).strip().splitlines()[0] if str(error) else repr(error)
             logger.warning(f"The tracker database is not answering ({reason}); turns are kept in "

@@ -8,8 +8,12 @@ import time
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+
 from tests.bot.servers import ROOT, customs, http, texts, wait_until_up
 from tests.scale.test_scale_out import send
+
+pytestmark = pytest.mark.servers
 
 
 def test_tracker_database_down_at_start_names_the_setting(cluster):

@@ -97,10 +97,14 @@ def test_the_next_turn_after_the_outage_writes_the_spooled_ones_first(database, 
     run(take_turn(instance, "patient", "one"))
     with Outage(path):
         run(take_turn(instance, "patient", "two"))
-    run(take_turn(instance, "patient", "three"))
+    run(take_turn(instance, "patient", "three"))  # not yet known to be back: spooled too
+    assert instance.spool.count() == 2
+    instance.probe_database()  # what the background replayer does every 2 s
+    run(take_turn(instance, "patient", "four"))
     rows = stored(path, "patient")
-    assert [text for kind, text in user_and_bot_texts(rows) if kind == "user"] == ["one", "two", "three"]
+    assert [text for kind, text in user_and_bot_texts(rows) if kind == "user"] == ["one", "two", "three", "four"]
     assert_no_duplicate(rows)
+    assert instance.spool.count() == 0
 
 
 def test_a_process_restarted_during_the_outage_writes_its_spool_back_when_it_starts(database, tmp_path):
