@@ -52,9 +52,9 @@ def test_database_going_away_fails_cleanly_and_recovers(cluster):
             break
         time.sleep(1)
     assert "price depends" in texts(reply)
+    wait_until_spools_are_written_back(cluster)  # within seconds of the database's return
     stored_after = cluster.postgres.query("select count(*) from events where sender_id = 'db-outage'")[0][0]
     assert stored_after > stored_before
-    wait_until_spools_are_written_back(cluster)
     assert stored_user_texts(cluster, "db-outage") == [  # the turn during the outage too, in order
         "how much does it cost?", "does it hurt?", "how much does it cost?"]
     for port in cluster.rasa_ports:
