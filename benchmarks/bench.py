@@ -33,7 +33,7 @@ from benchmarks import load, nlu_quality, procs, urgency_quality  # noqa: E402
 from clinicbot.content import load_content  # noqa: E402
 from clinicbot.conversation_eval import load_conversations, run_conversations  # noqa: E402
 from clinicbot.urgency_metrics import is_urgent_parse, load_urgency_cases, score_urgency  # noqa: E402
-from tests.bot.servers import MODEL, Bot  # noqa: E402
+from harness.servers import MODEL, Bot  # noqa: E402
 
 TRAIN_TIME_FILE = ROOT / "models" / "train-time.txt"
 WEBHOOK = "/webhooks/rest/webhook"

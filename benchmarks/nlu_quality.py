@@ -12,7 +12,7 @@ from sklearn.metrics import f1_score
 from sklearn.pipeline import FeatureUnion, make_pipeline
 
 from clinicbot.training_data import checked_sources
-from tests.bot.test_nlu_heldout import heldout_examples, predicted_label  # noqa: F401 (re-exported)
+from harness.nlu_heldout import heldout_examples, predicted_label
 
 ROOT = Path(__file__).resolve().parents[1]
 RED_FLAG = "red_flag"

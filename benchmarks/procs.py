@@ -11,7 +11,7 @@ import urllib.request
 from pathlib import Path
 from typing import Dict, List, Optional
 
-from tests.bot.servers import ROOT, free_port
+from harness.servers import ROOT, free_port
 
 RASA_BIN = ROOT / ".venv" / "bin" / "rasa"
 STARTUP_TIMEOUT_S = 300

@@ -7,7 +7,7 @@ components and policies), the tracker store and the action-server call.
     .venv/bin/python -m benchmarks.profile_turn --model STOCK.tar.gz --project STOCK_DIR \\
         --texts hello "I am sad" great                           # a `rasa init` project
 
-The clinic bot's action server is started through the test harness; the
+The clinic bot's action server is started through harness/servers.py; the
 tracker store is the SQLite store of endpoints.yml in a temporary folder.
 """
 from __future__ import annotations
@@ -153,7 +153,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                         help="also print cProfile's top N functions by own time")
     args = parser.parse_args(argv)
 
-    from tests.bot.servers import MODEL, Bot
+    from harness.servers import MODEL, Bot
     model = (args.model or MODEL).resolve()
     with tempfile.TemporaryDirectory(prefix="clinic-profile-") as tmp:
         bot = None

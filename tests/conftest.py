@@ -24,13 +24,13 @@ def nlp():
 @pytest.fixture(scope="session")
 def widget_port():
     """The port the widget server will use; the shared bot allows its origin."""
-    from tests.bot.servers import free_port
+    from harness.servers import free_port
 
     return free_port()
 
 
 def start_bot(tmp_path_factory, name, env=None):
-    from tests.bot.servers import MODEL, Bot
+    from harness.servers import MODEL, Bot
 
     if not MODEL.exists():
         pytest.fail(f"{MODEL} is missing: run the tests through `make test`")

@@ -7,7 +7,7 @@ import pytest
 
 from clinicbot.content import load_content
 from clinicbot.conversation_eval import ReplyReader
-from tests.bot.servers import customs, texts
+from harness.servers import customs, texts
 
 CONTENT = load_content()
 PHONE = CONTENT.clinic.phone
@@ -198,7 +198,7 @@ def test_why_after_an_answer_is_answered_for_that_topic(bot):
 
 
 def test_the_webhook_refuses_a_missing_sender_with_a_clear_400(bot):
-    from tests.bot.servers import http
+    from harness.servers import http
 
     for body in ({"message": "hi"}, {"sender": "", "message": "hi"}, ["not", "an", "object"]):
         status, raw = http("POST", bot.url + "/webhooks/rest/webhook", body)

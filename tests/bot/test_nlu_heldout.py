@@ -3,27 +3,11 @@ import json
 from collections import Counter, defaultdict
 from pathlib import Path
 
-import yaml
+from harness.nlu_heldout import heldout_examples, predicted_label
 
-from clinicbot.quality_gate import label_of_parse
-
-HELDOUT = Path(__file__).resolve().parents[1] / "data" / "nlu_heldout.yml"
 REPORT = Path(__file__).resolve().parents[2] / "results" / "nlu_heldout.json"
 ACCURACY_FLOOR = 0.95
 RED_FLAG_RECALL_FLOOR = 1.0
-
-
-def heldout_examples():
-    data = yaml.safe_load(HELDOUT.read_text())
-    for block in data["nlu"]:
-        for line in block["examples"].splitlines():
-            text = line.strip()[2:].strip() if line.strip().startswith("- ") else ""
-            if text:
-                yield text, block["intent"]
-
-
-# The label a parse result stands for (faq/cost; nlu_fallback counts as out_of_scope).
-predicted_label = label_of_parse
 
 
 def test_heldout_accuracy_and_red_flag_recall(bot):

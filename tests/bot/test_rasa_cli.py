@@ -3,7 +3,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.bot.servers import MODEL, ROOT
+from harness.servers import MODEL, ROOT
 
 RASA = str(Path(sys.executable).parent / "rasa")
 

@@ -5,7 +5,7 @@ import pytest
 
 from clinicbot.content import load_content
 from tests.conftest import start_bot
-from tests.bot.servers import customs, texts
+from harness.servers import customs, texts
 
 CONTENT = load_content()
 

@@ -21,7 +21,7 @@ from typing import Dict, List, Optional
 import pytest
 import requests
 
-from tests.bot.servers import MODEL, Bot, free_port, stop_process, wait_for_http
+from harness.servers import MODEL, Bot, free_port, stop_process, wait_for_http
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "correct-horse-battery-staple"
@@ -174,7 +174,7 @@ EXPECTED_REPLIES = {
 @pytest.fixture(scope="session")
 def conversations(console_bot) -> Dict[str, int]:
     """sender -> conversation id (first event id) after talking to the real bot."""
-    from tests.bot.servers import texts
+    from harness.servers import texts
 
     for sender, messages in CONVERSATIONS.items():
         for text in messages:

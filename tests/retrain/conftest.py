@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from tests.bot.servers import Bot, free_port
+from harness.servers import Bot, free_port
 from tests.retrain.project import make_project, retrain
 
 

@@ -14,7 +14,7 @@ import time
 import yaml
 
 from retrain.models import file_sha256
-from tests.bot.servers import http, texts
+from harness.servers import http, texts
 from tests.retrain.conftest import latest_report
 from tests.retrain.project import retrain
 

@@ -1,6 +1,6 @@
 import pytest
 
-from tests.bot.servers import MODEL, Service, free_port, wait_until_up
+from harness.servers import MODEL, Service, free_port, wait_until_up
 from tests.scale.infra import Nginx, Postgres, Redis
 
 TOKEN = "scale-token"

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import List, Optional, Sequence
 
 from deploy.render_nginx import render
-from tests.bot.servers import free_port
+from harness.servers import free_port
 
 
 def _as_postgres_user(command: Sequence[str]) -> List[str]:

@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.bot.servers import ROOT, customs, http, texts, wait_until_up
+from harness.servers import ROOT, customs, http, texts, wait_until_up
 from tests.scale.test_scale_out import send
 
 pytestmark = pytest.mark.servers

@@ -4,7 +4,7 @@ import random
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 
-from tests.bot.servers import http, texts
+from harness.servers import http, texts
 
 ROUNDS = ["I had my laser 3 days ago", "can I wear makeup?", "how much does it cost?"]
 

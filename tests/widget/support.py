@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import Dict, Optional, Set
 
-from tests.bot.servers import ROOT, free_port, stop_process, wait_for_http
+from harness.servers import ROOT, free_port, stop_process, wait_for_http
 
 SERVE = ROOT / "widget" / "serve.py"
 

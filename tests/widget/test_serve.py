@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from clinicbot.content import DEFAULT_CONTENT_PATH, load_content
-from tests.bot.servers import ROOT
+from harness.servers import ROOT
 from tests.widget.support import SERVE, WidgetServer
 
 WIDGET = ROOT / "widget"

@@ -1,5 +1,5 @@
 """The chat widget in a real browser (Debian chromium through Playwright)
-against the real bot (tests.bot.servers.Bot) and widget/serve.py.
+against the real bot (harness.servers.Bot) and widget/serve.py.
 
 The browser reaches Rasa through a small TCP proxy (tests/widget/support.py),
 so a test can take the bot away and bring it back in milliseconds instead of
@@ -20,7 +20,7 @@ import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
 from clinicbot.content import load_content
-from tests.bot.servers import ROOT, Bot, http
+from harness.servers import ROOT, Bot, http
 from tests.widget.support import TcpProxy, WidgetServer
 
 pytestmark = pytest.mark.servers

@@ -1,4 +1,5 @@
-"""Starts the real Rasa and action servers through scripts/run.sh for tests."""
+"""Starts the real Rasa and action servers through scripts/run.sh, for the
+tests and for `make bench` alike."""
 from __future__ import annotations
 
 import json
@@ -12,7 +13,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "models" / "clinic-bot.tar.gz"
 STARTUP_SECONDS = 300
 

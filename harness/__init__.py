@@ -1,0 +1,1 @@
+"""The real bot started for the tests and the benchmarks (neither imports the other)."""
