@@ -182,15 +182,15 @@ def start_ours(bot: Bot) -> Dict:
     out: Dict = {}
     started = time.perf_counter()
     bot.actions.start()
-    procs.OUR_PGIDS.add(bot.actions.process.pid)
-    procs.wait_listening(f"http://127.0.0.1:{bot.actions_port}/health", bot.actions.process,
+    procs.OUR_PGIDS.add(bot.actions.running.pid)
+    procs.wait_listening(f"http://127.0.0.1:{bot.actions_port}/health", bot.actions.running,
                          bot.actions.log_path)
     out["actions_startup_s"] = time.perf_counter() - started
     log("starting the clinic bot's Rasa server")
     started = time.perf_counter()
     bot.rasa.start()
-    procs.OUR_PGIDS.add(bot.rasa.process.pid)
-    procs.wait_listening(bot.url + "/webhooks/rest/", bot.rasa.process, bot.rasa.log_path)
+    procs.OUR_PGIDS.add(bot.rasa.running.pid)
+    procs.wait_listening(bot.url + "/webhooks/rest/", bot.rasa.running, bot.rasa.log_path)
     out["rasa_listening_s"] = time.perf_counter() - started
     out["reply_samples"] = check_replies(bot.url + WEBHOOK, 0)
     out["rasa_startup_s"] = time.perf_counter() - started
@@ -203,7 +203,7 @@ def start_stock(stock: procs.StockAssistant) -> Dict:
     log("starting the stock assistant's Rasa server")
     started = time.perf_counter()
     stock.start()
-    procs.wait_listening(stock.url + "/webhooks/rest/", stock.process, stock.log)
+    procs.wait_listening(stock.url + "/webhooks/rest/", stock.running, stock.log)
     out["rasa_listening_s"] = time.perf_counter() - started
     out["reply_samples"] = check_replies(stock.url + WEBHOOK, 1)
     out["rasa_startup_s"] = time.perf_counter() - started
@@ -229,9 +229,9 @@ def measure(work_dir: Path, stock: procs.StockAssistant, config: Dict) -> Tuple[
             load_conversations(), bot.send,
             lambda sender: bot.tracker(sender)["slots"].get("treatment_date"), content,
             datetime.datetime.now(content.tz).date(), sender_prefix="bench").to_dict()
-        ours = Side("ours", bot.url, 0, {"rasa": os.getpgid(bot.rasa.process.pid),
-                                         "actions": os.getpgid(bot.actions.process.pid)})
-        theirs = Side("stock", stock.url, 1, {"rasa": os.getpgid(stock.process.pid)})
+        ours = Side("ours", bot.url, 0, {"rasa": os.getpgid(bot.rasa.running.pid),
+                                         "actions": os.getpgid(bot.actions.running.pid)})
+        theirs = Side("stock", stock.url, 1, {"rasa": os.getpgid(stock.running.pid)})
         for side, out in ((ours, ours_out), (theirs, stock_out)):
             side.warm_up(config)
             for group, mib in side.rss().items():
@@ -460,7 +460,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             "ours_train_s": read_train_time(),
             "stock_train_s": stock_train_s,
             "ours_model_mib": MODEL.stat().st_size / 2**20,
-            "stock_model_mib": stock.model.stat().st_size / 2**20,
+            "stock_model_mib": stock.find_model().stat().st_size / 2**20,
         }
     data["meta"]["duration_s"] = time.perf_counter() - began
     data["meta"]["other_processes"] = watch.stop()

@@ -9,7 +9,7 @@ from typing import Callable, Dict, List, Sequence, Tuple
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
-from sklearn.pipeline import FeatureUnion, make_pipeline
+from sklearn.pipeline import FeatureUnion, Pipeline, make_pipeline
 
 from clinicbot.training_data import checked_sources
 from harness.nlu_heldout import heldout_examples, predicted_label
@@ -72,8 +72,9 @@ def evaluate_bot(parse: Callable[[str], dict]) -> Dict[str, object]:
     result = score(outcomes)
     result["seconds"] = time.perf_counter() - started
     # which part of the pipeline decided each error
-    result["errors"] = [error + [details[error[0]]] for error in result["errors"]]
-    result["errors_by_stage"] = dict(Counter(error[3]["stage"] for error in result["errors"]))
+    wrong = [(text, gold, guess) for text, gold, guess in outcomes if gold != guess]
+    result["errors"] = [[text, gold, guess, details[text]] for text, gold, guess in wrong]
+    result["errors_by_stage"] = dict(Counter(details[text]["stage"] for text, _, _ in wrong))
     return result
 
 
@@ -96,7 +97,7 @@ def stage_of(parsed: dict, gold: str) -> Dict[str, object]:
             "confidence": intent.get("confidence")}
 
 
-def tfidf_peer() -> object:
+def tfidf_peer() -> Pipeline:
     """Word 1-2-gram + char_wb 2-5-gram TF-IDF into multinomial logistic regression."""
     features = FeatureUnion([
         ("word", TfidfVectorizer(analyzer="word", ngram_range=(1, 2), lowercase=True,

@@ -221,6 +221,13 @@ class StockAssistant:
             start_new_session=True)
         OUR_PGIDS.add(self.process.pid)
 
+    @property
+    def running(self) -> subprocess.Popen:
+        """The started `rasa run`; an error before start()."""
+        if self.process is None:
+            raise RuntimeError("the stock assistant has not been started")
+        return self.process
+
     def stop(self) -> None:
         stop_group(self.process)
         self.process = None

@@ -114,7 +114,7 @@ async def profile(model: Path, texts: List[str], messages: int, warmup: int,
         CALLS.clear()
         profiler = cProfile.Profile() if cprofile_top else None
         totals = []
-        for i in range(messages):
+        for _ in range(messages):
             if profiler:
                 profiler.enable()
             started = time.perf_counter()

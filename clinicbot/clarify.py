@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Dict, List, Mapping, Sequence
+from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 from clinicbot.content import ClinicContent
 from clinicbot.training_data import checked_sources
@@ -63,7 +63,7 @@ def likely_labels(parse: Mapping[str, Any]) -> List[tuple]:
 
 
 def choices(content: ClinicContent, parse: Mapping[str, Any],
-            questions: Mapping[str, str] = None) -> Sequence[Choice]:
+            questions: Optional[Mapping[str, str]] = None) -> Sequence[Choice]:
     questions = questions if questions is not None else example_question()
     picked: List[Choice] = []
     for label, _confidence in likely_labels(parse):

@@ -189,7 +189,7 @@ def _require(data: Mapping[str, Any], key: str, where: str, kind: type) -> Any:
         raise ContentError(f"'{where}{key}' must be a whole number, got {value!r}")
     if not isinstance(value, kind):
         raise ContentError(f"'{where}{key}' must be a {kind.__name__}, got {value!r}")
-    if kind is str and not value.strip():
+    if isinstance(value, str) and not value.strip():
         raise ContentError(f"'{where}{key}' must not be empty")
     return value
 

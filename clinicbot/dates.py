@@ -233,11 +233,26 @@ def _found(day: dt.date) -> Resolution:
     return day, FOUND
 
 
-def _shift(today: dt.date, **delta: int) -> Resolution:
+def _shift(today: dt.date, delta: relativedelta) -> Resolution:
     try:
-        return _found(today + relativedelta(**delta))
+        return _found(today + delta)
     except (OverflowError, ValueError):
         return None, IMPOSSIBLE
+
+
+def _shifted(delta: relativedelta) -> Resolver:
+    """today + delta, whatever the tense."""
+    return lambda today, tense: _shift(today, delta)
+
+
+def _weekday(pick: Callable[[dt.date, int], dt.date], weekday: int, weeks: int = 0) -> Resolver:
+    """The weekday `pick` finds from today, moved by `weeks`, whatever the tense."""
+    return lambda today, tense: _found(pick(today, weekday) + relativedelta(weeks=weeks))
+
+
+def _weekday_in_tense(weekday: int) -> Resolver:
+    """The previous such weekday in the past tense, the next one in the future."""
+    return lambda today, tense: _found(_weekday_by_tense(today, weekday, tense))
 
 
 def _weekday_number(word: str) -> int:
@@ -356,21 +371,17 @@ def _count(word: str) -> Optional[int]:
     return NUMBER_WORDS.get(word)
 
 
-def _unit_delta(unit: str, n: int) -> dict:
+def _unit_delta(unit: str, n: int) -> relativedelta:
     unit = unit.lower()
     if unit.startswith("fortnight"):
-        return {"days": 14 * n}
+        return relativedelta(days=14 * n)
     if unit.startswith("w"):
-        return {"weeks": n}
+        return relativedelta(weeks=n)
     if unit.startswith("m"):
-        return {"months": n}
+        return relativedelta(months=n)
     if unit.startswith("y"):
-        return {"years": n}
-    return {"days": n}
-
-
-def _negate(delta: dict) -> dict:
-    return {k: -v for k, v in delta.items()}
+        return relativedelta(years=n)
+    return relativedelta(days=n)
 
 
 APPROX_VAGUE = r"(?P<q>over|more\s+than|at\s+least|less\s+than|under|almost|nearly)\s+"
@@ -394,11 +405,10 @@ def _amount_spans(text: str) -> Iterator[_Span]:
         if m.group("q"):
             yield _Span(m.start(), m.end(), "relative", PAST, lambda t, c: (None, VAGUE))
             continue
-        delta = _negate(_unit_delta(m.group("unit"), n))
+        delta = -_unit_delta(m.group("unit"), n)
         if m.group("extra") and m.group("extra").lower() != "today":
-            delta["days"] = delta.get("days", 0) - 1      # "a week ago yesterday"
-        yield _Span(m.start(), m.end(), "relative", PAST,
-                    lambda t, c, d=delta: _shift(t, **d))
+            delta -= relativedelta(days=1)      # "a week ago yesterday"
+        yield _Span(m.start(), m.end(), "relative", PAST, _shifted(delta))
     for pattern in (BEEN, SINCE):
         for m in pattern.finditer(text):
             n = _count(m.group("n"))
@@ -406,19 +416,15 @@ def _amount_spans(text: str) -> Iterator[_Span]:
                 continue
             if pattern is BEEN and not re.search(r"since$|^it", m.group(0), _I):
                 continue
-            delta = _negate(_unit_delta(m.group("unit"), n))
-            yield _Span(m.start(), m.end(), "relative", PAST,
-                        lambda t, c, d=delta: _shift(t, **d))
+            yield _Span(m.start(), m.end(), "relative", PAST, _shifted(-_unit_delta(m.group("unit"), n)))
     for m in [*IN_FUTURE.finditer(text), *FROM_NOW.finditer(text)]:
         n = _count(m.group("n"))
         if n is not None:
-            delta = _unit_delta(m.group("unit"), n)
-            yield _Span(m.start(), m.end(), "relative", FUTURE,
-                        lambda t, c, d=delta: _shift(t, **d))
+            yield _Span(m.start(), m.end(), "relative", FUTURE, _shifted(_unit_delta(m.group("unit"), n)))
     for m in RANGE_AGO.finditer(text):
         yield _Span(m.start(), m.end(), "relative", PAST, lambda t, c: (None, VAGUE))
     for m in FORTNIGHT.finditer(text):
-        yield _Span(m.start(), m.end(), "relative", PAST, lambda t, c: _shift(t, days=-14))
+        yield _Span(m.start(), m.end(), "relative", PAST, _shifted(relativedelta(days=-14)))
 
 
 DAY_WORDS = (
@@ -440,8 +446,7 @@ def _day_word_spans(text: str) -> Iterator[_Span]:
             intrinsic = tense
             if days == 0 and m.group(0).lower().startswith("earlier"):
                 intrinsic = PAST
-            yield _Span(m.start(), m.end(), "relative", intrinsic,
-                        lambda t, c, d=days: _shift(t, days=d))
+            yield _Span(m.start(), m.end(), "relative", intrinsic, _shifted(relativedelta(days=days)))
 
 
 COUNTED = _rx(rf"\b(?:(?:i{_APOS}?m|im|i\s+am|today\s+is|today{_APOS}s|it{_APOS}?s|its|"
@@ -453,7 +458,7 @@ def _counted_spans(text: str) -> Iterator[_Span]:
     # "I'm on day 4": the patient counts the days for us (day 0 = treatment day).
     for m in COUNTED.finditer(text):
         n = int(m.group("n") or m.group("n2"))
-        yield _Span(m.start(), m.end(), "counted", PAST, lambda t, c, n=n: _shift(t, days=-n))
+        yield _Span(m.start(), m.end(), "counted", PAST, _shifted(relativedelta(days=-n)))
 
 
 LAST_WEEKDAY = _rx(rf"\blast\s+{WEEKDAY_ANY}")
@@ -471,12 +476,10 @@ ON_WEEKDAY = _rx(rf"\b(?:on\s+|since\s+)?{WEEKDAY_LONG}(?![a-z])"
 def _weekday_spans(text: str) -> Iterator[_Span]:
     for m in LAST_WEEKDAY.finditer(text):
         wd = _weekday_number(m.group("wd"))
-        yield _Span(m.start(), m.end(), "relative", PAST,
-                    lambda t, c, wd=wd: _found(_previous_weekday(t, wd)))
+        yield _Span(m.start(), m.end(), "relative", PAST, _weekday(_previous_weekday, wd))
     for m in NEXT_WEEKDAY.finditer(text):
         wd = _weekday_number(m.group("wd"))
-        yield _Span(m.start(), m.end(), "relative", FUTURE,
-                    lambda t, c, wd=wd: _found(_next_weekday(t, wd)))
+        yield _Span(m.start(), m.end(), "relative", FUTURE, _weekday(_next_weekday, wd))
     for m in THIS_WEEKDAY.finditer(text):
         wd = _weekday_number(m.group("wd"))
         word = m.group(0).lower()
@@ -496,22 +499,19 @@ def _weekday_spans(text: str) -> Iterator[_Span]:
         which = (m.group("which") or m.group("which2")).lower()
         weeks = {"last": -1, "this": 0, "next": 1}[which]
         intrinsic = {"last": PAST, "next": FUTURE}.get(which)
-        yield _Span(m.start(), m.end(), "relative", intrinsic,
-                    lambda t, c, wd=wd, w=weeks: _found(_this_week(t, wd) + relativedelta(weeks=w)))
+        yield _Span(m.start(), m.end(), "relative", intrinsic, _weekday(_this_week, wd, weeks))
     for pattern in (A_WEEK_LAST, BEFORE_LAST):
         for m in pattern.finditer(text):
             wd = _weekday_number(m.group("wd"))
             if pattern is A_WEEK_LAST and re.search(r"\bon\s", m.group(0), _I):
                 yield _Span(m.start(), m.end(), "relative", FUTURE,      # "a week on Friday"
-                            lambda t, c, wd=wd: _found(_next_weekday(t, wd) + relativedelta(weeks=1)))
+                            _weekday(_next_weekday, wd, weeks=1))
                 continue
-            yield _Span(m.start(), m.end(), "relative", PAST,
-                        lambda t, c, wd=wd: _found(_previous_weekday(t, wd) - relativedelta(weeks=1)))
+            yield _Span(m.start(), m.end(), "relative", PAST, _weekday(_previous_weekday, wd, weeks=-1))
     for m in ON_WEEKDAY.finditer(text):
         wd = _weekday_number(m.group("wd") or m.group("wd2"))
         intrinsic = PAST if m.group(0).lower().startswith("since") else None
-        yield _Span(m.start(), m.end(), "relative", intrinsic,
-                    lambda t, c, wd=wd: _found(_weekday_by_tense(t, wd, c)))
+        yield _Span(m.start(), m.end(), "relative", intrinsic, _weekday_in_tense(wd))
 
 
 ISO_DATE = _rx(r"(?<![\w/.,-])(?P<y>\d{4})([-/.])(?P<m>\d{1,2})\2(?P<d>\d{1,2})(?![\w/-]|[.,]\d)")
@@ -728,6 +728,8 @@ def read_treatment_date(text: str, today: dt.date, date_order: str = "DMY",
                       key=lambda m: (m.tense == FUTURE, rank[m.kind], m.start))
     if readings:
         best = readings[0]
-        return DateFound(best.date, best.text) if best.status == FOUND else ImpossibleDate(best.text)
+        if best.status == FOUND and best.date is not None:
+            return DateFound(best.date, best.text)
+        return ImpossibleDate(best.text)
     vague = [m for m in mentions if m.status == VAGUE and tied]
     return VagueDate(vague[0].text) if vague else NoDate()

@@ -73,7 +73,7 @@ def plan_around_event(content: ClinicContent, text: str, today: dt.date,
     ready_day = max((m.day for m in ready), default=0)
     if not dates:
         return EventPlan(content.render(content.planning.ask_event_date))
-    if len(dates) >= 2 and topic in content.topics:
+    if len(dates) >= 2 and topic is not None and topic in content.topics:
         treatment, event = dates[0], dates[1]
         while event <= treatment:   # "on Friday ... on Wednesday": the Wednesday after
             event += dt.timedelta(days=7)
@@ -83,7 +83,7 @@ def plan_around_event(content: ClinicContent, text: str, today: dt.date,
                 f"{format_patient_date(event)} is day {status.day} of your recovery: {answer}")
         return EventPlan(text, event=event, treatment=treatment, recovery_day=status.day,
                          allowed=status.allowed)
-    if len(dates) == 1 and topic in content.topics and PLANNED_TREATMENT.search(text) \
+    if len(dates) == 1 and topic is not None and topic in content.topics and PLANNED_TREATMENT.search(text) \
             and not _names_an_event(text, content.planning.event_words):
         treatment = dates[0]
         status = topic_status(content, content.topics[topic], treatment, treatment)

@@ -309,7 +309,8 @@ class RedFlagDetector:
     def clause_ids(self, doc: Doc) -> List[int]:
         # A word like "but" opens the next clause; "?" and "." close their own.
         opens = {start for _id, start, _end in self._clause_breaks(doc)}
-        clause, ids, closed = 0, [], False
+        clause, closed = 0, False
+        ids: List[int] = []
         for token in doc:
             if closed or token.i in opens:
                 clause += 1 if ids else 0

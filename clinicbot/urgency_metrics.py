@@ -26,7 +26,7 @@ class UrgencyCase:
 
 def load_urgency_cases(path: Optional[Path] = None) -> List[UrgencyCase]:
     data = yaml.safe_load(Path(path or URGENCY_HELDOUT).read_text(encoding="utf-8"))
-    cases = []
+    cases: List[UrgencyCase] = []
     for section, urgent in (("urgent", True), ("not_urgent", False)):
         for kind, texts in (data.get(section) or {}).items():
             cases.extend(UrgencyCase(str(text), urgent, kind) for text in texts)

@@ -150,8 +150,9 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             segments = question_segments(masked)
             rows = self.model.predict_proba([masked] + (segments if len(segments) > 1 else []))
             by_label = dict(zip(self.model.classes_, rows[0]))
-            questions = self._questions(segments, rows[1:])
-            if len(questions) == 1 and intent_of(max(by_label, key=by_label.get)) == DATE_ONLY_INTENT:
+            questions = self._questions(segments, rows[1:], self.model.classes_)
+            best_label = max(by_label, key=lambda label: by_label[label])
+            if len(questions) == 1 and intent_of(best_label) == DATE_ONLY_INTENT:
                 # "had the laser yesterday. how red will I be": the question wins.
                 by_label = dict(zip(self.model.classes_, rows[1 + questions[0]["index"]]))
             self._set_outputs(message, by_label)
@@ -164,12 +165,12 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
                                         for q in questions], add_to_output=True)
         return messages
 
-    def _questions(self, segments: List[Text], rows: Any) -> List[Dict[Text, Any]]:
+    def _questions(self, segments: List[Text], rows: Any, classes: Any) -> List[Dict[Text, Any]]:
         """Distinct answerable questions (faq/*, recovery/*), in the order asked."""
         found: List[Dict[Text, Any]] = []
         for index, (segment, row) in enumerate(zip(segments, rows)):
             best = int(np.argmax(row))
-            label, confidence = self.model.classes_[best], float(row[best])
+            label, confidence = classes[best], float(row[best])
             if ("/" in label and is_question(segment)
                     and confidence >= self.config["segment_confidence"]
                     and label not in {q["label"] for q in found}):

@@ -50,6 +50,13 @@ class Service:
             stderr=subprocess.STDOUT, env={**os.environ, **self.env, "SERVICES": self.name},
             start_new_session=True)
 
+    @property
+    def running(self) -> subprocess.Popen:
+        """The started process; an error before start()."""
+        if self.process is None:
+            raise RuntimeError(f"{self.name} has not been started")
+        return self.process
+
     def stop(self) -> None:
         stop_process(self.process, timeout=30, whole_group=True)
         self.process = None
@@ -93,7 +100,7 @@ def _tail(log_path: Path, lines: int = 40) -> str:
 
 
 def wait_until_up(url: str, service: Service, seconds: float = STARTUP_SECONDS) -> None:
-    wait_for_http(url, service.process, service.log_path, service.name, seconds)
+    wait_for_http(url, service.running, service.log_path, service.name, seconds)
 
 
 class Bot:

@@ -10,12 +10,12 @@ import hashlib
 import json
 import logging
 from pathlib import Path
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Mapping, Sequence, Tuple
 
 from clinicbot.quality_gate import Outcome, label_of_parse
 from retrain.models import file_sha256
 
-EvaluationSets = Dict[str, Sequence[Tuple[str, str]]]  # set name -> (text, label)
+EvaluationSets = Mapping[str, Sequence[Tuple[str, str]]]  # set name -> (text, label)
 
 
 def _sets_key(sets: EvaluationSets) -> str:
@@ -27,7 +27,7 @@ def evaluate(model: Path, sets: EvaluationSets, cache_dir: Path) -> Dict[str, Li
     """Outcomes per set; a model's results are cached by its checksum and the sets."""
     cache = cache_dir / f"{file_sha256(model)[:16]}-{_sets_key(sets)}.json"
     if cache.exists():
-        return {name: [tuple(o) for o in outcomes]  # type: ignore[misc]
+        return {name: [tuple(o) for o in outcomes]
                 for name, outcomes in json.loads(cache.read_text()).items()}
     from rasa.core.agent import Agent
     from rasa.utils.common import configure_logging_and_warnings

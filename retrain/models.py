@@ -12,7 +12,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Mapping, Optional, Sequence
 
 from clinicbot.content import ClinicContent
 from clinicbot.files import copy_atomically as _copy_atomically
@@ -47,7 +47,7 @@ def model_input_files(root: Path) -> List[Path]:
 
 
 def sources_fingerprint(sources: Sources, faq_answers: Dict[str, str], config_text: str,
-                        domain_text: str, rendered_responses: Optional[Dict[str, object]] = None,
+                        domain_text: str, rendered_responses: Optional[Mapping[str, object]] = None,
                         input_files: Sequence[Path] = ()) -> str:
     """Changes whenever anything a retrain would change does: examples, every
     response Rasa serves (red-flag advice, disclaimer, ...), config, domain,

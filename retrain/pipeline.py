@@ -22,7 +22,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Iterator, List, Optional, Sequence
+from typing import Any, Dict, Iterator, List, Optional, Sequence
 
 from clinicbot import quality_gate
 from clinicbot.content import load_content
@@ -46,7 +46,7 @@ class Run:
     # microseconds: two runs in one second must not share a report
     run_id: str = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc)
                         .strftime("%Y%m%d-%H%M%S-%f"))
-    data: Dict[str, object] = field(default_factory=dict)
+    data: Dict[str, Any] = field(default_factory=dict)  # the run's JSON report
 
     @property
     def var(self) -> Path:
@@ -62,8 +62,7 @@ class Run:
 
     def step(self, name: str) -> None:
         print(f"[retrain] {name}", flush=True)
-        self.data.setdefault("steps", []).append(  # type: ignore[union-attr]
-            {"step": name, "at": _now()})
+        self.data.setdefault("steps", []).append({"step": name, "at": _now()})
         _write_json(self.var / "status.json", {"state": "running", "run_id": self.run_id,
                                                "step": name, "pid": os.getpid()})
 

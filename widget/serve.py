@@ -204,6 +204,7 @@ def render_demo(config: Dict[str, Any]) -> str:
 
 class Handler(BaseHTTPRequestHandler):
     server_version = "clinic-chat"
+    server: WidgetServer
 
     def version_string(self) -> str:  # no Python version in the Server header
         return self.server_version
@@ -221,14 +222,14 @@ class Handler(BaseHTTPRequestHandler):
 
     def _cors(self) -> Dict[str, str]:
         origin = self.headers.get("Origin")
-        if origin and origin in allowed_origins(self.server.server_address[1]):
+        if origin and origin in allowed_origins(self.server.server_port):
             return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
         return {"Vary": "Origin"}
 
     def _not_found(self) -> None:
         self._send(404, b"Not found\n", "text/plain; charset=utf-8")
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server naming)
+    def do_GET(self) -> None:
         # The raw path is matched exactly: no decoding, so %2e%2e and friends never match.
         path = self.path.split("?", 1)[0].split("#", 1)[0]
         try:
@@ -247,9 +248,8 @@ class Handler(BaseHTTPRequestHandler):
                 name, content_type = STATIC_FILES[path]
                 extra = self._cors() if content_type == JSON else None
                 self._send(200, (WIDGET_DIR / name).read_bytes(), content_type, extra)
-            elif STRINGS_PATH.match(path) and (WIDGET_DIR / STRINGS_PATH.match(path).group(1)).is_file():
-                self._send(200, (WIDGET_DIR / STRINGS_PATH.match(path).group(1)).read_bytes(),
-                           JSON, self._cors())
+            elif (strings := STRINGS_PATH.match(path)) and (WIDGET_DIR / strings.group(1)).is_file():
+                self._send(200, (WIDGET_DIR / strings.group(1)).read_bytes(), JSON, self._cors())
             else:
                 self._not_found()
         except ContentError as error:
@@ -257,7 +257,7 @@ class Handler(BaseHTTPRequestHandler):
             self._send(500, json.dumps({"error": "clinic file problem, see the server log"}).encode(),
                        JSON)
 
-    def do_HEAD(self) -> None:  # noqa: N802
+    def do_HEAD(self) -> None:
         self.do_GET()
 
     def _method_not_allowed(self) -> None:
