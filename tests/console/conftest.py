@@ -16,7 +16,7 @@ import subprocess
 import sys
 import uuid
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, Iterator, List, Optional
 
 import pytest
 import requests
@@ -133,9 +133,10 @@ class Client:
 
     def login(self, username: str, password: str) -> requests.Response:
         page = self.get("/login")
-        token = CSRF.search(page.text).group(1)
+        match = CSRF.search(page.text)
+        assert match, page.text[:300]
         response = self.http.post(self.base + "/login", timeout=60, data={
-            "csrf_token": token, "username": username, "password": password, "next": ""})
+            "csrf_token": match.group(1), "username": username, "password": password, "next": ""})
         self.signed_in = response.status_code == 200 and "/login" not in response.url
         return response
 
@@ -147,7 +148,9 @@ def result_ids(html: str) -> List[int]:
 
 
 def result_count(html: str) -> int:
-    return int(re.search(r'id="result-count">(\d+) conversation', html).group(1))
+    match = re.search(r'id="result-count">(\d+) conversation', html)
+    assert match, html[:300]
+    return int(match.group(1))
 
 
 # --- session fixtures ------------------------------------------------------------------
@@ -195,7 +198,7 @@ def tracker_db(console_bot, conversations) -> Path:
 
 
 @pytest.fixture(scope="session")
-def console(tmp_path_factory, tracker_db) -> ConsoleServer:
+def console(tmp_path_factory, tracker_db) -> Iterator[ConsoleServer]:
     work = tmp_path_factory.mktemp("console")
     server = ConsoleServer("sqlite", f"sqlite:///{tracker_db}", f"sqlite:///{work / 'staff.db'}",
                            work).start()

@@ -12,6 +12,7 @@ import sqlite3
 import stat
 import time
 from pathlib import Path
+from typing import Optional
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -33,7 +34,7 @@ FILTERS = ["from", "to", "intent", "fallback", "red_flag", "followup", "max_conf
            "tag", "q", "page"]
 
 
-def events_count(db: Path, sender: str = None) -> int:
+def events_count(db: Path, sender: Optional[str] = None) -> int:
     with sqlite3.connect(db) as conn:
         if sender is None:
             return conn.execute("select count(*) from events").fetchone()[0]

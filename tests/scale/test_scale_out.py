@@ -3,6 +3,7 @@ import json
 import random
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 from harness.servers import http, texts
 
@@ -23,7 +24,7 @@ def test_fifty_interleaved_conversations_lose_nothing(cluster):
         for message in ROUNDS:
             order = random.Random(message).sample(senders, len(senders))
             for sender, reply in zip(order, pool.map(
-                    lambda s: send(cluster.nginx.url, s, message), order)):
+                    partial(send, cluster.nginx.url, message=message), order)):
                 replies[sender].append(reply)
 
     for sender in senders:

@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
-from clinicbot.dates import find_date_mentions, read_treatment_date
+from clinicbot.dates import DateFound, find_date_mentions, read_treatment_date
 
 FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 DAY = dt.timedelta(days=1)
@@ -63,6 +63,7 @@ def check(message: str, phrase: str, today: dt.date, expected: dt.date,
     expected_tense = "future" if expected > today else "past" if expected < today else found[0].tense
     assert found[0].tense == expected_tense
     reading = read_treatment_date(message, today, date_order, explicit=True)
+    assert isinstance(reading, DateFound), reading
     assert (reading.date, reading.matched_text) == (expected, phrase)
 
 

@@ -17,7 +17,7 @@ from typing import Dict, List
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, Request, expect, sync_playwright
 
 from clinicbot.content import load_content
 from harness.servers import ROOT, Bot, http
@@ -79,6 +79,12 @@ def browser():
         launched.close()
 
 
+def webhook_body(request: Request) -> dict:
+    body = request.post_data_json
+    assert isinstance(body, dict), request.post_data
+    return body
+
+
 class Chat:
     """The demo page with the widget, seen the way a patient uses it."""
 
@@ -125,7 +131,7 @@ class Chat:
         with self.page.expect_request(self.is_webhook) as request:
             self.input.press("Enter")
         self.wait_for_answer(before)
-        return request.value.post_data_json
+        return webhook_body(request.value)
 
     def wait_for_answer(self, before: int) -> None:
         expect(self.bot_messages()).not_to_have_count(before)
@@ -185,7 +191,7 @@ def send_treatment_date(chat: Chat, day: dt.date) -> dict:
     with page.expect_request(chat.is_webhook) as request:
         page.get_by_role("button", name=STRINGS["dateSend"]).click()
     chat.wait_for_answer(before)
-    return request.value.post_data_json
+    return webhook_body(request.value)
 
 
 def unfold(ics: str) -> List[str]:
