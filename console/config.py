@@ -94,7 +94,7 @@ def load_secret_key(env: Mapping[str, str]) -> str:
             os.chmod(path, 0o600)
         key = path.read_text().strip()
         if len(key) < 32:
-            raise ConfigError(f"{path} does not hold a usable key; delete it to generate a new one")
+            raise ConfigError(f"{path} does not hold a usable key; delete it to generate a new one") from None
         return key
     key = secrets.token_hex(32)
     with os.fdopen(fd, "w") as handle:

@@ -87,11 +87,11 @@ def _phone_spans(text: str, region: str) -> List[Tuple[int, int]]:
                 spans.append((match.start, match.end))
     except Exception:  # pragma: no cover - the library must never stop a page; fallback below
         pass
-    for match in DIGIT_RUN.finditer(text):
-        raw = match.group(0).rstrip(" .-(/")
+    for run in DIGIT_RUN.finditer(text):
+        raw = run.group(0).rstrip(" .-(/")
         if MIN_FALLBACK_DIGITS <= _digits(raw) <= MAX_PHONE_DIGITS * 2 \
                 and not _looks_like_date(raw):
-            spans.append((match.start(), match.start() + len(raw)))
+            spans.append((run.start(), run.start() + len(raw)))
     return spans
 
 

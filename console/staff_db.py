@@ -1,5 +1,5 @@
 """The console's own database: users, sessions, throttling, review data, audit log."""
-from __future__ import annotations
+# No `from __future__ import annotations` here: the `annotations` table has that name.
 
 import hashlib
 import json
