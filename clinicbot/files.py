@@ -1,5 +1,6 @@
 """Writes that never leave a half-written file behind, for files other processes read
 (generated training data, model manifests, retrain status, the console's corrections)."""
+
 from __future__ import annotations
 
 import os

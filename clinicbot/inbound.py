@@ -3,6 +3,7 @@
 Plain Python so the rules are tested without a server; the Rasa input
 channel (channels/clinic_rest.py) only applies them.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ class Refused(ValueError):
 @dataclass(frozen=True)
 class Inbound:
     sender: str
-    text: Any                      # a str, or whatever came (Rasa drops non-text)
+    text: Any  # a str, or whatever came (Rasa drops non-text)
     metadata: Dict[str, str]
     too_long: bool = False
 

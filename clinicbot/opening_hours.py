@@ -4,6 +4,7 @@ From the structured weekly hours in clinic/clinic.yml, read in the clinic's
 own timezone, so the urgent advice can say "we're open now, call us" or give
 the out-of-hours route instead.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -57,8 +58,9 @@ def parse_weekly_hours(data: Mapping[str, object], timezone: str) -> WeeklyHours
     missing = [day for day in WEEKDAYS if day not in data]
     unknown = [str(day) for day in data if day not in WEEKDAYS]
     if missing or unknown:
-        raise OpeningHoursError(f"weekly hours must name each weekday once; missing {missing}, "
-                                f"unknown {unknown}")
+        raise OpeningHoursError(
+            f"weekly hours must name each weekday once; missing {missing}, unknown {unknown}"
+        )
     days: Dict[int, Tuple[dt.time, dt.time]] = {}
     for index, name in enumerate(WEEKDAYS):
         value = str(data[name]).strip().lower()

@@ -1,4 +1,5 @@
 """The project's folders, named once."""
+
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent

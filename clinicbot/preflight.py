@@ -3,6 +3,7 @@
 Rasa reports an unreachable tracker database as a long stack trace while
 loading the model; this names the setting to fix before Rasa starts.
 """
+
 from __future__ import annotations
 
 import os

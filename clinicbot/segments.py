@@ -3,6 +3,7 @@
 "how much is it and how long is the downtime?" asks two things; the intent
 classifier judges each part on its own, so both get an answer.
 """
+
 from __future__ import annotations
 
 import re
@@ -15,12 +16,14 @@ JOINED_QUESTION = re.compile(
     r"\s*(?:,\s*)?\b(?:and|also|plus|&|n|aswell as|as well as)\s+"
     r"(?=(?:what|whats|what's|how|hows|how's|when|whens|can|could|will|would|is|are|do|does|"
     r"should|which|where|why|any|also)\b)",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 MIN_WORDS = 2
 QUESTION_START = re.compile(
     r"^(?:so\s+|and\s+|but\s+|also\s+|ok\s+|okay\s+)?(?:what|whats|what's|how|hows|how's|when|"
     r"whens|can|could|will|would|is|are|do|does|should|which|where|why|any|am|shall|may|wat)\b",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 
 
 def question_segments(text: str) -> List[str]:

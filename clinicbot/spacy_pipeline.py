@@ -4,6 +4,7 @@ Pretrained spaCy models can't be downloaded on the clinic's build machines, so
 `make` builds this small pipeline into build/. SpacyNLP in config.yml loads it
 by path; a clinic that can install en_core_web_md just names that instead.
 """
+
 from __future__ import annotations
 
 import sys

@@ -7,6 +7,7 @@ that turn under load (benchmarks/profile_turn.py with cProfile; README
 "Benchmarks"). The check itself is unchanged; only the compiled validator is
 reused.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, Text
@@ -28,7 +29,8 @@ def _validate_action_result(self: RemoteAction, result: Dict[Text, Any]) -> bool
     error.message += (
         ". Failed to validate Action server response from API, make sure your "
         "response from the Action endpoint is valid. For more information about "
-        f"the format visit {DOCS_BASE_URL}/custom-actions")
+        f"the format visit {DOCS_BASE_URL}/custom-actions"
+    )
     raise error
 
 

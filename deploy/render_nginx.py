@@ -3,6 +3,7 @@
 Usage: python -m deploy.render_nginx PREFIX_DIR [LISTEN_HOST:]LISTEN_PORT HOST:PORT [HOST:PORT ...]
 (the listen host defaults to 127.0.0.1; use 0.0.0.0 to serve other machines)
 """
+
 from __future__ import annotations
 
 import sys
@@ -19,8 +20,10 @@ def render(prefix: Path, listen: "int | str", upstreams: Sequence[str]) -> str:
     servers = "\n".join(f"        server {address} max_fails=0;" for address in upstreams)
     # nginx's own $variables stay as they are; only ours are filled in.
     return Template(TEMPLATE.read_text()).safe_substitute(
-        PREFIX=str(prefix), LISTEN=str(listen) if ":" in str(listen) else f"127.0.0.1:{listen}",
-        RASA_UPSTREAMS=servers)
+        PREFIX=str(prefix),
+        LISTEN=str(listen) if ":" in str(listen) else f"127.0.0.1:{listen}",
+        RASA_UPSTREAMS=servers,
+    )
 
 
 if __name__ == "__main__":

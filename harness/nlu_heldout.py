@@ -1,5 +1,6 @@
 """The held-out NLU set (tests/data/nlu_heldout.yml), read the same way by the
 held-out test and by `make bench`."""
+
 from __future__ import annotations
 
 from typing import Iterator, Tuple

@@ -3,6 +3,7 @@
 Uses Rasa's Agent, the same code /model/parse calls, so the figures are what
 patients and the outside evaluators get.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -19,16 +20,16 @@ EvaluationSets = Mapping[str, Sequence[Tuple[str, str]]]  # set name -> (text, l
 
 
 def _sets_key(sets: EvaluationSets) -> str:
-    return hashlib.sha256(json.dumps({k: list(v) for k, v in sorted(sets.items())}).encode()
-                          ).hexdigest()[:16]
+    return hashlib.sha256(json.dumps({k: list(v) for k, v in sorted(sets.items())}).encode()).hexdigest()[:16]
 
 
 def evaluate(model: Path, sets: EvaluationSets, cache_dir: Path) -> Dict[str, List[Outcome]]:
     """Outcomes per set; a model's results are cached by its checksum and the sets."""
     cache = cache_dir / f"{file_sha256(model)[:16]}-{_sets_key(sets)}.json"
     if cache.exists():
-        return {name: [tuple(o) for o in outcomes]
-                for name, outcomes in json.loads(cache.read_text()).items()}
+        return {
+            name: [tuple(o) for o in outcomes] for name, outcomes in json.loads(cache.read_text()).items()
+        }
     from rasa.core.agent import Agent
     from rasa.utils.common import configure_logging_and_warnings
     from rasa.utils.log_utils import configure_structlog

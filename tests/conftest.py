@@ -40,8 +40,7 @@ def start_bot(tmp_path_factory, name, env=None):
 @pytest.fixture(scope="session")
 def bot(tmp_path_factory, widget_port):
     """One real bot (action server + Rasa) shared by the suites that only talk to it."""
-    running = start_bot(tmp_path_factory, "bot",
-                        env={"WEBCHAT_ORIGINS": f"http://127.0.0.1:{widget_port}"})
+    running = start_bot(tmp_path_factory, "bot", env={"WEBCHAT_ORIGINS": f"http://127.0.0.1:{widget_port}"})
     yield running
     running.stop()
 

@@ -4,6 +4,7 @@ The set (tests/data/urgency_heldout.yml) was written by someone who never saw
 the training data or the rules. Floors sit just under the measured figures,
 so a change that loses recall or adds false alarms turns this red.
 """
+
 import json
 from pathlib import Path
 
@@ -30,8 +31,9 @@ def test_parse_output_says_what_fired_and_on_which_words(bot):
     assert parsed["intent"]["name"] == "red_flag"
     urgency = parsed["urgency"]
     assert urgency["urgent"] is True and "rules" in urgency["decided_by"]
-    assert {"symptom": "fever", "words": "38.7", "status": "present"}.items() <= \
-        next(r for r in urgency["rules"] if r["words"] == "38.7").items()
+    assert {"symptom": "fever", "words": "38.7", "status": "present"}.items() <= next(
+        r for r in urgency["rules"] if r["words"] == "38.7"
+    ).items()
     calm = bot.parse("no fever, pus or bleeding, just a bit red")
     assert calm["intent"]["name"] != "red_flag"
     assert {r["status"] for r in calm["urgency"]["rules"]} == {"negated"}

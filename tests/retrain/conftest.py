@@ -1,4 +1,5 @@
 """A project copy with a first live model made by `retrain` itself, and a real bot serving it."""
+
 from __future__ import annotations
 
 import json
@@ -29,7 +30,9 @@ def project(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def server(project, tmp_path_factory):
-    bot = Bot(tmp_path_factory.mktemp("retrain-bot"),
-              env={"RASA_MODEL": str(project / "models" / "clinic-bot.tar.gz")}).start()
+    bot = Bot(
+        tmp_path_factory.mktemp("retrain-bot"),
+        env={"RASA_MODEL": str(project / "models" / "clinic-bot.tar.gz")},
+    ).start()
     yield bot
     bot.stop()
