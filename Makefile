@@ -23,17 +23,16 @@ TRAINING_INPUTS := config.yml domain.yml $(GENERATED) $(SPACY_PIPELINE) clinic/r
 	$(wildcard components/*.py clinicbot/*.py) \
 	$(filter-out $(GENERATED),$(wildcard data/*.yml data/*/*.yml))
 
-.PHONY: help setup model run test unit console bench retrain rollback clean FORCE
+.PHONY: help setup model run test test-fast unit lint format console bench retrain rollback clean FORCE
+.DEFAULT_GOAL := help
 FORCE:
-help:
-	@echo "make run    - set up, train if there is no model, start the bot (Ctrl-C stops)"
-	@echo "make test   - set up, train if needed, run the whole test suite"
-	@echo "make console - start only the staff console"
-	@echo "make bench  - NLU quality, latency, throughput and resources beside reference peers"
-	@echo "make retrain - check FAQ sources, train, evaluate, and go live only if no worse"
-	@echo "make rollback - put the previous model back (again to undo)"
 
-setup: $(INSTALLED)
+# Every target with a "## " comment is listed, so the list cannot miss one.
+help: ## this list
+	@echo "Usage: make TARGET (see README.md, Development)"
+	@grep -E '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  \1\t\2/' | expand -t 14
+
+setup: $(INSTALLED) ## create .venv and install the pinned requirements
 
 $(INSTALLED): requirements.txt scripts/bootstrap-venv.sh scripts/find-python.sh
 	@bash scripts/bootstrap-venv.sh $(VENV)
@@ -55,35 +54,48 @@ $(MODEL): $(TRAINING_INPUTS) | $(INSTALLED)
 	@$(BIN)/python -m retrain manifest $@
 	@touch $@
 
-model: $(MODEL)
+model: $(MODEL) ## train the model if training data, domain, config or clinic content changed
 
 # Trains only when there is no model at all: once the bot runs, a new model
 # goes live through `make retrain`, which checks it first.
-run: $(INSTALLED) $(SPACY_PIPELINE)
+run: $(INSTALLED) $(SPACY_PIPELINE) ## set up, train if there is no model, start the bot (Ctrl-C stops; VERBOSE=1 for all logs)
 	@if [ ! -f $(MODEL) ]; then $(MAKE) --no-print-directory model; fi
 	@bash scripts/run.sh
 
-test: $(MODEL)
+test: lint $(MODEL) ## lint, then set up, train if needed and run the whole test suite
 	@bash scripts/ensure-system-packages.sh $(TEST_SYSTEM_PACKAGES)
 	$(BIN)/python -m pytest
 
+# The tests that start no server and do not run the Rasa CLI (pytest.ini markers).
+test-fast: $(INSTALLED) $(SPACY_PIPELINE) ## the tests that need no servers (about a minute)
+	$(BIN)/python -m pytest -q -m "not servers and not slow" $(PYTEST_ARGS)
+
+# Settings in pyproject.toml; pins in requirements.txt.
+lint: $(INSTALLED) ## ruff (lint and format check) and mypy
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: $(INSTALLED) ## apply ruff format (to the files pyproject.toml does not exclude)
+	$(BIN)/ruff format .
+
 # Prints one table; every figure, ours and the references', from the same run.
-bench: $(MODEL)
+bench: $(MODEL) ## NLU quality, latency, throughput and resources beside reference peers
 	$(BIN)/python -m benchmarks.bench $(BENCH_ARGS)
 
 # The clinic's way to a new model: checked, judged against the live model, and
 # activated in the running server only when no worse (see README).
-retrain: $(INSTALLED) $(SPACY_PIPELINE)
+retrain: $(INSTALLED) $(SPACY_PIPELINE) ## check FAQ sources, train, evaluate, go live only if no worse
 	$(BIN)/python -m retrain run $(RETRAIN_ARGS)
 
-rollback: $(INSTALLED)
+rollback: $(INSTALLED) ## put the previous model back (again to undo)
 	$(BIN)/python -m retrain rollback
 
-console: $(INSTALLED)
+console: $(INSTALLED) ## start only the staff console
 	$(BIN)/python -m console serve
 
-unit: $(INSTALLED) $(SPACY_PIPELINE)
+unit: $(INSTALLED) $(SPACY_PIPELINE) ## only tests/unit
 	$(BIN)/python -m pytest tests/unit
 
-clean:
-	rm -rf build models data/generated var .pytest_cache
+clean: ## delete build/, models/, generated data, var/ and caches
+	rm -rf build models data/generated var .pytest_cache .mypy_cache .ruff_cache

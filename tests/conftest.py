@@ -10,6 +10,36 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 
+# Fixtures that start real servers (here and in the folders' conftest.py
+# files); a test that uses one, even through another fixture, must be marked
+# `servers` so that `make test-fast` (-m "not servers") leaves it out.
+SERVER_FIXTURES = {
+    "bot",
+    "own_bot",
+    "console_bot",
+    "console",
+    "pg_console",
+    "any_console",
+    "server",
+    "custom_server",
+    "stack",
+    "cluster",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    unmarked = [
+        item.nodeid
+        for item in items
+        if SERVER_FIXTURES & set(getattr(item, "fixturenames", ()))
+        and item.get_closest_marker("servers") is None
+    ]
+    if unmarked:
+        raise pytest.UsageError(
+            "these tests start servers but are not marked "
+            "`pytestmark = pytest.mark.servers`:\n  " + "\n  ".join(unmarked)
+        )
+
 
 @pytest.fixture(scope="session")
 def nlp():

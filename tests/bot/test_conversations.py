@@ -9,6 +9,8 @@ from clinicbot.content import load_content
 from clinicbot.conversation_eval import ReplyReader
 from harness.servers import customs, texts
 
+pytestmark = pytest.mark.servers
+
 CONTENT = load_content()
 PHONE = CONTENT.clinic.phone
 DISCLAIMER = "not a diagnosis"

@@ -10,8 +10,12 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import pytest
+
 from clinicbot.content import load_content
 from clinicbot.conversation_eval import load_conversations, run_conversations
+
+pytestmark = pytest.mark.servers
 
 REPORT = Path(__file__).resolve().parents[2] / "results" / "conversations_heldout.json"
 PASS_FLOOR = 0.60

@@ -3,7 +3,11 @@ import json
 from collections import Counter, defaultdict
 from pathlib import Path
 
+import pytest
+
 from harness.nlu_heldout import heldout_examples, predicted_label
+
+pytestmark = pytest.mark.servers
 
 REPORT = Path(__file__).resolve().parents[2] / "results" / "nlu_heldout.json"
 ACCURACY_FLOOR = 0.95

@@ -3,7 +3,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from harness.servers import MODEL, ROOT
+
+pytestmark = pytest.mark.slow
 
 RASA = str(Path(sys.executable).parent / "rasa")
 

@@ -7,6 +7,8 @@ from clinicbot.content import load_content
 from tests.conftest import start_bot
 from harness.servers import customs, texts
 
+pytestmark = pytest.mark.servers
+
 CONTENT = load_content()
 
 

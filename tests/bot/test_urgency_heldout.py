@@ -8,7 +8,11 @@ so a change that loses recall or adds false alarms turns this red.
 import json
 from pathlib import Path
 
+import pytest
+
 from clinicbot.urgency_metrics import is_urgent_parse, load_urgency_cases, score_urgency
+
+pytestmark = pytest.mark.servers
 
 REPORT = Path(__file__).resolve().parents[2] / "results" / "urgency_heldout.json"
 RECALL_FLOOR = 0.95

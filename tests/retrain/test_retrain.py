@@ -13,10 +13,14 @@ import time
 
 import yaml
 
+import pytest
+
 from retrain.models import file_sha256
 from harness.servers import http, texts
 from tests.retrain.conftest import latest_report
 from tests.retrain.project import retrain
+
+pytestmark = pytest.mark.servers
 
 PREGNANCY_QUESTION = "can i have the co2 laser while i'm pregnant?"
 PREGNANCY_FAQ = """key: pregnancy

@@ -5,7 +5,11 @@ from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 
+import pytest
+
 from harness.servers import http, texts
+
+pytestmark = pytest.mark.servers
 
 ROUNDS = ["I had my laser 3 days ago", "can I wear makeup?", "how much does it cost?"]
 

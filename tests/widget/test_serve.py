@@ -16,6 +16,8 @@ from clinicbot.content import DEFAULT_CONTENT_PATH, load_content
 from harness.servers import ROOT
 from tests.widget.support import SERVE, WidgetServer
 
+pytestmark = pytest.mark.servers
+
 WIDGET = ROOT / "widget"
 BOT_URL = "http://127.0.0.1:5999"
 
