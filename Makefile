@@ -47,9 +47,10 @@ $(GENERATED) &: FORCE | $(INSTALLED)
 	@$(BIN)/python -m clinicbot.training_data generate
 
 # Trains only when the training data, domain, config or clinic content changed.
+RASA_CLI ?= $(BIN)/rasa
 $(MODEL): $(TRAINING_INPUTS) | $(INSTALLED)
 	@started=$$(date +%s); \
-	$(BIN)/rasa train --fixed-model-name clinic-bot --out models --force && \
+	$(RASA_CLI) train --fixed-model-name clinic-bot --out models --force && \
 	echo $$(( $$(date +%s) - started )) > models/train-time.txt
 	@$(BIN)/python -m retrain manifest $@
 	@touch $@
@@ -57,9 +58,14 @@ $(MODEL): $(TRAINING_INPUTS) | $(INSTALLED)
 model: $(MODEL) ## train the model if training data, domain, config or clinic content changed
 
 # Trains only when there is no model at all: once the bot runs, a new model
-# goes live through `make retrain`, which checks it first.
+# goes live through `make retrain`, which checks it first. Quiet unless
+# VERBOSE=1, as scripts/run.sh: no progress bars or INFO logs while it trains.
+QUIET_RASA := LOG_LEVEL=WARNING TQDM_DISABLE=1 RASA_CLI="$(BIN)/python scripts/rasa_quietly.py"
 run: $(INSTALLED) $(SPACY_PIPELINE) ## set up, train if there is no model, start the bot (Ctrl-C stops; VERBOSE=1 for all logs)
-	@if [ ! -f $(MODEL) ]; then $(MAKE) --no-print-directory model; fi
+	@if [ ! -f $(MODEL) ]; then \
+	  echo "No model yet: training one first (about a minute)."; \
+	  $(if $(filter 1,$(VERBOSE)),,$(QUIET_RASA)) $(MAKE) --no-print-directory model; \
+	fi
 	@bash scripts/run.sh
 
 test: lint $(MODEL) ## lint, then set up, train if needed and run the whole test suite

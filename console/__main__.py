@@ -159,7 +159,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     erase.add_argument("--sender-id", required=True)
     args = parser.parse_args(argv)
 
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"), format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
     from clinicbot.content import ContentError
 

@@ -45,9 +45,10 @@ class Service:
 
     def start(self) -> None:
         log = open(self.log_path, "ab")
+        # VERBOSE=1: every log line in the log file, to show when a test fails.
         self.process = subprocess.Popen(
             ["bash", str(ROOT / "scripts" / "run.sh")], cwd=ROOT, stdout=log,
-            stderr=subprocess.STDOUT, env={**os.environ, **self.env, "SERVICES": self.name},
+            stderr=subprocess.STDOUT, env={"VERBOSE": "1", **os.environ, **self.env, "SERVICES": self.name},
             start_new_session=True)
 
     @property

@@ -33,6 +33,24 @@ export TICKET_LOCK_LIFETIME="${TICKET_LOCK_LIFETIME:-300}"
 # Which services to start; tests start them one at a time.
 SERVICES=" ${SERVICES:-actions rasa webchat console} "
 
+# Quiet unless VERBOSE=1: warnings and errors only (LOG_LEVEL, default WARNING),
+# no library deprecation notices or progress bars, and one block with the
+# addresses once everything answers. VERBOSE=1 shows every service's messages.
+if [ "${VERBOSE:-0}" = 1 ]; then
+  export LOG_LEVEL="${LOG_LEVEL:-INFO}"
+  rasa_cli=("$bin/rasa")
+else
+  export LOG_LEVEL="${LOG_LEVEL:-WARNING}"
+  export TQDM_DISABLE=1
+  # Sanic turns every library's DeprecationWarning on; see the script.
+  rasa_cli=("$bin/python" scripts/rasa_quietly.py)
+fi
+case "$LOG_LEVEL" in
+  DEBUG) rasa_log_level=(-vv) ;;
+  INFO) rasa_log_level=(-v) ;;
+  *) rasa_log_level=(--quiet) ;;
+esac
+
 if [[ "$SERVICES" == *" rasa "* ]]; then
   if [ ! -f "$RASA_MODEL" ]; then
     echo "error: no trained model at $RASA_MODEL; run 'make run' (it trains first)" >&2
@@ -59,6 +77,12 @@ fi
 api_args=(--cors "${cors_origins[@]}" --enable-api --auth-token "$RASA_AUTH_TOKEN")
 
 pids=()
+addresses=()
+address() { addresses+=("$(printf '  %-19s %s' "$1:" "$2")"); }
+started() {  # also said at once when VERBOSE=1 or when there is no Rasa server to wait for
+  address "$1" "$2"
+  if [ "${VERBOSE:-0}" = 1 ] || [[ "$SERVICES" != *" rasa "* ]]; then echo "$1: $2"; fi
+}
 stop() {
   trap - INT TERM EXIT
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
@@ -66,27 +90,39 @@ stop() {
 }
 trap stop INT TERM EXIT
 
+# The console and the widget server print their address on stdout (errors
+# go to stderr); quietly, the block below says it instead.
+if [ "${VERBOSE:-0}" = 1 ] || [[ "$SERVICES" != *" rasa "* ]]; then
+  started_line=/dev/stdout
+else
+  started_line=/dev/null
+fi
+if [[ "$SERVICES" == *" rasa "* ]] && [ "${VERBOSE:-0}" != 1 ]; then
+  echo "Starting the clinic bot (about a minute; VERBOSE=1 make run shows every log line)..."
+fi
+
 if [[ "$SERVICES" == *" actions "* ]]; then
-  SANIC_HOST="$ACTIONS_HOST" "$bin/rasa" run actions --actions actions --port "$ACTIONS_PORT" &
+  SANIC_HOST="$ACTIONS_HOST" "${rasa_cli[@]}" run actions --actions actions --port "$ACTIONS_PORT" "${rasa_log_level[@]}" &
   pids+=($!)
-  echo "Action server: http://$ACTIONS_HOST:$ACTIONS_PORT/health"
+  started "Action server" "http://$ACTIONS_HOST:$ACTIONS_PORT/health"
 fi
 if [[ "$SERVICES" == *" webchat "* ]]; then
-  "$bin/python" widget/serve.py &
+  "$bin/python" widget/serve.py >"$started_line" &
   pids+=($!)
-  echo "Web chat demo page: http://${WEBCHAT_HOST:-127.0.0.1}:$WEBCHAT_PORT/"
+  started "Web chat demo page" "http://${WEBCHAT_HOST:-127.0.0.1}:$WEBCHAT_PORT/"
 fi
 if [[ "$SERVICES" == *" console "* ]]; then
-  "$bin/python" -m console serve &
+  "$bin/python" -m console serve >"$started_line" &
   pids+=($!)
-  echo "Staff console: http://${STAFF_HOST:-127.0.0.1}:${STAFF_PORT:-8081}/ (first admin: .venv/bin/python -m console create-admin --username NAME)"
+  started "Staff console" "http://${STAFF_HOST:-127.0.0.1}:${STAFF_PORT:-8081}/"
+  admin_hint="First staff admin (once): .venv/bin/python -m console create-admin --username NAME"
 fi
 if [[ "$SERVICES" != *" rasa "* ]]; then
   wait -n "${pids[@]}"
   exit
 fi
-"$bin/rasa" run --model "$RASA_MODEL" --endpoints "${RASA_ENDPOINTS:-endpoints.yml}" --credentials credentials.yml \
-  --interface "$RASA_HOST" --port "$RASA_PORT" "${api_args[@]}" &
+"${rasa_cli[@]}" run --model "$RASA_MODEL" --endpoints "${RASA_ENDPOINTS:-endpoints.yml}" --credentials credentials.yml \
+  --interface "$RASA_HOST" --port "$RASA_PORT" "${api_args[@]}" "${rasa_log_level[@]}" &
 rasa_pid=$!
 pids+=("$rasa_pid")
 
@@ -96,11 +132,13 @@ for _ in $(seq 1 300); do
     exit 1
   fi
   if curl -fs "http://$RASA_HOST:$RASA_PORT/" >/dev/null 2>&1; then
+    address "REST webhook" "http://$RASA_HOST:$RASA_PORT/webhooks/rest/webhook"
+    address "HTTP API" "http://$RASA_HOST:$RASA_PORT/model/parse (token: RASA_AUTH_TOKEN or $token_file)"
+    address "Tracker store" "$TRACKER_DB_DIALECT"
     echo
     echo "Clinic bot is running:"
-    echo "  REST webhook : http://$RASA_HOST:$RASA_PORT/webhooks/rest/webhook"
-    echo "  HTTP API     : http://$RASA_HOST:$RASA_PORT/model/parse (token required; RASA_AUTH_TOKEN or $token_file)"
-    echo "  Tracker store: $TRACKER_DB_DIALECT"
+    printf '%s\n' "${addresses[@]}"
+    if [ -n "${admin_hint:-}" ]; then echo "$admin_hint"; fi
     echo "Press Ctrl-C to stop."
     break
   fi

@@ -20,6 +20,7 @@ Environment:
                       widget from another origin (default: this server's own);
                       they may fetch widget-config.json and the strings.
   CLINIC_CONTENT_FILE the clinic file (default clinic/clinic.yml)
+  VERBOSE             1: log every request (default: server errors only)
 """
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple, Union
 from urllib.parse import urlsplit
 
 import yaml
@@ -208,6 +209,11 @@ class Handler(BaseHTTPRequestHandler):
 
     def version_string(self) -> str:  # no Python version in the Server header
         return self.server_version
+
+    def log_request(self, code: Union[int, str] = "-", size: Union[int, str] = "-") -> None:
+        # A line per request only with VERBOSE=1 (scripts/run.sh); server errors always.
+        if os.environ.get("VERBOSE") == "1" or (isinstance(code, int) and code >= 500):
+            super().log_request(code, size)
 
     def _send(self, status: int, body: bytes, content_type: str,
               extra: Optional[Dict[str, str]] = None) -> None:
