@@ -15,11 +15,14 @@ os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 # `servers` so that `make test-fast` (-m "not servers") leaves it out.
 SERVER_FIXTURES = {
     "bot",
+    "closed_clinic_bot",
     "own_bot",
+    "actions_only",
     "console_bot",
     "console",
     "pg_console",
     "any_console",
+    "queue_console",
     "server",
     "custom_server",
     "stack",
@@ -87,7 +90,6 @@ def closed_clinic_bot(tmp_path_factory):
     data = yaml.safe_load(DEFAULT_CONTENT_PATH.read_text())
     data["clinic"]["weekly_hours"] = {day: "closed" for day in data["clinic"]["weekly_hours"]}
     (work / "clinic.yml").write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
-    running = start_bot(tmp_path_factory, "closed-bot",
-                        env={"CLINIC_CONTENT_FILE": str(work / "clinic.yml")})
+    running = start_bot(tmp_path_factory, "closed-bot", env={"CLINIC_CONTENT_FILE": str(work / "clinic.yml")})
     yield running
     running.stop()

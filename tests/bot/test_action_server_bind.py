@@ -6,7 +6,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.bot.servers import Bot
+from harness.servers import Bot
+
+pytestmark = pytest.mark.servers
 
 
 def non_loopback_address() -> str:

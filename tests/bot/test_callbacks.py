@@ -7,7 +7,7 @@ from typing import List
 import pytest
 
 from clinicbot.content import load_content
-from tests.bot.servers import customs, texts
+from harness.servers import customs, texts
 
 pytestmark = pytest.mark.servers
 

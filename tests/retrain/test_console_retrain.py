@@ -6,8 +6,6 @@ import time
 import pytest
 import yaml
 
-import pytest
-
 from tests.console.conftest import ConsoleServer
 from tests.retrain.conftest import latest_report
 
