@@ -322,8 +322,9 @@ def _planning(data: Mapping[str, Any], milestones: Mapping[str, Milestone]) -> P
     event_words = _require(data, "event_words", "planning.", list)
     if not all(isinstance(word, str) and word.strip() for word in event_words):
         raise ContentError("'planning.event_words' must be a list of words")
-    return Planning(tuple(ready), *(_require(data, key, "planning.", str) for key in
-                                    ("ask_event_date", "latest_date", "too_soon")),
+    ask_event_date, latest_date, too_soon = (_require(data, key, "planning.", str) for key in
+                                             ("ask_event_date", "latest_date", "too_soon"))
+    return Planning(tuple(ready), ask_event_date, latest_date, too_soon,
                     event_words=tuple(word.strip().lower() for word in event_words))
 
 

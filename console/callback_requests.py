@@ -105,9 +105,9 @@ def hide_callback_numbers(items: List, region: str) -> bool:
     """Masks a conversation's callback numbers in its transcript items (texts and the
     callback_phone slot), wherever the patient or the bot wrote them, in any format;
     other numbers (the clinic's own) stay as they are. True if there were any."""
-    numbers = {_e164(str(item.value), region) for item in items
-               if item.kind == "slot" and item.slot == PHONE_SLOT and item.value}
-    numbers.discard(None)
+    found = (_e164(str(item.value), region) for item in items
+             if item.kind == "slot" and item.slot == PHONE_SLOT and item.value)
+    numbers = {number for number in found if number is not None}
     if not numbers:
         return False
     for item in items:

@@ -62,7 +62,7 @@ class FilterCase:
     value: Union[str, Callable[[dt.date], str]]  # a callable gets the clinic's today
     kept: Conversation
     dropped: Conversation
-    staff_notes: Optional[Callable[[Engine, str, str], None]] = None
+    staff_notes: Optional[Callable[[Engine, str, str], object]] = None
 
     def value_for(self, today: dt.date) -> str:
         return self.value(today) if callable(self.value) else self.value

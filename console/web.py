@@ -108,8 +108,8 @@ def security_headers(response: Response) -> Response:
 def _has_nul() -> bool:
     if "\x00" in request.path:
         return True
-    for values in (request.args, request.form if request.method == "POST" else {}):
-        for key, value in values.items(multi=True) if values else ():
+    for values in [request.args] + ([request.form] if request.method == "POST" else []):
+        for key, value in values.items(multi=True):
             if "\x00" in key or "\x00" in value:
                 return True
     return False

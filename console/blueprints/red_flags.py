@@ -57,8 +57,8 @@ def follow_up():
         return redirect(url_for("red_flags.index"))
     if len(raw_ids) > MAX_BULK:
         return refuse(400, f"At most {MAX_BULK} conversations at once.")
-    ids = [parse_int(raw) for raw in raw_ids]
-    if None in ids:
+    ids = [cid for cid in (parse_int(raw) for raw in raw_ids) if cid is not None]
+    if len(ids) != len(raw_ids):
         return refuse(400, "A conversation id in the form is not valid.")
     senders = {cid: tracker.sender_for_conversation(c.tracker, cid) for cid in set(ids)}
     found = {cid: sender for cid, sender in senders.items() if sender is not None}

@@ -7,13 +7,14 @@ import functools
 import secrets
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, List, Optional, Tuple
+from typing import Any, Callable, List, Optional, Tuple, Union
 from zoneinfo import ZoneInfo
 
 from flask import (Response, abort, current_app, g, redirect, render_template, request, session,
                    url_for)
 from sqlalchemy.engine import Engine
 from werkzeug.routing import BaseConverter, ValidationError
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from console import staff_db, tracker
 from console.config import ConsoleSettings
@@ -106,7 +107,7 @@ def csrf_token() -> str:
     return session["csrf"]
 
 
-def refuse(status: int, message: str) -> Tuple[Response, int]:
+def refuse(status: int, message: str) -> Tuple[Union[str, Response], int]:
     if request.accept_mimetypes.accept_html and request.method == "GET":
         return render_template("error.html", status=status, message=message), status
     return Response(message + "\n", status=status, mimetype="text/plain"), status
@@ -155,5 +156,5 @@ def conversation_or_404(conversation_id: int) -> str:
     return sender
 
 
-def back_to(conversation_id: int) -> Response:
+def back_to(conversation_id: int) -> WerkzeugResponse:
     return redirect(url_for("conversations.show", conversation_id=conversation_id))
