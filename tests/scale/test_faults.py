@@ -148,7 +148,8 @@ def test_sixty_second_database_outage_loses_no_turn_even_across_a_crash(cluster)
     outage_started = time.time()
     try:
         for number, message in enumerate(OUTAGE_ROUNDS):
-            replies = talk_round(lambda s: RED_FLAG if (s, number) == (senders[7], 1) else message)
+            replies = talk_round(lambda s, number=number, message=message:
+                                 RED_FLAG if (s, number) == (senders[7], 1) else message)
             assert all(replies.values()), replies  # every patient got an answer
             if number == 1:  # the urgent advice, during the outage too
                 assert any(card.get("type") == "red_flag" for card in customs(replies[senders[7]]))
