@@ -73,7 +73,7 @@ test: lint $(MODEL) ## lint, then set up, train if needed and run the whole test
 	$(BIN)/python -m pytest
 
 # The tests that start no server and do not run the Rasa CLI (pytest.ini markers).
-test-fast: $(INSTALLED) $(SPACY_PIPELINE) ## the tests that need no servers (about a minute)
+test-fast: $(INSTALLED) $(SPACY_PIPELINE) ## the tests that start no server and need no model (about 500)
 	$(BIN)/python -m pytest -q -m "not servers and not slow" $(PYTEST_ARGS)
 
 # Settings in pyproject.toml; pins in requirements.txt.
