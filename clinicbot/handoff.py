@@ -213,6 +213,11 @@ def _slot(name: str, value: Optional[str]) -> Dict[str, Any]:
     return {"event": "slot", "name": name, "value": value}
 
 
+# Rasa's events that end whatever form is active (none is a no-op).
+STOP_FORM: Dict[str, Any] = {"event": "active_loop", "name": None}
+REQUESTED_SLOT = "requested_slot"
+
+
 def _bot(text: str, **metadata: Any) -> Dict[str, Any]:
     return {"event": "bot", "text": text, "data": {}, "metadata": metadata}
 
@@ -233,7 +238,10 @@ def take_events(state: HandoffState, staff: str, content: ClinicContent,
         raise HandoffError(f"{state.staff} already has this conversation.")
     if state.status == WITH_STAFF:
         return []
-    return [_slot(STATUS_SLOT, WITH_STAFF), _slot(STAFF_SLOT, staff),
+    # A callback form the patient started while waiting stops: staff are there
+    # now, and its next question would take the patient's reply to them.
+    return [STOP_FORM, _slot(REQUESTED_SLOT, None),
+            _slot(STATUS_SLOT, WITH_STAFF), _slot(STAFF_SLOT, staff),
             _bot(settings.text(content, "staff_joined", staff), **{NOTICE_KEY: "joined",
                                                                     STAFF_KEY: staff})]
 

@@ -138,7 +138,7 @@ def poll_conversation(api: RasaApi, sender: str, after: Optional[int]) -> Dict[s
             settings = handoff.load_settings(content)
             if handoff.state_of(events).unanswered(time.time(), settings):
                 api.append_events(sender, handoff.unanswered_events(content, settings))
-                api.trigger_intent(sender, handoff.CALLBACK_INTENT)
+                api.trigger_intent(sender, handoff.UNANSWERED_INTENT)
                 events = api.events(sender)
         state = handoff.state_of(events)
     messages, cursor = handoff.pushed_messages(events, after)

@@ -8,6 +8,7 @@ import time
 import pytest
 import requests
 
+from clinicbot.content import load_content
 from clinicbot.rasa_api import RasaApi
 from tests.bot.servers import texts
 from tests.handoff.conftest import API_TOKEN, JWT_SECRET, SHORT_TIMEOUT_SECONDS, new_patient
@@ -159,10 +160,14 @@ def test_nobody_takes_it_in_time_so_the_patient_is_offered_a_call_back(handoff_s
     assert offer["handoff"] is None
     assert offer["messages"][0]["text"] == \
         "Sorry, nobody from the team is free to join the chat right now."
-    assert len(offer["messages"]) >= 2, "the call back offer follows"
+    assert len(offer["messages"]) == 2, "the call back offer follows"
+    assert offer["messages"][1]["text"] == \
+        "Would you like a member of our team to call you back?"
+    assert [b["payload"] for b in offer["messages"][1]["buttons"]] == \
+        ["/request_callback", "/deny"]
     events = stack.bot.tracker(patient["sender"])["events"]
     triggered = [e for e in events if e["event"] == "user"
-                 and e["parse_data"]["intent"]["name"] == "request_callback"]
+                 and e["parse_data"]["intent"]["name"] == "handoff_unanswered"]
     assert len(triggered) == 1
     # Polling again (a second tab, a reload) never offers it twice.
     again = poll_json(stack, patient, offer["cursor"], widget=widget)
@@ -171,6 +176,37 @@ def test_nobody_takes_it_in_time_so_the_patient_is_offered_a_call_back(handoff_s
                 if e["event"] == "user" and e["text"].startswith("EXTERNAL: ")]) == 1
     cid = stack.conversation_id(patient)
     assert cid not in [r["conversation_id"] for r in reviewer.get("/handoff/queue.json").json()["rows"]]
+    # "No, thanks" to the offer is answered in context: the numbers to call.
+    declined = texts(stack.say(patient, "/deny"))
+    assert "we won't call you" in declined and load_content().clinic.phone in declined
+
+
+def test_a_no_right_after_staff_join_is_left_to_staff(handoff_stack, admin):
+    # The rule answering "no" after a handoff reply (closed hours' call back
+    # offer) must not outrank the silence rule once staff have the chat.
+    stack = handoff_stack
+    patient = queued_patient(stack)
+    cid = stack.conversation_id(patient)
+    assert admin.post(f"/handoff/{cid}/take").status_code == 200
+    assert stack.say(patient, "no") == []
+    assert stack.say(patient, "/request_callback") == []
+    assert admin.post(f"/handoff/{cid}/close").status_code == 200
+
+
+def test_the_offer_accepted_starts_the_callback_form_and_taking_the_chat_stops_it(
+        handoff_stack, admin):
+    stack = handoff_stack
+    patient = queued_patient(stack)
+    asked = texts(stack.say(patient, "/request_callback"))
+    assert "What's your first name?" in asked
+    cid = stack.conversation_id(patient)
+    assert admin.post(f"/handoff/{cid}/take").status_code == 200
+    tracker = stack.bot.tracker(patient["sender"])
+    assert tracker["active_loop"] in ({}, None) or not tracker["active_loop"].get("name")
+    # Staff have the chat: the patient's answer is not taken as a name, nothing is said.
+    assert stack.say(patient, "Ben") == []
+    assert stack.bot.tracker(patient["sender"])["slots"]["callback_name"] is None
+    assert admin.post(f"/handoff/{cid}/hand-back").status_code == 200
 
 
 def test_polling_needs_the_conversations_own_key_and_never_leaks_a_rasa_token(handoff_stack):

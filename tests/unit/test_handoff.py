@@ -61,7 +61,7 @@ def test_only_messages_the_webhook_did_not_deliver_are_pushed():
         bot("Hello, Sam here", handoff_staff="sam"),
         user("thanks"), LISTEN,                                                # silent turn
         user("I have a fever and pus"), bot("This could need urgent care."), LISTEN,
-        user("EXTERNAL: request_callback", external=True), bot("Call us on ..."), LISTEN,
+        user("EXTERNAL: handoff_unanswered", external=True), bot("Call us on ..."), LISTEN,
     ]
     messages, cursor = handoff.pushed_messages(events, None)
     assert [m["text"] for m in messages] == ["Sam joined", "Hello, Sam here", "Call us on ..."]
@@ -77,9 +77,13 @@ def test_only_messages_the_webhook_did_not_deliver_are_pushed():
 def test_staff_actions_check_who_has_the_conversation():
     waiting = handoff.HandoffState("waiting", 1.0)
     taken = handoff.take_events(waiting, "sam", CONTENT, SETTINGS)
-    assert taken[:2] == [{"event": "slot", "name": "handoff_status", "value": "staff"},
+    # A callback form started while waiting stops first, so it cannot take the
+    # patient's words to the member of staff as a name or a number.
+    assert taken[:4] == [{"event": "active_loop", "name": None},
+                         {"event": "slot", "name": "requested_slot", "value": None},
+                         {"event": "slot", "name": "handoff_status", "value": "staff"},
                          {"event": "slot", "name": "handoff_staff", "value": "sam"}]
-    assert taken[2]["text"] == "sam from the clinic team has joined the chat."
+    assert taken[4]["text"] == "sam from the clinic team has joined the chat."
     with_sam = handoff.HandoffState("staff", 2.0, "sam")
     assert handoff.take_events(with_sam, "sam", CONTENT, SETTINGS) == []
     with pytest.raises(handoff.HandoffError, match="sam already has"):
@@ -123,8 +127,8 @@ def test_the_clinic_files_handoff_section_is_checked(tmp_path, change, message):
 def test_the_silence_rule_covers_every_intent_but_red_flag():
     domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
     rules = yaml.safe_load((ROOT / "data" / "rules.yml").read_text(encoding="utf-8"))["rules"]
-    silence = [r for r in rules if r.get("condition") == [
-        {"slot_was_set": [{handoff.STATUS_SLOT: handoff.WITH_STAFF}]}]]
+    silence = [r for r in rules if {"slot_was_set": [{handoff.STATUS_SLOT: handoff.WITH_STAFF}]}
+               in (r.get("condition") or [])]
     assert len(silence) == 1
     listed = {step["intent"] for step in silence[0]["steps"][0]["or"]}
     assert silence[0]["steps"][-1] == {"action": "action_listen"}
