@@ -29,7 +29,7 @@ from clinicbot.conversation import (Reply, answer_recovery_question, answer_trea
                                     patient_today, self_treatment_warning, urgent_advice)
 from clinicbot.privacy import erase_after_turn_is_saved
 from clinicbot.clarify import choices
-from clinicbot.handoff import handoff_reply
+from clinicbot import handoff
 from clinicbot.planning import plan_around_event
 from clinicbot.timeline import TIMELINE_TOPIC, general_answer
 
@@ -227,14 +227,21 @@ class ActionUrgentAdvice(_ClinicAction):
 
 
 class ActionHumanHandoff(_ClinicAction):
-    """A patient asks for a person: the phone number while the clinic is open,
-    else the out-of-hours route and a call back (clinicbot/handoff.py)."""
+    """A patient asks for a person: queued for live staff while the clinic is
+    open, else the out-of-hours route and a call back offer (clinicbot/handoff.py)."""
 
     def name(self) -> Text:
         return "action_human_handoff"
 
     def reply(self, content: ClinicContent, tracker: Tracker, today: date) -> Reply:
-        return handoff_reply(content, dt.datetime.now(dt.timezone.utc))
+        return handoff.handoff_reply(content, dt.datetime.now(dt.timezone.utc))
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        content = cached_content()
+        reply = self.reply(content, tracker, patient_today(content, _patient_timezone(tracker)))
+        status = handoff.WAITING if handoff.queues_for_staff(reply) else None
+        return _send(reply, dispatcher) + [SlotSet(handoff.STATUS_SLOT, status)]
 
 
 CALLBACK_SLOTS = ("callback_name", "callback_phone", "callback_consent", "callback_reason")

@@ -16,7 +16,8 @@ from clinicbot.training_data import checked_sources
 
 # Labels that are no topic to offer.
 NOT_TOPICS = {"nlu_fallback", "out_of_scope", "greet", "goodbye", "thank_you", "affirm", "deny",
-              "red_flag", "multiple_questions", "follow_up", "delete_conversation"}
+              "red_flag", "multiple_questions", "follow_up", "delete_conversation",
+              "handoff_unanswered"}
 MAX_CHOICES = 3
 MIN_CONFIDENCE = 0.05
 

@@ -40,6 +40,7 @@ FALLBACK_INTENTS = ("nlu_fallback", "out_of_scope")
 RED_FLAG_INTENT = "red_flag"
 RED_FLAG_SLOT = "red_flag_followup"
 DATE_SLOT = "treatment_date"
+STAFF_KEY = "handoff_staff"  # clinicbot.handoff.STAFF_KEY: bot event metadata naming staff
 _KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -323,14 +324,16 @@ class TranscriptItem:
     value: Any = None
     custom: Optional[dict] = None
     buttons: List[str] = field(default_factory=list)
+    staff: Optional[str] = None      # the member of staff who wrote a bot message (live handoff)
 
 
 HIDDEN_ACTIONS = {"action_listen", "action_session_start"}
 
 
-def transcript(engine: Engine, sender_id: str) -> List[TranscriptItem]:
+def transcript(engine: Engine, sender_id: str, after_event_id: int = 0) -> List[TranscriptItem]:
     with engine.connect() as conn:
-        rows = conn.execute(select(events).where(events.c.sender_id == sender_id)
+        rows = conn.execute(select(events).where(events.c.sender_id == sender_id,
+                                                 events.c.id > after_event_id)
                             .order_by(events.c.id)).all()
     items: List[TranscriptItem] = []
     for row in rows:
@@ -353,8 +356,11 @@ def transcript(engine: Engine, sender_id: str) -> List[TranscriptItem]:
             payload = data.get("data") or {}
             buttons = [str(b.get("title", "")) for b in (payload.get("buttons") or [])
                        if isinstance(b, dict)]
+            metadata = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
+            staff = metadata.get(STAFF_KEY)
             items.append(TranscriptItem(row.id, "bot", ts, text=str(data.get("text") or ""),
-                                        custom=payload.get("custom"), buttons=buttons))
+                                        custom=payload.get("custom"), buttons=buttons,
+                                        staff=staff if isinstance(staff, str) else None))
         elif row.type_name == "action" and row.action_name not in HIDDEN_ACTIONS:
             items.append(TranscriptItem(row.id, "action", ts, action=row.action_name,
                                         policy=data.get("policy"),

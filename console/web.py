@@ -94,9 +94,10 @@ def load_user_and_check_form():
 
 
 def security_headers(response: Response) -> Response:
-    response.headers["Content-Security-Policy"] = (
+    # A blueprint may set a stricter-or-equal policy of its own (the live handoff adds its script).
+    response.headers.setdefault("Content-Security-Policy", (
         "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
-        "frame-ancestors 'none'; base-uri 'none'")
+        "frame-ancestors 'none'; base-uri 'none'"))
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["Referrer-Policy"] = "same-origin"

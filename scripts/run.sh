@@ -74,7 +74,19 @@ if [ -z "${RASA_AUTH_TOKEN:-}" ]; then
   fi
   RASA_AUTH_TOKEN="$(cat "$token_file")"
 fi
-api_args=(--cors "${cors_origins[@]}" --enable-api --auth-token "$RASA_AUTH_TOKEN")
+# The product's own calls (widget server, staff console: clinicbot/rasa_api.py)
+# use Rasa's JWT support instead, each token scoped to one conversation.
+# Without RASA_JWT_SECRET one is made once in var/rasa-jwt-secret (mode 0600).
+jwt_file="${RASA_JWT_SECRET_FILE:-var/rasa-jwt-secret}"
+if [ -z "${RASA_JWT_SECRET:-}" ]; then
+  if [ ! -s "$jwt_file" ]; then
+    (umask 077 && "$bin/python" -c "import secrets; print(secrets.token_urlsafe(48))" >"$jwt_file")
+  fi
+  RASA_JWT_SECRET="$(cat "$jwt_file")"
+fi
+export RASA_JWT_SECRET
+api_args=(--cors "${cors_origins[@]}" --enable-api --auth-token "$RASA_AUTH_TOKEN"
+  --jwt-secret "$RASA_JWT_SECRET" --jwt-method HS256)
 
 pids=()
 addresses=()

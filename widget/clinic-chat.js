@@ -26,6 +26,10 @@
   var MAX_HISTORY = 300;
   var REQUEST_TIMEOUT_MS = 45000;
   var PHONE_LAYOUT = '(max-width: 600px), (max-height: 500px)';
+  // Live handoff: how often the widget asks for staff messages while a member
+  // of staff has (or is about to join) the conversation.
+  var HANDOFF_POLL_MS = Number(USER.handoffPollMs) > 0 ? Number(USER.handoffPollMs) : 1500;
+  var HANDOFF_RETRY_MS = 5000;
 
   var cfg = null;      // merged configuration
   var S = null;        // strings
@@ -36,6 +40,8 @@
   var failures = 0;
   var retryTimer = null;
   var saveDraftTimer = null;
+  var pollTimer = null;
+  var polling = false;
 
   // ---------------------------------------------------------------- helpers
 
@@ -92,6 +98,10 @@
   var ICON_SEND = ['M3 20.5 21.5 12 3 3.5 3 10l12 2-12 2z'];
   var ICON_CALENDAR = ['M7 2h2v2h6V2h2v2h2a2 2 0 0 1 2 2v14a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2h2zM5 9v11h14V9zm2 2h4v4H7z'];
   var ICON_PHONE = ['M6.6 10.8a15.1 15.1 0 0 0 6.6 6.6l2.2-2.2a1 1 0 0 1 1-.25 11.4 11.4 0 0 0 3.6.57 1 1 0 0 1 1 1V20a1 1 0 0 1-1 1A17 17 0 0 1 3 4a1 1 0 0 1 1-1h3.5a1 1 0 0 1 1 1c0 1.25.2 2.45.57 3.57a1 1 0 0 1-.25 1z'];
+
+  function hex(bytes) {
+    return Array.prototype.map.call(bytes, function (b) { return ('0' + b.toString(16)).slice(-2); }).join('');
+  }
 
   function randomId() {
     var bytes = new Uint8Array(16);
@@ -171,8 +181,20 @@
     try { window[area].setItem(key, value); } catch (e) { /* private mode or full: keep in memory */ }
   }
 
+  // A new conversation. Its key authorises fetching messages the widget did not
+  // get as replies (live handoff); the sender id is derived from the key
+  // (SHA-256), so the key never leaves this browser except to our own server.
   function freshState() {
-    return { v: 1, senderId: randomId(), messages: [], queue: [], draft: '' };
+    var base = { v: 1, senderId: randomId(), messages: [], queue: [], draft: '' };
+    var subtle = window.crypto && window.crypto.subtle;
+    if (!subtle) { return Promise.resolve(base); }  // not a secure context: no live handoff
+    var keyBytes = new Uint8Array(32);
+    window.crypto.getRandomValues(keyBytes);
+    return subtle.digest('SHA-256', keyBytes).then(function (digest) {
+      base.key = hex(keyBytes);
+      base.senderId = 'web-' + hex(new Uint8Array(digest)).slice(0, 32);
+      return base;
+    }, function () { return base; });
   }
 
   function loadState() {
@@ -187,7 +209,7 @@
         }
       } catch (e) { /* corrupt: start again */ }
     }
-    return freshState();
+    return null;
   }
 
   function save() {
@@ -257,8 +279,13 @@
       return user;
     }
     var wrap = el('div', { class: 'cc-msg cc-msg--bot', 'data-id': msg.id }, [
-      el('span', { class: 'cc-sr', text: S.assistant + ': ' })
+      el('span', { class: 'cc-sr', text: (msg.staff ? t('staffName', { name: msg.staff }) : S.assistant) + ': ' })
     ]);
+    if (msg.staff) {
+      wrap.classList.add('cc-msg--staff');
+      wrap.appendChild(el('div', { class: 'cc-author', 'aria-hidden': 'true',
+        text: t('staffName', { name: msg.staff }) }));
+    }
     if (msg.type === 'recovery') {
       wrap.appendChild(recoveryCard(msg.payload || {}));
     } else if (msg.type === 'red_flag') {
@@ -491,12 +518,16 @@
       if (!reply || typeof reply !== 'object') { return; }
       if (typeof reply.text === 'string' && reply.text.trim()) {
         out.push({ id: randomId(), from: 'bot', type: 'text', text: reply.text,
-          buttons: cleanButtons(reply.buttons), time: Date.now() });
+          buttons: cleanButtons(reply.buttons), time: Date.now(),
+          staff: typeof reply.staff === 'string' && reply.staff ? reply.staff : undefined });
       }
       var custom = reply.custom;
       if (custom && typeof custom === 'object') {
         if (custom.type === 'recovery') {
           out.push({ id: randomId(), from: 'bot', type: 'recovery', payload: custom, time: Date.now() });
+        } else if (custom.type === 'handoff' && custom.status === 'waiting') {
+          state.handoff = 'waiting';
+          schedulePoll(HANDOFF_POLL_MS);
         } else if (custom.type === 'red_flag') {
           var previous = out[out.length - 1];
           // The urgent text (with its "Request a call back" button) becomes the card.
@@ -525,7 +556,8 @@
       failures = 0;
       state.queue.shift();
       var messages = botMessages(replies);
-      if (!messages.length) {
+      // While a member of staff has the chat the bot is silent on purpose.
+      if (!messages.length && state.handoff !== 'staff') {
         messages = [{ id: randomId(), from: 'bot', type: 'text', text: t('noAnswer'), time: Date.now() }];
       }
       state.messages = state.messages.concat(messages);
@@ -546,6 +578,57 @@
       showOffline();
       updateQueuedMarks();
       scheduleRetry();
+    });
+  }
+
+  // ------------------------------------------------------------ live handoff
+
+  function handoffActive() { return state.handoff === 'waiting' || state.handoff === 'staff'; }
+
+  function schedulePoll(delay) {
+    if (pollTimer) { clearTimeout(pollTimer); pollTimer = null; }
+    if (!state.key || !handoffActive()) { return; }
+    pollTimer = setTimeout(pollHandoff, delay);
+  }
+
+  function pollHandoff() {
+    pollTimer = null;
+    if (polling || !state.key || !handoffActive()) { return; }
+    polling = true;
+    var myGeneration = generation;
+    var body = { sender: state.senderId, key: state.key,
+      after: typeof state.cursor === 'number' ? state.cursor : null };
+    // text/plain keeps this a simple request (no CORS preflight); the key is in
+    // the body, never in a URL or a log line.
+    fetch(new URL('conversation/messages', BASE).href, {
+      method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: JSON.stringify(body),
+      credentials: 'omit', cache: 'no-store', referrerPolicy: 'no-referrer'
+    }).then(function (response) {
+      if (!response.ok) { throw new Error('messages: HTTP ' + response.status); }
+      return response.json();
+    }).then(function (data) {
+      polling = false;
+      if (myGeneration !== generation || !data || typeof data !== 'object') { return; }
+      var stored = loadState();
+      if (stored && stored.senderId === state.senderId && typeof stored.cursor === 'number' &&
+          typeof data.cursor === 'number' && stored.cursor >= data.cursor) {
+        state = stored;  // another tab already added these
+      } else {
+        var messages = botMessages(Array.isArray(data.messages) ? data.messages : []);
+        if (typeof data.cursor === 'number') { state.cursor = data.cursor; }
+        if (messages.length) {
+          state.messages = state.messages.concat(messages);
+          appendMessages(messages);
+          if (!isOpen()) { ui.launcher.classList.add('cc-launcher--unread'); }
+        }
+      }
+      state.handoff = data.handoff === 'waiting' || data.handoff === 'staff' ? data.handoff : null;
+      save();
+      schedulePoll(HANDOFF_POLL_MS);
+    }, function (error) {
+      polling = false;
+      if (window.console) { console.warn('clinic chat: staff messages could not be fetched:', error && error.message); }
+      schedulePoll(HANDOFF_RETRY_MS);
     });
   }
 
@@ -745,10 +828,17 @@
   }
   function startOver() {
     generation += 1;
+    var myGeneration = generation;
     if (retryTimer) { clearTimeout(retryTimer); retryTimer = null; }
+    if (pollTimer) { clearTimeout(pollTimer); pollTimer = null; }
     sending = false;
     failures = 0;
-    state = freshState();
+    freshState().then(function (fresh) {
+      if (myGeneration === generation) { startedOver(fresh); }
+    });
+  }
+  function startedOver(fresh) {
+    state = fresh;
     save();
     ui.confirm.hidden = true;
     ui.dateForm.hidden = true;
@@ -892,13 +982,14 @@
       root.hidden = false;
       if (storageGet('sessionStorage', OPEN_KEY) === '1') { open(false); }
       if (state.queue.length) { pump(); }
+      schedulePoll(0);
     });
 
     window.addEventListener('online', function () { if (state.queue.length && !sending) { retryNow(); } });
     window.addEventListener('storage', function (event) {
       // Another tab of the same site changed the conversation: show it here too.
       if (event.key !== STORAGE_KEY || sending) { return; }
-      state = loadState();
+      state = loadState() || state;
       renderLog();
     });
   }
@@ -934,7 +1025,10 @@
       if (!strings || typeof strings !== 'object') { throw new Error('strings file is not a JSON object'); }
       S = strings;
       if (!cfg.botUrl) { throw new Error('no botUrl configured'); }
-      state = loadState();
+      var stored = loadState();
+      return stored || freshState();
+    }).then(function (loaded) {
+      state = loaded;
       build();
     }).catch(function (error) {
       if (window.console) { console.error('clinic chat could not start:', error && error.message); }

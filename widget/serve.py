@@ -10,6 +10,14 @@ Routes (nothing else is served; no directory listing, no file paths):
   /strings.en.json    its texts (and any widget/strings.<lang>.json translation)
   /widget-config.json built per request from clinic/clinic.yml
   /demo.css           the demo page's styles
+  POST /conversation/messages
+                      messages the patient's widget did not get as replies to
+                      its own (live handoff: staff messages, notices, the call
+                      back offer), read from Rasa's HTTP API on the browser's
+                      behalf. Authorised by the conversation's own key: the
+                      widget makes a random key and its sender id is
+                      "web-" + the first 32 hex digits of SHA-256(key), so
+                      only the browser that holds the key can read it.
 
 Environment:
   WEBCHAT_HOST        interface to listen on (default 127.0.0.1)
@@ -21,15 +29,20 @@ Environment:
                       they may fetch widget-config.json and the strings.
   CLINIC_CONTENT_FILE the clinic file (default clinic/clinic.yml)
   VERBOSE             1: log every request (default: server errors only)
+  RASA_API_URL, RASA_JWT_SECRET
+                      how this server reaches Rasa's HTTP API (clinicbot/rasa_api.py);
+                      the browser never gets a Rasa token
 """
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import os
 import re
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple, Union
@@ -44,6 +57,8 @@ if str(ROOT) not in sys.path:
 
 from clinicbot.content import (CONTENT_PATH_ENV, DEFAULT_CONTENT_PATH,  # noqa: E402
                                ContentError, cached_content)
+from clinicbot import handoff  # noqa: E402
+from clinicbot.rasa_api import RasaApi, RasaApiError  # noqa: E402
 
 JS = "text/javascript; charset=utf-8"
 CSS = "text/css; charset=utf-8"
@@ -67,6 +82,69 @@ DEFAULT_STRINGS = "strings.en.json"
 MAX_QUICK_REPLIES = 8
 
 _content_lock = threading.Lock()
+# One widget server offers the call back once, even to two tabs polling at once.
+_unanswered_lock = threading.Lock()
+MESSAGES_PATH = "/conversation/messages"
+MAX_POLL_BODY = 1024
+CONVERSATION_KEY = re.compile(r"^[0-9a-f]{64}$")
+SENDER_ID = re.compile(r"^web-[0-9a-f]{32}$")
+
+
+class PollRefused(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def sender_for_key(key: str) -> str:
+    return "web-" + hashlib.sha256(bytes.fromhex(key)).hexdigest()[:32]
+
+
+def read_poll_request(raw: bytes) -> Tuple[str, Optional[int]]:
+    """(sender id, event index to read from) from the widget's poll, or PollRefused."""
+    try:
+        body = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise PollRefused(400, "the body must be JSON: {sender, key, after}") from None
+    if not isinstance(body, dict):
+        raise PollRefused(400, "the body must be a JSON object: {sender, key, after}")
+    sender, key, after = body.get("sender"), body.get("key"), body.get("after")
+    if not isinstance(sender, str) or not SENDER_ID.match(sender):
+        raise PollRefused(400, "'sender' must be the widget's sender id")
+    if not isinstance(key, str) or not CONVERSATION_KEY.match(key):
+        raise PollRefused(400, "'key' must be 64 lowercase hex digits")
+    if after is not None and (isinstance(after, bool) or not isinstance(after, int)
+                              or not 0 <= after <= 10 ** 9):
+        raise PollRefused(400, "'after' must be a whole number of events, or null")
+    if sender_for_key(key) != sender:
+        raise PollRefused(403, "this key does not open that conversation")
+    return sender, after
+
+
+def poll_conversation(api: RasaApi, sender: str, after: Optional[int]) -> Dict[str, Any]:
+    """The messages since `after`; offers the call back when nobody took the chat in time.
+
+    The offer is made here, while the patient's widget is polling, through
+    Rasa's trigger_intent rather than a Rasa reminder: the deadline is read
+    from the stored events, so it survives restarts and works with several
+    Rasa instances (reminders live in one instance's memory), and it is only
+    offered to a patient who is still there to read it."""
+    with _content_lock:
+        content = cached_content(content_path())
+    events = api.events(sender)
+    state = handoff.state_of(events)
+    if state.unanswered(time.time(), handoff.load_settings(content)):
+        with _unanswered_lock:
+            events = api.events(sender)
+            settings = handoff.load_settings(content)
+            if handoff.state_of(events).unanswered(time.time(), settings):
+                api.append_events(sender, handoff.unanswered_events(content, settings))
+                api.trigger_intent(sender, handoff.UNANSWERED_INTENT)
+                events = api.events(sender)
+        state = handoff.state_of(events)
+    messages, cursor = handoff.pushed_messages(events, after)
+    return {"messages": messages, "cursor": cursor, "handoff": state.status,
+            "staff": state.staff}
 
 
 def bot_url() -> str:
@@ -269,7 +347,35 @@ class Handler(BaseHTTPRequestHandler):
     def _method_not_allowed(self) -> None:
         self._send(405, b"Method not allowed\n", "text/plain; charset=utf-8", {"Allow": "GET, HEAD"})
 
-    do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _method_not_allowed
+    def _json(self, status: int, body: Dict[str, Any]) -> None:
+        self._send(status, json.dumps(body, ensure_ascii=False).encode("utf-8"), JSON, self._cors())
+
+    def do_POST(self) -> None:
+        # Sent as text/plain by the widget: a "simple" cross-origin request, no preflight.
+        if self.path.split("?", 1)[0] != MESSAGES_PATH:
+            self._method_not_allowed()
+            return
+        try:
+            length = int(self.headers.get("Content-Length") or "0")
+        except ValueError:
+            length = -1
+        if not 0 < length <= MAX_POLL_BODY:
+            self._json(400, {"error": f"send a JSON body of at most {MAX_POLL_BODY} bytes"})
+            return
+        try:
+            sender, after = read_poll_request(self.rfile.read(length))
+            self._json(200, poll_conversation(self.server.rasa_api(), sender, after))
+        except PollRefused as refused:
+            self._json(refused.status, {"error": str(refused)})
+        except RasaApiError as error:
+            self.log_message("live handoff: %s", error)
+            self._json(503, {"error": "the assistant can't be reached right now; "
+                                      "retrying by itself"})
+        except ContentError as error:
+            self.log_message("clinic file problem: %s", error)
+            self._json(503, {"error": "clinic file problem, see the server log"})
+
+    do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _method_not_allowed
 
 
 class WidgetServer(ThreadingHTTPServer):
@@ -280,6 +386,12 @@ class WidgetServer(ThreadingHTTPServer):
         self.bot_origin = origin_of(bot_url())
         shown_host = f"[{host}]" if ":" in host else host
         self.own_origin = f"http://{shown_host}:{self.server_address[1]}"
+        self._rasa_api: Optional[RasaApi] = None
+
+    def rasa_api(self) -> RasaApi:
+        if self._rasa_api is None:
+            self._rasa_api = RasaApi.from_env()
+        return self._rasa_api
 
 
 def main(argv: List[str]) -> int:

@@ -5,12 +5,13 @@ and append it to BLUEPRINTS. Every view needs an access rule (`shared.requires`)
 the app refuses to start.
 """
 from console.blueprints import (analytics, audit, auth, callbacks, conversations, corrections,
-                                red_flags, retraining, users)
+                                handoff, red_flags, retraining, users)
 
 BLUEPRINTS = [
     auth.bp,
     conversations.bp,
     red_flags.bp,
+    handoff.bp,
     callbacks.bp,
     corrections.bp,
     analytics.bp,

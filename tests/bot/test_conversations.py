@@ -81,10 +81,18 @@ def test_disclaimer_is_shown_once_per_conversation(bot):
     assert "consultation" in texts(answers[1])
 
 
-def test_booking_and_handoff_give_contact_and_hours(bot):
-    for sender, message in (("booking", "I'd like to book a consultation"),
-                            ("handoff", "can I speak to a real person please")):
-        reply = texts(bot.send(sender, message))
+def test_booking_gives_contact_and_hours(bot):
+    reply = texts(bot.send("booking", "I'd like to book a consultation"))
+    assert PHONE in reply and CONTENT.clinic.opening_hours in reply
+
+
+def test_asking_for_a_person_queues_for_staff_when_open_else_gives_contact_and_hours(bot):
+    # The clinic's own hours decide (tests/handoff/ covers the open case whatever the time).
+    open_now = CONTENT.clinic.weekly_hours.is_open(dt.datetime.now(dt.timezone.utc))
+    reply = texts(bot.send("handoff", "can I speak to a real person please"))
+    if open_now:
+        assert "I'm asking a member of the team to join" in reply and PHONE in reply
+    else:
         assert PHONE in reply and CONTENT.clinic.opening_hours in reply
 
 

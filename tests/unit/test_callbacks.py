@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from clinicbot.callbacks import read_first_name, read_phone_number
 from clinicbot.content import load_content
 from clinicbot.conversation import urgent_advice
-from clinicbot.handoff import handoff_reply
+from clinicbot.handoff import handoff_reply, queues_for_staff
 from clinicbot.privacy import erase_conversation
 
 CONTENT = load_content()
@@ -73,10 +73,14 @@ def test_asking_for_a_person_while_closed_offers_a_call_back_and_the_numbers():
     assert ("Request a call back", "/request_callback") in reply.buttons
 
 
-def test_asking_for_a_person_while_open_gives_the_phone_number_only():
+def test_asking_for_a_person_while_open_queues_for_staff_without_a_call_back_offer():
     monday = dt.datetime(2026, 11, 30, 10, 0, tzinfo=LONDON)
     reply = handoff_reply(CONTENT, monday)
+    assert reply.texts[0].startswith("I'm asking a member of the team to join")
     assert CONTENT.clinic.phone in reply.texts[0] and not reply.buttons
+    assert queues_for_staff(reply)
+    assert not queues_for_staff(handoff_reply(CONTENT, dt.datetime(2026, 12, 6, 11, 0,
+                                                                   tzinfo=LONDON)))
 
 
 @pytest.mark.parametrize("moment", [dt.datetime(2026, 11, 30, 10, 0, tzinfo=LONDON),
