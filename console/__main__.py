@@ -1,4 +1,4 @@
-"""Command line: python -m console {serve,migrate,create-admin,create-user,set-password,purge,erase}."""
+"""Command line: python -m console {serve,migrate,create-admin,create-user,set-password,purge,erase,reconcile-erasures}."""
 from __future__ import annotations
 
 import argparse
@@ -38,6 +38,7 @@ def cmd_serve(args, settings: ConsoleSettings) -> int:
     from console.web import create_app
 
     app = create_app(settings, run_migrations=True)
+    reconcile_at_start(settings)
     host = args.host or settings.host
     port = args.port or settings.port
     print(f"Staff console: http://{host}:{port}/  (tracker store: "
@@ -86,7 +87,7 @@ def cmd_set_password(args, settings: ConsoleSettings) -> int:
 
 
 def cmd_purge(args, settings: ConsoleSettings) -> int:
-    from console import staff_db, tracker
+    from console import erasure, staff_db, tracker
 
     days = args.older_than_days if args.older_than_days is not None else settings.retention_days
     if days is None:
@@ -106,32 +107,74 @@ def cmd_purge(args, settings: ConsoleSettings) -> int:
         print(f"Would purge {len(senders)} conversation(s) with no activity in the last {days} days.")
         return 0
     deleted = tracker.purge_senders(engine, senders)
-    notes = staff_db.erase_senders(staff, senders)
-    # Console notes on conversations deleted elsewhere (e.g. the patient's own
-    # "delete my conversation", which only calls console.erase_conversation).
-    noted = staff_db.senders_with_console_data(staff)
-    orphans = sorted(noted - tracker.existing_senders(engine, noted))
-    orphan_rows = staff_db.erase_senders(staff, orphans)
+    purged = erasure.erase_console_copies(staff, senders, settings.retrain_root,
+                                          settings.erasure_key, settings.phone_region)
+    notes = purged.console_rows_deleted
+    # Console notes on conversations deleted elsewhere (a patient's own deletion while
+    # the staff database was unreachable).
+    orphans = _reconcile(settings, engine, staff)
+    orphan_rows = sum(e.console_rows_deleted for e in orphans.values())
     staff_db.audit(staff, "purge", "cli", None, None,
                 {"older_than_days": days, "conversations": len(senders), "events_deleted": deleted,
                  "console_rows_deleted": notes, "orphaned_conversations": len(orphans),
-                 "orphaned_console_rows_deleted": orphan_rows})
+                 "orphaned_console_rows_deleted": orphan_rows,
+                 "training_examples_removed": purged.training_examples_removed})
     print(f"Purged {len(senders)} conversation(s) with no activity in the last {days} days "
           f"({deleted} events, {notes} console records); removed console records of "
           f"{len(orphans)} conversation(s) deleted elsewhere ({orphan_rows} records).")
     return 0
 
 
+def _reconcile(settings: ConsoleSettings, engine, staff):
+    from console import erasure, tracker
+
+    # An empty tracker store is more likely a wrong TRACKER_DB_URL than every patient
+    # having deleted their conversation: erase nothing on that evidence.
+    if not tracker.has_events_table(engine) or not tracker.has_any_events(engine):
+        return {}
+    return erasure.reconcile(staff, lambda senders: tracker.existing_senders(engine, senders),
+                             settings.retrain_root, settings.erasure_key, settings.phone_region)
+
+
+def cmd_reconcile_erasures(args, settings: ConsoleSettings) -> int:
+    from console import staff_db
+
+    done = _reconcile(settings, staff_db.make_engine(settings.tracker_db_url), _staff(settings))
+    print(f"Finished the erasure of {len(done)} conversation(s) already deleted from the "
+          f"tracker store ({sum(e.console_rows_deleted for e in done.values())} console records).")
+    return 0
+
+
+def reconcile_at_start(settings: ConsoleSettings) -> None:
+    """Start-up must not fail because the tracker store is away: it is logged and
+    `purge` or `reconcile-erasures` finishes it later."""
+    from console import staff_db
+
+    try:
+        done = _reconcile(settings, staff_db.make_engine(settings.tracker_db_url),
+                          _staff(settings))
+    except Exception:
+        logging.getLogger(__name__).exception("could not finish pending erasures at start-up")
+        return
+    if done:
+        print(f"Finished the erasure of {len(done)} conversation(s) deleted while the "
+              "staff database was unreachable.", flush=True)
+
+
 def cmd_erase(args, settings: ConsoleSettings) -> int:
-    from console import staff_db, tracker
+    from console import erasure, staff_db, tracker
 
     engine = staff_db.make_engine(settings.tracker_db_url)
     staff = _staff(settings)
     deleted = tracker.erase_conversation(engine, args.sender_id)
-    notes = staff_db.erase_sender(staff, args.sender_id)
-    staff_db.audit(staff, "erase_conversation", "cli", None, args.sender_id,
-                {"events_deleted": deleted, "console_rows_deleted": notes})
-    print(f"Erased {deleted} events and {notes} console records for that sender.")
+    erased = erasure.erase_console_copies(staff, [args.sender_id], settings.retrain_root,
+                                          settings.erasure_key, settings.phone_region)
+    staff_db.audit(staff, "erase_conversation", "cli", None,
+                   erasure.pseudonym(args.sender_id, settings.erasure_key),
+                   {"events_deleted": deleted, **erasure.summary(erased)})
+    print(f"Erased {deleted} events and {erased.console_rows_deleted} console records for "
+          f"that sender; {erased.training_examples_removed} of its messages removed from "
+          "the training sources.")
     return 0
 
 
@@ -157,6 +200,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     purge.add_argument("--dry-run", action="store_true", help="only count")
     erase = sub.add_parser("erase", help="erase one sender's conversation and console data")
     erase.add_argument("--sender-id", required=True)
+    sub.add_parser("reconcile-erasures", help="finish erasing console data of conversations "
+                                              "already deleted from the tracker store")
     args = parser.parse_args(argv)
 
     logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"), format="%(levelname)s %(name)s: %(message)s")
@@ -170,6 +215,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         return 2
     handlers = {"serve": cmd_serve, "migrate": cmd_migrate, "create-user": cmd_create_user,
                 "set-password": cmd_set_password, "purge": cmd_purge, "erase": cmd_erase,
+                "reconcile-erasures": cmd_reconcile_erasures,
                 "create-admin": lambda a, s: cmd_create_user(a, s, role="admin")}
     return handlers[args.command](args, settings)
 

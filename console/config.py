@@ -19,6 +19,7 @@
 | RETENTION_DAYS | none (default for `python -m console purge`) |
 | RETRAIN_PROJECT_ROOT | the project root: where Retrain writes corrections and runs `python -m retrain run` |
 | RETRAIN_ARGS | extra arguments for that command (e.g. `--config config.yml`) |
+| ERASURE_AUDIT_KEY | the key of the audit log's keyed hash of erased senders; else made once into ERASURE_AUDIT_KEY_FILE (default var/erasure-audit-key, 0600). The action server must have the same (scripts/run.sh passes it) |
 
 Relative SQLite paths are resolved against the project root, not the
 current directory, so `sqlite:///var/tracker.db` means the bot's own file.
@@ -126,6 +127,7 @@ class ConsoleSettings:
     retrain_root: Path = ROOT
     retrain_args: tuple = ()
     test_sender_prefixes: tuple = ()  # the clinic file's console.test_sender_prefixes
+    erasure_key: bytes = b""  # HMAC key naming erased senders in the audit log
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -161,4 +163,14 @@ class ConsoleSettings:
             retrain_root=Path(env.get("RETRAIN_PROJECT_ROOT") or ROOT).resolve(),
             retrain_args=tuple(env.get("RETRAIN_ARGS", "").split()),
             test_sender_prefixes=content.console.test_sender_prefixes,
+            erasure_key=_erasure_key(env),
         )
+
+
+def _erasure_key(env: Mapping[str, str]) -> bytes:
+    from console.erasure import load_audit_key
+
+    try:
+        return load_audit_key(env)
+    except (OSError, ValueError) as error:
+        raise ConfigError(str(error)) from None

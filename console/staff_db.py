@@ -17,6 +17,7 @@ from sqlalchemy import (and_, case, create_engine, delete, event, func, insert, 
 from sqlalchemy.engine import URL, Engine
 from sqlalchemy.exc import IntegrityError
 
+from clinicbot.privacy import overwrite_deleted_rows
 from console.staff_tables import (ROLES, annotations, audit_log, callback_status,
                                   conversation_status, conversation_tags, login_throttle,
                                   staff_sessions, tags, users)
@@ -520,7 +521,9 @@ def delete_annotation(engine: Engine, annotation_id: int) -> Optional[Dict[str, 
     return dict(row._mapping) if row is not None else None
 
 
-# The console's rows about a conversation, removed with it (erase, purge).
+# The console's rows about a conversation, removed with it (erase, purge, and the
+# patient's own deletion: console/erasure.py). Every table here has a `sender_id`
+# column; a new table about conversations joins this tuple and nothing else changes.
 CONVERSATION_TABLES = (conversation_status, conversation_tags, annotations, callback_status)
 
 
@@ -536,9 +539,47 @@ def erase_senders(engine: Engine, senders: Sequence[str]) -> int:
     for index in range(0, len(senders), 500):
         chunk = senders[index:index + 500]
         with engine.begin() as conn:
+            overwrite_deleted_rows(conn)
             for table in CONVERSATION_TABLES:
                 deleted += conn.execute(delete(table).where(table.c.sender_id.in_(chunk))).rowcount
     return deleted
+
+
+def tags_of(engine: Engine, senders: Sequence[str]) -> Set[int]:
+    with engine.connect() as conn:
+        return {r[0] for r in conn.execute(select(conversation_tags.c.tag_id).where(
+            conversation_tags.c.sender_id.in_(list(senders))).distinct())}
+
+
+def delete_unused_tags(engine: Engine, tag_ids: Iterable[int]) -> int:
+    """Deletes those of the tags that no conversation has any more: a tag staff made
+    for one patient ("Mrs K's scar") goes with that patient's conversation."""
+    used = select(conversation_tags.c.tag_id).distinct()
+    with engine.begin() as conn:
+        overwrite_deleted_rows(conn)
+        return conn.execute(delete(tags).where(tags.c.id.in_(list(tag_ids)),
+                                               tags.c.id.notin_(used))).rowcount
+
+
+def rename_audit_targets(engine: Engine, renames: Dict[str, str]) -> int:
+    """Replaces audit rows' target (a sender id, for conversation actions) by another
+    name: an erased patient's pseudonym. The rows, and what staff did, stay."""
+    renamed = 0
+    with engine.begin() as conn:
+        overwrite_deleted_rows(conn)
+        for old, new in renames.items():
+            renamed += conn.execute(update(audit_log).where(audit_log.c.target == old)
+                                    .values(target=new)).rowcount
+    return renamed
+
+
+def compact_deleted_pages(engine: Engine) -> None:
+    """SQLite in WAL mode keeps earlier versions of changed pages in the -wal file
+    until a checkpoint; a truncating checkpoint moves the overwritten pages into the
+    database and empties the -wal file, so erased text is in neither."""
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def senders_with_console_data(engine: Engine) -> Set[str]:

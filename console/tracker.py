@@ -457,6 +457,11 @@ def senders_inactive_since(engine: Engine, cutoff: float) -> List[str]:
             .having(func.max(events.c.timestamp) < cutoff).order_by(events.c.sender_id))]
 
 
+def has_any_events(engine: Engine) -> bool:
+    with engine.connect() as conn:
+        return conn.execute(select(events.c.id).limit(1)).first() is not None
+
+
 def existing_senders(engine: Engine, senders: Iterable[str]) -> Set[str]:
     """The given senders that still have events."""
     found: Set[str] = set()

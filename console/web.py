@@ -2,6 +2,7 @@
 console/blueprints/."""
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hmac
 from typing import Optional
@@ -23,6 +24,10 @@ PUBLIC_ENDPOINTS = {"auth.login", "static"}
 
 def create_app(settings: Optional[ConsoleSettings] = None, run_migrations: bool = False) -> Flask:
     settings = settings or ConsoleSettings.from_env()
+    if not settings.erasure_key:
+        from console.erasure import load_audit_key
+
+        settings = dataclasses.replace(settings, erasure_key=load_audit_key())
     app = Flask(__name__)
     app.url_map.converters["id"] = IdConverter
     app.config.update(

@@ -6,7 +6,7 @@ from typing import List
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
-from console import staff_db, tracker
+from console import erasure, staff_db, tracker
 from console.callback_requests import hide_callback_numbers
 from console.blueprints.shared import (audit, back_to, conversation_or_404, ctx, parse_int,
                                        parse_page, refuse, requires)
@@ -178,8 +178,12 @@ def erase(conversation_id: int):
         flash("Type ERASE to confirm the erasure.", "error")
         return back_to(conversation_id)
     events_deleted = tracker.erase_conversation(c.tracker, sender)
-    notes_deleted = staff_db.erase_sender(c.staff, sender)
-    audit("erase_conversation", target=sender, events_deleted=events_deleted,
-          console_rows_deleted=notes_deleted)
-    flash(f"The conversation was erased ({events_deleted} stored events).")
+    erased = erasure.erase_console_copies(c.staff, [sender], c.settings.retrain_root,
+                                          c.settings.erasure_key, c.settings.phone_region)
+    audit("erase_conversation", target=erasure.pseudonym(sender, c.settings.erasure_key),
+          events_deleted=events_deleted, **erasure.summary(erased))
+    flash(f"The conversation was erased ({events_deleted} stored events"
+          + (f"; {erased.training_examples_removed} of its messages removed from the "
+             "training sources, so the next retrain leaves them out"
+             if erased.was_in_training_sources else "") + ").")
     return redirect(url_for("conversations.index"))

@@ -75,7 +75,8 @@ class SeededConsole:
         write_tracker_store(work / "tracker.db", conversations)
         self.settings = ConsoleSettings(tracker_db_url=resolve_db_url(self.tracker_url),
                                  staff_db_url=resolve_db_url(f"sqlite:///{work / 'staff.db'}"),
-                                 secret_key="k" * 40, retrain_root=work,
+                                 secret_key="k" * 40, erasure_key=b"e" * 40,
+                                 retrain_root=work,
                                  clinic_timezone=CLINIC_TZ,
                                  test_sender_prefixes=TEST_SENDER_PREFIXES)
         self.app = create_app(self.settings, run_migrations=True)
