@@ -28,6 +28,7 @@ from clinicbot.conversation import (Reply, answer_recovery_question, answer_trea
                                     is_self_treatment_question, parse_known_date,
                                     patient_today, self_treatment_warning, urgent_advice)
 from clinicbot.privacy import erase_after_turn_is_saved
+from console.erasure import PatientErasure, erase_for_patient
 from clinicbot.clarify import choices
 from clinicbot import handoff
 from clinicbot.planning import plan_around_event
@@ -338,14 +339,35 @@ class ActionDeleteConversation(Action):
             dispatcher.utter_message(response="utter_delete_failed")
             return [SlotSet("pending_recovery_topic", None)]
         engine = _tracker_store_engine(database_url)
-        # The erase waits for Rasa to save this turn, so it must not block it.
         loop = asyncio.get_running_loop()
+        console_side = loop.run_in_executor(None, erase_for_patient, tracker.sender_id)
+        # The erase waits for Rasa to save this turn, so it must not block it.
         task = loop.run_in_executor(None, erase_after_turn_is_saved, engine,
                                     tracker.sender_id, self.name())
         _background_erasures.add(task)
         task.add_done_callback(_background_erasures.discard)
-        dispatcher.utter_message(response="utter_conversation_deleted")
+        try:
+            console = await asyncio.wait_for(asyncio.shield(console_side),
+                                             CONSOLE_ERASURE_SECONDS)
+        except asyncio.TimeoutError:
+            console = PatientErasure(done=False)
+        dispatcher.utter_message(response=deletion_response(console))
         return [SlotSet("pending_recovery_topic", None)]
+
+
+# A staff database that answers slower than this counts as unreachable for the reply;
+# the erasure itself carries on, and reconciliation finishes it if it fails.
+CONSOLE_ERASURE_SECONDS = 10.0
+
+
+def deletion_response(console: PatientErasure) -> str:
+    """Never more than was done: the console side may be pending, and a model trained
+    on the patient's corrections keeps them until the next retrain."""
+    if not console.done:
+        return "utter_conversation_deleted_notes_pending"
+    if console.was_in_training_sources:
+        return "utter_conversation_deleted_from_training"
+    return "utter_conversation_deleted"
 
 
 _background_erasures: Set["asyncio.Future[Optional[int]]"] = set()

@@ -118,6 +118,10 @@ class Bot:
             "RASA_AUTH_TOKEN": token,
             "TRACKER_DB_URL": f"sqlite:///{self.db_path}",
             "TRACKER_SPOOL_PATH": str(work_dir / "tracker-spool.db"),
+            # Never the project's own console database, corrections or audit key.
+            "STAFF_DB_URL": f"sqlite:///{work_dir / 'staff.db'}",
+            "RETRAIN_PROJECT_ROOT": str(work_dir),
+            "ERASURE_AUDIT_KEY_FILE": str(work_dir / "erasure-audit-key"),
             "RASA_MODEL": str(MODEL),
             **(env or {}),
         }

@@ -19,6 +19,9 @@ mkdir -p var
 export TRACKER_DB_URL="${TRACKER_DB_URL:-sqlite:///$PWD/var/tracker.db}"
 scheme="${TRACKER_DB_URL%%:*}"
 export TRACKER_DB_DIALECT="${TRACKER_DB_DIALECT:-${scheme%%+*}}"
+# The staff console's own database: the action server erases a patient's console
+# notes and corrections there when they delete their conversation.
+export STAFF_DB_URL="${STAFF_DB_URL:-sqlite:///$PWD/var/staff.db}"
 # Turns the tracker database could not take wait here until it is back; one
 # file per Rasa instance (two instances on one machine differ by port).
 export TRACKER_SPOOL_PATH="${TRACKER_SPOOL_PATH:-$PWD/var/tracker-spool-${RASA_PORT}.db}"
@@ -87,6 +90,16 @@ fi
 export RASA_JWT_SECRET
 api_args=(--cors "${cors_origins[@]}" --enable-api --auth-token "$RASA_AUTH_TOKEN"
   --jwt-secret "$RASA_JWT_SECRET" --jwt-method HS256)
+# The audit log names an erased patient by a keyed hash (HMAC-SHA256) of their sender
+# id; the console and the action server must hash with the same key.
+erasure_key_file="${ERASURE_AUDIT_KEY_FILE:-var/erasure-audit-key}"
+if [ -z "${ERASURE_AUDIT_KEY:-}" ]; then
+  if [ ! -s "$erasure_key_file" ]; then
+    (umask 077 && "$bin/python" -c "import secrets; print(secrets.token_hex(32))" >"$erasure_key_file")
+  fi
+  ERASURE_AUDIT_KEY="$(cat "$erasure_key_file")"
+fi
+export ERASURE_AUDIT_KEY
 
 pids=()
 addresses=()

@@ -129,6 +129,7 @@ def test_delete_conversation_erases_the_saved_turn(tmp_path, monkeypatch):
                                    "('patient-1', 'action', 'action_delete_conversation')"))
         connection.execute(sa.text("insert into events (sender_id, type_name) values ('other', 'user')"))
     monkeypatch.setenv("TRACKER_DB_URL", url)
+    monkeypatch.setenv("STAFF_DB_URL", f"sqlite:///{tmp_path / 'no-console.db'}")
     messages, _ = run(ActionDeleteConversation(), tracker("yes", "affirm"))
     assert messages[0]["response"] == "utter_conversation_deleted"
     with engine.connect() as connection:
@@ -143,3 +144,28 @@ def test_delete_conversation_without_a_database_says_so(monkeypatch):
     monkeypatch.delenv("TRACKER_DB_URL", raising=False)
     messages, _ = run(ActionDeleteConversation(), tracker("yes", "affirm"))
     assert messages[0]["response"] == "utter_delete_failed"
+
+
+def test_delete_conversation_does_not_claim_the_console_side_when_it_is_unreachable(
+        tmp_path, monkeypatch):
+    from actions.actions import ActionDeleteConversation
+
+    monkeypatch.setenv("TRACKER_DB_URL", f"sqlite:///{tmp_path / 'tracker.db'}")
+    monkeypatch.setenv("STAFF_DB_URL", "postgresql://clinic@127.0.0.1:1/staff?connect_timeout=2")
+    monkeypatch.setenv("ERASURE_AUDIT_KEY", "k" * 40)
+    messages, _ = run(ActionDeleteConversation(), tracker("yes", "affirm"))
+    assert messages[0]["response"] == "utter_conversation_deleted_notes_pending"
+
+
+def test_the_deletion_reply_says_what_was_done():
+    from actions.actions import deletion_response
+    from console.erasure import PatientErasure
+
+    assert deletion_response(PatientErasure(done=True)) == "utter_conversation_deleted"
+    assert deletion_response(PatientErasure(done=True, was_in_training_sources=True)) \
+        == "utter_conversation_deleted_from_training"
+    assert deletion_response(PatientErasure(done=False)) \
+        == "utter_conversation_deleted_notes_pending"
+    rendered = CONTENT.responses
+    assert "next update" in rendered["conversation_deleted_from_training"]
+    assert "can't be reached" in rendered["conversation_deleted_notes_pending"]
