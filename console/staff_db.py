@@ -561,6 +561,11 @@ def delete_unused_tags(engine: Engine, tag_ids: Iterable[int]) -> int:
                                                tags.c.id.notin_(used))).rowcount
 
 
+# Audit details staff typed about a conversation (a tag's name), which may name the
+# patient; an erasure blanks them in that conversation's rows.
+FREE_TEXT_AUDIT_DETAILS = ("tag",)
+
+
 def rename_audit_targets(engine: Engine, renames: Dict[str, str]) -> int:
     """Replaces audit rows' target (a sender id, for conversation actions) by another
     name: an erased patient's pseudonym. The rows, and what staff did, stay."""
@@ -568,8 +573,16 @@ def rename_audit_targets(engine: Engine, renames: Dict[str, str]) -> int:
     with engine.begin() as conn:
         overwrite_deleted_rows(conn)
         for old, new in renames.items():
-            renamed += conn.execute(update(audit_log).where(audit_log.c.target == old)
-                                    .values(target=new)).rowcount
+            for row in conn.execute(select(audit_log.c.id, audit_log.c.detail)
+                                    .where(audit_log.c.target == old)).fetchall():
+                detail = json.loads(row.detail) if row.detail else None
+                if isinstance(detail, dict):
+                    detail = {k: ("(erased)" if k in FREE_TEXT_AUDIT_DETAILS else v)
+                              for k, v in detail.items()}
+                conn.execute(update(audit_log).where(audit_log.c.id == row.id).values(
+                    target=new, detail=json.dumps(detail, sort_keys=True, default=str)
+                    if detail else row.detail))
+                renamed += 1
     return renamed
 
 

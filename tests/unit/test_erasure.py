@@ -36,6 +36,7 @@ def staff(tmp_path):
     staff_db.set_callback_status(engine, 41, PATIENT, "called", "nurse")
     staff_db.audit(engine, "intent_corrected", "nurse", "reviewer", PATIENT, {"event_id": 1})
     staff_db.audit(engine, "view_conversation", "nurse", "reviewer", OTHER)
+    staff_db.audit(engine, "tag_added", "nurse", "reviewer", PATIENT, {"tag": "zebrafinch"})
     yield engine
     engine.dispose()
 
@@ -129,7 +130,7 @@ def test_erasure_removes_every_console_and_training_copy_of_that_patient(tmp_pat
         assert gone.encode() not in stored, gone
     with staff.connect() as conn:
         targets = [r[0] for r in conn.execute(sa.text("select target from audit_log order by id"))]
-    assert targets == [erasure.pseudonym(PATIENT, KEY), OTHER]
+    assert targets == [erasure.pseudonym(PATIENT, KEY), OTHER, erasure.pseudonym(PATIENT, KEY)]
 
 
 def test_a_patient_without_corrections_leaves_the_training_files_alone(tmp_path, staff, project):
