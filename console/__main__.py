@@ -133,7 +133,8 @@ def _reconcile(settings: ConsoleSettings, engine, staff):
     if not tracker.has_events_table(engine) or not tracker.has_any_events(engine):
         return {}
     return erasure.reconcile(staff, lambda senders: tracker.existing_senders(engine, senders),
-                             settings.retrain_root, settings.erasure_key, settings.phone_region)
+                             settings.retrain_root, settings.erasure_key, settings.phone_region,
+                             erasure.pending_file())
 
 
 def cmd_reconcile_erasures(args, settings: ConsoleSettings) -> int:

@@ -17,6 +17,7 @@ import json
 import logging
 import os
 import secrets
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Collection, Dict, List, Mapping, Optional, Sequence, Set
@@ -210,14 +211,53 @@ def console_tables_exist(staff: Engine) -> bool:
     return inspect(staff).has_table(staff_db.annotations.name)
 
 
+# --- erasures the staff database was unreachable for ------------------------------------
+
+def pending_file(env: Optional[Mapping[str, str]] = None) -> Path:
+    env = os.environ if env is None else env
+    return Path(env.get("PENDING_ERASURES_FILE") or ROOT / "var" / "pending-erasures.jsonl")
+
+
+def remember_pending(path: Path, sender_id: str, key: bytes) -> None:
+    """Notes an unfinished erasure by pseudonym only. Needed besides the tracker check:
+    the chat widget keeps its sender id, so a patient who writes again has tracker
+    rows again before the console could see theirs were gone."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    line = json.dumps({"pseudonym": pseudonym(sender_id, key), "at": time.time()}) + "\n"
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    with os.fdopen(descriptor, "a") as handle:
+        handle.write(line)
+
+
+def _take_pending(path: Path) -> Set[str]:
+    """The pseudonyms noted so far; the file is moved aside first, so a note the
+    action server appends meanwhile lands in a new file, not in one being deleted."""
+    taken = path.with_name(f".{path.name}.{os.getpid()}.taken")
+    try:
+        os.replace(path, taken)
+    except FileNotFoundError:
+        return set()
+    lines = taken.read_text(encoding="utf-8").splitlines()
+    taken.unlink()
+    return {json.loads(line)["pseudonym"] for line in lines if line.strip()}
+
+
 def reconcile(staff: Engine, tracker_senders_present, root: Path, key: bytes,
-              phone_region: Optional[str] = None) -> Dict[str, ConsoleErasure]:
-    """Finishes erasures the console missed: console rows about conversations that
-    are gone from the tracker store (the patient deleted theirs while the staff
-    database was unreachable). `tracker_senders_present(senders)` says which of the
-    given senders still have events. Each one is audited under its pseudonym."""
+              phone_region: Optional[str] = None,
+              pending: Optional[Path] = None) -> Dict[str, ConsoleErasure]:
+    """Finishes erasures the console missed (the patient deleted their conversation
+    while the staff database was unreachable): console rows about conversations
+    gone from the tracker store, and about senders noted in `pending`.
+    `tracker_senders_present(senders)` says which of the given senders still have
+    events. Each one is audited under its pseudonym."""
     noted = staff_db.senders_with_console_data(staff)
-    orphans = sorted(noted - set(tracker_senders_present(noted)))
+    waiting = _take_pending(pending) if pending is not None else set()
+    try:
+        orphans = sorted((noted - set(tracker_senders_present(noted)))
+                         | {s for s in noted if pseudonym(s, key) in waiting})
+    except Exception:
+        _put_back(pending, waiting)
+        raise
     done: Dict[str, ConsoleErasure] = {}
     for sender in orphans:
         done[sender] = erase_console_copies(staff, [sender], root, key, phone_region)
@@ -225,6 +265,15 @@ def reconcile(staff: Engine, tracker_senders_present, root: Path, key: bytes,
                        {"by": "reconcile", "reason": "conversation already gone from the "
                         "tracker store", **summary(done[sender])})
     return done
+
+
+def _put_back(path: Optional[Path], pseudonyms: Set[str]) -> None:
+    if path is None or not pseudonyms:
+        return
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    with os.fdopen(descriptor, "a") as handle:
+        handle.writelines(json.dumps({"pseudonym": p, "at": time.time()}) + "\n"
+                          for p in sorted(pseudonyms))
 
 
 def summary(erasure: ConsoleErasure) -> Dict[str, object]:
@@ -270,6 +319,11 @@ def erase_for_patient(sender_id: str, env: Optional[Mapping[str, str]] = None) -
     except Exception:  # any failure: the patient is told it is pending, never more
         log.exception("the console side of a patient's deletion could not be done now; "
                       "it is finished when the console next reconciles erasures")
+        try:
+            remember_pending(pending_file(env), sender_id, load_audit_key(env))
+        except Exception:
+            log.exception("could not note the pending erasure; the console's tracker "
+                          "check still finds it unless the patient writes again first")
         return PatientErasure(done=False)
     return PatientErasure(done=True, was_in_training_sources=erasure.was_in_training_sources)
 

@@ -122,6 +122,7 @@ class Bot:
             "STAFF_DB_URL": f"sqlite:///{work_dir / 'staff.db'}",
             "RETRAIN_PROJECT_ROOT": str(work_dir),
             "ERASURE_AUDIT_KEY_FILE": str(work_dir / "erasure-audit-key"),
+            "PENDING_ERASURES_FILE": str(work_dir / "pending-erasures.jsonl"),
             "RASA_MODEL": str(MODEL),
             **(env or {}),
         }

@@ -48,13 +48,14 @@ CONVERSATIONS: Dict[str, List[str]] = {
 
 def console_env(tracker_url: str, staff_url: str, work: Path, **extra: str) -> Dict[str, str]:
     env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("STAFF_", "RETENTION_", "TRACKER_DB_", "ERASURE_"))}
+           if not k.startswith(("STAFF_", "RETENTION_", "TRACKER_DB_", "ERASURE_", "PENDING_ERASURES"))}
     env.update({
         "PYTHONPATH": str(ROOT),
         "TRACKER_DB_URL": tracker_url,
         "STAFF_DB_URL": staff_url,
         "STAFF_SECRET_KEY_FILE": str(work / "staff-secret-key"),
         "ERASURE_AUDIT_KEY_FILE": str(work / "erasure-audit-key"),
+        "PENDING_ERASURES_FILE": str(work / "pending-erasures.jsonl"),
         "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
     })
     env.update(extra)

@@ -210,8 +210,11 @@ def test_a_deletion_while_the_staff_database_is_away_is_finished_by_the_console(
     with sqlite3.connect(bot.db_path) as conn:
         wait_until(lambda: not conn.execute("select count(*) from events where sender_id = ?",
                                             (sender,)).fetchone()[0], what="tracker erasure")
-    assert sender.encode() in staff_file.read_bytes() or any(
-        sender.encode() in p.read_bytes() for p in work.glob("staff.db*"))
+    assert any(sender.encode() in p.read_bytes() for p in work.glob("staff.db*"))
+    pending = (work / "pending-erasures.jsonl").read_text()
+    assert sender not in pending and erasure.pseudonym(sender, KEY.encode()) in pending
+    # The widget keeps its sender id: the patient writing again must not save the notes.
+    bot.send(sender, "hello again")
 
     from tests.console.conftest import run_cli
 
@@ -223,3 +226,4 @@ def test_a_deletion_while_the_staff_database_is_away_is_finished_by_the_console(
         reconciled = conn.execute("select username, target from audit_log where action = "
                                   "'erase_conversation' order by id desc limit 1").fetchone()
     assert reconciled == ("reconcile", erasure.pseudonym(sender, KEY.encode()))
+    assert not (work / "pending-erasures.jsonl").exists()

@@ -153,8 +153,10 @@ def test_delete_conversation_does_not_claim_the_console_side_when_it_is_unreacha
     monkeypatch.setenv("TRACKER_DB_URL", f"sqlite:///{tmp_path / 'tracker.db'}")
     monkeypatch.setenv("STAFF_DB_URL", "postgresql://clinic@127.0.0.1:1/staff?connect_timeout=2")
     monkeypatch.setenv("ERASURE_AUDIT_KEY", "k" * 40)
+    monkeypatch.setenv("PENDING_ERASURES_FILE", str(tmp_path / "pending.jsonl"))
     messages, _ = run(ActionDeleteConversation(), tracker("yes", "affirm"))
     assert messages[0]["response"] == "utter_conversation_deleted_notes_pending"
+    assert (tmp_path / "pending.jsonl").exists()
 
 
 def test_the_deletion_reply_says_what_was_done():

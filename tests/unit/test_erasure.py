@@ -165,8 +165,10 @@ def test_reconcile_finishes_erasures_of_conversations_gone_from_the_tracker(staf
 def test_the_patient_side_reports_pending_when_the_staff_database_is_unreachable(tmp_path):
     result = erasure.erase_for_patient(PATIENT, {
         "STAFF_DB_URL": "postgresql://clinic@127.0.0.1:1/staff?connect_timeout=2",
-        "ERASURE_AUDIT_KEY": "k" * 40, "RETRAIN_PROJECT_ROOT": str(tmp_path)})
+        "ERASURE_AUDIT_KEY": "k" * 40, "RETRAIN_PROJECT_ROOT": str(tmp_path),
+        "PENDING_ERASURES_FILE": str(tmp_path / "pending.jsonl")})
     assert not result.done
+    assert erasure.pseudonym(PATIENT, b"k" * 40) in (tmp_path / "pending.jsonl").read_text()
 
 
 def test_the_patient_side_with_no_console_has_nothing_to_erase(tmp_path):
@@ -186,3 +188,28 @@ def test_the_patient_side_erases_and_audits_under_the_pseudonym(tmp_path, staff,
     assert rows[0]["username"] == "patient"
     assert rows[0]["target"] == erasure.pseudonym(PATIENT, KEY)
     assert json.loads(rows[0]["detail"])["training_examples_removed"] == 4
+
+
+def test_a_pending_erasure_is_found_by_pseudonym_even_when_the_patient_wrote_again(
+        tmp_path, staff, project):
+    pending = tmp_path / "pending-erasures.jsonl"
+    erasure.remember_pending(pending, PATIENT, KEY)
+    assert PATIENT not in pending.read_text()
+    assert stat.S_IMODE(os.stat(pending).st_mode) == 0o600
+    everyone_still_there = lambda senders: set(senders)  # noqa: E731
+    done = erasure.reconcile(staff, everyone_still_there, project, KEY, "GB", pending)
+    assert set(done) == {PATIENT} and staff_db.senders_with_console_data(staff) == {OTHER}
+    assert not pending.exists()
+    assert erasure.reconcile(staff, everyone_still_there, project, KEY, "GB", pending) == {}
+
+
+def test_pending_erasures_survive_a_failed_reconciliation(tmp_path, staff, project):
+    pending = tmp_path / "pending-erasures.jsonl"
+    erasure.remember_pending(pending, PATIENT, KEY)
+
+    def tracker_away(_senders):
+        raise ConnectionError("tracker store unreachable")
+
+    with pytest.raises(ConnectionError):
+        erasure.reconcile(staff, tracker_away, project, KEY, "GB", pending)
+    assert erasure.pseudonym(PATIENT, KEY) in pending.read_text()
