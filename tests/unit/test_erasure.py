@@ -196,7 +196,9 @@ def test_a_pending_erasure_is_found_by_pseudonym_even_when_the_patient_wrote_aga
     erasure.remember_pending(pending, PATIENT, KEY)
     assert PATIENT not in pending.read_text()
     assert stat.S_IMODE(os.stat(pending).st_mode) == 0o600
-    everyone_still_there = lambda senders: set(senders)  # noqa: E731
+    def everyone_still_there(senders):
+        return set(senders)
+
     done = erasure.reconcile(staff, everyone_still_there, project, KEY, "GB", pending)
     assert set(done) == {PATIENT} and staff_db.senders_with_console_data(staff) == {OTHER}
     assert not pending.exists()
