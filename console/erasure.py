@@ -9,6 +9,7 @@ Shared by the chat's "delete my conversation" (through the action server), the
 console's erase button and CLI, and `purge`/`reconcile-erasures`, which finish
 erasures the staff database was unreachable for. Plain Python; no Rasa.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -20,7 +21,7 @@ import secrets
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Collection, Dict, List, Mapping, Optional, Sequence, Set
+from typing import Any, Collection, Dict, List, Mapping, Optional, Sequence, Set
 
 from sqlalchemy import inspect
 from sqlalchemy.engine import Engine
@@ -40,6 +41,7 @@ PSEUDONYM_PREFIX = "hmac-sha256:"
 
 
 # --- the audit log's keyed hash ---------------------------------------------------------
+
 
 def load_audit_key(env: Optional[Mapping[str, str]] = None) -> bytes:
     """ERASURE_AUDIT_KEY, or a key made once into a 0600 file (ERASURE_AUDIT_KEY_FILE,
@@ -81,6 +83,7 @@ def pseudonym(sender_id: str, key: bytes) -> str:
 
 # --- training copies of a patient's corrected messages ----------------------------------
 
+
 def match_keys(text: str, phone_region: Optional[str]) -> Set[str]:
     """How a correction's text can appear in an exported file: as typed, or masked
     (exports mask phone numbers and emails), always cleaned to one YAML line."""
@@ -101,10 +104,10 @@ def remove_examples(path: Path, keys: Collection[str], root: Path) -> int:
     for number in doomed:
         line = lines[number - 1].strip()
         if not line.startswith("- ") or normalise(" ".join(line[2:].split())) not in keys:
-            raise ValueError(f"{path}:{number}: the example is not on a line of its own; "
-                             "edit the file by hand to erase it")
-    write_text_atomically(path, "".join(line for number, line in enumerate(lines, 1)
-                                        if number not in doomed))
+            raise ValueError(
+                f"{path}:{number}: the example is not on a line of its own; edit the file by hand to erase it"
+            )
+    write_text_atomically(path, "".join(line for number, line in enumerate(lines, 1) if number not in doomed))
     return len(doomed)
 
 
@@ -115,8 +118,9 @@ def scrub_report(path: Path, keys: Collection[str]) -> int:
     for section in ("candidate", "live"):
         scores = data.get(section)
         if isinstance(scores, dict) and isinstance(scores.get("errors"), list):
-            kept = [e for e in scores["errors"]
-                    if not (e and isinstance(e[0], str) and normalise(e[0]) in keys)]
+            kept = [
+                e for e in scores["errors"] if not (e and isinstance(e[0], str) and normalise(e[0]) in keys)
+            ]
             removed += len(scores["errors"]) - len(kept)
             scores["errors"] = kept
     if removed:
@@ -127,9 +131,12 @@ def scrub_report(path: Path, keys: Collection[str]) -> int:
 def evaluation_mentions(path: Path, keys: Collection[str]) -> bool:
     """Whether a cached evaluation (set name -> [text, gold, guess]) holds the text."""
     data = json.loads(path.read_text(encoding="utf-8"))
-    return any(outcome and isinstance(outcome[0], str) and normalise(outcome[0]) in keys
-               for outcomes in data.values() if isinstance(outcomes, list)
-               for outcome in outcomes)
+    return any(
+        outcome and isinstance(outcome[0], str) and normalise(outcome[0]) in keys
+        for outcomes in data.values()
+        if isinstance(outcomes, list)
+        for outcome in outcomes
+    )
 
 
 @dataclass
@@ -166,6 +173,7 @@ def scrub_training_copies(root: Path, keys: Collection[str]) -> TrainingScrub:
 
 # --- the whole erasure ------------------------------------------------------------------
 
+
 @dataclass
 class ConsoleErasure:
     console_rows_deleted: int = 0
@@ -177,8 +185,9 @@ class ConsoleErasure:
         return self.training_examples_removed > 0
 
 
-def erase_console_copies(staff: Engine, senders: Sequence[str], root: Path, key: bytes,
-                         phone_region: Optional[str] = None) -> ConsoleErasure:
+def erase_console_copies(
+    staff: Engine, senders: Sequence[str], root: Path, key: bytes, phone_region: Optional[str] = None
+) -> ConsoleErasure:
     """Erases the senders' corrections from the training files, then their console rows,
     and renames them in the audit log to their pseudonyms.
 
@@ -194,8 +203,7 @@ def erase_console_copies(staff: Engine, senders: Sequence[str], root: Path, key:
     keys: Set[str] = set()
     kept: Set[str] = set()
     for row in staff_db.list_annotations(staff):
-        (keys if row["sender_id"] in erased else kept).update(
-            match_keys(row["text"], phone_region))
+        (keys if row["sender_id"] in erased else kept).update(match_keys(row["text"], phone_region))
     scrub = scrub_training_copies(root, keys - kept)
     result.training_examples_removed = scrub.examples_removed
     result.files_changed = scrub.files_changed
@@ -212,6 +220,7 @@ def console_tables_exist(staff: Engine) -> bool:
 
 
 # --- erasures the staff database was unreachable for ------------------------------------
+
 
 def pending_file(env: Optional[Mapping[str, str]] = None) -> Path:
     env = os.environ if env is None else env
@@ -242,9 +251,14 @@ def _take_pending(path: Path) -> Set[str]:
     return {json.loads(line)["pseudonym"] for line in lines if line.strip()}
 
 
-def reconcile(staff: Engine, tracker_senders_present, root: Path, key: bytes,
-              phone_region: Optional[str] = None,
-              pending: Optional[Path] = None) -> Dict[str, ConsoleErasure]:
+def reconcile(
+    staff: Engine,
+    tracker_senders_present,
+    root: Path,
+    key: bytes,
+    phone_region: Optional[str] = None,
+    pending: Optional[Path] = None,
+) -> Dict[str, ConsoleErasure]:
     """Finishes erasures the console missed (the patient deleted their conversation
     while the staff database was unreachable): console rows about conversations
     gone from the tracker store, and about senders noted in `pending`.
@@ -253,17 +267,27 @@ def reconcile(staff: Engine, tracker_senders_present, root: Path, key: bytes,
     noted = staff_db.senders_with_console_data(staff)
     waiting = _take_pending(pending) if pending is not None else set()
     try:
-        orphans = sorted((noted - set(tracker_senders_present(noted)))
-                         | {s for s in noted if pseudonym(s, key) in waiting})
+        orphans = sorted(
+            (noted - set(tracker_senders_present(noted))) | {s for s in noted if pseudonym(s, key) in waiting}
+        )
     except Exception:
         _put_back(pending, waiting)
         raise
     done: Dict[str, ConsoleErasure] = {}
     for sender in orphans:
         done[sender] = erase_console_copies(staff, [sender], root, key, phone_region)
-        staff_db.audit(staff, "erase_conversation", "reconcile", None, pseudonym(sender, key),
-                       {"by": "reconcile", "reason": "conversation already gone from the "
-                        "tracker store", **summary(done[sender])})
+        staff_db.audit(
+            staff,
+            "erase_conversation",
+            "reconcile",
+            None,
+            pseudonym(sender, key),
+            {
+                "by": "reconcile",
+                "reason": "conversation already gone from the tracker store",
+                **summary(done[sender]),
+            },
+        )
     return done
 
 
@@ -272,23 +296,26 @@ def _put_back(path: Optional[Path], pseudonyms: Set[str]) -> None:
         return
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     with os.fdopen(descriptor, "a") as handle:
-        handle.writelines(json.dumps({"pseudonym": p, "at": time.time()}) + "\n"
-                          for p in sorted(pseudonyms))
+        handle.writelines(json.dumps({"pseudonym": p, "at": time.time()}) + "\n" for p in sorted(pseudonyms))
 
 
-def summary(erasure: ConsoleErasure) -> Dict[str, object]:
+def summary(erasure: ConsoleErasure) -> Dict[str, Any]:
     """What an audit row says about an erasure (counts only, never text or sender)."""
-    return {"console_rows_deleted": erasure.console_rows_deleted,
-            "training_examples_removed": erasure.training_examples_removed,
-            "training_files_changed": len(erasure.files_changed)}
+    return {
+        "console_rows_deleted": erasure.console_rows_deleted,
+        "training_examples_removed": erasure.training_examples_removed,
+        "training_files_changed": len(erasure.files_changed),
+    }
 
 
 # --- the patient's own request (called by the action server) ----------------------------
+
 
 @dataclass
 class PatientErasure:
     """What the chat may tell the patient: `done` when the console side is erased (or
     there is no console), else `pending` with the reason logged."""
+
     done: bool
     was_in_training_sources: bool = False
 
@@ -313,17 +340,26 @@ def erase_for_patient(sender_id: str, env: Optional[Mapping[str, str]] = None) -
         if not console_tables_exist(staff):
             return PatientErasure(done=True)
         erasure = erase_console_copies(staff, [sender_id], root, key, _phone_region())
-        staff_db.audit(staff, "erase_conversation", "patient", None, pseudonym(sender_id, key),
-                       {"by": "patient", "tracker_store": "erased after this turn is saved",
-                        **summary(erasure)})
+        staff_db.audit(
+            staff,
+            "erase_conversation",
+            "patient",
+            None,
+            pseudonym(sender_id, key),
+            {"by": "patient", "tracker_store": "erased after this turn is saved", **summary(erasure)},
+        )
     except Exception:  # any failure: the patient is told it is pending, never more
-        log.exception("the console side of a patient's deletion could not be done now; "
-                      "it is finished when the console next reconciles erasures")
+        log.exception(
+            "the console side of a patient's deletion could not be done now; "
+            "it is finished when the console next reconciles erasures"
+        )
         try:
             remember_pending(pending_file(env), sender_id, load_audit_key(env))
         except Exception:
-            log.exception("could not note the pending erasure; the console's tracker "
-                          "check still finds it unless the patient writes again first")
+            log.exception(
+                "could not note the pending erasure; the console's tracker "
+                "check still finds it unless the patient writes again first"
+            )
         return PatientErasure(done=False)
     return PatientErasure(done=True, was_in_training_sources=erasure.was_in_training_sources)
 

@@ -1,8 +1,9 @@
-""""Delete my conversation" erases every copy: a real bot (Rasa + action server) and a
+""" "Delete my conversation" erases every copy: a real bot (Rasa + action server) and a
 real console (`python -m console serve`) on one tracker store and one staff database.
 A patient talks and leaves a call-back number, staff correct and tag a message, set the
 callback's status and export the corrections for training; then the patient deletes
 the conversation, and neither their words nor their sender id is anywhere any more."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -19,7 +20,7 @@ from clinicbot.content import DEFAULT_CONTENT_PATH
 from clinicbot.training_data import Project, generate
 from console import erasure, retraining
 from console.masking import mask
-from tests.bot.servers import MODEL, ROOT, Bot, texts
+from harness.servers import MODEL, ROOT, Bot, texts
 from tests.console.conftest import ConsoleServer
 
 pytestmark = pytest.mark.servers
@@ -59,15 +60,13 @@ def wait_until(condition, seconds: float = 30, what: str = "") -> None:
 def project(tmp_path_factory) -> Path:
     """A copy of the clinic's training sources the console exports corrections into."""
     root = tmp_path_factory.mktemp("deletion-project")
-    shutil.copytree(ROOT / "clinic", root / "clinic",
-                    ignore=shutil.ignore_patterns("annotations"))
+    shutil.copytree(ROOT / "clinic", root / "clinic", ignore=shutil.ignore_patterns("annotations"))
     shutil.copytree(ROOT / "data", root / "data", ignore=shutil.ignore_patterns("generated"))
     shutil.copy(ROOT / "domain.yml", root / "domain.yml")
     # Closed all week, so asking for a person offers the call-back form.
     data = yaml.safe_load(DEFAULT_CONTENT_PATH.read_text())
     data["clinic"]["weekly_hours"] = {day: "closed" for day in data["clinic"]["weekly_hours"]}
-    (root / "closed-clinic.yml").write_text(yaml.safe_dump(data, sort_keys=False,
-                                                           allow_unicode=True))
+    (root / "closed-clinic.yml").write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
     return root
 
 
@@ -77,8 +76,7 @@ def setup(tmp_path_factory, project):
         pytest.fail(f"{MODEL} is missing: run the tests through `make test`")
     work = tmp_path_factory.mktemp("deletion")
     staff_url = f"sqlite:///{work / 'staff.db'}"
-    shared = {"STAFF_DB_URL": staff_url, "RETRAIN_PROJECT_ROOT": str(project),
-              "ERASURE_AUDIT_KEY": KEY}
+    shared = {"STAFF_DB_URL": staff_url, "RETRAIN_PROJECT_ROOT": str(project), "ERASURE_AUDIT_KEY": KEY}
     bot = Bot(work, env={**shared, "CLINIC_CONTENT_FILE": str(project / "closed-clinic.yml")})
     console = ConsoleServer("deletion", f"sqlite:///{bot.db_path}", staff_url, work)
     console.env.update(shared)
@@ -98,15 +96,20 @@ def conversation_id(db: Path, sender: str) -> int:
 
 def user_event_id(db: Path, sender: str, text: str) -> int:
     with sqlite3.connect(db) as conn:
-        return conn.execute("select id from events where sender_id = ? and type_name = 'user' "
-                            "and data like ?", (sender, f'%{text}%')).fetchone()[0]
+        return conn.execute(
+            "select id from events where sender_id = ? and type_name = 'user' and data like ?",
+            (sender, f"%{text}%"),
+        ).fetchone()[0]
 
 
 def callback_request_id(db: Path, sender: str) -> int:
     with sqlite3.connect(db) as conn:
-        return conn.execute("select max(id) from events where sender_id = ? and type_name = 'slot' "
-                            "and data like '%\"callback_reason\"%' and data not like "
-                            "'%\"value\": null%'", (sender,)).fetchone()[0]
+        return conn.execute(
+            "select max(id) from events where sender_id = ? and type_name = 'slot' "
+            "and data like '%\"callback_reason\"%' and data not like "
+            "'%\"value\": null%'",
+            (sender,),
+        ).fetchone()[0]
 
 
 def test_delete_my_conversation_leaves_no_copy_anywhere(setup, project):
@@ -122,12 +125,13 @@ def test_delete_my_conversation_leaves_no_copy_anywhere(setup, project):
     admin = console.client("admin")
     cid, other = conversation_id(bot.db_path, SENDER), conversation_id(bot.db_path, BYSTANDER)
     for sender, conversation, text in ((SENDER, cid, WORDS), (BYSTANDER, other, BYSTANDER_WORDS)):
-        answer = admin.post(f"/conversations/{conversation}/annotate", {
-            "event_id": user_event_id(bot.db_path, sender, text), "intent": "recovery/scabs"})
+        answer = admin.post(
+            f"/conversations/{conversation}/annotate",
+            {"event_id": user_event_id(bot.db_path, sender, text), "intent": "recovery/scabs"},
+        )
         assert answer.status_code == 200 and "Saved" in answer.text, answer.text[:300]
     assert admin.post(f"/conversations/{cid}/tags", {"name": "quokka case"}).status_code == 200
-    assert admin.post(f"/conversations/{cid}/followup", {"note": "rang Quilla back"}
-                      ).status_code == 200
+    assert admin.post(f"/conversations/{cid}/followup", {"note": "rang Quilla back"}).status_code == 200
     request_id = callback_request_id(bot.db_path, SENDER)
     assert admin.post(f"/callbacks/{request_id}/status", {"status": "called"}).status_code == 200
 
@@ -141,8 +145,9 @@ def test_delete_my_conversation_leaves_no_copy_anywhere(setup, project):
     with sqlite3.connect(work / "staff.db") as conn:
         conn.row_factory = sqlite3.Row
         rows = [dict(r) for r in conn.execute("select * from annotations")]
-    retraining.write_corrections(project, [{**r, "text": mask(r["text"], "GB")} for r in rows],
-                                 dt.datetime.now(dt.timezone.utc))
+    retraining.write_corrections(
+        project, [{**r, "text": mask(r["text"], "GB")} for r in rows], dt.datetime.now(dt.timezone.utc)
+    )
     generate(Project(project))
     generated = project / "data" / "generated" / "annotations_nlu.yml"
     assert b"quokka" in generated.read_bytes()
@@ -157,9 +162,12 @@ def test_delete_my_conversation_leaves_no_copy_anywhere(setup, project):
     reply = texts(bot.send(SENDER, "/affirm"))
     assert "removed from my training material" in reply and "next update" in reply, reply
     with sqlite3.connect(bot.db_path) as conn:
+
         def tracker_rows_gone():
-            return not conn.execute("select count(*) from events where sender_id = ?",
-                                    (SENDER,)).fetchone()[0]
+            return not conn.execute("select count(*) from events where sender_id = ?", (SENDER,)).fetchone()[
+                0
+            ]
+
         wait_until(tracker_rows_gone, what="the tracker rows to be erased")
 
     # Nothing left: tracker store, staff database (with its -wal/-shm), the bot's
@@ -172,8 +180,9 @@ def test_delete_my_conversation_leaves_no_copy_anywhere(setup, project):
 
     # The audit log keeps the fact, under the keyed hash only.
     with sqlite3.connect(work / "staff.db") as conn:
-        erased = conn.execute("select username, target, detail from audit_log where "
-                              "action = 'erase_conversation'").fetchall()
+        erased = conn.execute(
+            "select username, target, detail from audit_log where action = 'erase_conversation'"
+        ).fetchall()
         targets = {r[0] for r in conn.execute("select target from audit_log")}
     name = erasure.pseudonym(SENDER, KEY.encode())
     assert [(user, target) for user, target, _ in erased] == [("patient", name)]
@@ -186,8 +195,7 @@ def test_delete_my_conversation_leaves_no_copy_anywhere(setup, project):
     assert "quokka" not in admin.get("/annotations/export.yml").text
 
 
-def test_a_deletion_while_the_staff_database_is_away_is_finished_by_the_console(
-        tmp_path, setup, project):
+def test_a_deletion_while_the_staff_database_is_away_is_finished_by_the_console(tmp_path, setup, project):
     """The chat does not claim the console side; `reconcile-erasures` completes it."""
     bot, console, work = setup
     sender = "patient-away-deletion"
@@ -208,8 +216,12 @@ def test_a_deletion_while_the_staff_database_is_away_is_finished_by_the_console(
         shutil.move(moved, staff_file)
     assert "can't be reached" in reply, reply
     with sqlite3.connect(bot.db_path) as conn:
-        wait_until(lambda: not conn.execute("select count(*) from events where sender_id = ?",
-                                            (sender,)).fetchone()[0], what="tracker erasure")
+        wait_until(
+            lambda: (
+                not conn.execute("select count(*) from events where sender_id = ?", (sender,)).fetchone()[0]
+            ),
+            what="tracker erasure",
+        )
     assert any(sender.encode() in p.read_bytes() for p in work.glob("staff.db*"))
     pending = (work / "pending-erasures.jsonl").read_text()
     assert sender not in pending and erasure.pseudonym(sender, KEY.encode()) in pending
@@ -223,7 +235,9 @@ def test_a_deletion_while_the_staff_database_is_away_is_finished_by_the_console(
     stored = b"".join(p.read_bytes() for p in work.glob("staff.db*"))
     assert sender.encode() not in stored and b"quokka chin" not in stored
     with sqlite3.connect(staff_file) as conn:
-        reconciled = conn.execute("select username, target from audit_log where action = "
-                                  "'erase_conversation' order by id desc limit 1").fetchone()
+        reconciled = conn.execute(
+            "select username, target from audit_log where action = "
+            "'erase_conversation' order by id desc limit 1"
+        ).fetchone()
     assert reconciled == ("reconcile", erasure.pseudonym(sender, KEY.encode()))
     assert not (work / "pending-erasures.jsonl").exists()

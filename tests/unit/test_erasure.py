@@ -1,4 +1,5 @@
 """console.erasure on a real SQLite staff database (migrated by Alembic) and real files."""
+
 import datetime as dt
 import json
 import os
@@ -24,9 +25,16 @@ PHONE_TEXT = "call me on 07700 900123 about the blisters"
 def staff(tmp_path):
     engine = staff_db.make_staff_engine(resolve_db_url(f"sqlite:///{tmp_path / 'staff.db'}"))
     staff_db.migrate(engine)
-    for event_id, (sender, text) in enumerate([(PATIENT, PATIENT_TEXT), (PATIENT, SHARED_TEXT),
-                                               (PATIENT, PHONE_TEXT), (OTHER, SHARED_TEXT),
-                                               (OTHER, OTHER_TEXT)], 1):
+    for event_id, (sender, text) in enumerate(
+        [
+            (PATIENT, PATIENT_TEXT),
+            (PATIENT, SHARED_TEXT),
+            (PATIENT, PHONE_TEXT),
+            (OTHER, SHARED_TEXT),
+            (OTHER, OTHER_TEXT),
+        ],
+        1,
+    ):
         staff_db.save_annotation(engine, sender, event_id, text, "faq", 0.4, "recovery", "nurse")
     staff_db.add_tag(engine, PATIENT, "zebrafinch", "nurse")
     staff_db.add_tag(engine, PATIENT, "follow up", "nurse")
@@ -45,28 +53,41 @@ def staff(tmp_path):
 def project(tmp_path, staff):
     """Every place a correction is copied to on its way into a model."""
     root = tmp_path / "project"
-    rows = [{**row, "text": mask(row["text"], "GB")}
-            for row in staff_db.list_annotations(staff)]
+    rows = [{**row, "text": mask(row["text"], "GB")} for row in staff_db.list_annotations(staff)]
     retraining.write_corrections(root, rows, dt.datetime(2026, 11, 1, tzinfo=dt.timezone.utc))
     hand_placed = root / "clinic" / "annotations" / "nlu-corrections-20261101.yml"
-    hand_placed.write_text("# downloaded from the console\nversion: \"3.1\"\nnlu:\n"
-                           "- intent: recovery\n  examples: |\n"
-                           f"    - {PATIENT_TEXT.upper()}?\n    - {OTHER_TEXT}\n")
+    hand_placed.write_text(
+        '# downloaded from the console\nversion: "3.1"\nnlu:\n'
+        "- intent: recovery\n  examples: |\n"
+        f"    - {PATIENT_TEXT.upper()}?\n    - {OTHER_TEXT}\n"
+    )
     generated = root / "data" / "generated" / "annotations_nlu.yml"
     generated.parent.mkdir(parents=True)
     where = Location("x", 1)
-    generated.write_text(nlu_yaml([Example(t, "recovery", where) for t in
-                                   (PATIENT_TEXT, SHARED_TEXT, OTHER_TEXT)], "clinic/annotations/"))
+    generated.write_text(
+        nlu_yaml(
+            [Example(t, "recovery", where) for t in (PATIENT_TEXT, SHARED_TEXT, OTHER_TEXT)],
+            "clinic/annotations/",
+        )
+    )
     reports = root / "var" / "retrain" / "reports"
     reports.mkdir(parents=True)
-    (reports / "20261101-1.json").write_text(json.dumps({"candidate": {"errors": [
-        [PATIENT_TEXT, "recovery", "faq"], [OTHER_TEXT, "recovery", "faq"]]}, "live": None}))
+    (reports / "20261101-1.json").write_text(
+        json.dumps(
+            {
+                "candidate": {"errors": [[PATIENT_TEXT, "recovery", "faq"], [OTHER_TEXT, "recovery", "faq"]]},
+                "live": None,
+            }
+        )
+    )
     evaluations = root / "var" / "retrain" / "evaluations"
     evaluations.mkdir(parents=True)
-    (evaluations / "abc.json").write_text(json.dumps(
-        {"staff annotations": [[PATIENT_TEXT, "recovery", "faq"]]}))
-    (evaluations / "def.json").write_text(json.dumps(
-        {"held-out test set": [[OTHER_TEXT, "recovery", "recovery"]]}))
+    (evaluations / "abc.json").write_text(
+        json.dumps({"staff annotations": [[PATIENT_TEXT, "recovery", "faq"]]})
+    )
+    (evaluations / "def.json").write_text(
+        json.dumps({"held-out test set": [[OTHER_TEXT, "recovery", "recovery"]]})
+    )
     return root
 
 
@@ -97,8 +118,7 @@ def test_the_audit_key_is_made_once_readable_only_by_its_owner(tmp_path):
         erasure.load_audit_key({"ERASURE_AUDIT_KEY": "short"})
 
 
-def test_erasure_removes_every_console_and_training_copy_of_that_patient(tmp_path, staff,
-                                                                          project):
+def test_erasure_removes_every_console_and_training_copy_of_that_patient(tmp_path, staff, project):
     before = everything_under(project)
     assert PATIENT_TEXT.encode() in before and b"07700" not in before  # exports are masked
     assert PATIENT.encode() in staff_files(tmp_path)
@@ -142,10 +162,10 @@ def test_a_patient_without_corrections_leaves_the_training_files_alone(tmp_path,
 
 
 def test_an_example_that_is_not_on_a_line_of_its_own_stops_the_erasure_before_the_rows(
-        tmp_path, staff, project):
+    tmp_path, staff, project
+):
     odd = project / "clinic" / "annotations" / "hand-edited.yml"
-    odd.write_text('version: "3.1"\nnlu:\n- intent: recovery\n  examples: "- '
-                   + PATIENT_TEXT + '"\n')
+    odd.write_text('version: "3.1"\nnlu:\n- intent: recovery\n  examples: "- ' + PATIENT_TEXT + '"\n')
     with pytest.raises(ValueError, match="hand-edited.yml"):
         erasure.erase_console_copies(staff, [PATIENT], project, KEY, "GB")
     # Nothing was forgotten: the rows that say what to look for are still there.
@@ -157,32 +177,46 @@ def test_reconcile_finishes_erasures_of_conversations_gone_from_the_tracker(staf
     assert set(done) == {PATIENT} and done[PATIENT].was_in_training_sources
     assert staff_db.senders_with_console_data(staff) == {OTHER}
     rows, _ = staff_db.audit_page(staff, 10, 0, action="erase_conversation")
-    assert [(r["username"], r["target"]) for r in rows] == [
-        ("reconcile", erasure.pseudonym(PATIENT, KEY))]
+    assert [(r["username"], r["target"]) for r in rows] == [("reconcile", erasure.pseudonym(PATIENT, KEY))]
     assert PATIENT not in (rows[0]["detail"] or "")
 
 
 def test_the_patient_side_reports_pending_when_the_staff_database_is_unreachable(tmp_path):
-    result = erasure.erase_for_patient(PATIENT, {
-        "STAFF_DB_URL": "postgresql://clinic@127.0.0.1:1/staff?connect_timeout=2",
-        "ERASURE_AUDIT_KEY": "k" * 40, "RETRAIN_PROJECT_ROOT": str(tmp_path),
-        "PENDING_ERASURES_FILE": str(tmp_path / "pending.jsonl")})
+    result = erasure.erase_for_patient(
+        PATIENT,
+        {
+            "STAFF_DB_URL": "postgresql://clinic@127.0.0.1:1/staff?connect_timeout=2",
+            "ERASURE_AUDIT_KEY": "k" * 40,
+            "RETRAIN_PROJECT_ROOT": str(tmp_path),
+            "PENDING_ERASURES_FILE": str(tmp_path / "pending.jsonl"),
+        },
+    )
     assert not result.done
     assert erasure.pseudonym(PATIENT, b"k" * 40) in (tmp_path / "pending.jsonl").read_text()
 
 
 def test_the_patient_side_with_no_console_has_nothing_to_erase(tmp_path):
-    result = erasure.erase_for_patient(PATIENT, {
-        "STAFF_DB_URL": f"sqlite:///{tmp_path / 'never-created.db'}",
-        "ERASURE_AUDIT_KEY": "k" * 40, "RETRAIN_PROJECT_ROOT": str(tmp_path)})
+    result = erasure.erase_for_patient(
+        PATIENT,
+        {
+            "STAFF_DB_URL": f"sqlite:///{tmp_path / 'never-created.db'}",
+            "ERASURE_AUDIT_KEY": "k" * 40,
+            "RETRAIN_PROJECT_ROOT": str(tmp_path),
+        },
+    )
     assert result.done and not result.was_in_training_sources
     assert not (tmp_path / "never-created.db").exists()
 
 
 def test_the_patient_side_erases_and_audits_under_the_pseudonym(tmp_path, staff, project):
-    result = erasure.erase_for_patient(PATIENT, {
-        "STAFF_DB_URL": f"sqlite:///{tmp_path / 'staff.db'}",
-        "ERASURE_AUDIT_KEY": KEY.decode(), "RETRAIN_PROJECT_ROOT": str(project)})
+    result = erasure.erase_for_patient(
+        PATIENT,
+        {
+            "STAFF_DB_URL": f"sqlite:///{tmp_path / 'staff.db'}",
+            "ERASURE_AUDIT_KEY": KEY.decode(),
+            "RETRAIN_PROJECT_ROOT": str(project),
+        },
+    )
     assert result.done and result.was_in_training_sources
     rows, _ = staff_db.audit_page(staff, 10, 0, action="erase_conversation")
     assert rows[0]["username"] == "patient"
@@ -190,12 +224,12 @@ def test_the_patient_side_erases_and_audits_under_the_pseudonym(tmp_path, staff,
     assert json.loads(rows[0]["detail"])["training_examples_removed"] == 4
 
 
-def test_a_pending_erasure_is_found_by_pseudonym_even_when_the_patient_wrote_again(
-        tmp_path, staff, project):
+def test_a_pending_erasure_is_found_by_pseudonym_even_when_the_patient_wrote_again(tmp_path, staff, project):
     pending = tmp_path / "pending-erasures.jsonl"
     erasure.remember_pending(pending, PATIENT, KEY)
     assert PATIENT not in pending.read_text()
     assert stat.S_IMODE(os.stat(pending).st_mode) == 0o600
+
     def everyone_still_there(senders):
         return set(senders)
 
