@@ -27,6 +27,7 @@ SERVER_FIXTURES = {
     "custom_server",
     "stack",
     "cluster",
+    "deletion_stack",
 }
 
 

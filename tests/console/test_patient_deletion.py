@@ -71,7 +71,7 @@ def project(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def setup(tmp_path_factory, project):
+def deletion_stack(tmp_path_factory, project):
     if not MODEL.exists():
         pytest.fail(f"{MODEL} is missing: run the tests through `make test`")
     work = tmp_path_factory.mktemp("deletion")
@@ -112,8 +112,8 @@ def callback_request_id(db: Path, sender: str) -> int:
         ).fetchone()[0]
 
 
-def test_delete_my_conversation_leaves_no_copy_anywhere(setup, project):
-    bot, console, work = setup
+def test_delete_my_conversation_leaves_no_copy_anywhere(deletion_stack, project):
+    bot, console, work = deletion_stack
     bot.send(BYSTANDER, BYSTANDER_WORDS)
     bot.send(SENDER, WORDS)
     bot.send(SENDER, "/request_callback")
@@ -195,9 +195,11 @@ def test_delete_my_conversation_leaves_no_copy_anywhere(setup, project):
     assert "quokka" not in admin.get("/annotations/export.yml").text
 
 
-def test_a_deletion_while_the_staff_database_is_away_is_finished_by_the_console(tmp_path, setup, project):
+def test_a_deletion_while_the_staff_database_is_away_is_finished_by_the_console(
+    tmp_path, deletion_stack, project
+):
     """The chat does not claim the console side; `reconcile-erasures` completes it."""
-    bot, console, work = setup
+    bot, console, work = deletion_stack
     sender = "patient-away-deletion"
     bot.send(sender, "the quokka scab came back on my chin")
     admin = console.client("admin")
