@@ -1,5 +1,6 @@
 """Hardening tests (issue "Hardening") that need no Rasa server: the console app through
 Flask's test client, on a small SQLite tracker store and staff database made here."""
+
 from __future__ import annotations
 
 import json
@@ -24,20 +25,53 @@ def _events(tracker_url: str) -> Dict[str, int]:
     tracker.metadata.create_all(engine)
     now = time.time()
     rows = []
-    for sender, text, intent in (("patient-a", "call me on 07700 900123", "faq"),
-                                 ("patient-b", "I have a fever and pus", "red_flag")):
-        rows.append(dict(sender_id=sender, type_name="session_started", timestamp=now,
-                         data=json.dumps({"event": "session_started"})))
-        rows.append(dict(sender_id=sender, type_name="user", timestamp=now + 1, intent_name=intent,
-                         data=json.dumps({"event": "user", "text": text, "parse_data": {
-                             "intent": {"name": intent, "confidence": 0.9},
-                             "intent_ranking": [{"name": intent, "confidence": 0.9}]}})))
-        rows.append(dict(sender_id=sender, type_name="bot", timestamp=now + 2,
-                         data=json.dumps({"event": "bot", "text": "Thanks."})))
+    for sender, text, intent in (
+        ("patient-a", "call me on 07700 900123", "faq"),
+        ("patient-b", "I have a fever and pus", "red_flag"),
+    ):
+        rows.append(
+            dict(
+                sender_id=sender,
+                type_name="session_started",
+                timestamp=now,
+                data=json.dumps({"event": "session_started"}),
+            )
+        )
+        rows.append(
+            dict(
+                sender_id=sender,
+                type_name="user",
+                timestamp=now + 1,
+                intent_name=intent,
+                data=json.dumps(
+                    {
+                        "event": "user",
+                        "text": text,
+                        "parse_data": {
+                            "intent": {"name": intent, "confidence": 0.9},
+                            "intent_ranking": [{"name": intent, "confidence": 0.9}],
+                        },
+                    }
+                ),
+            )
+        )
+        rows.append(
+            dict(
+                sender_id=sender,
+                type_name="bot",
+                timestamp=now + 2,
+                data=json.dumps({"event": "bot", "text": "Thanks."}),
+            )
+        )
     with engine.begin() as conn:
         conn.execute(insert(tracker.events), rows)
-        ids = dict(conn.execute(select(tracker.events.c.sender_id, func.min(tracker.events.c.id))
-                                .group_by(tracker.events.c.sender_id)).all())
+        ids = dict(
+            conn.execute(
+                select(tracker.events.c.sender_id, func.min(tracker.events.c.id)).group_by(
+                    tracker.events.c.sender_id
+                )
+            ).all()
+        )
     engine.dispose()
     return ids
 
@@ -48,9 +82,13 @@ def app_env(tmp_path: Path):
 
     tracker_url = f"sqlite:///{tmp_path / 'tracker.db'}"
     ids = _events(tracker_url)
-    settings = ConsoleSettings(tracker_db_url=resolve_db_url(tracker_url),
-                        staff_db_url=resolve_db_url(f"sqlite:///{tmp_path / 'staff.db'}"),
-                        secret_key="k" * 40, retrain_root=tmp_path, clinic_timezone="Europe/London")
+    settings = ConsoleSettings(
+        tracker_db_url=resolve_db_url(tracker_url),
+        staff_db_url=resolve_db_url(f"sqlite:///{tmp_path / 'staff.db'}"),
+        secret_key="k" * 40,
+        retrain_root=tmp_path,
+        clinic_timezone="Europe/London",
+    )
     app = create_app(settings, run_migrations=True)
     app.config["TESTING"] = True
     staff = app.extensions["console"].staff
@@ -94,8 +132,10 @@ def test_reported_inputs_no_longer_give_500(app_env, method, url):
     response = client.open(url, method=method, data={"csrf_token": "test-csrf-token"})
     assert response.status_code in (200, 400, 404), (url, response.status_code)
     if response.status_code == 200 and "/conversations?" in url:
-        assert 'data-conversation-id' not in response.get_data(as_text=True).split(
-            'id="conversation-list"', 1)[-1]
+        assert (
+            "data-conversation-id"
+            not in response.get_data(as_text=True).split('id="conversation-list"', 1)[-1]
+        )
 
 
 def test_out_of_range_dates_and_unicode_pages_are_explained(app_env):
@@ -111,42 +151,98 @@ def test_out_of_range_dates_and_unicode_pages_are_explained(app_env):
     tag_form["tag_id"] = "9" * 25
     assert client.post(f"/conversations/{conversation}/tags/remove", data=tag_form).status_code == 400
     annotate = {"csrf_token": "test-csrf-token", "event_id": "9" * 25, "intent": "greet"}
-    assert client.post(f"/conversations/{conversation}/annotate",
-                       data=annotate).status_code in (400, 404)
+    assert client.post(f"/conversations/{conversation}/annotate", data=annotate).status_code in (400, 404)
 
 
 ODD_TEXT = st.one_of(
     st.text(max_size=60),
     st.text(alphabet="0123456789²³¹٣०𝟗", min_size=1, max_size=30),  # unicode digits
-    st.integers(min_value=-(10 ** 30), max_value=10 ** 30).map(str),
-    st.sampled_from(["", " ", "0", "-1", "1e999", "nan", "inf", "9" * 25, "²", "x" * 5000,
-                     "9999-12-31", "0001-01-02", "0001-01-01", "2026-02-30", "1969-12-31",
-                     "2026-1-1", "２０２６-０１-０１", "2026-01-01\n", "%", "'", "\x00", "\ud7ff",
-                     "../../etc/passwd", "yes", "no", "pending", "done", "1"]),
+    st.integers(min_value=-(10**30), max_value=10**30).map(str),
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "0",
+            "-1",
+            "1e999",
+            "nan",
+            "inf",
+            "9" * 25,
+            "²",
+            "x" * 5000,
+            "9999-12-31",
+            "0001-01-02",
+            "0001-01-01",
+            "2026-02-30",
+            "1969-12-31",
+            "2026-1-1",
+            "２０２６-０１-０１",
+            "2026-01-01\n",
+            "%",
+            "'",
+            "\x00",
+            "\ud7ff",
+            "../../etc/passwd",
+            "yes",
+            "no",
+            "pending",
+            "done",
+            "1",
+        ]
+    ),
     st.dates().map(lambda d: d.isoformat()),
 )
 QUERY_ROUTES = {
-    "/conversations": ["from", "to", "intent", "fallback", "red_flag", "followup", "max_conf",
-                       "reviewed", "tag", "q", "tests", "page"],
+    "/conversations": [
+        "from",
+        "to",
+        "intent",
+        "fallback",
+        "red_flag",
+        "followup",
+        "max_conf",
+        "reviewed",
+        "tag",
+        "q",
+        "tests",
+        "page",
+    ],
     "/analytics": ["from", "to", "tests"],
     "/analytics/volume.csv": ["from", "to", "tests"],
     "/analytics/summary.csv": ["from", "to", "tests"],
     "/audit": ["user", "action", "page"],
     "/red-flags": ["tests", "page"],
     "/callbacks": [],
+    "/handoff": [],
+    "/handoff/queue.json": [],
     "/annotations": [],
     "/annotations/export.yml": [],
     "/retrain": [],
     "/users": [],
     "/login": ["next", "reason"],
 }
-PATH_ROUTES = [("GET", "/conversations/{}"), ("GET", "/retrain/{}"), ("GET", "/analytics/{}.csv"),
-               ("POST", "/conversations/{}/review"), ("POST", "/conversations/{}/followup"),
-               ("POST", "/conversations/{}/test"),
-               ("POST", "/conversations/{}/tags"), ("POST", "/conversations/{}/tags/remove"),
-               ("POST", "/conversations/{}/annotate"), ("POST", "/conversations/{}/erase"),
-               ("POST", "/annotations/{}/delete"), ("POST", "/users/{}/active"),
-               ("GET", "/callbacks/{}"), ("POST", "/callbacks/{}/status")]
+PATH_ROUTES = [
+    ("GET", "/conversations/{}"),
+    ("GET", "/retrain/{}"),
+    ("GET", "/analytics/{}.csv"),
+    ("POST", "/conversations/{}/review"),
+    ("POST", "/conversations/{}/followup"),
+    ("POST", "/conversations/{}/test"),
+    ("POST", "/conversations/{}/tags"),
+    ("POST", "/conversations/{}/tags/remove"),
+    ("POST", "/conversations/{}/annotate"),
+    ("POST", "/conversations/{}/erase"),
+    ("POST", "/annotations/{}/delete"),
+    ("POST", "/users/{}/active"),
+    ("GET", "/callbacks/{}"),
+    ("POST", "/callbacks/{}/status"),
+    ("GET", "/handoff/{}"),
+    ("GET", "/handoff/{}/events.json"),
+    ("POST", "/handoff/{}/take"),
+    ("POST", "/handoff/{}/reply"),
+    ("POST", "/handoff/{}/hand-back"),
+    ("POST", "/handoff/{}/close"),
+]
 FORM_ROUTES = {  # form fields of the signed-in POSTs, on an existing conversation
     "/conversations/{c}/review": ["reviewed"],
     "/conversations/{c}/followup": ["note"],
@@ -161,8 +257,10 @@ FORM_ROUTES = {  # form fields of the signed-in POSTs, on an existing conversati
     "/red-flags/followup": ["conversation_id", "note"],
 }
 # Routes the walks leave out, and why.
-NOT_WALKED = {("POST", "/login"): "signed out; the throttling tests below post odd forms",
-              ("POST", "/retrain"): "takes no input, and each post starts a real retrain"}
+NOT_WALKED = {
+    ("POST", "/login"): "signed out; the throttling tests below post odd forms",
+    ("POST", "/retrain"): "takes no input, and each post starts a real retrain",
+}
 NOT_500 = HealthCheck.function_scoped_fixture, HealthCheck.too_slow
 
 
@@ -175,9 +273,11 @@ def test_the_walks_below_cover_every_route(app_env):
     def shape(path: str) -> str:
         return re.sub(r"<[^>]+>|\{[^}]*\}|/[0-9]+(?=/|$)", "/*", path).replace("//*", "/*")
 
-    walked = {("GET", shape(path)) for path in QUERY_ROUTES} \
-        | {(method, shape(path)) for method, path in PATH_ROUTES} \
+    walked = (
+        {("GET", shape(path)) for path in QUERY_ROUTES}
+        | {(method, shape(path)) for method, path in PATH_ROUTES}
         | {("POST", shape(path)) for path in FORM_ROUTES}
+    )
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static" or rule.rule == "/":
             continue
@@ -188,8 +288,7 @@ def test_the_walks_below_cover_every_route(app_env):
 
 
 def _check(response, what):
-    assert response.status_code < 500, (what, response.status_code,
-                                        response.get_data(as_text=True)[:500])
+    assert response.status_code < 500, (what, response.status_code, response.get_data(as_text=True)[:500])
 
 
 @hsettings(max_examples=60, deadline=None, suppress_health_check=NOT_500)
@@ -198,8 +297,7 @@ def test_odd_query_values_never_give_500(app_env, route, data):
     app, staff, admin, _ids = app_env
     client = signed_in(app, staff, admin)
     names = QUERY_ROUTES[route] or ["page"]
-    chosen = data.draw(st.lists(st.sampled_from(names), min_size=1, max_size=len(names),
-                                unique=True))
+    chosen = data.draw(st.lists(st.sampled_from(names), min_size=1, max_size=len(names), unique=True))
     query = {name: data.draw(ODD_TEXT) for name in chosen}
     _check(client.get(route, query_string=query), (route, query))
 
@@ -213,8 +311,7 @@ def test_odd_path_values_never_give_500(app_env, route, value):
     client = signed_in(app, staff, admin)
     method, pattern = route
     path = pattern.format(quote(value, safe="") or "x")
-    _check(client.open(path, method=method, data={"csrf_token": "test-csrf-token"}),
-           (method, path))
+    _check(client.open(path, method=method, data={"csrf_token": "test-csrf-token"}), (method, path))
 
 
 @hsettings(max_examples=80, deadline=None, suppress_health_check=NOT_500)
@@ -232,17 +329,21 @@ def test_odd_form_values_never_give_500(app_env, route, data):
 
 # --- 3. passwords and usernames --------------------------------------------------------
 
-@pytest.mark.parametrize("password, message", [
-    ("short-one", "at least 12 characters"),
-    ("password1234", "common or breached"),          # on the breached-password list
-    ("1qaz2wsx3edc", "common or breached"),          # a keyboard walk from the list
-    ("PASSWORD1234", "common or breached"),          # case does not help
-    ("Password1234!", "too easy to guess"),          # a listed password, decorated
-    ("aaaaaaaaaaaaaaaa", "too easy to guess"),       # repeats
-    ("abcdefghijklmnop", "too easy to guess"),       # sequences
-    ("nurse-alice-2026", "must not contain the username"),
-    ("x" * 257, "at most 256 characters"),
-])
+
+@pytest.mark.parametrize(
+    "password, message",
+    [
+        ("short-one", "at least 12 characters"),
+        ("password1234", "common or breached"),  # on the breached-password list
+        ("1qaz2wsx3edc", "common or breached"),  # a keyboard walk from the list
+        ("PASSWORD1234", "common or breached"),  # case does not help
+        ("Password1234!", "too easy to guess"),  # a listed password, decorated
+        ("aaaaaaaaaaaaaaaa", "too easy to guess"),  # repeats
+        ("abcdefghijklmnop", "too easy to guess"),  # sequences
+        ("nurse-alice-2026", "must not contain the username"),
+        ("x" * 257, "at most 256 characters"),
+    ],
+)
 def test_weak_passwords_are_refused_with_a_clear_reason(tmp_path, password, message):
     engine = staff_db.make_staff_engine(resolve_db_url(f"sqlite:///{tmp_path / 'staff.db'}"))
     staff_db.migrate(engine)
@@ -266,19 +367,34 @@ def test_usernames_differing_only_by_case_are_refused(tmp_path):
 def test_users_page_shows_why_a_password_was_refused(app_env):
     app, staff, admin, _ids = app_env
     client = signed_in(app, staff, admin)
-    response = client.post("/users", data={"csrf_token": "test-csrf-token", "username": "bob",
-                                           "password": "password1234", "role": "reviewer"},
-                           follow_redirects=True)
+    response = client.post(
+        "/users",
+        data={
+            "csrf_token": "test-csrf-token",
+            "username": "bob",
+            "password": "password1234",
+            "role": "reviewer",
+        },
+        follow_redirects=True,
+    )
     html = response.get_data(as_text=True)
     assert "common or breached passwords" in html
-    response = client.post("/users", data={"csrf_token": "test-csrf-token", "username": "ADMIN",
-                                           "password": "quiet-lantern-orbit-1234",
-                                           "role": "reviewer"}, follow_redirects=True)
+    response = client.post(
+        "/users",
+        data={
+            "csrf_token": "test-csrf-token",
+            "username": "ADMIN",
+            "password": "quiet-lantern-orbit-1234",
+            "role": "reviewer",
+        },
+        follow_redirects=True,
+    )
     assert "already exists" in response.get_data(as_text=True)
     assert len(staff_db.list_users(staff)) == 1
 
 
 # --- 4. login throttling is atomic ------------------------------------------------------
+
 
 def _login_client(app):
     client = app.test_client()
@@ -306,8 +422,9 @@ def test_parallel_wrong_passwords_get_at_most_the_limit_of_password_checks(app_e
     def attempt(i):
         client = _login_client(app)
         barrier.wait()
-        response = client.post("/login", data={"csrf_token": "login-csrf", "username": "target",
-                                               "password": f"wrong-guess-{i}"})
+        response = client.post(
+            "/login", data={"csrf_token": "login-csrf", "username": "target", "password": f"wrong-guess-{i}"}
+        )
         with lock:
             statuses.append(response.status_code)
 
@@ -320,16 +437,19 @@ def test_parallel_wrong_passwords_get_at_most_the_limit_of_password_checks(app_e
     assert len(checks) == 5, statuses
     assert statuses.count(429) == 10 + 1  # the 5th failure locks; 10 never got a check
     # Locked now: even the right password is refused without being checked.
-    response = _login_client(app).post("/login", data={
-        "csrf_token": "login-csrf", "username": "target", "password": "quiet-lantern-orbit-1234"})
+    response = _login_client(app).post(
+        "/login",
+        data={"csrf_token": "login-csrf", "username": "target", "password": "quiet-lantern-orbit-1234"},
+    )
     assert response.status_code == 429 and len(checks) == 5
 
 
 def test_reserve_attempt_counts_atomically_across_threads(tmp_path):
     engine = staff_db.make_staff_engine(resolve_db_url(f"sqlite:///{tmp_path / 'staff.db'}"))
     staff_db.migrate(engine)
-    rules = staff_db.ThrottleRules(max_failures=5, window_seconds=900, lock_seconds=900,
-                                max_failures_per_ip=7)
+    rules = staff_db.ThrottleRules(
+        max_failures=5, window_seconds=900, lock_seconds=900, max_failures_per_ip=7
+    )
     allowed, lock, barrier = [], threading.Lock(), threading.Barrier(20)
 
     def go(i):
@@ -369,6 +489,7 @@ def test_throttle_window_and_lock_expire(tmp_path, monkeypatch):
 
 # --- 5. the audit log cannot be flooded by signed-out posts -----------------------------
 
+
 def test_signed_out_login_posts_are_aggregated_per_ip_and_minute(app_env, monkeypatch):
     app, staff, _admin, _ids = app_env
     clock = [1_800_000_000.0]
@@ -376,19 +497,22 @@ def test_signed_out_login_posts_are_aggregated_per_ip_and_minute(app_env, monkey
 
     def post(ip, data):
         client = _login_client(app)
-        return client.post("/login", data={"csrf_token": "login-csrf", **data},
-                           environ_base={"REMOTE_ADDR": ip})
+        return client.post(
+            "/login", data={"csrf_token": "login-csrf", **data}, environ_base={"REMOTE_ADDR": ip}
+        )
 
     for i in range(60):  # failed sign-ins, many usernames, then locked ones
         post("203.0.113.5", {"username": f"guess{i % 7}", "password": "wrong-password-x"})
     for _ in range(10):  # no CSRF token at all
-        _login_client(app).post("/login", data={"username": "x", "password": "y"},
-                                environ_base={"REMOTE_ADDR": "203.0.113.5"})
+        _login_client(app).post(
+            "/login", data={"username": "x", "password": "y"}, environ_base={"REMOTE_ADDR": "203.0.113.5"}
+        )
     post("198.51.100.7", {"username": "other", "password": "wrong-password-x"})
 
     with staff.connect() as conn:
-        rows = conn.execute(select(audit_log.c.action, audit_log.c.ip, audit_log.c.count)
-                            .order_by(audit_log.c.id)).all()
+        rows = conn.execute(
+            select(audit_log.c.action, audit_log.c.ip, audit_log.c.count).order_by(audit_log.c.id)
+        ).all()
     by_key = {(action, ip): count for action, ip, count in rows}
     assert len(rows) == len(by_key) == 4, rows  # one row per action and IP in this minute
     assert by_key[("login_failed", "203.0.113.5")] + by_key[("login_locked", "203.0.113.5")] == 60
