@@ -10,7 +10,7 @@ purge) removes the number everywhere.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Set
+from typing import Dict, List, Optional, Sequence, Set
 
 import phonenumbers
 from phonenumbers import Leniency, PhoneNumberMatcher
@@ -46,7 +46,8 @@ class CallbackRequest:
         return REASONS.get(self.reason, self.reason)
 
 
-def callback_requests(engine: Engine, sender_id: Optional[str] = None) -> List[CallbackRequest]:
+def callback_requests(engine: Engine, sender_id: Optional[str] = None,
+                      senders: Optional[Sequence[str]] = None) -> List[CallbackRequest]:
     slot_events = and_(events.c.type_name == "slot",
                        events.c.action_name.in_((NAME_SLOT, PHONE_SLOT, CONSENT_SLOT,
                                                  REASON_SLOT)))
@@ -55,6 +56,8 @@ def callback_requests(engine: Engine, sender_id: Optional[str] = None) -> List[C
         json_text(events.c.data, "value").isnot(None))
     if sender_id is not None:
         with_requests = with_requests.where(events.c.sender_id == sender_id)
+    if senders is not None:
+        with_requests = with_requests.where(events.c.sender_id.in_(list(senders)))
     query = (select(events.c.id, events.c.sender_id, events.c.timestamp, events.c.action_name,
                     json_text(events.c.data, "value").label("value"))
              .where(slot_events, events.c.sender_id.in_(with_requests))
@@ -89,6 +92,16 @@ def in_queue_order(requests: List[CallbackRequest], statuses: Dict[int, Dict]
         return (done, not request.red_flag, request.requested_at, request.request_id)
 
     return sorted(requests, key=order)
+
+
+def latest_by_sender(engine: Engine, senders: Sequence[str]) -> Dict[str, CallbackRequest]:
+    """Each conversation's latest callback request, for the red-flag queue."""
+    latest: Dict[str, CallbackRequest] = {}
+    if not senders:
+        return latest
+    for request in callback_requests(engine, senders=senders):
+        latest[request.sender_id] = request  # in event order: the last one wins
+    return latest
 
 
 def request_by_id(engine: Engine, request_id: int) -> Optional[CallbackRequest]:

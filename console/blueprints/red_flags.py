@@ -6,9 +6,9 @@ from typing import Dict, List
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
-from console import staff_db, tracker
+from console import callback_requests, staff_db, tracker
 from console.blueprints.conversations import filter_context
-from console.blueprints.shared import audit, ctx, parse_int, parse_page, refuse, requires
+from console.blueprints.shared import Console, audit, ctx, parse_int, parse_page, refuse, requires
 from console.conversation_filters import read_filters
 
 bp = Blueprint("red_flags", __name__)
@@ -35,16 +35,26 @@ def index():
                                                     (page - 1) * size)
         followed, _ = tracker.list_conversations(c.tracker, done.query, FOLLOWED_UP_SHOWN)
     senders = [row.sender_id for row in pending + followed]
-    # Slots for the alert and callback work (issue 12): sender id -> text for the
-    # "Alert" and "Callback" columns; "—" until those features fill them.
+    # Sender id -> text for the "Alert" column ("—" until the alert work fills it)
+    # and the "Callback" column: the latest request's status, never its number.
     alert_status: Dict[str, str] = {}
-    callbacks: Dict[str, str] = {}
+    callbacks = callback_column(c, senders)
     audit("view_red_flags", page=page, results=total)
     return render_template(
         "red_flags.html", pending=pending, followed=followed, total=total, page=page,
         pages=max(1, -(-total // size)), errors=errors, statuses=staff_db.statuses(c.staff, senders),
         alert_status=alert_status, callbacks=callbacks,
         query={k: v for k, v in shown_tests.items() if v})
+
+
+def callback_column(c: Console, senders: List[str]) -> Dict[str, str]:
+    latest = callback_requests.latest_by_sender(c.tracker, senders)
+    statuses = staff_db.callback_statuses(c.staff, [r.request_id for r in latest.values()])
+    column = {}
+    for sender, found in latest.items():
+        status = (statuses.get(found.request_id) or {}).get("status") or "new"
+        column[sender] = f"{callback_requests.STATUS_LABELS.get(status, status)} ({found.reason_label.lower()})"
+    return column
 
 
 @bp.route("/red-flags/followup", methods=["POST"])

@@ -149,3 +149,12 @@ def test_erase_and_purge_remove_the_number_and_the_status(queue_console):
     assert staff_rows(queue_console, "select count(*) from callback_status where sender_id = ?",
                       "cbq-purged") == [(0,)]
     assert b"7911 777888" not in tracker_db.read_bytes()
+
+
+def test_the_red_flag_queue_shows_each_flag_s_callback_status_without_the_number(queue_console):
+    page = queue_console.client("reviewer").get("/red-flags")
+    assert page.status_code == 200
+    row = next(r for r in re.findall(r"<tr.*?</tr>", page.text, re.S) if "cbq-red-flag" in r)
+    cell = re.search(r'class="slot-callback">([^<]*)<', row).group(1)
+    assert cell.split(" (")[0] in ("New", "Called", "No answer", "Done") and "red flag" in cell
+    assert "7911" not in row
