@@ -11,9 +11,10 @@ import urllib.request
 from pathlib import Path
 from typing import Dict, List, Optional
 
-from harness.servers import ROOT, free_port
+from clinicbot.paths import PROJECT_ROOT
+from harness.servers import free_port
 
-RASA_BIN = ROOT / ".venv" / "bin" / "rasa"
+RASA_BIN = PROJECT_ROOT / ".venv" / "bin" / "rasa"
 STARTUP_TIMEOUT_S = 300
 
 

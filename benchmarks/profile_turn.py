@@ -26,9 +26,8 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Dict, List, Optional
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from clinicbot.paths import PROJECT_ROOT
+
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -144,7 +143,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", type=Path, default=None,
                         help="model to load (default: models/clinic-bot.tar.gz)")
-    parser.add_argument("--project", type=Path, default=ROOT,
+    parser.add_argument("--project", type=Path, default=PROJECT_ROOT,
                         help="folder to run from (its endpoints.yml is used)")
     parser.add_argument("--texts", nargs="+", default=[t for t, _ in KINDS.values()])
     parser.add_argument("--messages", type=int, default=40)
@@ -157,7 +156,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     model = (args.model or MODEL).resolve()
     with tempfile.TemporaryDirectory(prefix="clinic-profile-") as tmp:
         bot = None
-        if args.project.resolve() == ROOT:
+        if args.project.resolve() == PROJECT_ROOT:
             bot = Bot(Path(tmp))
             bot.start_actions()
             os.environ.update({

@@ -18,8 +18,9 @@ import phonenumbers
 import yaml
 
 from clinicbot.opening_hours import OpeningHoursError, WeeklyHours, parse_weekly_hours
+from clinicbot.paths import CLINIC_DIR
 
-DEFAULT_CONTENT_PATH = Path(__file__).resolve().parent.parent / "clinic" / "clinic.yml"
+DEFAULT_CONTENT_PATH = CLINIC_DIR / "clinic.yml"
 CONTENT_PATH_ENV = "CLINIC_CONTENT_FILE"
 START = "start"  # a phase that begins on the treatment day
 PLACEHOLDER = re.compile(r"\{([a-z_]+)\.([a-z_]+)\}")

@@ -25,9 +25,9 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 from spellchecker import SpellChecker
 
-from clinicbot.paths import PROJECT_ROOT
+from clinicbot.paths import CLINIC_DIR
 
-DEFAULT_RULES_PATH = PROJECT_ROOT / "clinic" / "red_flags.yml"
+DEFAULT_RULES_PATH = CLINIC_DIR / "red_flags.yml"
 
 # Why a symptom named in a clause does not count.
 PRESENT = "present"

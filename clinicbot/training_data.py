@@ -25,8 +25,8 @@ from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 import yaml
 
 from clinicbot.files import write_text_atomically
+from clinicbot.paths import PROJECT_ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 FAQ_FIELDS = ("key", "answer", "examples")
 FAQ_KEY = re.compile(r"^[a-z][a-z0-9_]*$")
 RETRIEVAL_INTENTS = ("faq", "recovery")
@@ -110,7 +110,7 @@ def normalise(text: str) -> str:
     return " ".join(text.casefold().split()).rstrip(" ?!.")
 
 
-def _shown(path: Path, root: Path = ROOT) -> str:
+def _shown(path: Path, root: Path = PROJECT_ROOT) -> str:
     try:
         return str(path.resolve().relative_to(root.resolve()))
     except ValueError:
@@ -156,7 +156,7 @@ def _plain_string(node: yaml.Node) -> Optional[str]:
 # --- FAQ files ------------------------------------------------------------------------
 
 def load_faq(path: Path, min_examples: int, problems: List[str],
-             root: Path = ROOT) -> Optional[Faq]:
+             root: Path = PROJECT_ROOT) -> Optional[Faq]:
     shown = _shown(path, root)
     before = len(problems)
     node = _compose(path, shown, problems)
@@ -215,7 +215,7 @@ def load_faq(path: Path, min_examples: int, problems: List[str],
 
 
 def load_faqs(directory: Path, min_examples: int, problems: List[str],
-              root: Path = ROOT) -> Dict[str, Faq]:
+              root: Path = PROJECT_ROOT) -> Dict[str, Faq]:
     faqs: Dict[str, Faq] = {}
     paths = sorted(directory.glob("*.yml")) + sorted(directory.glob("*.yaml"))
     if not paths:
@@ -229,7 +229,7 @@ def load_faqs(directory: Path, min_examples: int, problems: List[str],
 
 # --- Rasa NLU files (data/nlu, annotations, held-out sets) ------------------------------
 
-def load_nlu_examples(path: Path, problems: List[str], root: Path = ROOT) -> List[Example]:
+def load_nlu_examples(path: Path, problems: List[str], root: Path = PROJECT_ROOT) -> List[Example]:
     """Examples of every `- intent:` block, each with its own line number."""
     shown = _shown(path, root)
     node = _compose(path, shown, problems)
@@ -346,7 +346,7 @@ def _check_answers_render(sources: Sources, render) -> None:
 
 @dataclass(frozen=True)
 class Project:
-    root: Path = ROOT
+    root: Path = PROJECT_ROOT
 
     @property
     def faq_dir(self) -> Path:
@@ -468,7 +468,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m clinicbot.training_data",
                                      description=__doc__.split("\n\n")[0])
     parser.add_argument("command", choices=("check", "generate"))
-    parser.add_argument("--root", type=Path, default=ROOT)
+    parser.add_argument("--root", type=Path, default=PROJECT_ROOT)
     args = parser.parse_args(argv)
     project = Project(args.root.resolve())
     try:

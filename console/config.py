@@ -37,8 +37,9 @@ from typing import Mapping, Optional
 
 from sqlalchemy.engine import URL, make_url
 
-ROOT = Path(__file__).resolve().parent.parent
-VAR = ROOT / "var"
+from clinicbot.paths import PROJECT_ROOT
+
+VAR = PROJECT_ROOT / "var"
 log = logging.getLogger(__name__)
 
 
@@ -56,7 +57,7 @@ def resolve_db_url(url: str) -> URL:
         database = parsed.database or ""
         if database and database != ":memory:" and not database.startswith("file:") \
                 and not os.path.isabs(database):
-            parsed = parsed.set(database=str(ROOT / database))
+            parsed = parsed.set(database=str(PROJECT_ROOT / database))
     return parsed
 
 
@@ -124,7 +125,7 @@ class ConsoleSettings:
     clinic_name: str = "Clinic"
     clinic_timezone: str = "UTC"
     phone_region: str = "GB"  # where phone numbers are looked for when masking
-    retrain_root: Path = ROOT
+    retrain_root: Path = PROJECT_ROOT
     retrain_args: tuple = ()
     test_sender_prefixes: tuple = ()  # the clinic file's console.test_sender_prefixes
     erasure_key: bytes = b""  # HMAC key naming erased senders in the audit log
@@ -160,7 +161,7 @@ class ConsoleSettings:
             clinic_timezone=content.clinic.timezone,
             phone_region=region_for(content.clinic.phone, content.clinic.timezone,
                                     getattr(content.clinic, "region", "") or ""),
-            retrain_root=Path(env.get("RETRAIN_PROJECT_ROOT") or ROOT).resolve(),
+            retrain_root=Path(env.get("RETRAIN_PROJECT_ROOT") or PROJECT_ROOT).resolve(),
             retrain_args=tuple(env.get("RETRAIN_ARGS", "").split()),
             test_sender_prefixes=content.console.test_sender_prefixes,
             erasure_key=_erasure_key(env),

@@ -10,14 +10,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import List, Optional
 
+from clinicbot.paths import PROJECT_ROOT
 from clinicbot.training_data import Project, domain_intents, load_sources
-from console.config import ROOT
 
 NOT_TRAINABLE = {"nlu_fallback"}
 
 
 def load_labels(root: Optional[Path] = None) -> List[str]:
-    root = root or ROOT
+    root = root or PROJECT_ROOT
     base = list(dict.fromkeys(domain_intents(root / "domain.yml")))
     sub: List[str] = []
     sources = load_sources(Project(root))

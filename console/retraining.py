@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Dict, Iterable, List, Optional
 
 from clinicbot.files import write_text_atomically
+from clinicbot.paths import PROJECT_ROOT
 from console import export
 
 CORRECTIONS_FILE = Path("clinic") / "annotations" / "console-corrections.yml"
@@ -51,7 +52,7 @@ def start(root: Path, args: Iterable[str] = ()) -> subprocess.Popen:
     with open(log, "ab") as out:
         return subprocess.Popen(
             [sys.executable, "-m", "retrain", "run", "--root", str(root), *args],
-            cwd=Path(__file__).resolve().parent.parent, stdout=out, stderr=subprocess.STDOUT,
+            cwd=PROJECT_ROOT, stdout=out, stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL, start_new_session=True)
 
 

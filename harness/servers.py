@@ -13,8 +13,9 @@ import urllib.request
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
-ROOT = Path(__file__).resolve().parents[1]
-MODEL = ROOT / "models" / "clinic-bot.tar.gz"
+from clinicbot.paths import PROJECT_ROOT
+
+MODEL = PROJECT_ROOT / "models" / "clinic-bot.tar.gz"
 STARTUP_SECONDS = 300
 
 
@@ -47,7 +48,7 @@ class Service:
         log = open(self.log_path, "ab")
         # VERBOSE=1: every log line in the log file, to show when a test fails.
         self.process = subprocess.Popen(
-            ["bash", str(ROOT / "scripts" / "run.sh")], cwd=ROOT, stdout=log,
+            ["bash", str(PROJECT_ROOT / "scripts" / "run.sh")], cwd=PROJECT_ROOT, stdout=log,
             stderr=subprocess.STDOUT, env={"VERBOSE": "1", **os.environ, **self.env, "SERVICES": self.name},
             start_new_session=True)
 

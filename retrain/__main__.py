@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import List, Optional, Sequence
 
 from clinicbot.content import load_content
-from clinicbot.training_data import ROOT, Project, SourceError, checked_sources
+from clinicbot.paths import PROJECT_ROOT
+from clinicbot.training_data import Project, SourceError, checked_sources
 
 
 def rasa_urls() -> List[str]:
@@ -31,7 +32,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m retrain")
     parser.add_argument("command", choices=("run", "rollback", "manifest"))
     parser.add_argument("model", nargs="?", help="manifest: the model file to describe")
-    parser.add_argument("--root", type=Path, default=ROOT)
+    parser.add_argument("--root", type=Path, default=PROJECT_ROOT)
     parser.add_argument("--config", type=Path, default=None,
                         help="training config (default: config.yml in the project)")
     parser.add_argument("--force", action="store_true", help="retrain even if nothing changed")

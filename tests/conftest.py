@@ -1,12 +1,10 @@
 import os
-import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from clinicbot.paths import PROJECT_ROOT as ROOT
+
 SPACY_PIPELINE = ROOT / "build" / "spacy-en-clinic"
-sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 

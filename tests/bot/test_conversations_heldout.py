@@ -8,16 +8,16 @@ today, so the set never goes stale.
 """
 import datetime as dt
 import json
-from pathlib import Path
 
 import pytest
 
 from clinicbot.content import load_content
 from clinicbot.conversation_eval import load_conversations, run_conversations
+from clinicbot.paths import RESULTS_DIR
 
 pytestmark = pytest.mark.servers
 
-REPORT = Path(__file__).resolve().parents[2] / "results" / "conversations_heldout.json"
+REPORT = RESULTS_DIR / "conversations_heldout.json"
 PASS_FLOOR = 0.60
 CONTENT = load_content()
 

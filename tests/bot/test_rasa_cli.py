@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.servers import MODEL, ROOT
+from clinicbot.paths import PROJECT_ROOT as ROOT
+from harness.servers import MODEL
 
 pytestmark = pytest.mark.slow
 

@@ -6,15 +6,15 @@ so a change that loses recall or adds false alarms turns this red.
 """
 
 import json
-from pathlib import Path
 
 import pytest
 
+from clinicbot.paths import RESULTS_DIR
 from clinicbot.urgency_metrics import is_urgent_parse, load_urgency_cases, score_urgency
 
 pytestmark = pytest.mark.servers
 
-REPORT = Path(__file__).resolve().parents[2] / "results" / "urgency_heldout.json"
+REPORT = RESULTS_DIR / "urgency_heldout.json"
 RECALL_FLOOR = 0.95
 FALSE_ALARM_CEILING = 0.07
 

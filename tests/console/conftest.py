@@ -23,7 +23,7 @@ import requests
 
 from harness.servers import MODEL, Bot, free_port, stop_process, wait_for_http
 
-ROOT = Path(__file__).resolve().parents[2]
+from clinicbot.paths import PROJECT_ROOT as ROOT
 PASSWORD = "correct-horse-battery-staple"
 REVIEWER_PASSWORD = "quiet-lantern-orbit-1234"
 PG_ENV = "CONSOLE_TEST_POSTGRES_URL"

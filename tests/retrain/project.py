@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Dict, Optional
 
-ROOT = Path(__file__).resolve().parents[2]
+from clinicbot.paths import PROJECT_ROOT as ROOT
 COPIED = ("config.yml", "domain.yml", "endpoints.yml", "credentials.yml", "data/rules.yml",
           "data/nlu", "clinic", "tests/data/nlu_heldout.yml")
 def make_project(target: Path, source: Path = ROOT) -> Path:

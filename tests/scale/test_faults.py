@@ -10,7 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from harness.servers import ROOT, customs, http, texts, wait_until_up
+from clinicbot.paths import PROJECT_ROOT as ROOT
+from harness.servers import customs, http, texts, wait_until_up
 from tests.scale.test_scale_out import send
 
 pytestmark = pytest.mark.servers

@@ -13,7 +13,8 @@ from typing import Iterator, List, Tuple
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from clinicbot.paths import PROJECT_ROOT as ROOT
+
 # The JavaScript the patient's browser runs; README: bot and patient text is
 # always shown as text, never parsed as HTML.
 WIDGET_SCRIPTS = sorted((ROOT / "widget").glob("*.js"))

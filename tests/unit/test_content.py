@@ -1,14 +1,14 @@
 import re
-from pathlib import Path
 
 import pytest
 import yaml
 
 from clinicbot.content import ContentError, load_content
+from clinicbot.paths import CLINIC_DIR, PROJECT_ROOT
 from clinicbot.render_responses import responses as render_responses
 from clinicbot.training_data import checked_sources, faq_answers
 
-SOURCE = Path(__file__).resolve().parents[2] / "clinic" / "clinic.yml"
+SOURCE = CLINIC_DIR / "clinic.yml"
 FAQ_ANSWERS = faq_answers(checked_sources())
 
 
@@ -58,7 +58,7 @@ def test_generated_responses_cover_every_faq_and_recovery_topic():
     for key in list(content.topics) + ["timeline"]:
         assert f"utter_recovery/{key}" in rendered
     # Rasa fills {slot} placeholders itself (e.g. "May we call you on {callback_phone}?")
-    slots = set(yaml.safe_load((SOURCE.parents[1] / "domain.yml").read_text())["slots"])
+    slots = set(yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text())["slots"])
     for name, variants in rendered.items():
         for variant in variants:
             text = re.sub(r"\{([a-z_]+)\}",

@@ -12,7 +12,7 @@ import yaml
 
 from clinicbot.content import CONTENT_PATH_ENV, DEFAULT_CONTENT_PATH, load_content
 
-ROOT = Path(__file__).resolve().parents[2]
+from clinicbot.paths import PROJECT_ROOT as ROOT
 CONTENT_DEPENDENT_TESTS = ["tests/unit/test_timeline.py", "tests/unit/test_actions.py",
                            "tests/unit/test_understanding.py", "tests/unit/test_content.py",
                            "tests/unit/test_opening_hours.py"]

@@ -1,6 +1,5 @@
 """The FAQ source files and annotations: checks with file and line, and generation."""
 import shutil
-from pathlib import Path
 
 import pytest
 import yaml
@@ -8,7 +7,7 @@ import yaml
 from clinicbot.training_data import (Project, SourceError, checked_sources, generate,
                                      load_sources, main)
 
-ROOT = Path(__file__).resolve().parents[2]
+from clinicbot.paths import PROJECT_ROOT as ROOT
 
 PREGNANCY = """key: pregnancy
 answer: >-

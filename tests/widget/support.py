@@ -11,7 +11,8 @@ import time
 from pathlib import Path
 from typing import Dict, Optional, Set
 
-from harness.servers import ROOT, free_port, stop_process, wait_for_http
+from clinicbot.paths import PROJECT_ROOT as ROOT
+from harness.servers import free_port, stop_process, wait_for_http
 
 SERVE = ROOT / "widget" / "serve.py"
 

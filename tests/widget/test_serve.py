@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from clinicbot.content import DEFAULT_CONTENT_PATH, load_content
-from harness.servers import ROOT
+from clinicbot.paths import PROJECT_ROOT as ROOT
 from tests.widget.support import SERVE, WidgetServer
 
 pytestmark = pytest.mark.servers

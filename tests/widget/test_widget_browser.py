@@ -20,7 +20,8 @@ import pytest
 from playwright.sync_api import Page, Request, expect, sync_playwright
 
 from clinicbot.content import load_content
-from harness.servers import ROOT, Bot, http
+from clinicbot.paths import PROJECT_ROOT as ROOT
+from harness.servers import Bot, http
 from tests.widget.support import TcpProxy, WidgetServer
 
 pytestmark = pytest.mark.servers
