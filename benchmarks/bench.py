@@ -23,19 +23,18 @@ import time
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from benchmarks import load, nlu_quality, procs, urgency_quality  # noqa: E402
-from clinicbot.content import load_content  # noqa: E402
-from clinicbot.conversation_eval import load_conversations, run_conversations  # noqa: E402
-from clinicbot.urgency_metrics import is_urgent_parse, load_urgency_cases, score_urgency  # noqa: E402
-from harness.servers import MODEL, Bot  # noqa: E402
+from benchmarks import load, nlu_quality, procs, urgency_quality
+from clinicbot.content import load_content
+from clinicbot.conversation_eval import load_conversations, run_conversations
+from clinicbot.model_quality import LABEL_GROUPS
+from clinicbot.paths import PROJECT_ROOT, RESULTS_DIR
+from clinicbot.urgency_metrics import is_urgent_parse, load_urgency_cases, score_urgency
+from harness.servers import MODEL, Bot
 
-TRAIN_TIME_FILE = ROOT / "models" / "train-time.txt"
+TRAIN_TIME_FILE = PROJECT_ROOT / "models" / "train-time.txt"
 WEBHOOK = "/webhooks/rest/webhook"
 
 # kind -> (our message, the stock assistant's comparable message)
@@ -274,7 +273,7 @@ def build_rows(data: Dict) -> List[List[str]]:
     rows: List[List[str]] = []
 
     # 1. NLU quality
-    for group in ("overall",) + nlu_quality.GROUPS:
+    for group in ("overall",) + LABEL_GROUPS:
         label = {"overall": "all labels", "faq": "faq/*", "recovery": "recovery/*",
                  "others": "other labels"}[group]
         n = nlu[group]["examples"]
@@ -421,7 +420,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true",
                         help="smoke run: fewer messages, concurrency 1 and 10 only")
-    parser.add_argument("--out", type=Path, default=ROOT / "results",
+    parser.add_argument("--out", type=Path, default=RESULTS_DIR,
                         help="folder for bench.md and bench.json (default: results/)")
     args = parser.parse_args(argv)
     config = QUICK if args.quick else FULL

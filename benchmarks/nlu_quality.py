@@ -1,29 +1,20 @@
 """NLU quality on the held-out set: metrics per label group and the TF-IDF peer."""
 from __future__ import annotations
 
+import math
 import time
 from collections import Counter
-from pathlib import Path
 from typing import Callable, Dict, List, Sequence, Tuple
 
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import f1_score
 from sklearn.pipeline import FeatureUnion, Pipeline, make_pipeline
 
+from clinicbot.model_quality import (RED_FLAG, Outcome, errors, false_alarms, heldout_examples,
+                                     label_of_parse, outcomes_of, recall_of, scores_by_group)
 from clinicbot.training_data import checked_sources
-from harness.nlu_heldout import heldout_examples, predicted_label
 
-ROOT = Path(__file__).resolve().parents[1]
-RED_FLAG = "red_flag"
-GROUPS = ("faq", "recovery", "others")
 RANDOM_STATE = 42
-
-
-def group_of(label: str) -> str:
-    """faq = faq/*, recovery = recovery/*, others = everything else."""
-    head = label.split("/", 1)[0] if "/" in label else ""
-    return head if head in ("faq", "recovery") else "others"
 
 
 def training_examples() -> List[Tuple[str, str]]:
@@ -31,48 +22,38 @@ def training_examples() -> List[Tuple[str, str]]:
     return [(e.text, e.label) for e in checked_sources().examples()]
 
 
-def score(outcomes: Sequence[Tuple[str, str, str]]) -> Dict[str, object]:
-    """Accuracy and macro-F1 per label group and overall, red-flag recall and
-    false alarms. outcomes are (text, gold, predicted).
-
-    A group's macro-F1 averages the F1 of the group's gold labels, each F1
-    computed over the whole set (a faq example predicted as recovery/x counts
-    against recovery/x's precision)."""
-    gold = [g for _, g, _ in outcomes]
-    pred = [p for _, _, p in outcomes]
-    result: Dict[str, object] = {"examples": len(outcomes)}
-    for group in ("overall",) + GROUPS:
-        idx = [i for i, g in enumerate(gold) if group == "overall" or group_of(g) == group]
-        labels = sorted({gold[i] for i in idx})
-        result[group] = {
-            "examples": len(idx),
-            "accuracy": sum(gold[i] == pred[i] for i in idx) / len(idx) if idx else float("nan"),
-            "macro_f1": float(f1_score(gold, pred, labels=labels, average="macro",
-                                       zero_division=0)) if idx else float("nan"),
-        }
-    red_flags = [i for i, g in enumerate(gold) if g == RED_FLAG]
-    result["red_flag_recall"] = (sum(pred[i] == RED_FLAG for i in red_flags) / len(red_flags)
-                                 if red_flags else float("nan"))
-    result["red_flag_examples"] = len(red_flags)
-    alarms = [text for text, g, p in outcomes if p == RED_FLAG and g != RED_FLAG]
-    result["red_flag_false_alarms"] = len(alarms)
-    result["false_alarm_texts"] = alarms
-    result["errors"] = [list(o) for o in outcomes if o[1] != o[2]]
-    return result
+def score(outcomes: Sequence[Outcome]) -> Dict[str, object]:
+    """The bench table's NLU figures (clinicbot.model_quality computes them):
+    accuracy and macro-F1 per label group and overall, red-flag recall and
+    false alarms."""
+    recall = recall_of(outcomes, RED_FLAG)
+    alarms = false_alarms(outcomes)
+    return {
+        "examples": len(outcomes),
+        **scores_by_group(outcomes),
+        "red_flag_recall": math.nan if recall is None else recall,
+        "red_flag_examples": sum(gold == RED_FLAG for _, gold, _ in outcomes),
+        "red_flag_false_alarms": len(alarms),
+        "false_alarm_texts": alarms,
+        "errors": [list(o) for o in errors(outcomes)],
+    }
 
 
 def evaluate_bot(parse: Callable[[str], dict]) -> Dict[str, object]:
     """The product model through /model/parse, as tests/bot/test_nlu_heldout.py does."""
     started = time.perf_counter()
-    outcomes, details = [], {}
-    for text, gold in heldout_examples():
-        parsed = parse(text)
-        outcomes.append((text, gold, predicted_label(parsed)))
-        details[text] = stage_of(parsed, gold)
+    parsed_by_text: Dict[str, dict] = {}
+
+    def parse_and_keep(text: str) -> dict:
+        parsed_by_text[text] = parse(text)
+        return parsed_by_text[text]
+
+    outcomes = outcomes_of(heldout_examples(), parse_and_keep)
     result = score(outcomes)
     result["seconds"] = time.perf_counter() - started
     # which part of the pipeline decided each error
-    wrong = [(text, gold, guess) for text, gold, guess in outcomes if gold != guess]
+    wrong = errors(outcomes)
+    details = {text: stage_of(parsed_by_text[text], gold) for text, gold, _ in wrong}
     result["errors"] = [[text, gold, guess, details[text]] for text, gold, guess in wrong]
     result["errors_by_stage"] = dict(Counter(details[text]["stage"] for text, _, _ in wrong))
     return result
@@ -84,7 +65,7 @@ def stage_of(parsed: dict, gold: str) -> Dict[str, object]:
     intent = parsed.get("intent") or {}
     name = intent.get("name")
     rules = parsed.get("urgency") or {}
-    label = predicted_label(parsed)
+    label = label_of_parse(parsed)
     if name == "nlu_fallback":
         stage = "fallback (confidence below threshold)"
     elif isinstance(rules, dict) and rules.get("overridden_intent"):

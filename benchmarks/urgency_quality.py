@@ -8,7 +8,9 @@ from typing import Dict
 
 import yaml
 
-from benchmarks.nlu_quality import RED_FLAG, ROOT, tfidf_peer, training_examples
+from benchmarks.nlu_quality import tfidf_peer, training_examples
+from clinicbot.model_quality import RED_FLAG
+from clinicbot.paths import PROJECT_ROOT
 from clinicbot.urgency_metrics import load_urgency_cases, score_urgency
 
 SPACY_PIPELINE = "build/spacy-en-clinic"
@@ -25,7 +27,7 @@ def evaluate_peer_urgency() -> Dict[str, object]:
 
 def product_settings() -> Dict[str, float]:
     """The UrgencyDetector settings in config.yml, as train_urgency_classifier takes them."""
-    config = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))
+    config = yaml.safe_load((PROJECT_ROOT / "config.yml").read_text(encoding="utf-8"))
     entry = next(c for c in config["pipeline"] if c["name"].endswith("UrgencyDetector"))
     names = {"max_false_alarm_rate": "max_false_alarm_rate",
              "overrule_threshold": "overrule_threshold", "C": "c"}

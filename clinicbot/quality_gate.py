@@ -6,23 +6,13 @@ clinic manager who pressed "Retrain", not for a developer.
 """
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
-from typing import Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import List, Mapping, Sequence, Tuple
 
-RED_FLAG = "red_flag"
+from clinicbot.model_quality import RED_FLAG, Outcome, accuracy, recall_of
+
 # Safety-critical examples may be tidied, not removed in bulk.
 MAX_RED_FLAG_EXAMPLE_LOSS = 0.10
-
-Outcome = Tuple[str, str, str]  # text, expected label, predicted label
-
-
-def label_of_parse(parsed: Mapping) -> str:
-    """The label a /model/parse result stands for: faq/cost rather than faq,
-    and out_of_scope for Rasa's low-confidence fallback."""
-    intent = parsed.get("intent") or {}
-    label = intent.get("full_retrieval_intent_name") or intent.get("name") or ""
-    return "out_of_scope" if label == "nlu_fallback" else label
 
 
 @dataclass(frozen=True)
@@ -54,34 +44,6 @@ class Decision:
 
     def add(self, name: str, passed: bool, detail: str) -> None:
         self.checks.append(Check(name, passed, detail))
-
-
-def accuracy(outcomes: Sequence[Outcome]) -> float:
-    return sum(gold == guess for _, gold, guess in outcomes) / len(outcomes) if outcomes else 1.0
-
-
-def recall_of(outcomes: Sequence[Outcome], label: str) -> Optional[float]:
-    relevant = [guess for _, gold, guess in outcomes if gold == label]
-    return sum(guess == label for guess in relevant) / len(relevant) if relevant else None
-
-
-def per_label_scores(outcomes: Sequence[Outcome]) -> Dict[str, Dict[str, float]]:
-    gold_counts = Counter(gold for _, gold, _ in outcomes)
-    predicted_counts = Counter(guess for _, _, guess in outcomes)
-    hits = Counter(gold for _, gold, guess in outcomes if gold == guess)
-    scores = {}
-    for label in sorted(gold_counts):
-        precision = hits[label] / predicted_counts[label] if predicted_counts[label] else 0.0
-        recall = hits[label] / gold_counts[label]
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        scores[label] = {"precision": round(precision, 4), "recall": round(recall, 4),
-                         "f1": round(f1, 4), "support": gold_counts[label]}
-    return scores
-
-
-def confused_pairs(outcomes: Sequence[Outcome], top: int = 10) -> List[Tuple[str, str, int]]:
-    pairs = Counter((gold, guess) for _, gold, guess in outcomes if gold != guess)
-    return [(gold, guess, count) for (gold, guess), count in pairs.most_common(top)]
 
 
 def _normalised(text: str) -> str:

@@ -11,12 +11,12 @@ import hashlib
 import json
 import logging
 from pathlib import Path
-from typing import Dict, List, Mapping, Sequence, Tuple
+from typing import Dict, List, Mapping, Sequence
 
-from clinicbot.quality_gate import Outcome, label_of_parse
+from clinicbot.model_quality import LabelledExample, Outcome, outcomes_of
 from retrain.models import file_sha256
 
-EvaluationSets = Mapping[str, Sequence[Tuple[str, str]]]  # set name -> (text, label)
+EvaluationSets = Mapping[str, Sequence[LabelledExample]]  # set name -> (text, label)
 
 
 def _sets_key(sets: EvaluationSets) -> str:
@@ -40,13 +40,10 @@ def evaluate(model: Path, sets: EvaluationSets, cache_dir: Path) -> Dict[str, Li
     agent = Agent.load(str(model))
     loop = asyncio.new_event_loop()
     try:
-        results = {}
-        for name, examples in sets.items():
-            outcomes: List[Outcome] = []
-            for text, gold in examples:
-                parsed = loop.run_until_complete(agent.parse_message(text))
-                outcomes.append((text, gold, label_of_parse(parsed)))
-            results[name] = outcomes
+        results = {
+            name: outcomes_of(examples, lambda text: loop.run_until_complete(agent.parse_message(text)))
+            for name, examples in sets.items()
+        }
     finally:
         loop.close()
     cache.parent.mkdir(parents=True, exist_ok=True)

@@ -26,14 +26,15 @@ from typing import Any, Dict, Iterator, List, Optional, Sequence
 
 from clinicbot import quality_gate
 from clinicbot.content import load_content
+from clinicbot.model_quality import read_labelled_examples
+from clinicbot.paths import PROJECT_ROOT
 from clinicbot.training_data import (Project, RetrainSettings, SourceError, checked_sources,
-                                     load_nlu_examples, load_settings, write_generated)
+                                     load_settings, write_generated)
 from retrain import activation, report
 from retrain.models import ModelStore, facts, manifest_for
 from retrain.models import write_json_atomically as _write_json
 
 EXIT_ACTIVATED, EXIT_FAILED, EXIT_SOURCE_PROBLEMS, EXIT_REJECTED = 0, 1, 2, 3
-CODE_ROOT = Path(__file__).resolve().parent.parent  # custom components and actions
 
 
 @dataclass
@@ -88,8 +89,10 @@ def _rasa(*args: str, log: Path, cwd: Path) -> int:
     with open(log, "a", encoding="utf-8") as out:
         out.write(f"$ rasa {' '.join(args)}\n")
         out.flush()
-        # Patients' data: no telemetry or crash reports leave the machine.
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(CODE_ROOT), str(cwd)]),
+        # Patients' data: no telemetry or crash reports leave the machine. The
+        # custom components are imported from this checkout even when the
+        # project being retrained is elsewhere.
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(PROJECT_ROOT), str(cwd)]),
                "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "3",
                "SQLALCHEMY_SILENCE_UBER_WARNING": "1"}
         return subprocess.run([str(rasa), *args], cwd=cwd, stdout=out, stderr=subprocess.STDOUT,
@@ -101,13 +104,8 @@ def _tail(path: Path, lines: int = 15) -> str:
 
 
 def evaluation_sets(run: Run, settings: RetrainSettings, sources) -> Dict[str, List]:
-    problems: List[str] = []
-    heldout = []
-    for name in settings.evaluation_sets:
-        heldout += [(e.text, e.label) for e in
-                    load_nlu_examples(run.project.root / name, problems, run.project.root)]
-    if problems:
-        raise SourceError(problems)
+    root = run.project.root
+    heldout = read_labelled_examples([root / name for name in settings.evaluation_sets], root)
     sets = {"held-out test set": heldout}
     if sources.annotations:
         sets["staff annotations"] = [(e.text, e.label) for e in sources.annotations]

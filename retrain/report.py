@@ -5,8 +5,8 @@ import json
 from pathlib import Path
 from typing import Dict, Mapping, Optional, Sequence
 
-from clinicbot.quality_gate import (Outcome, RED_FLAG, accuracy, confused_pairs,
-                                    per_label_scores, recall_of)
+from clinicbot.model_quality import (RED_FLAG, Outcome, accuracy, confused_pairs, errors,
+                                     false_alarms, per_label_scores, recall_of)
 
 
 def scores(results: Mapping[str, Sequence[Outcome]]) -> Dict[str, object]:
@@ -15,11 +15,10 @@ def scores(results: Mapping[str, Sequence[Outcome]]) -> Dict[str, object]:
         "accuracy": {name: round(accuracy(outcomes), 4) for name, outcomes in results.items()},
         "examples": {name: len(outcomes) for name, outcomes in results.items()},
         "red_flag_recall": recall_of(everything, RED_FLAG),
-        "red_flag_false_alarms": sum(1 for _, gold, guess in everything
-                                     if guess == RED_FLAG and gold != RED_FLAG),
+        "red_flag_false_alarms": len(false_alarms(everything)),
         "per_label": per_label_scores(everything),
         "confused_pairs": confused_pairs(everything),
-        "errors": [list(o) for o in everything if o[1] != o[2]],
+        "errors": [list(o) for o in errors(everything)],
     }
 
 

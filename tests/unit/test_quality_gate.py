@@ -1,6 +1,5 @@
 """The retrain gate's rules, each able to refuse a model with a readable reason."""
-from clinicbot.quality_gate import (ModelFacts, check_evaluation, check_sources, confused_pairs,
-                                    label_of_parse, per_label_scores)
+from clinicbot.quality_gate import ModelFacts, check_evaluation, check_sources
 
 ANSWERS = {"cost": "The price depends on your sessions.", "downtime": "Plan for 5 to 7 days."}
 COUNTS = {"faq/cost": 50, "faq/downtime": 50, "red_flag": 100, "greet": 30}
@@ -73,18 +72,3 @@ def test_a_faq_never_recognised_any_more_is_refused():
     new = with_prediction(HELDOUT, "how much", "faq/downtime")
     decision = check_evaluation({"held-out": HELDOUT}, {"held-out": new}, max_accuracy_drop=1)
     assert decision.reasons == ["the new model never recognises: faq/cost"]
-
-
-def test_report_figures():
-    outcomes = HELDOUT + [("price?", "faq/cost", "faq/downtime")]
-    scores = per_label_scores(outcomes)
-    assert scores["faq/cost"] == {"precision": 1.0, "recall": 0.5, "f1": 0.6667, "support": 2}
-    assert scores["faq/downtime"]["precision"] == 0.5
-    assert confused_pairs(outcomes) == [("faq/cost", "faq/downtime", 1)]
-
-
-def test_label_of_a_parse_result():
-    assert label_of_parse({"intent": {"name": "faq", "full_retrieval_intent_name": "faq/cost"}}) \
-        == "faq/cost"
-    assert label_of_parse({"intent": {"name": "nlu_fallback"}}) == "out_of_scope"
-    assert label_of_parse({"intent": {"name": "greet"}}) == "greet"
