@@ -42,7 +42,7 @@ def _alive(pid: int) -> bool:
 def write_corrections(root: Path, rows: Iterable[Dict], now) -> int:
     """All of the console's corrections, as one annotations file the pipeline merges."""
     rows = list(rows)
-    write_text_atomically(root / CORRECTIONS_FILE, export.nlu_yaml(rows, now))
+    write_text_atomically(root / CORRECTIONS_FILE, export.corrections_yaml(rows, now))
     return len(rows)
 
 

@@ -44,7 +44,7 @@ def export_yaml():
     rows = staff_db.list_annotations(c.staff)
     masked = [{**row, "text": mask(row["text"], c.settings.phone_region)} for row in rows]
     now = dt.datetime.now(c.tz)
-    body = export.nlu_yaml(masked, now)
+    body = export.corrections_yaml(masked, now)
     audit("export_annotations", examples=len(rows))
     return Response(body, mimetype="application/x-yaml", headers={
         "Content-Disposition": f'attachment; filename="nlu-corrections-{now:%Y%m%d-%H%M}.yml"'})
