@@ -19,6 +19,8 @@ from clinicbot.paths import PROJECT_ROOT as ROOT
 # always shown as text, never parsed as HTML.
 WIDGET_SCRIPTS = sorted((ROOT / "widget").glob("*.js"))
 HTML_SINKS = re.compile(r"\b(?:innerHTML|outerHTML|insertAdjacentHTML|document\.write(?:ln)?)\b")
+# __file__'s grandparent, however it is spelt; clinicbot/paths.py names it once.
+PROJECT_ROOT_BY_HAND = re.compile(r"__file__.*(?:\.parents\[\d\]|\.parent\.parent)")
 
 
 def python_files(folder: str) -> List[Path]:
@@ -64,6 +66,34 @@ def test_domain_logic_never_imports_rasa():
 
 def test_benchmarks_never_import_the_tests():
     assert imports_of("benchmarks", ("tests",)) == []
+
+
+def test_only_clinicbot_paths_works_out_the_project_root():
+    # Two places that each find the root drift apart when a file moves.
+    code_folders = (
+        "actions",
+        "benchmarks",
+        "channels",
+        "clinicbot",
+        "components",
+        "console",
+        "deploy",
+        "harness",
+        "retrain",
+        "scripts",
+        "tests",
+        "tracker",
+        "widget",
+    )
+    found = [
+        f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+        for folder in code_folders
+        for path in python_files(folder)
+        if path != ROOT / "clinicbot" / "paths.py"
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if PROJECT_ROOT_BY_HAND.search(line)
+    ]
+    assert found == []
 
 
 @pytest.mark.parametrize("script", WIDGET_SCRIPTS, ids=lambda path: path.name)
