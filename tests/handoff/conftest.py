@@ -17,7 +17,8 @@ import pytest
 import requests
 import yaml
 
-from harness.servers import ROOT, Bot, free_port
+from clinicbot.paths import PROJECT_ROOT as ROOT
+from harness.servers import Bot, free_port
 from tests.console.conftest import ConsoleServer
 from tests.widget.support import WidgetServer
 

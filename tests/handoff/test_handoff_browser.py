@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from harness.servers import ROOT
+from clinicbot.paths import PROJECT_ROOT as ROOT
 from tests.console.conftest import REVIEWER_PASSWORD
 
 pytestmark = pytest.mark.servers

@@ -3,15 +3,13 @@ staff actions, the clinic file's settings; and the rule that silences the bot.""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import yaml
 
 from clinicbot import handoff
 from clinicbot.content import ContentError, load_content
+from clinicbot.paths import PROJECT_ROOT as ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 CONTENT = load_content()
 SETTINGS = handoff.load_settings(CONTENT)
 
