@@ -27,14 +27,14 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import Engine
 
 from clinicbot.files import write_text_atomically
+from clinicbot.nlu_yaml import clean_example
+from clinicbot.paths import PROJECT_ROOT
 from clinicbot.training_data import load_nlu_examples, normalise
 from console import staff_db
-from console.export import clean_example
 from console.masking import mask
 
 log = logging.getLogger(__name__)
 
-ROOT = Path(__file__).resolve().parent.parent
 AUDIT_KEY_ENV = "ERASURE_AUDIT_KEY"
 AUDIT_KEY_FILE_ENV = "ERASURE_AUDIT_KEY_FILE"
 PSEUDONYM_PREFIX = "hmac-sha256:"
@@ -53,7 +53,7 @@ def load_audit_key(env: Optional[Mapping[str, str]] = None) -> bytes:
         if len(key) < 32:
             raise ValueError(f"{AUDIT_KEY_ENV} must be at least 32 characters")
         return key.encode()
-    path = Path(env.get(AUDIT_KEY_FILE_ENV) or ROOT / "var" / "erasure-audit-key")
+    path = Path(env.get(AUDIT_KEY_FILE_ENV) or PROJECT_ROOT / "var" / "erasure-audit-key")
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
@@ -224,7 +224,7 @@ def console_tables_exist(staff: Engine) -> bool:
 
 def pending_file(env: Optional[Mapping[str, str]] = None) -> Path:
     env = os.environ if env is None else env
-    return Path(env.get("PENDING_ERASURES_FILE") or ROOT / "var" / "pending-erasures.jsonl")
+    return Path(env.get("PENDING_ERASURES_FILE") or PROJECT_ROOT / "var" / "pending-erasures.jsonl")
 
 
 def remember_pending(path: Path, sender_id: str, key: bytes) -> None:
@@ -334,7 +334,7 @@ def erase_for_patient(sender_id: str, env: Optional[Mapping[str, str]] = None) -
         url = resolve_db_url(env.get("STAFF_DB_URL") or f"sqlite:///{VAR / 'staff.db'}")
         if url.get_backend_name() == "sqlite" and not Path(url.database or "").exists():
             return PatientErasure(done=True)  # no console was ever set up here
-        root = Path(env.get("RETRAIN_PROJECT_ROOT") or ROOT).resolve()
+        root = Path(env.get("RETRAIN_PROJECT_ROOT") or PROJECT_ROOT).resolve()
         key = load_audit_key(env)
         staff = _staff_engine(str(url))
         if not console_tables_exist(staff):

@@ -17,10 +17,11 @@ import pytest
 import yaml
 
 from clinicbot.content import DEFAULT_CONTENT_PATH
+from clinicbot.paths import PROJECT_ROOT as ROOT
 from clinicbot.training_data import Project, generate
 from console import erasure, retraining
 from console.masking import mask
-from harness.servers import MODEL, ROOT, Bot, texts
+from harness.servers import MODEL, Bot, texts
 from tests.console.conftest import ConsoleServer
 
 pytestmark = pytest.mark.servers
