@@ -27,7 +27,7 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import Engine
 
 from clinicbot.files import write_text_atomically
-from clinicbot.nlu_yaml import clean_example
+from clinicbot.nlu_format import clean_example
 from clinicbot.paths import PROJECT_ROOT
 from clinicbot.training_data import load_nlu_examples, normalise
 from console import staff_db

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Dict, Iterable
 
-from clinicbot.nlu_yaml import nlu_yaml
+from clinicbot.nlu_format import nlu_yaml
 
 
 def corrections_yaml(rows: Iterable[Dict], generated_at: dt.datetime) -> str:

@@ -3,7 +3,7 @@ in the project's reader and in Rasa's."""
 
 from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
 
-from clinicbot.nlu_yaml import clean_example, nlu_yaml
+from clinicbot.nlu_format import clean_example, nlu_yaml
 from clinicbot.training_data import load_nlu_examples
 
 # Texts a patient can type that would break a YAML line or read as markup.
