@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import phonenumbers
 import yaml
 
+from clinicbot.alerts import AlertConfigError, AlertSettings, parse_alert_settings
 from clinicbot.opening_hours import OpeningHoursError, WeeklyHours, parse_weekly_hours
 from clinicbot.paths import CLINIC_DIR
 
@@ -136,6 +137,7 @@ class ClinicContent:
     response_buttons: Mapping[str, Tuple[Tuple[str, str], ...]]
     source: Path = field(default=DEFAULT_CONTENT_PATH)
     console: ConsoleOptions = field(default_factory=ConsoleOptions)
+    alerts: AlertSettings = field(default_factory=AlertSettings)
 
     @property
     def red_flag_advice(self) -> str:
@@ -295,6 +297,7 @@ def _build(data: Mapping[str, Any], source: Path) -> ClinicContent:
         response_buttons=response_buttons,
         source=source,
         console=_console_options(data.get("console") or {}),
+        alerts=_alerts(data.get("alerts")),
     )
     _check_every_text_renders(content)
     return content
@@ -308,6 +311,11 @@ def _console_options(data: Any) -> ConsoleOptions:
                                                  for p in prefixes):
         raise ContentError("'console.test_sender_prefixes' must be a list of non-empty texts")
     return ConsoleOptions(test_sender_prefixes=tuple(p.strip() for p in prefixes))
+def _alerts(data: Any) -> AlertSettings:
+    try:
+        return parse_alert_settings(data)
+    except AlertConfigError as error:
+        raise ContentError(str(error)) from None
 
 
 def _urgent_advice(data: Mapping[str, Any]) -> UrgentAdvice:

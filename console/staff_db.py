@@ -17,8 +17,9 @@ from sqlalchemy import (and_, case, create_engine, delete, event, func, insert, 
 from sqlalchemy.engine import URL, Engine
 from sqlalchemy.exc import IntegrityError
 
+from alerts import outbox as alert_outbox
 from clinicbot.privacy import overwrite_deleted_rows
-from console.staff_tables import (ROLES, annotations, audit_log, callback_status,
+from console.staff_tables import (ROLES, alerts, annotations, audit_log, callback_status,
                                   conversation_status, conversation_tags, login_throttle,
                                   staff_sessions, tags, users)
 
@@ -542,6 +543,7 @@ def erase_senders(engine: Engine, senders: Sequence[str]) -> int:
             overwrite_deleted_rows(conn)
             for table in CONVERSATION_TABLES:
                 deleted += conn.execute(delete(table).where(table.c.sender_id.in_(chunk))).rowcount
+            deleted += alert_outbox.erase_senders(conn, chunk)
     return deleted
 
 
@@ -598,7 +600,7 @@ def compact_deleted_pages(engine: Engine) -> None:
 def senders_with_console_data(engine: Engine) -> Set[str]:
     found: Set[str] = set()
     with engine.connect() as conn:
-        for table in CONVERSATION_TABLES:
+        for table in CONVERSATION_TABLES + (alerts,):
             found.update(r[0] for r in conn.execute(select(table.c.sender_id).distinct()))
     return found
 

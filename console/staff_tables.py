@@ -118,3 +118,50 @@ audit_log = Table(
     Column("count", Integer, nullable=False, default=1, server_default="1"),
     Column("bucket", String(255), index=True, unique=True),
 )
+
+# --- red-flag alerts (written by the alerts worker, `python -m alerts`) ------------------
+
+# One row per alert: a red flag that began an episode of its conversation.
+alerts = Table(
+    "alerts", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("sender_id", String(255), nullable=False, index=True),
+    # The tracker store's `events.id` of the red-flag message; unique, so reading the same
+    # events twice (after a restart, or by a second worker) never makes a second alert.
+    Column("flag_event_id", Integer, nullable=False, unique=True),
+    Column("flagged_at", Float, nullable=False),
+    Column("created_at", Float, nullable=False),
+    # JSON: clinicbot.alerts.RedFlagFacts (patient text only when the clinic allows it)
+    Column("facts", Text, nullable=False),
+)
+
+# The outbox: one row per alert and channel (email, webhook:<name>), sent at most once.
+alert_deliveries = Table(
+    "alert_deliveries", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alert_id", Integer, ForeignKey("alerts.id", ondelete="CASCADE"), nullable=False,
+           index=True),
+    Column("channel", String(64), nullable=False),
+    Column("status", String(16), nullable=False),  # queued, retrying, sent, failed
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", Float, nullable=False, index=True),
+    # A worker claims a row for one attempt until lease_until; a crashed worker's claim lapses.
+    Column("lease_owner", String(128)),
+    Column("lease_until", Float),
+    Column("last_error", Text),
+    Column("sent_at", Float),
+    # Sent with every attempt (email Message-ID, webhook Idempotency-Key), so a receiver can
+    # recognise the one repeat a crash between "delivered" and "recorded" can cause.
+    Column("idempotency_key", String(64), nullable=False, unique=True),
+    UniqueConstraint("alert_id", "channel", name="uq_alert_deliveries_alert_channel"),
+)
+
+# Named leases: the one alerts worker allowed to read the tracker store and send.
+worker_leases = Table(
+    "worker_leases", metadata,
+    Column("name", String(64), primary_key=True),
+    Column("owner", String(128)),
+    Column("lease_until", Float, nullable=False),
+    # Tracker-store events up to this id have been read for red flags (and are settled).
+    Column("settled_event_id", Integer, nullable=False, default=0),
+)

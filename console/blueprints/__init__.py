@@ -4,8 +4,8 @@ A new area: add `console/blueprints/<area>.py` with `bp = Blueprint("<area>", __
 and append it to BLUEPRINTS. Every view needs an access rule (`shared.requires`), or
 the app refuses to start.
 """
-from console.blueprints import (analytics, audit, auth, callbacks, conversations, corrections,
-                                handoff, red_flags, retraining, users)
+from console.blueprints import (alerts, analytics, audit, auth, callbacks, conversations,
+                                corrections, handoff, red_flags, retraining, users)
 
 BLUEPRINTS = [
     auth.bp,
@@ -18,4 +18,5 @@ BLUEPRINTS = [
     retraining.bp,
     users.bp,
     audit.bp,
+    alerts.bp,
 ]
