@@ -38,7 +38,7 @@ class Worker:
         self.owner = owner or worker_id()
         self.tz = ZoneInfo(settings.clinic_timezone)
         self.stopping = threading.Event()
-        self.leading = False
+        self.leading: Optional[bool] = None  # None until the first poll
         self._read: Set[int] = set()  # red-flag events handled since the settled mark
         self._events_table = False
 
