@@ -34,7 +34,7 @@ export RASA_TELEMETRY_ENABLED=false
 # default, 60 s, is too short for a burst on a busy machine).
 export TICKET_LOCK_LIFETIME="${TICKET_LOCK_LIFETIME:-300}"
 # Which services to start; tests start them one at a time.
-SERVICES=" ${SERVICES:-actions rasa webchat console} "
+SERVICES=" ${SERVICES:-actions rasa webchat console alerts} "
 
 # Quiet unless VERBOSE=1: warnings and errors only (LOG_LEVEL, default WARNING),
 # no library deprecation notices or progress bars, and one block with the
@@ -101,6 +101,15 @@ if [ -z "${ERASURE_AUDIT_KEY:-}" ]; then
 fi
 export ERASURE_AUDIT_KEY
 
+if [[ "$SERVICES" == *" alerts "* ]]; then
+  # A mistake in the alert settings stops here, with one line naming it.
+  "$bin/python" -m alerts check
+fi
+if [[ "$SERVICES" == *" console "* || "$SERVICES" == *" alerts "* ]]; then
+  # Once, before the console and the alerts worker start, so they never migrate at once.
+  "$bin/python" -m console migrate >/dev/null
+fi
+
 pids=()
 addresses=()
 address() { addresses+=("$(printf '  %-19s %s' "$1:" "$2")"); }
@@ -141,6 +150,11 @@ if [[ "$SERVICES" == *" console "* ]]; then
   pids+=($!)
   started "Staff console" "http://${STAFF_HOST:-127.0.0.1}:${STAFF_PORT:-8081}/"
   admin_hint="First staff admin (once): .venv/bin/python -m console create-admin --username NAME"
+fi
+if [[ "$SERVICES" == *" alerts "* ]]; then
+  "$bin/python" -m alerts &
+  pids+=($!)
+  echo "Red-flag alerts worker: python -m alerts (settings: clinic/clinic.yml 'alerts:', README \"Red-flag alerts\")"
 fi
 if [[ "$SERVICES" != *" rasa "* ]]; then
   wait -n "${pids[@]}"
