@@ -73,7 +73,7 @@ class Worker:
         if leading != self.leading:
             log.info("alerts worker %s %s", self.owner,
                      "holds the lease: reading red flags and sending" if leading
-                     else "is on standby (another worker holds the lease)")
+                     else "is on standby: another worker is reading red flags and sending")
             self.leading = leading
             self._read.clear()
         if not leading:
