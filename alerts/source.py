@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Collection, Dict, List, Optional, Tuple
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
@@ -27,12 +27,16 @@ def settled_up_to(engine: Engine, after_id: int, before: float) -> Optional[int]
                             .where(events.c.id > after_id, events.c.timestamp < before)).scalar()
 
 
-def red_flags_after(engine: Engine, after_id: int, limit: int = 500) -> List[StoredRedFlag]:
-    """Patient messages judged red_flag (by the urgency detector or the classifier), oldest first."""
+def red_flags_after(engine: Engine, after_id: int, limit: int = 500,
+                    handled: Collection[int] = ()) -> List[StoredRedFlag]:
+    """Patient messages judged red_flag (by the urgency detector or the classifier), oldest
+    first, leaving out those already handled."""
     query = (select(events.c.id, events.c.sender_id, events.c.timestamp)
              .where(events.c.id > after_id, events.c.type_name == "user",
                     events.c.intent_name == RED_FLAG_INTENT)
              .order_by(events.c.id).limit(limit))
+    if handled:
+        query = query.where(events.c.id.not_in(sorted(handled)))
     with engine.connect() as conn:
         return [StoredRedFlag(r.id, r.sender_id, r.timestamp or 0.0) for r in conn.execute(query)]
 

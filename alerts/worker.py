@@ -23,6 +23,7 @@ from clinicbot.alerts import (EMAIL_CHANNEL, callback_left, compose, facts_from_
                               retry_delay, starts_new_episode)
 
 log = logging.getLogger("alerts")
+FLAGS_PER_POLL = 500
 
 
 def worker_id() -> str:
@@ -58,6 +59,8 @@ class Worker:
                 # A database that is away (restart, failover) is waited for, never fatal.
                 log.error("database error, retrying in %gs: %s", self.settings.poll_seconds,
                           str(error).splitlines()[0])
+            except Exception:  # noqa: BLE001 - one bad poll must not stop every later alert
+                log.exception("unexpected error; the worker carries on")
             self.stopping.wait(self.settings.poll_seconds)
         if self.leading:
             try:
@@ -99,7 +102,9 @@ class Worker:
             settled = settle_to or 0
             outbox.set_settled_event_id(self.staff, self.owner, s.lease_seconds, settled)
             log.info("first run: reading red flags after tracker event %d", settled)
-        flags = [f for f in source.red_flags_after(self.tracker, settled) if f.event_id not in self._read]
+        flags = source.red_flags_after(self.tracker, settled, FLAGS_PER_POLL, self._read)
+        if len(flags) == FLAGS_PER_POLL and settle_to:
+            settle_to = min(settle_to, flags[-1].event_id)  # the rest next poll, none skipped
         known = outbox.known_flag_events(self.staff, [f.event_id for f in flags])
         raised = 0
         for flag in flags:
@@ -153,7 +158,13 @@ class Worker:
     def _deliver(self, delivery: Delivery) -> int:
         s = self.settings
         try:
-            note = self.send(delivery)
+            try:
+                note = self.send(delivery)
+            except DeliveryError:
+                raise
+            except Exception as error:  # noqa: BLE001 - recorded and retried, never a stuck claim
+                log.exception("alert %d via %s: unexpected error", delivery.alert_id, delivery.channel)
+                raise DeliveryError(f"unexpected {type(error).__name__}: {error}") from None
         except DeliveryError as error:
             give_up = error.permanent or delivery.attempts >= s.max_attempts
             delay = retry_delay(delivery.attempts, s.retry_base_seconds, s.retry_max_seconds)

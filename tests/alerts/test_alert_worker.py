@@ -1,0 +1,97 @@
+"""The worker's reading of the tracker store, in this process, on real SQLite files and a
+real SMTP server: late commits, history, bursts, episodes."""
+import json
+import time
+
+import pytest
+from sqlalchemy import create_engine, insert
+
+from alerts import outbox, worker as worker_module
+from alerts.settings import WorkerSettings
+from alerts.worker import Worker
+from clinicbot.content import load_content
+from console import store, tracker
+from console.config import resolve_db_url
+from tests.alerts.harness import SmtpSink, clinic_file, wait_until, worker_env
+
+ON_CALL = [{"name": "Nurse", "email": "n@example-clinic.test"}]
+
+
+def red_flag(engine, sender, timestamp=None, event_id=None, symptom="fever"):
+    row = dict(sender_id=sender, type_name="user", timestamp=timestamp or time.time(),
+               intent_name="red_flag",
+               data=json.dumps({"event": "user", "text": "words", "parse_data": {
+                   "urgency": {"urgent": True, "decided_by": ["rules"], "symptoms": [symptom]}}}))
+    if event_id is not None:
+        row["id"] = event_id
+    with engine.begin() as conn:
+        conn.execute(insert(tracker.events).values(**row))
+
+
+@pytest.fixture
+def setup(tmp_path):
+    engine = create_engine(f"sqlite:///{tmp_path / 'tracker.db'}", future=True)
+    tracker.metadata.create_all(engine)
+    staff = store.make_staff_engine(resolve_db_url(f"sqlite:///{tmp_path / 'staff.db'}"))
+    store.migrate(staff)
+    smtp = SmtpSink().start()
+    clinic = clinic_file(tmp_path, on_call=ON_CALL, episode_hours=1)
+    env = worker_env(f"sqlite:///{tmp_path / 'tracker.db'}", f"sqlite:///{tmp_path / 'staff.db'}",
+                     clinic, smtp)
+    worker = Worker(WorkerSettings.from_env(load_content(clinic), env), engine, staff,
+                    owner="test-worker")
+    yield worker, engine, staff, smtp
+    smtp.stop()
+    engine.dispose()
+    staff.dispose()
+
+
+def alerted(staff, senders):
+    return {s: len(outbox.alerts_for_sender(staff, s)) for s in senders}
+
+
+def test_red_flags_from_before_the_first_run_are_history(setup):
+    worker, engine, staff, smtp = setup
+    red_flag(engine, "last-month", timestamp=time.time() - 30 * 86400)
+    red_flag(engine, "just-now")
+    worker.run_once()
+    assert alerted(staff, ["last-month", "just-now"]) == {"last-month": 0, "just-now": 1}
+    assert len(smtp.messages()) == 1
+
+
+def test_a_red_flag_committed_late_with_a_lower_id_is_still_alerted(setup):
+    worker, engine, staff, smtp = setup
+    red_flag(engine, "early-id", event_id=1000)
+    worker.run_once()
+    red_flag(engine, "late-commit", event_id=500)  # saved by another instance, committed later
+    worker.run_once()
+    assert alerted(staff, ["early-id", "late-commit"]) == {"early-id": 1, "late-commit": 1}
+    assert len(smtp.messages()) == 2
+
+
+def test_a_burst_larger_than_one_poll_loses_nothing(setup, monkeypatch):
+    worker, engine, staff, smtp = setup
+    monkeypatch.setattr(worker_module, "FLAGS_PER_POLL", 3)
+    senders = [f"burst-{n}" for n in range(8)]
+    for sender in senders:
+        red_flag(engine, sender)
+    for _ in range(4):
+        worker.run_once()
+    assert alerted(staff, senders) == {s: 1 for s in senders}
+    assert len(smtp.messages()) == 8
+
+
+def test_one_alert_per_episode_and_a_new_one_after_it(setup, tmp_path):
+    _, engine, staff, smtp = setup
+    start = time.time() - 2 * 3600
+    red_flag(engine, "repeat", timestamp=start)
+    red_flag(engine, "repeat", timestamp=start + 600, symptom="bleeding")   # same episode (1 h)
+    red_flag(engine, "repeat", timestamp=start + 3600 + 1, symptom="eye_swelling")  # a new one
+    clinic = clinic_file(tmp_path, on_call=ON_CALL, episode_hours=1)
+    env = worker_env("sqlite://", "sqlite://", clinic, smtp, ALERTS_SETTLE_SECONDS="10800")
+    worker = Worker(WorkerSettings.from_env(load_content(clinic), env), engine, staff,
+                    owner="test-worker")
+    worker.run_once()
+    alerts = outbox.alerts_for_sender(staff, "repeat")
+    assert [a.facts["symptoms"] for a in alerts] == [["eye_swelling"], ["fever"]]  # newest first
+    assert len(smtp.messages()) == 2
