@@ -129,3 +129,16 @@ def test_a_callback_number_counts_when_the_patient_left_one_and_agreed():
     assert not callback_left([("callback_phone", "+447700900123"), ("callback_consent", False)])
     assert not callback_left([("callback_phone", "+447700900123"), ("callback_phone", None)])
     assert not callback_left([])
+
+
+def test_slack_and_teams_get_only_text_and_json_receivers_get_the_fields():
+    from alerts.channels import webhook_payload
+    from clinicbot.alerts import AlertMessage
+
+    message = AlertMessage("[Clinic] Red flag", "Transcript: https://c.test/conversations/1\n",
+                           {"recovery_day": 3})
+    assert webhook_payload(message, "key-1", "text") == {
+        "text": "*[Clinic] Red flag*\nTranscript: https://c.test/conversations/1\n"}
+    assert webhook_payload(message, "key-1", "json") == {
+        "text": "*[Clinic] Red flag*\nTranscript: https://c.test/conversations/1\n",
+        "alert": {"recovery_day": 3}, "idempotency_key": "key-1"}
