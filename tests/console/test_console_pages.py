@@ -241,7 +241,8 @@ def test_forms_without_the_csrf_token_are_refused(seeded):
 def test_every_route_needs_sign_in(seeded):
     """Walks the app's URL map, so a new route without an access rule fails here."""
     values = {"conversation_id": seeded.ids["faq-patient"], "annotation_id": 1, "user_id": 1,
-              "view": "volume", "run_id": "20261121-101010-000001", "request_id": 1}
+              "view": "volume", "run_id": "20261121-101010-000001", "request_id": 1,
+              "alert_id": 1}
     anonymous = seeded.app.test_client()
     with anonymous.session_transaction() as session:
         session["csrf"] = CSRF_TOKEN  # a valid token does not help without a session
