@@ -64,7 +64,7 @@ def main(argv=None) -> int:
             started = time.time()
             bot.send(sender, RED_FLAGS[index % len(RED_FLAGS)])
             conversation = conversation_id(tracker, sender)
-            mail = wait_until(lambda: smtp.for_conversation(conversation), 120,
+            mail = wait_until(lambda c=conversation: smtp.for_conversation(c), 120,
                               f"the alert for flag {index}", interval=0.02)[0]
             latencies.append(mail.at - started)
             time.sleep(rng.uniform(0, args.max_gap_seconds))

@@ -12,7 +12,7 @@ from alerts.worker import Worker
 from clinicbot.content import load_content
 from console import store, tracker
 from console.config import resolve_db_url
-from tests.alerts.harness import SmtpSink, clinic_file, wait_until, worker_env
+from tests.alerts.harness import SmtpSink, clinic_file, worker_env
 
 ON_CALL = [{"name": "Nurse", "email": "n@example-clinic.test"}]
 
@@ -95,3 +95,32 @@ def test_one_alert_per_episode_and_a_new_one_after_it(setup, tmp_path):
     alerts = outbox.alerts_for_sender(staff, "repeat")
     assert [a.facts["symptoms"] for a in alerts] == [["eye_swelling"], ["fever"]]  # newest first
     assert len(smtp.messages()) == 2
+
+
+def test_a_failing_webhook_is_retried_without_resending_the_email(setup, tmp_path):
+    from tests.alerts.harness import WebhookSink
+
+    _, engine, staff, smtp = setup
+    retried, refused = WebhookSink().start(), WebhookSink().start()
+    try:
+        clinic = clinic_file(tmp_path, on_call=ON_CALL, webhooks=[
+            {"name": "flaky", "url": retried.url}, {"name": "gone", "url": refused.url}])
+        env = worker_env("sqlite://", "sqlite://", clinic, smtp)
+        worker = Worker(WorkerSettings.from_env(load_content(clinic), env), engine, staff,
+                        owner="test-worker")
+        retried.status, refused.status = 503, 404
+        red_flag(engine, "webhook-down")
+        worker.run_once()
+        states = {d.channel: d for d in outbox.alerts_for_sender(staff, "webhook-down")[0].deliveries}
+        assert states["email"].status == "sent"
+        assert states["webhook:flaky"].status == "retrying" and "503" in states["webhook:flaky"].last_error
+        assert states["webhook:gone"].status == "failed"  # a 404 will not fix itself
+        retried.status = 200
+        time.sleep(1)  # past the backoff (ALERTS_RETRY_BASE_SECONDS=0.5)
+        worker.run_once()
+        assert len(retried.received) == 1 and len(smtp.messages()) == 1
+        states = {d.channel: d for d in outbox.alerts_for_sender(staff, "webhook-down")[0].deliveries}
+        assert states["webhook:flaky"].status == "sent" and states["webhook:flaky"].attempts == 2
+    finally:
+        retried.stop()
+        refused.stop()

@@ -48,7 +48,7 @@ def test_two_instances_and_two_workers_send_exactly_one_alert_per_conversation(c
         senders = [f"scale-alert-{n:02d}-{int(time.time())}" for n in range(CONVERSATIONS)]
         with ThreadPoolExecutor(max_workers=6) as pool:
             for message in RED_FLAGS:
-                list(pool.map(lambda s: send(cluster.nginx.url, s, message), senders))
+                list(pool.map(lambda s, m=message: send(cluster.nginx.url, s, m), senders))
         conversations = {conversation_id(tracker, s) for s in senders}
         wait_until(lambda: conversations <= {m.conversation_id for m in smtp.messages()}, 90,
                    "an alert for every conversation")
