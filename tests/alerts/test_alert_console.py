@@ -17,6 +17,8 @@ from console.config import Settings, resolve_db_url
 from tests.alerts.harness import SmtpSink, clinic_file, worker_env
 from tests.console.test_console_hardening import ADMIN_PASSWORD, signed_in
 
+pytestmark = pytest.mark.servers  # a real SMTP server, in this process
+
 
 class RefusingSink(SmtpSink):
     """A mail server that refuses the on-call address (a typo in the clinic file, say)."""

@@ -15,6 +15,7 @@ from console.config import resolve_db_url
 from tests.alerts.harness import SmtpSink, clinic_file, worker_env
 
 ON_CALL = [{"name": "Nurse", "email": "n@example-clinic.test"}]
+pytestmark = pytest.mark.servers  # a real SMTP server and HTTP receivers, in this process
 
 
 def red_flag(engine, sender, timestamp=None, event_id=None, symptom="fever"):
