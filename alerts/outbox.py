@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from clinicbot.alerts import RedFlagFacts
-from console.staff_tables import alert_deliveries, alerts, worker_leases
+from console.staff_tables import alert_deliveries, alerts, conversation_status, worker_leases
 
 WORKER_LEASE = "alerts-worker"
 UNSET = -1  # settled_event_id before the first read of the tracker store
@@ -99,6 +99,13 @@ def known_flag_events(engine: Engine, event_ids: Sequence[int]) -> set:
     with engine.connect() as conn:
         return {r[0] for r in conn.execute(select(alerts.c.flag_event_id)
                                            .where(alerts.c.flag_event_id.in_(list(event_ids))))}
+
+
+def marked_as_test(engine: Engine, sender_id: str) -> bool:
+    """Staff marked the conversation as a test (the console's test-conversation button)."""
+    with engine.connect() as conn:
+        return conn.execute(select(conversation_status.c.marked_test_at)
+                            .where(conversation_status.c.sender_id == sender_id)).scalar() is not None
 
 
 def episode_started_at(engine: Engine, sender_id: str) -> Optional[float]:

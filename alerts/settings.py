@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Dict, Mapping, Optional
+from typing import Dict, Mapping, Optional, Tuple
 
 from sqlalchemy.engine import URL
 
@@ -53,6 +53,7 @@ class WorkerSettings:
     console_base_url: str
     smtp: Optional[SmtpSettings]
     webhook_urls: Dict[str, str]  # channel -> URL (secret: never logged)
+    test_sender_prefixes: Tuple[str, ...] = ()  # the clinic file's console.test_sender_prefixes
     poll_seconds: float = 2.0
     lease_seconds: float = 20.0
     claim_seconds: float = 90.0
@@ -107,6 +108,7 @@ class WorkerSettings:
             tracker_db_url=tracker_url, staff_db_url=staff_url, alerts=alerts,
             clinic_name=content.clinic.name, clinic_timezone=content.clinic.timezone,
             console_base_url=base, smtp=smtp, webhook_urls=webhook_urls,
+            test_sender_prefixes=tuple(content.console.test_sender_prefixes),
             poll_seconds=poll, lease_seconds=lease, claim_seconds=claim,
             send_timeout_seconds=timeout,
             retry_base_seconds=_number(env, "ALERTS_RETRY_BASE_SECONDS", 10.0, 0.1, 3600),

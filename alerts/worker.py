@@ -124,6 +124,10 @@ class Worker:
 
     def _raise(self, flag: source.StoredRedFlag) -> bool:
         s = self.settings
+        if flag.sender_id.startswith(s.test_sender_prefixes) or \
+                outbox.marked_as_test(self.staff, flag.sender_id):
+            log.info("no alert for test conversation (event %d)", flag.event_id)
+            return False
         started = outbox.episode_started_at(self.staff, flag.sender_id)
         if not starts_new_episode(started, flag.timestamp, s.alerts.episode_seconds):
             return False

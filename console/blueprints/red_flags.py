@@ -6,6 +6,7 @@ from typing import Dict, List
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
+from alerts import outbox as alert_outbox
 from console import callback_requests, staff_db, tracker
 from console.blueprints.conversations import filter_context
 from console.blueprints.shared import Console, audit, ctx, parse_int, parse_page, refuse, requires
@@ -35,9 +36,9 @@ def index():
                                                     (page - 1) * size)
         followed, _ = tracker.list_conversations(c.tracker, done.query, FOLLOWED_UP_SHOWN)
     senders = [row.sender_id for row in pending + followed]
-    # Sender id -> text for the "Alert" column ("—" until the alert work fills it)
-    # and the "Callback" column: the latest request's status, never its number.
-    alert_status: Dict[str, str] = {}
+    # Sender id -> the latest alert (alerts.outbox.AlertStatus) for the "Alert" column
+    # and text for the "Callback" column: the latest request's status, never its number.
+    alert_status = alert_outbox.latest_alerts(c.staff, senders)
     callbacks = callback_column(c, senders)
     audit("view_red_flags", page=page, results=total)
     return render_template(

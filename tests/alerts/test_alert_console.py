@@ -12,8 +12,8 @@ from alerts import outbox
 from alerts.settings import WorkerSettings
 from alerts.worker import Worker
 from clinicbot.content import load_content
-from console import store, tracker
-from console.config import Settings, resolve_db_url
+from console import staff_db as store, tracker
+from console.config import ConsoleSettings, resolve_db_url
 from tests.alerts.harness import SmtpSink, clinic_file, worker_env
 from tests.console.test_console_hardening import ADMIN_PASSWORD, signed_in
 
@@ -54,7 +54,7 @@ def console_and_worker(tmp_path):
     staff_url = f"sqlite:///{tmp_path / 'staff.db'}"
     engine = create_engine(tracker_url, future=True)
     tracker.metadata.create_all(engine)
-    settings = Settings(tracker_db_url=resolve_db_url(tracker_url),
+    settings = ConsoleSettings(tracker_db_url=resolve_db_url(tracker_url),
                         staff_db_url=resolve_db_url(staff_url), secret_key="k" * 40,
                         retrain_root=tmp_path, clinic_timezone="Europe/London")
     app = create_app(settings, run_migrations=True)
@@ -96,7 +96,10 @@ def test_sent_retrying_and_failed_alerts_are_shown_and_a_failure_is_loud(console
     listing = client.get("/conversations").get_data(as_text=True)
     for state in ("sent", "failed", "retrying"):
         assert f'data-alert-status="{state}"' in listing
-    for page in ("/conversations", "/analytics", "/annotations", "/audit"):
+    queue = client.get("/red-flags").get_data(as_text=True)
+    for state in ("sent", "failed", "retrying"):
+        assert f'data-alert-status="{state}"' in queue
+    for page in ("/conversations", "/red-flags", "/analytics", "/annotations", "/audit"):
         html = client.get(page).get_data(as_text=True)
         assert 'id="failed-alerts"' in html and "1 red-flag alert could not be delivered" in html
 

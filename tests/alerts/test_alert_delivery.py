@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import create_engine
 
 from alerts import outbox
-from console import store
+from console import staff_db as store
 from console.config import resolve_db_url
 from tests.alerts.harness import (AlertWorker, clinic_file, conversation_id, wait_until,
                                   worker_env)

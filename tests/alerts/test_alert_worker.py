@@ -10,8 +10,9 @@ from alerts import outbox, worker as worker_module
 from alerts.settings import WorkerSettings
 from alerts.worker import Worker
 from clinicbot.content import load_content
-from console import store, tracker
+from console import staff_db as store, tracker
 from console.config import resolve_db_url
+from console.staff_tables import conversation_status
 from tests.alerts.harness import SmtpSink, clinic_file, worker_env
 
 ON_CALL = [{"name": "Nurse", "email": "n@example-clinic.test"}]
@@ -125,3 +126,20 @@ def test_a_failing_webhook_is_retried_without_resending_the_email(setup, tmp_pat
     finally:
         retried.stop()
         refused.stop()
+
+
+def test_test_conversations_page_nobody(setup):
+    """Our own test traffic (a test sender-id prefix from the clinic file, or marked as a test
+    by staff) must not page the on-call staff."""
+    worker, engine, staff, smtp = setup
+    prefix = load_content().console.test_sender_prefixes[0]
+    with staff.begin() as conn:
+        conn.execute(insert(conversation_status).values(sender_id="marked-by-staff",
+                                                        marked_test_at=time.time(),
+                                                        marked_test_by="admin"))
+    for sender in (f"{prefix}red-flag", "marked-by-staff", "real-patient"):
+        red_flag(engine, sender)
+    worker.run_once()
+    assert alerted(staff, [f"{prefix}red-flag", "marked-by-staff", "real-patient"]) == {
+        f"{prefix}red-flag": 0, "marked-by-staff": 0, "real-patient": 1}
+    assert len(smtp.messages()) == 1

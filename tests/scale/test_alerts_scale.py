@@ -45,7 +45,7 @@ def test_two_instances_and_two_workers_send_exactly_one_alert_per_conversation(c
                        "one worker to lead and one to stand by")
         except AssertionError:
             raise AssertionError("\n".join(w.log()[-3000:] for w in workers)) from None
-        senders = [f"scale-alert-{n:02d}-{int(time.time())}" for n in range(CONVERSATIONS)]
+        senders = [f"cluster-alert-{n:02d}-{int(time.time())}" for n in range(CONVERSATIONS)]
         with ThreadPoolExecutor(max_workers=6) as pool:
             for message in RED_FLAGS:
                 list(pool.map(lambda s, m=message: send(cluster.nginx.url, s, m), senders))
@@ -68,7 +68,7 @@ def test_two_instances_and_two_workers_send_exactly_one_alert_per_conversation(c
     try:
         with staff.connect() as conn:
             counts = conn.execute(text(
-                "select count(*), count(distinct sender_id) from alerts where sender_id like 'scale-alert-%'")).one()
+                "select count(*), count(distinct sender_id) from alerts where sender_id like 'cluster-alert-%'")).one()
             statuses = conn.execute(text("select status, attempts from alert_deliveries")).all()
     finally:
         staff.dispose()
