@@ -242,6 +242,7 @@ PATH_ROUTES = [
     ("POST", "/handoff/{}/reply"),
     ("POST", "/handoff/{}/hand-back"),
     ("POST", "/handoff/{}/close"),
+    ("POST", "/alerts/{}/retry"),
 ]
 FORM_ROUTES = {  # form fields of the signed-in POSTs, on an existing conversation
     "/conversations/{c}/review": ["reviewed"],
