@@ -117,6 +117,25 @@ def test_patient_text_is_included_only_when_the_clinic_says_so(
     assert "Recovery day: not known" in mail.body
 
 
+def test_an_alert_says_when_the_patient_left_a_callback_number(tmp_path, alert_bot, tracker,
+                                                               smtp, staff_url):
+    worker = start_worker(tmp_path, alert_bot, staff_url, smtp)
+    try:
+        patient = sender("callback")
+        alert_bot.send(patient, "/request_callback")  # the callback form, before the red flag
+        alert_bot.send(patient, "my name is Sarah")
+        alert_bot.send(patient, "07911 123456")
+        alert_bot.send(patient, "/affirm")
+        assert alert_bot.tracker(patient)["slots"]["callback_phone"]
+        alert_bot.send(patient, RED_FLAG)
+        conversation = conversation_id(tracker, patient)
+        mail = wait_until(lambda: smtp.for_conversation(conversation), 60, "the alert email")[0]
+    finally:
+        worker.stop()
+    assert "Callback number left: yes" in mail.body
+    assert "7911" not in mail.body and "Sarah" not in mail.body  # the number stays in the console
+
+
 def test_smtp_down_then_back_retries_and_delivers_once(tmp_path, alert_bot, tracker, smtp,
                                                        staff_url):
     smtp.stop()  # the port stays reserved for the server's return
