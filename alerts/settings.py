@@ -16,7 +16,7 @@
 | ALERTS_SEND_TIMEOUT_SECONDS | 15 (SMTP and webhook network timeout) |
 | ALERTS_RETRY_BASE_SECONDS, ALERTS_RETRY_MAX_SECONDS | 10, 600 (backoff: 10, 20, 40 ... 600 s) |
 | ALERTS_MAX_ATTEMPTS | 12 (then the delivery is "failed", shown on every console page) |
-| ALERTS_SETTLE_SECONDS | 300 (events younger than this are read again: a save can commit late) |
+| ALERTS_SETTLE_SECONDS | 300 (events first seen less than this ago are read again: a save can commit late) |
 """
 from __future__ import annotations
 

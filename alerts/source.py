@@ -20,11 +20,16 @@ class StoredRedFlag:
     timestamp: float
 
 
-def settled_up_to(engine: Engine, after_id: int, before: float) -> Optional[int]:
-    """The newest event id saved before `before` (epoch seconds), above after_id."""
+def newest_event_id(engine: Engine) -> int:
     with engine.connect() as conn:
-        return conn.execute(select(func.max(events.c.id))
-                            .where(events.c.id > after_id, events.c.timestamp < before)).scalar()
+        return int(conn.execute(select(func.max(events.c.id))).scalar() or 0)
+
+
+def newest_event_id_before(engine: Engine, before: float) -> int:
+    """The newest event id whose event happened before `before` (epoch seconds)."""
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.max(events.c.id))
+                                .where(events.c.timestamp < before)).scalar() or 0)
 
 
 def red_flags_after(engine: Engine, after_id: int, limit: int = 500,

@@ -8,7 +8,8 @@ import secrets
 import socket
 import threading
 import time
-from typing import Optional, Set
+from collections import deque
+from typing import Deque, Optional, Set, Tuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
@@ -42,6 +43,8 @@ class Worker:
         self.leading: Optional[bool] = None  # None until the first poll
         self._read: Set[int] = set()  # red-flag events handled since the settled mark
         self._events_table = False
+        # (when, newest event id) as this worker saw them: what may be settled, and when.
+        self._seen_ids: Deque[Tuple[float, int]] = deque()
 
     # --- the loop -----------------------------------------------------------------------
 
@@ -79,6 +82,7 @@ class Worker:
                      else "is on standby: another worker is reading red flags and sending")
             self.leading = leading
             self._read.clear()
+            self._seen_ids.clear()  # what another worker settled meanwhile is not ours to know
         if not leading:
             return False
         self.raise_alerts()
@@ -88,22 +92,32 @@ class Worker:
     # --- from stored red flags to alerts ------------------------------------------------
 
     def raise_alerts(self) -> int:
-        """New alerts for red flags in the tracker store; returns how many."""
+        """New alerts for red flags in the tracker store; returns how many.
+
+        Every event above the settled id is read each poll (already handled red flags are
+        skipped). The settled id only moves up to the newest id this worker saw at least
+        ALERTS_SETTLE_SECONDS ago: an id is taken when a row is inserted, and a save may
+        commit later than a row with a higher id (another instance, or a spool written
+        back after a database outage, whose rows keep their old timestamps), so event
+        timestamps cannot say which rows are final; time since this worker saw the id can.
+        """
         s = self.settings
         if not self._tracker_ready():
             return 0
+        now = time.time()
+        self._seen_ids.append((now, source.newest_event_id(self.tracker)))
+        settle_to = 0
+        while self._seen_ids and self._seen_ids[0][0] <= now - s.settle_seconds:
+            settle_to = self._seen_ids.popleft()[1]
         settled = outbox.settled_event_id(self.staff)
-        # Computed before reading, so nothing saved in between is skipped.
-        settle_to = source.settled_up_to(self.tracker, max(settled, 0),
-                                         time.time() - s.settle_seconds)
         if settled == outbox.UNSET:
-            # First run on this database: red flags older than the settle window are history,
-            # not emergencies, and are not alerted.
-            settled = settle_to or 0
+            # First run on this database: red flags from before the settle window are
+            # history, not emergencies, and are not alerted.
+            settled = source.newest_event_id_before(self.tracker, now - s.settle_seconds)
             outbox.set_settled_event_id(self.staff, self.owner, s.lease_seconds, settled)
             log.info("first run: reading red flags after tracker event %d", settled)
         flags = source.red_flags_after(self.tracker, settled, FLAGS_PER_POLL, self._read)
-        if len(flags) == FLAGS_PER_POLL and settle_to:
+        if len(flags) == FLAGS_PER_POLL:
             settle_to = min(settle_to, flags[-1].event_id)  # the rest next poll, none skipped
         known = outbox.known_flag_events(self.staff, [f.event_id for f in flags])
         raised = 0
@@ -111,7 +125,7 @@ class Worker:
             if flag.event_id not in known and self._raise(flag):
                 raised += 1
             self._read.add(flag.event_id)
-        if settle_to and settle_to > settled:
+        if settle_to > settled:
             outbox.set_settled_event_id(self.staff, self.owner, s.lease_seconds, settle_to)
             self._read = {event_id for event_id in self._read if event_id > settle_to}
         return raised

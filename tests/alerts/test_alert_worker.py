@@ -62,13 +62,32 @@ def test_red_flags_from_before_the_first_run_are_history(setup):
 
 
 def test_a_red_flag_committed_late_with_a_lower_id_is_still_alerted(setup):
+    """Two instances write back their spools after a database outage: the rows keep their
+    old timestamps, and the one with the lower id commits second. Neither the id order nor
+    the timestamps tell the worker which rows are final; only time since it saw an id does."""
     worker, engine, staff, smtp = setup
-    red_flag(engine, "early-id", event_id=1000)
+    worker.run_once()  # first run: nothing yet
+    outage = time.time() - 600
+    red_flag(engine, "spooled-first", timestamp=outage, event_id=1000)
     worker.run_once()
-    red_flag(engine, "late-commit", event_id=500)  # saved by another instance, committed later
+    red_flag(engine, "spooled-later", timestamp=outage + 1, event_id=500)
     worker.run_once()
-    assert alerted(staff, ["early-id", "late-commit"]) == {"early-id": 1, "late-commit": 1}
+    assert alerted(staff, ["spooled-first", "spooled-later"]) == {"spooled-first": 1,
+                                                                   "spooled-later": 1}
     assert len(smtp.messages()) == 2
+
+
+def test_the_settled_mark_moves_only_past_ids_seen_long_enough_ago(setup):
+    worker, engine, staff, smtp = setup
+    worker.run_once()
+    red_flag(engine, "settling", event_id=700)
+    worker.run_once()
+    assert outbox.settled_event_id(staff) < 700  # seen just now: read again next poll
+    time.sleep(5.5)  # ALERTS_SETTLE_SECONDS=5 in the tests
+    worker.run_once()
+    worker.run_once()
+    assert outbox.settled_event_id(staff) == 700
+    assert alerted(staff, ["settling"]) == {"settling": 1} and len(smtp.messages()) == 1
 
 
 def test_a_burst_larger_than_one_poll_loses_nothing(setup, monkeypatch):
