@@ -1,8 +1,10 @@
 """python -m alerts [run|check]: the red-flag alerts worker (README "Red-flag alerts")."""
+
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import time
@@ -37,12 +39,20 @@ def migrate(engine) -> None:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m alerts",
-                                     description="Red-flag alerts to the clinic's on-call staff")
-    parser.add_argument("command", nargs="?", default="run", choices=("run", "check"),
-                        help="run the worker (default), or only check the settings")
+    parser = argparse.ArgumentParser(
+        prog="python -m alerts", description="Red-flag alerts to the clinic's on-call staff"
+    )
+    parser.add_argument(
+        "command",
+        nargs="?",
+        default="run",
+        choices=("run", "check"),
+        help="run the worker (default), or only check the settings",
+    )
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=os.environ.get("LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         settings = load_settings()

@@ -3,6 +3,7 @@
 Both raise DeliveryError; `permanent` means retrying cannot help (an address or
 URL the server refuses), anything else is retried with backoff.
 """
+
 from __future__ import annotations
 
 import smtplib
@@ -31,8 +32,9 @@ def message_id(key: str, sender: str) -> str:
     return f"<alert-{key}@{domain}>"
 
 
-def build_email(smtp: SmtpSettings, contacts: Sequence[Contact], message: AlertMessage,
-                key: str) -> EmailMessage:
+def build_email(
+    smtp: SmtpSettings, contacts: Sequence[Contact], message: AlertMessage, key: str
+) -> EmailMessage:
     email = EmailMessage()
     email["Subject"] = message.subject
     email["From"] = smtp.sender
@@ -45,14 +47,18 @@ def build_email(smtp: SmtpSettings, contacts: Sequence[Contact], message: AlertM
     return email
 
 
-def send_email(smtp: SmtpSettings, contacts: Sequence[Contact], message: AlertMessage, key: str,
-               timeout: float) -> Optional[str]:
+def send_email(
+    smtp: SmtpSettings, contacts: Sequence[Contact], message: AlertMessage, key: str, timeout: float
+) -> Optional[str]:
     """Sends one email to every contact; returns a note if the server refused some of them."""
     email = build_email(smtp, contacts, message, key)
     try:
-        client_class = smtplib.SMTP_SSL if smtp.ssl else smtplib.SMTP
-        kwargs = {"context": ssl.create_default_context()} if smtp.ssl else {}
-        client = client_class(smtp.host, smtp.port, timeout=timeout, **kwargs)
+        if smtp.ssl:
+            client: smtplib.SMTP = smtplib.SMTP_SSL(
+                smtp.host, smtp.port, timeout=timeout, context=ssl.create_default_context()
+            )
+        else:
+            client = smtplib.SMTP(smtp.host, smtp.port, timeout=timeout)
     except (OSError, smtplib.SMTPException) as error:
         raise DeliveryError(f"cannot connect to SMTP {smtp.host}:{smtp.port}: {error}") from None
     try:
@@ -62,15 +68,18 @@ def send_email(smtp: SmtpSettings, contacts: Sequence[Contact], message: AlertMe
             client.login(smtp.user, smtp.password)
         refused: Dict[str, tuple] = client.send_message(email)
     except smtplib.SMTPRecipientsRefused as error:
-        raise DeliveryError(f"the SMTP server refused every recipient: {error.recipients}",
-                            permanent=True) from None
+        raise DeliveryError(
+            f"the SMTP server refused every recipient: {error.recipients}", permanent=True
+        ) from None
     except smtplib.SMTPAuthenticationError as error:
-        raise DeliveryError(f"SMTP login refused ({error.smtp_code}): check SMTP_USER/SMTP_PASSWORD",
-                            permanent=True) from None
+        raise DeliveryError(
+            f"SMTP login refused ({error.smtp_code}): check SMTP_USER/SMTP_PASSWORD", permanent=True
+        ) from None
     except smtplib.SMTPResponseException as error:
         # 5xx: the server will refuse this message again; 4xx: try later.
-        raise DeliveryError(f"SMTP {error.smtp_code}: {error.smtp_error!r}",
-                            permanent=error.smtp_code >= 500) from None
+        raise DeliveryError(
+            f"SMTP {error.smtp_code}: {error.smtp_error!r}", permanent=error.smtp_code >= 500
+        ) from None
     except (OSError, smtplib.SMTPException) as error:
         raise DeliveryError(f"SMTP {smtp.host}:{smtp.port}: {type(error).__name__}: {error}") from None
     finally:
@@ -97,14 +106,18 @@ def webhook_payload(message: AlertMessage, key: str, kind: str) -> dict:
 
 def post_webhook(url: str, payload: dict, key: str, timeout: float) -> None:
     try:
-        response = requests.post(url, json=payload, timeout=timeout,
-                                 headers={"Idempotency-Key": key,
-                                          "User-Agent": "clinicbot-alerts"})
+        response = requests.post(
+            url,
+            json=payload,
+            timeout=timeout,
+            headers={"Idempotency-Key": key, "User-Agent": "clinicbot-alerts"},
+        )
     except requests.RequestException as error:
         # The message names the URL, which for Slack and Teams is a secret.
         raise DeliveryError(f"cannot reach the webhook: {type(error).__name__}") from None
     if 200 <= response.status_code < 300:
         return
     permanent = 400 <= response.status_code < 500 and response.status_code not in RETRYABLE_HTTP
-    raise DeliveryError(f"webhook answered HTTP {response.status_code}: "
-                        f"{response.text[:200]!r}", permanent=permanent)
+    raise DeliveryError(
+        f"webhook answered HTTP {response.status_code}: {response.text[:200]!r}", permanent=permanent
+    )

@@ -18,6 +18,7 @@
 | ALERTS_MAX_ATTEMPTS | 12 (then the delivery is "failed", shown on every console page) |
 | ALERTS_SETTLE_SECONDS | 300 (events first seen less than this ago are read again: a save can commit late) |
 """
+
 from __future__ import annotations
 
 import os
@@ -67,8 +68,7 @@ class WorkerSettings:
         return f"{self.console_base_url}/conversations/{conversation_id}"
 
     @classmethod
-    def from_env(cls, content: ClinicContent,
-                 env: Optional[Mapping[str, str]] = None) -> "WorkerSettings":
+    def from_env(cls, content: ClinicContent, env: Optional[Mapping[str, str]] = None) -> "WorkerSettings":
         from console.config import VAR, resolve_db_url
 
         env = os.environ if env is None else env
@@ -82,34 +82,48 @@ class WorkerSettings:
                 if not url:
                     raise AlertConfigError(
                         f"alerts.webhooks[{index}] ({hook.name}) takes its URL from {hook.url_env}, "
-                        f"which is not set")
+                        f"which is not set"
+                    )
                 check_webhook_url(url, f"{hook.url_env} (alerts.webhooks[{index}])")
             webhook_urls[hook.channel] = url
-        base = env.get("CONSOLE_BASE_URL", "").strip().rstrip("/") or \
-            f"http://{env.get('STAFF_HOST') or '127.0.0.1'}:{env.get('STAFF_PORT') or '8081'}"
+        base = (
+            env.get("CONSOLE_BASE_URL", "").strip().rstrip("/")
+            or f"http://{env.get('STAFF_HOST') or '127.0.0.1'}:{env.get('STAFF_PORT') or '8081'}"
+        )
         check_webhook_url(base, "CONSOLE_BASE_URL")
         poll = _number(env, "ALERTS_POLL_SECONDS", 2.0, 0.05, 60)
         lease = _number(env, "ALERTS_LEASE_SECONDS", 20.0, 1, 3600)
         if lease < 2 * poll:
-            raise AlertConfigError(f"ALERTS_LEASE_SECONDS ({lease:g}) must be at least twice "
-                                   f"ALERTS_POLL_SECONDS ({poll:g}), or the worker loses its lease "
-                                   f"between two polls")
+            raise AlertConfigError(
+                f"ALERTS_LEASE_SECONDS ({lease:g}) must be at least twice "
+                f"ALERTS_POLL_SECONDS ({poll:g}), or the worker loses its lease "
+                f"between two polls"
+            )
         timeout = _number(env, "ALERTS_SEND_TIMEOUT_SECONDS", 15.0, 1, 300)
         claim = _number(env, "ALERTS_CLAIM_SECONDS", 90.0, 1, 3600)
         if claim < 2 * timeout:
-            raise AlertConfigError(f"ALERTS_CLAIM_SECONDS ({claim:g}) must be at least twice "
-                                   f"ALERTS_SEND_TIMEOUT_SECONDS ({timeout:g})")
+            raise AlertConfigError(
+                f"ALERTS_CLAIM_SECONDS ({claim:g}) must be at least twice "
+                f"ALERTS_SEND_TIMEOUT_SECONDS ({timeout:g})"
+            )
         try:
             tracker_url = resolve_db_url(env.get("TRACKER_DB_URL") or f"sqlite:///{VAR / 'tracker.db'}")
             staff_url = resolve_db_url(env.get("STAFF_DB_URL") or f"sqlite:///{VAR / 'staff.db'}")
         except ValueError as error:
             raise AlertConfigError(str(error)) from None
         return cls(
-            tracker_db_url=tracker_url, staff_db_url=staff_url, alerts=alerts,
-            clinic_name=content.clinic.name, clinic_timezone=content.clinic.timezone,
-            console_base_url=base, smtp=smtp, webhook_urls=webhook_urls,
+            tracker_db_url=tracker_url,
+            staff_db_url=staff_url,
+            alerts=alerts,
+            clinic_name=content.clinic.name,
+            clinic_timezone=content.clinic.timezone,
+            console_base_url=base,
+            smtp=smtp,
+            webhook_urls=webhook_urls,
             test_sender_prefixes=tuple(content.console.test_sender_prefixes),
-            poll_seconds=poll, lease_seconds=lease, claim_seconds=claim,
+            poll_seconds=poll,
+            lease_seconds=lease,
+            claim_seconds=claim,
             send_timeout_seconds=timeout,
             retry_base_seconds=_number(env, "ALERTS_RETRY_BASE_SECONDS", 10.0, 0.1, 3600),
             retry_max_seconds=_number(env, "ALERTS_RETRY_MAX_SECONDS", 600.0, 1, 86400),
@@ -121,13 +135,14 @@ class WorkerSettings:
 def _smtp(env: Mapping[str, str]) -> SmtpSettings:
     host = env.get("SMTP_HOST", "").strip()
     if not host:
-        raise AlertConfigError("alerts.on_call in the clinic file lists contacts to email, but "
-                               "SMTP_HOST is not set (and SMTP_PORT, ALERT_FROM, and SMTP_USER/"
-                               "SMTP_PASSWORD if the server needs a login)")
+        raise AlertConfigError(
+            "alerts.on_call in the clinic file lists contacts to email, but "
+            "SMTP_HOST is not set (and SMTP_PORT, ALERT_FROM, and SMTP_USER/"
+            "SMTP_PASSWORD if the server needs a login)"
+        )
     sender = env.get("ALERT_FROM", "").strip()
     if not sender or "@" not in sender:
-        raise AlertConfigError(f"ALERT_FROM must be the email address alerts come from, "
-                               f"got {sender!r}")
+        raise AlertConfigError(f"ALERT_FROM must be the email address alerts come from, got {sender!r}")
     use_ssl = _flag(env, "SMTP_SSL", False)
     starttls = _flag(env, "SMTP_STARTTLS", not use_ssl)
     if use_ssl and starttls:
@@ -137,8 +152,10 @@ def _smtp(env: Mapping[str, str]) -> SmtpSettings:
     if bool(user) != bool(password):
         raise AlertConfigError("set both SMTP_USER and SMTP_PASSWORD, or neither")
     if user and not (use_ssl or starttls) and host not in LOCAL_HOSTS:
-        raise AlertConfigError("SMTP_USER is set but neither SMTP_STARTTLS nor SMTP_SSL is on: the "
-                               "password would cross the network unencrypted")
+        raise AlertConfigError(
+            "SMTP_USER is set but neither SMTP_STARTTLS nor SMTP_SSL is on: the "
+            "password would cross the network unencrypted"
+        )
     port = int(_number(env, "SMTP_PORT", 465 if use_ssl else 587, 1, 65535))
     return SmtpSettings(host, port, user, password, starttls, use_ssl, sender)
 

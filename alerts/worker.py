@@ -1,4 +1,5 @@
 """The alerts worker loop: read red flags, fill the outbox, deliver, retry."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -20,8 +21,14 @@ from alerts.channels import DeliveryError, post_webhook, send_email, webhook_pay
 from alerts.outbox import Delivery, LeaseLost
 from alerts.settings import WorkerSettings
 from console.tracker import has_events_table
-from clinicbot.alerts import (EMAIL_CHANNEL, callback_left, compose, facts_from_message,
-                              retry_delay, starts_new_episode)
+from clinicbot.alerts import (
+    EMAIL_CHANNEL,
+    callback_left,
+    compose,
+    facts_from_message,
+    retry_delay,
+    starts_new_episode,
+)
 
 log = logging.getLogger("alerts")
 FLAGS_PER_POLL = 500
@@ -32,8 +39,9 @@ def worker_id() -> str:
 
 
 class Worker:
-    def __init__(self, settings: WorkerSettings, tracker: Engine, staff: Engine,
-                 owner: Optional[str] = None) -> None:
+    def __init__(
+        self, settings: WorkerSettings, tracker: Engine, staff: Engine, owner: Optional[str] = None
+    ) -> None:
         self.settings = settings
         self.tracker = tracker
         self.staff = staff
@@ -49,9 +57,12 @@ class Worker:
     # --- the loop -----------------------------------------------------------------------
 
     def run(self) -> None:
-        log.info("alerts worker %s: channels %s, polling every %gs", self.owner,
-                 ", ".join(self.settings.alerts.channels) or "none (alerts only shown in the console)",
-                 self.settings.poll_seconds)
+        log.info(
+            "alerts worker %s: channels %s, polling every %gs",
+            self.owner,
+            ", ".join(self.settings.alerts.channels) or "none (alerts only shown in the console)",
+            self.settings.poll_seconds,
+        )
         while not self.stopping.is_set():
             try:
                 self.run_once()
@@ -60,9 +71,12 @@ class Worker:
                 self.leading = False
             except SQLAlchemyError as error:
                 # A database that is away (restart, failover) is waited for, never fatal.
-                log.error("database error, retrying in %gs: %s", self.settings.poll_seconds,
-                          str(error).splitlines()[0])
-            except Exception:  # noqa: BLE001 - one bad poll must not stop every later alert
+                log.error(
+                    "database error, retrying in %gs: %s",
+                    self.settings.poll_seconds,
+                    str(error).splitlines()[0],
+                )
+            except Exception:  # one bad poll must not stop every later alert
                 log.exception("unexpected error; the worker carries on")
             self.stopping.wait(self.settings.poll_seconds)
         if self.leading:
@@ -77,9 +91,13 @@ class Worker:
         s = self.settings
         leading = outbox.acquire_lease(self.staff, self.owner, s.lease_seconds)
         if leading != self.leading:
-            log.info("alerts worker %s %s", self.owner,
-                     "holds the lease: reading red flags and sending" if leading
-                     else "is on standby: another worker is reading red flags and sending")
+            log.info(
+                "alerts worker %s %s",
+                self.owner,
+                "holds the lease: reading red flags and sending"
+                if leading
+                else "is on standby: another worker is reading red flags and sending",
+            )
             self.leading = leading
             self._read.clear()
             self._seen_ids.clear()  # what another worker settled meanwhile is not ours to know
@@ -138,8 +156,9 @@ class Worker:
 
     def _raise(self, flag: source.StoredRedFlag) -> bool:
         s = self.settings
-        if flag.sender_id.startswith(s.test_sender_prefixes) or \
-                outbox.marked_as_test(self.staff, flag.sender_id):
+        if flag.sender_id.startswith(s.test_sender_prefixes) or outbox.marked_as_test(
+            self.staff, flag.sender_id
+        ):
             log.info("no alert for test conversation (event %d)", flag.event_id)
             return False
         started = outbox.episode_started_at(self.staff, flag.sender_id)
@@ -149,13 +168,24 @@ class Worker:
         if context is None:
             return False  # erased before it was read
         day = dt.datetime.fromtimestamp(flag.timestamp, self.tz).date()
-        facts = facts_from_message(context.conversation_id, flag.timestamp, context.message,
-                                   context.treatment_date, day, s.alerts.include_patient_text)
-        alert_id = outbox.add_alert(self.staff, self.owner, s.lease_seconds, flag.sender_id,
-                                    flag.event_id, facts, s.alerts.channels)
+        facts = facts_from_message(
+            context.conversation_id,
+            flag.timestamp,
+            context.message,
+            context.treatment_date,
+            day,
+            s.alerts.include_patient_text,
+        )
+        alert_id = outbox.add_alert(
+            self.staff, self.owner, s.lease_seconds, flag.sender_id, flag.event_id, facts, s.alerts.channels
+        )
         if alert_id is not None:
-            log.info("alert %d raised for conversation %d (%s)", alert_id,
-                     facts.conversation_id, ", ".join(facts.symptoms) or ", ".join(facts.decided_by))
+            log.info(
+                "alert %d raised for conversation %d (%s)",
+                alert_id,
+                facts.conversation_id,
+                ", ".join(facts.symptoms) or ", ".join(facts.decided_by),
+            )
         return alert_id is not None
 
     # --- deliveries ---------------------------------------------------------------------
@@ -180,22 +210,27 @@ class Worker:
                 note = self.send(delivery)
             except DeliveryError:
                 raise
-            except Exception as error:  # noqa: BLE001 - recorded and retried, never a stuck claim
+            except Exception as error:  # recorded and retried, never a stuck claim
                 log.exception("alert %d via %s: unexpected error", delivery.alert_id, delivery.channel)
                 raise DeliveryError(f"unexpected {type(error).__name__}: {error}") from None
         except DeliveryError as error:
             give_up = error.permanent or delivery.attempts >= s.max_attempts
             delay = retry_delay(delivery.attempts, s.retry_base_seconds, s.retry_max_seconds)
             status = outbox.record_failure(self.staff, delivery.id, str(error), give_up, delay)
-            log.warning("alert %d via %s, attempt %d: %s -> %s%s", delivery.alert_id,
-                        delivery.channel, delivery.attempts, error, status,
-                        "" if give_up else f", next attempt in {delay:g}s")
+            log.warning(
+                "alert %d via %s, attempt %d: %s -> %s%s",
+                delivery.alert_id,
+                delivery.channel,
+                delivery.attempts,
+                error,
+                status,
+                "" if give_up else f", next attempt in {delay:g}s",
+            )
             return 0
         # The window for a repeat: from here until this commit (milliseconds). The
         # Message-ID / Idempotency-Key lets the receiving side drop such a repeat.
         outbox.record_sent(self.staff, delivery.id, note)
-        log.info("alert %d sent via %s (attempt %d)", delivery.alert_id, delivery.channel,
-                 delivery.attempts)
+        log.info("alert %d sent via %s (attempt %d)", delivery.alert_id, delivery.channel, delivery.attempts)
         return 1
 
     def send(self, delivery: Delivery) -> Optional[str]:
@@ -205,17 +240,23 @@ class Worker:
             left: Optional[bool] = callback_left(slots)
         except SQLAlchemyError:
             left = None  # the alert matters more than this detail
-        message = compose(delivery.facts, s.clinic_name,
-                          s.console_link(delivery.facts.conversation_id), self.tz, left)
+        message = compose(
+            delivery.facts, s.clinic_name, s.console_link(delivery.facts.conversation_id), self.tz, left
+        )
         if delivery.channel == EMAIL_CHANNEL:
             if s.smtp is None or not s.alerts.on_call:
                 raise DeliveryError("no on-call contacts are configured any more", permanent=True)
-            return send_email(s.smtp, s.alerts.on_call, message, delivery.idempotency_key,
-                              s.send_timeout_seconds)
+            return send_email(
+                s.smtp, s.alerts.on_call, message, delivery.idempotency_key, s.send_timeout_seconds
+            )
         hook = s.alerts.webhook(delivery.channel)
         url = s.webhook_urls.get(delivery.channel)
         if hook is None or not url:
             raise DeliveryError(f"{delivery.channel} is no longer configured", permanent=True)
-        post_webhook(url, webhook_payload(message, delivery.idempotency_key, hook.format),
-                     delivery.idempotency_key, s.send_timeout_seconds)
+        post_webhook(
+            url,
+            webhook_payload(message, delivery.idempotency_key, hook.format),
+            delivery.idempotency_key,
+            s.send_timeout_seconds,
+        )
         return None

@@ -103,7 +103,7 @@ export ERASURE_AUDIT_KEY
 
 if [[ "$SERVICES" == *" alerts "* ]]; then
   # A mistake in the alert settings stops here, with one line naming it.
-  "$bin/python" -m alerts check
+  "$bin/python" -m alerts check >/dev/null
 fi
 if [[ "$SERVICES" == *" console "* || "$SERVICES" == *" alerts "* ]]; then
   # Once, before the console and the alerts worker start, so they never migrate at once.
@@ -154,7 +154,7 @@ fi
 if [[ "$SERVICES" == *" alerts "* ]]; then
   "$bin/python" -m alerts &
   pids+=($!)
-  echo "Red-flag alerts worker: python -m alerts (settings: clinic/clinic.yml 'alerts:', README \"Red-flag alerts\")"
+  started "Red-flag alerts" "python -m alerts, channels from clinic/clinic.yml 'alerts:' (README \"Red-flag alerts\")"
 fi
 if [[ "$SERVICES" != *" rasa "* ]]; then
   wait -n "${pids[@]}"

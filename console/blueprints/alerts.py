@@ -6,6 +6,7 @@
 - POST /alerts/<id>/retry: staff try a failed alert again, e.g. after fixing SMTP; back
   to the conversation's page.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, Iterable

@@ -1,6 +1,6 @@
 import pytest
 
-from tests.alerts.harness import SmtpSink, WebhookSink
+from harness.alerts import SmtpSink, WebhookSink
 from tests.conftest import start_bot
 
 

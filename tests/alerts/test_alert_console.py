@@ -2,6 +2,7 @@
 
 The real worker (in this process) delivers to a real SMTP server that accepts, refuses
 (550) or is down; the console is the real app through Flask's test client."""
+
 import json
 import time
 
@@ -14,7 +15,7 @@ from alerts.worker import Worker
 from clinicbot.content import load_content
 from console import staff_db as store, tracker
 from console.config import ConsoleSettings, resolve_db_url
-from tests.alerts.harness import SmtpSink, clinic_file, worker_env
+from harness.alerts import SmtpSink, clinic_file, worker_env
 from tests.console.test_console_hardening import ADMIN_PASSWORD, signed_in
 
 pytestmark = pytest.mark.servers  # a real SMTP server, in this process
@@ -29,6 +30,7 @@ class RefusingSink(SmtpSink):
 
         async def refuse(server, session, envelope, address, rcpt_options):
             return "550 5.1.1 No such user"
+
         handler.handle_RCPT = refuse
         return self
 
@@ -36,14 +38,34 @@ class RefusingSink(SmtpSink):
 def red_flag(engine, sender):
     now = time.time()
     with engine.begin() as conn:
-        conn.execute(insert(tracker.events), [
-            dict(sender_id=sender, type_name="session_started", timestamp=now, intent_name=None,
-                 data=json.dumps({"event": "session_started"})),
-            dict(sender_id=sender, type_name="user", timestamp=now, intent_name="red_flag",
-                 data=json.dumps({"event": "user", "text": "fever and pus", "parse_data": {
-                     "intent": {"name": "red_flag", "confidence": 1.0},
-                     "urgency": {"urgent": True, "decided_by": ["rules"],
-                                 "symptoms": ["fever"]}}}))])
+        conn.execute(
+            insert(tracker.events),
+            [
+                dict(
+                    sender_id=sender,
+                    type_name="session_started",
+                    timestamp=now,
+                    intent_name=None,
+                    data=json.dumps({"event": "session_started"}),
+                ),
+                dict(
+                    sender_id=sender,
+                    type_name="user",
+                    timestamp=now,
+                    intent_name="red_flag",
+                    data=json.dumps(
+                        {
+                            "event": "user",
+                            "text": "fever and pus",
+                            "parse_data": {
+                                "intent": {"name": "red_flag", "confidence": 1.0},
+                                "urgency": {"urgent": True, "decided_by": ["rules"], "symptoms": ["fever"]},
+                            },
+                        }
+                    ),
+                ),
+            ],
+        )
 
 
 @pytest.fixture
@@ -54,9 +76,13 @@ def console_and_worker(tmp_path):
     staff_url = f"sqlite:///{tmp_path / 'staff.db'}"
     engine = create_engine(tracker_url, future=True)
     tracker.metadata.create_all(engine)
-    settings = ConsoleSettings(tracker_db_url=resolve_db_url(tracker_url),
-                        staff_db_url=resolve_db_url(staff_url), secret_key="k" * 40,
-                        retrain_root=tmp_path, clinic_timezone="Europe/London")
+    settings = ConsoleSettings(
+        tracker_db_url=resolve_db_url(tracker_url),
+        staff_db_url=resolve_db_url(staff_url),
+        secret_key="k" * 40,
+        retrain_root=tmp_path,
+        clinic_timezone="Europe/London",
+    )
     app = create_app(settings, run_migrations=True)
     app.config["TESTING"] = True
     staff = app.extensions["console"].staff
@@ -68,8 +94,9 @@ def console_and_worker(tmp_path):
         clinic = clinic_file(tmp_path, on_call=[{"name": "Nurse", "email": "n@example-clinic.test"}])
         env = worker_env(tracker_url, staff_url, clinic, sink, ALERTS_MAX_ATTEMPTS="3")
         # One worker, as after a restart with new SMTP settings: the same lease owner.
-        return Worker(WorkerSettings.from_env(load_content(clinic), env), engine, staff,
-                      owner="console-test-worker")
+        return Worker(
+            WorkerSettings.from_env(load_content(clinic), env), engine, staff, owner="console-test-worker"
+        )
 
     yield app, staff, admin, engine, worker_for
     for sink in sinks:
@@ -82,15 +109,18 @@ def test_sent_retrying_and_failed_alerts_are_shown_and_a_failure_is_loud(console
     red_flag(engine, "patient-sent")
     assert worker_for(SmtpSink().start()).run_once()
     red_flag(engine, "patient-refused")
-    worker_for(RefusingSink().start()).run_once()      # 550: retrying cannot help
+    worker_for(RefusingSink().start()).run_once()  # 550: retrying cannot help
     red_flag(engine, "patient-waiting")
-    down = SmtpSink()                                   # never started: connection refused
+    down = SmtpSink()  # never started: connection refused
     worker_for(down).run_once()
 
-    states = {sender: alert.status for sender, alert in outbox.latest_alerts(
-        staff, ["patient-sent", "patient-refused", "patient-waiting"]).items()}
-    assert states == {"patient-sent": "sent", "patient-refused": "failed",
-                      "patient-waiting": "retrying"}
+    states = {
+        sender: alert.status
+        for sender, alert in outbox.latest_alerts(
+            staff, ["patient-sent", "patient-refused", "patient-waiting"]
+        ).items()
+    }
+    assert states == {"patient-sent": "sent", "patient-refused": "failed", "patient-waiting": "retrying"}
 
     client = signed_in(app, staff, admin)
     listing = client.get("/conversations").get_data(as_text=True)
@@ -107,9 +137,10 @@ def test_sent_retrying_and_failed_alerts_are_shown_and_a_failure_is_loud(console
     page = client.get(f"/conversations/{refused}").get_data(as_text=True)
     assert "550" in page and "Send this alert again" in page
     (alert,) = outbox.alerts_for_sender(staff, "patient-refused")
-    response = client.post(f"/alerts/{alert.id}/retry",
-                           data={"csrf_token": "test-csrf-token",
-                                 "next": f"/conversations/{refused}"})
+    response = client.post(
+        f"/alerts/{alert.id}/retry",
+        data={"csrf_token": "test-csrf-token", "next": f"/conversations/{refused}"},
+    )
     assert response.status_code == 302 and response.location.endswith(f"/conversations/{refused}")
     assert outbox.alerts_for_sender(staff, "patient-refused")[0].status == "retrying"
     assert 'id="failed-alerts"' not in client.get("/conversations").get_data(as_text=True)
@@ -126,6 +157,7 @@ def test_erasing_a_conversation_removes_its_alerts(console_and_worker):
     assert outbox.alerts_for_sender(staff, "patient-erased")
     client = signed_in(app, staff, admin)
     conversation = tracker.conversation_id_for_sender(engine, "patient-erased")
-    client.post(f"/conversations/{conversation}/erase",
-                data={"csrf_token": "test-csrf-token", "confirm": "ERASE"})
+    client.post(
+        f"/conversations/{conversation}/erase", data={"csrf_token": "test-csrf-token", "confirm": "ERASE"}
+    )
     assert outbox.alerts_for_sender(staff, "patient-erased") == []

@@ -1,5 +1,6 @@
 """Red-flag alerts end to end: the real bot stores a red flag, the real worker process
 alerts a real SMTP server and a real HTTP receiver. Counts are asserted, not just arrival."""
+
 import json
 import time
 import uuid
@@ -10,15 +11,16 @@ from sqlalchemy import create_engine
 from alerts import outbox
 from console import staff_db as store
 from console.config import resolve_db_url
-from tests.alerts.harness import (AlertWorker, clinic_file, conversation_id, wait_until,
-                                  worker_env)
+from harness.alerts import AlertWorker, clinic_file, conversation_id, wait_until, worker_env
 
 pytestmark = pytest.mark.servers
 
 RED_FLAG = "I have a fever and pus coming out"
 ANOTHER_RED_FLAG = "my eyes are swollen shut and the redness is spreading down my neck"
-ON_CALL = [{"name": "On-call nurse", "email": "oncall@example-clinic.test"},
-           {"name": "Dr Leong", "email": "leong@example-clinic.test"}]
+ON_CALL = [
+    {"name": "On-call nurse", "email": "oncall@example-clinic.test"},
+    {"name": "Dr Leong", "email": "leong@example-clinic.test"},
+]
 QUIET_SECONDS = 4  # after the first alert, how long we watch for a second one
 
 
@@ -40,8 +42,10 @@ def tracker(alert_bot):
 
 def start_worker(tmp_path, alert_bot, staff_url, smtp=None, name="worker", clinic=None, **extra):
     clinic = clinic or clinic_file(tmp_path, on_call=ON_CALL)
-    worker = AlertWorker(worker_env(f"sqlite:///{alert_bot.db_path}", staff_url, clinic, smtp,
-                                    **extra), tmp_path / f"{name}.log").start()
+    worker = AlertWorker(
+        worker_env(f"sqlite:///{alert_bot.db_path}", staff_url, clinic, smtp, **extra),
+        tmp_path / f"{name}.log",
+    ).start()
     worker.wait_leading()
     return worker
 
@@ -57,9 +61,15 @@ def deliveries(staff_url, patient):
 
 
 def test_one_red_flag_conversation_gets_one_email_and_one_webhook_post(
-        tmp_path, alert_bot, tracker, smtp, webhook, staff_url):
-    clinic = clinic_file(tmp_path, on_call=ON_CALL, include_patient_text=False, episode_hours=24,
-                         webhooks=[{"name": "on-call-chat", "url": webhook.url, "format": "json"}])
+    tmp_path, alert_bot, tracker, smtp, webhook, staff_url
+):
+    clinic = clinic_file(
+        tmp_path,
+        on_call=ON_CALL,
+        include_patient_text=False,
+        episode_hours=24,
+        webhooks=[{"name": "on-call-chat", "url": webhook.url, "format": "json"}],
+    )
     worker = start_worker(tmp_path, alert_bot, staff_url, smtp, clinic=clinic)
     try:
         patient = sender("happy")
@@ -102,8 +112,7 @@ def test_one_red_flag_conversation_gets_one_email_and_one_webhook_post(
     assert all(d.status == "sent" and d.attempts == 1 for d in sent)
 
 
-def test_patient_text_is_included_only_when_the_clinic_says_so(
-        tmp_path, alert_bot, tracker, smtp, staff_url):
+def test_patient_text_is_included_only_when_the_clinic_says_so(tmp_path, alert_bot, tracker, smtp, staff_url):
     clinic = clinic_file(tmp_path, on_call=ON_CALL, include_patient_text=True)
     worker = start_worker(tmp_path, alert_bot, staff_url, smtp, clinic=clinic)
     try:
@@ -117,8 +126,7 @@ def test_patient_text_is_included_only_when_the_clinic_says_so(
     assert "Recovery day: not known" in mail.body
 
 
-def test_an_alert_says_when_the_patient_left_a_callback_number(tmp_path, alert_bot, tracker,
-                                                               smtp, staff_url):
+def test_an_alert_says_when_the_patient_left_a_callback_number(tmp_path, alert_bot, tracker, smtp, staff_url):
     worker = start_worker(tmp_path, alert_bot, staff_url, smtp)
     try:
         patient = sender("callback")
@@ -136,16 +144,18 @@ def test_an_alert_says_when_the_patient_left_a_callback_number(tmp_path, alert_b
     assert "7911" not in mail.body and "Sarah" not in mail.body  # the number stays in the console
 
 
-def test_smtp_down_then_back_retries_and_delivers_once(tmp_path, alert_bot, tracker, smtp,
-                                                       staff_url):
+def test_smtp_down_then_back_retries_and_delivers_once(tmp_path, alert_bot, tracker, smtp, staff_url):
     smtp.stop()  # the port stays reserved for the server's return
     worker = start_worker(tmp_path, alert_bot, staff_url, smtp)
     try:
         patient = sender("smtp-down")
         alert_bot.send(patient, RED_FLAG)
         conversation = conversation_id(tracker, patient)
-        wait_until(lambda: any(d.status == "retrying" and d.attempts >= 3
-                               for d in deliveries(staff_url, patient)), 60, "three failed attempts")
+        wait_until(
+            lambda: any(d.status == "retrying" and d.attempts >= 3 for d in deliveries(staff_url, patient)),
+            60,
+            "three failed attempts",
+        )
         failing = deliveries(staff_url, patient)[0]
         assert "cannot connect to SMTP" in failing.last_error
         assert failing.next_attempt_at > time.time() - 5  # a persistent next attempt time
@@ -159,8 +169,7 @@ def test_smtp_down_then_back_retries_and_delivers_once(tmp_path, alert_bot, trac
     assert delivery.status == "sent" and delivery.attempts >= 4
 
 
-def test_worker_killed_mid_send_then_restarted_sends_once(tmp_path, alert_bot, tracker, smtp,
-                                                          staff_url):
+def test_worker_killed_mid_send_then_restarted_sends_once(tmp_path, alert_bot, tracker, smtp, staff_url):
     smtp.stall_rcpt_seconds = 4  # the worker is inside the SMTP conversation, not yet past DATA
     worker = start_worker(tmp_path, alert_bot, staff_url, smtp, name="first")
     patient = sender("killed")
@@ -186,7 +195,8 @@ def test_worker_killed_mid_send_then_restarted_sends_once(tmp_path, alert_bot, t
 
 
 def test_crash_after_the_server_accepted_repeats_with_the_same_message_id(
-        tmp_path, alert_bot, tracker, smtp, staff_url):
+    tmp_path, alert_bot, tracker, smtp, staff_url
+):
     """The one window left: the server has the message, the worker dies before recording it.
     The repeat carries the same Message-ID, so mail systems can drop it."""
     smtp.stall_data_seconds = 4  # the message is received; the worker waits for the 250
@@ -207,8 +217,7 @@ def test_crash_after_the_server_accepted_repeats_with_the_same_message_id(
     assert first.message["Message-ID"] == second.message["Message-ID"]
 
 
-def test_red_flag_with_the_action_server_down_is_still_alerted(tmp_path, alert_bot, tracker,
-                                                               smtp, staff_url):
+def test_red_flag_with_the_action_server_down_is_still_alerted(tmp_path, alert_bot, tracker, smtp, staff_url):
     worker = start_worker(tmp_path, alert_bot, staff_url, smtp)
     alert_bot.actions.stop()
     try:
@@ -226,8 +235,9 @@ def test_red_flag_with_the_action_server_down_is_still_alerted(tmp_path, alert_b
 def test_a_second_worker_stands_by_and_takes_over(tmp_path, alert_bot, tracker, smtp, staff_url):
     first = start_worker(tmp_path, alert_bot, staff_url, smtp, name="first")
     clinic = clinic_file(tmp_path, on_call=ON_CALL)
-    second = AlertWorker(worker_env(f"sqlite:///{alert_bot.db_path}", staff_url, clinic, smtp),
-                         tmp_path / "second.log").start()
+    second = AlertWorker(
+        worker_env(f"sqlite:///{alert_bot.db_path}", staff_url, clinic, smtp), tmp_path / "second.log"
+    ).start()
     try:
         wait_until(lambda: "standby" in second.log(), 30, "the second worker to stand by")
         patient = sender("two-workers")

@@ -1,5 +1,6 @@
 """The worker's reading of the tracker store, in this process, on real SQLite files and a
 real SMTP server: late commits, history, bursts, episodes."""
+
 import json
 import time
 
@@ -13,17 +14,26 @@ from clinicbot.content import load_content
 from console import staff_db as store, tracker
 from console.config import resolve_db_url
 from console.staff_tables import conversation_status
-from tests.alerts.harness import SmtpSink, clinic_file, worker_env
+from harness.alerts import SmtpSink, clinic_file, worker_env
 
 ON_CALL = [{"name": "Nurse", "email": "n@example-clinic.test"}]
 pytestmark = pytest.mark.servers  # a real SMTP server and HTTP receivers, in this process
 
 
 def red_flag(engine, sender, timestamp=None, event_id=None, symptom="fever"):
-    row = dict(sender_id=sender, type_name="user", timestamp=timestamp or time.time(),
-               intent_name="red_flag",
-               data=json.dumps({"event": "user", "text": "words", "parse_data": {
-                   "urgency": {"urgent": True, "decided_by": ["rules"], "symptoms": [symptom]}}}))
+    row = dict(
+        sender_id=sender,
+        type_name="user",
+        timestamp=timestamp or time.time(),
+        intent_name="red_flag",
+        data=json.dumps(
+            {
+                "event": "user",
+                "text": "words",
+                "parse_data": {"urgency": {"urgent": True, "decided_by": ["rules"], "symptoms": [symptom]}},
+            }
+        ),
+    )
     if event_id is not None:
         row["id"] = event_id
     with engine.begin() as conn:
@@ -38,10 +48,10 @@ def setup(tmp_path):
     store.migrate(staff)
     smtp = SmtpSink().start()
     clinic = clinic_file(tmp_path, on_call=ON_CALL, episode_hours=1)
-    env = worker_env(f"sqlite:///{tmp_path / 'tracker.db'}", f"sqlite:///{tmp_path / 'staff.db'}",
-                     clinic, smtp)
-    worker = Worker(WorkerSettings.from_env(load_content(clinic), env), engine, staff,
-                    owner="test-worker")
+    env = worker_env(
+        f"sqlite:///{tmp_path / 'tracker.db'}", f"sqlite:///{tmp_path / 'staff.db'}", clinic, smtp
+    )
+    worker = Worker(WorkerSettings.from_env(load_content(clinic), env), engine, staff, owner="test-worker")
     yield worker, engine, staff, smtp
     smtp.stop()
     engine.dispose()
@@ -72,8 +82,7 @@ def test_a_red_flag_committed_late_with_a_lower_id_is_still_alerted(setup):
     worker.run_once()
     red_flag(engine, "spooled-later", timestamp=outage + 1, event_id=500)
     worker.run_once()
-    assert alerted(staff, ["spooled-first", "spooled-later"]) == {"spooled-first": 1,
-                                                                   "spooled-later": 1}
+    assert alerted(staff, ["spooled-first", "spooled-later"]) == {"spooled-first": 1, "spooled-later": 1}
     assert len(smtp.messages()) == 2
 
 
@@ -106,12 +115,11 @@ def test_one_alert_per_episode_and_a_new_one_after_it(setup, tmp_path):
     _, engine, staff, smtp = setup
     start = time.time() - 2 * 3600
     red_flag(engine, "repeat", timestamp=start)
-    red_flag(engine, "repeat", timestamp=start + 600, symptom="bleeding")   # same episode (1 h)
+    red_flag(engine, "repeat", timestamp=start + 600, symptom="bleeding")  # same episode (1 h)
     red_flag(engine, "repeat", timestamp=start + 3600 + 1, symptom="eye_swelling")  # a new one
     clinic = clinic_file(tmp_path, on_call=ON_CALL, episode_hours=1)
     env = worker_env("sqlite://", "sqlite://", clinic, smtp, ALERTS_SETTLE_SECONDS="10800")
-    worker = Worker(WorkerSettings.from_env(load_content(clinic), env), engine, staff,
-                    owner="test-worker")
+    worker = Worker(WorkerSettings.from_env(load_content(clinic), env), engine, staff, owner="test-worker")
     worker.run_once()
     alerts = outbox.alerts_for_sender(staff, "repeat")
     assert [a.facts["symptoms"] for a in alerts] == [["eye_swelling"], ["fever"]]  # newest first
@@ -119,16 +127,20 @@ def test_one_alert_per_episode_and_a_new_one_after_it(setup, tmp_path):
 
 
 def test_a_failing_webhook_is_retried_without_resending_the_email(setup, tmp_path):
-    from tests.alerts.harness import WebhookSink
+    from harness.alerts import WebhookSink
 
     _, engine, staff, smtp = setup
     retried, refused = WebhookSink().start(), WebhookSink().start()
     try:
-        clinic = clinic_file(tmp_path, on_call=ON_CALL, webhooks=[
-            {"name": "flaky", "url": retried.url}, {"name": "gone", "url": refused.url}])
+        clinic = clinic_file(
+            tmp_path,
+            on_call=ON_CALL,
+            webhooks=[{"name": "flaky", "url": retried.url}, {"name": "gone", "url": refused.url}],
+        )
         env = worker_env("sqlite://", "sqlite://", clinic, smtp)
-        worker = Worker(WorkerSettings.from_env(load_content(clinic), env), engine, staff,
-                        owner="test-worker")
+        worker = Worker(
+            WorkerSettings.from_env(load_content(clinic), env), engine, staff, owner="test-worker"
+        )
         retried.status, refused.status = 503, 404
         red_flag(engine, "webhook-down")
         worker.run_once()
@@ -153,12 +165,17 @@ def test_test_conversations_page_nobody(setup):
     worker, engine, staff, smtp = setup
     prefix = load_content().console.test_sender_prefixes[0]
     with staff.begin() as conn:
-        conn.execute(insert(conversation_status).values(sender_id="marked-by-staff",
-                                                        marked_test_at=time.time(),
-                                                        marked_test_by="admin"))
+        conn.execute(
+            insert(conversation_status).values(
+                sender_id="marked-by-staff", marked_test_at=time.time(), marked_test_by="admin"
+            )
+        )
     for sender in (f"{prefix}red-flag", "marked-by-staff", "real-patient"):
         red_flag(engine, sender)
     worker.run_once()
     assert alerted(staff, [f"{prefix}red-flag", "marked-by-staff", "real-patient"]) == {
-        f"{prefix}red-flag": 0, "marked-by-staff": 0, "real-patient": 1}
+        f"{prefix}red-flag": 0,
+        "marked-by-staff": 0,
+        "real-patient": 1,
+    }
     assert len(smtp.messages()) == 1

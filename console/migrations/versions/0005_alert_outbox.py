@@ -4,6 +4,7 @@ Revision ID: 0005_alert_outbox
 Revises: 0004_callback_status
 Create Date: 2026-11-30
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -40,8 +41,9 @@ def upgrade() -> None:
         sa.Column("sent_at", sa.Float),
         sa.Column("idempotency_key", sa.String(64), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_alert_deliveries"),
-        sa.ForeignKeyConstraint(["alert_id"], ["alerts.id"], ondelete="CASCADE",
-                                name="fk_alert_deliveries_alert_id_alerts"),
+        sa.ForeignKeyConstraint(
+            ["alert_id"], ["alerts.id"], ondelete="CASCADE", name="fk_alert_deliveries_alert_id_alerts"
+        ),
         sa.UniqueConstraint("alert_id", "channel", name="uq_alert_deliveries_alert_channel"),
         sa.UniqueConstraint("idempotency_key", name="uq_alert_deliveries_idempotency_key"),
     )

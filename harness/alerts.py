@@ -1,10 +1,11 @@
-"""Real receivers and a real worker process for the alert tests and the latency benchmark.
+"""Real receivers and a real alerts worker process, for the alert tests and the latency benchmark.
 
 - SmtpSink: aiosmtpd, a real SMTP server on loopback, that records each message;
   it can stall a command (to kill the worker mid-send) and be stopped and restarted.
 - WebhookSink: a real HTTP server that records each JSON post.
 - AlertWorker: `python -m alerts` as a subprocess, as `make run` starts it.
 """
+
 from __future__ import annotations
 
 import email
@@ -24,7 +25,7 @@ from typing import Any, Callable, Dict, List, Optional
 import yaml
 from aiosmtpd.controller import Controller
 
-from tests.bot.servers import ROOT, free_port, stop_process
+from harness.servers import ROOT, free_port, stop_process
 
 CLINIC_FILE = ROOT / "clinic" / "clinic.yml"
 CONVERSATION_LINK = re.compile(r"/conversations/([0-9]+)")
@@ -52,8 +53,13 @@ class ReceivedEmail:
 
     @property
     def conversation_id(self) -> Optional[int]:
-        found = CONVERSATION_LINK.search(self.body)
-        return int(found.group(1)) if found else None
+        return _linked(self.body)
+
+
+def _linked(text: str) -> Optional[int]:
+    """The conversation an alert links to (its console URL)."""
+    found = CONVERSATION_LINK.search(text)
+    return int(found.group(1)) if found else None
 
 
 class _Handler:
@@ -72,8 +78,9 @@ class _Handler:
     async def handle_DATA(self, server, session, envelope):
         import asyncio
 
-        message = email.message_from_bytes(envelope.original_content or envelope.content,
-                                           policy=email.policy.default)
+        message = email.message_from_bytes(
+            envelope.original_content or envelope.content, policy=email.policy.default
+        )
         with self.sink.lock:
             self.sink.received.append(ReceivedEmail(time.time(), message, list(envelope.rcpt_tos)))
         if self.sink.stall_data_seconds:
@@ -127,11 +134,10 @@ class WebhookSink:
         sink = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 - http.server's name
+            def do_POST(self):
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 if sink.status == 200:
-                    sink.received.append(ReceivedPost(time.time(), dict(self.headers),
-                                                      json.loads(raw)))
+                    sink.received.append(ReceivedPost(time.time(), dict(self.headers), json.loads(raw)))
                 self.send_response(sink.status)
                 self.end_headers()
                 self.wfile.write(b"ok")
@@ -152,9 +158,7 @@ class WebhookSink:
         self.server.server_close()
 
     def for_conversation(self, conversation_id: int) -> List[ReceivedPost]:
-        return [p for p in list(self.received)
-                if CONVERSATION_LINK.search(p.body.get("text", ""))
-                and int(CONVERSATION_LINK.search(p.body["text"]).group(1)) == conversation_id]
+        return [p for p in list(self.received) if _linked(p.body.get("text", "")) == conversation_id]
 
 
 def clinic_file(directory: Path, **alerts: Any) -> Path:
@@ -166,18 +170,30 @@ def clinic_file(directory: Path, **alerts: Any) -> Path:
     return path
 
 
-def worker_env(tracker_db_url: str, staff_db_url: str, clinic: Path,
-               smtp: Optional[SmtpSink] = None, **extra: str) -> Dict[str, str]:
+def worker_env(
+    tracker_db_url: str, staff_db_url: str, clinic: Path, smtp: Optional[SmtpSink] = None, **extra: str
+) -> Dict[str, str]:
     env = {
-        "TRACKER_DB_URL": tracker_db_url, "STAFF_DB_URL": staff_db_url,
-        "CLINIC_CONTENT_FILE": str(clinic), "CONSOLE_BASE_URL": "https://console.example-clinic.test",
-        "ALERTS_POLL_SECONDS": "0.5", "ALERTS_LEASE_SECONDS": "3", "ALERTS_SETTLE_SECONDS": "5",
-        "ALERTS_SEND_TIMEOUT_SECONDS": "5", "ALERTS_CLAIM_SECONDS": "10",
-        "ALERTS_RETRY_BASE_SECONDS": "0.5", "ALERTS_RETRY_MAX_SECONDS": "2",
+        "TRACKER_DB_URL": tracker_db_url,
+        "STAFF_DB_URL": staff_db_url,
+        "CLINIC_CONTENT_FILE": str(clinic),
+        "CONSOLE_BASE_URL": "https://console.example-clinic.test",
+        "ALERTS_POLL_SECONDS": "0.5",
+        "ALERTS_LEASE_SECONDS": "3",
+        "ALERTS_SETTLE_SECONDS": "5",
+        "ALERTS_SEND_TIMEOUT_SECONDS": "5",
+        "ALERTS_CLAIM_SECONDS": "10",
+        "ALERTS_RETRY_BASE_SECONDS": "0.5",
+        "ALERTS_RETRY_MAX_SECONDS": "2",
+        "LOG_LEVEL": "INFO",  # the tests read the worker's lease messages
     }
     if smtp is not None:
-        env.update(SMTP_HOST="127.0.0.1", SMTP_PORT=str(smtp.port), SMTP_STARTTLS="0",
-                   ALERT_FROM="alerts@example-clinic.test")
+        env.update(
+            SMTP_HOST="127.0.0.1",
+            SMTP_PORT=str(smtp.port),
+            SMTP_STARTTLS="0",
+            ALERT_FROM="alerts@example-clinic.test",
+        )
     env.update(extra)
     return env
 
@@ -191,15 +207,19 @@ class AlertWorker:
     def start(self) -> "AlertWorker":
         log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
-            [str(ROOT / ".venv" / "bin" / "python"), "-m", "alerts"], cwd=ROOT,
+            [str(ROOT / ".venv" / "bin" / "python"), "-m", "alerts"],
+            cwd=ROOT,
             env={**os.environ, "PYTHONPATH": str(ROOT), **self.env},
-            stdout=log, stderr=subprocess.STDOUT)
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         return self
 
     def wait_leading(self, seconds: float = 60) -> None:
-        wait_until(lambda: "holds the lease" in self.log() or self._died(), seconds,
-                   "the worker to take the lease")
-        assert self.process.poll() is None, self.log()
+        wait_until(
+            lambda: "holds the lease" in self.log() or self._died(), seconds, "the worker to take the lease"
+        )
+        assert self.process is not None and self.process.poll() is None, self.log()
 
     def _died(self) -> bool:
         return self.process is not None and self.process.poll() is not None
@@ -209,6 +229,7 @@ class AlertWorker:
 
     def kill(self) -> None:
         """SIGKILL: no clean-up, no lease release, as in a crash or an OOM kill."""
+        assert self.process is not None, "not started"
         self.process.send_signal(signal.SIGKILL)
         self.process.wait()
 
@@ -220,5 +241,4 @@ def conversation_id(tracker_engine, sender: str) -> int:
     from sqlalchemy import text
 
     with tracker_engine.connect() as conn:
-        return conn.execute(text("select min(id) from events where sender_id = :s"),
-                            {"s": sender}).scalar()
+        return conn.execute(text("select min(id) from events where sender_id = :s"), {"s": sender}).scalar()
