@@ -25,9 +25,11 @@ from typing import Any, Callable, Dict, List, Optional
 import yaml
 from aiosmtpd.controller import Controller
 
-from harness.servers import ROOT, free_port, stop_process
+from clinicbot.paths import CLINIC_DIR
+from clinicbot.paths import PROJECT_ROOT as ROOT
+from harness.servers import free_port, stop_process
 
-CLINIC_FILE = ROOT / "clinic" / "clinic.yml"
+CLINIC_FILE = CLINIC_DIR / "clinic.yml"
 CONVERSATION_LINK = re.compile(r"/conversations/([0-9]+)")
 
 

@@ -21,8 +21,8 @@ from clinicbot.alerts import (
     starts_new_episode,
 )
 from clinicbot.content import ContentError, load_content
+from clinicbot.paths import PROJECT_ROOT as ROOT
 from harness.alerts import clinic_file
-from harness.servers import ROOT
 
 CONTACT = {"name": "On-call nurse", "email": "oncall@example-clinic.test"}
 SMTP_ENV = {
