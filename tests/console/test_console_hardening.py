@@ -289,7 +289,13 @@ def test_the_walks_below_cover_every_route(app_env):
 
 
 def _check(response, what):
-    assert response.status_code < 500, (what, response.status_code, response.get_data(as_text=True)[:500])
+    # The walks run without a Rasa server: live-handoff actions that must reach it
+    # answer 503 with an explanation, which is honest; a crash (500) never is.
+    body = response.get_data(as_text=True)
+    if response.status_code == 503 and "/handoff/" in str(what):
+        assert "Nothing was changed" in body, (what, body[:500])
+        return
+    assert response.status_code < 500, (what, response.status_code, body[:500])
 
 
 @hsettings(max_examples=60, deadline=None, suppress_health_check=NOT_500)
