@@ -28,6 +28,9 @@ SERVER_FIXTURES = {
     "stack",
     "cluster",
     "deletion_stack",
+    "limited_console",
+    "limited_widget",
+    "console_behind_nginx",
 }
 
 

@@ -12,7 +12,7 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
-from typing import List, Optional, Sequence
+from typing import Callable, List, Optional, Sequence
 
 from deploy.render_nginx import render
 from harness.servers import free_port
@@ -105,7 +105,11 @@ class Redis:
 
 
 class Nginx:
-    def __init__(self, work_dir: Path, upstream_ports: Sequence[int]) -> None:
+    """nginx on a free port; `render_config(prefix, port)` gives another config than Rasa's."""
+
+    def __init__(self, work_dir: Path, upstream_ports: Sequence[int],
+                 render_config: Optional[Callable[[Path, int], str]] = None) -> None:
+        self.render_config = render_config
         self.prefix = work_dir / "nginx"
         self.port = free_port()
         self.upstreams = [f"127.0.0.1:{port}" for port in upstream_ports]
@@ -115,7 +119,8 @@ class Nginx:
     def start(self) -> "Nginx":
         self.prefix.mkdir(parents=True, exist_ok=True)
         config = self.prefix / "nginx.conf"
-        config.write_text(render(self.prefix, self.port, self.upstreams))
+        config.write_text(self.render_config(self.prefix, self.port) if self.render_config
+                          else render(self.prefix, self.port, self.upstreams))
         self.process = subprocess.Popen(
             ["nginx", "-c", str(config), "-p", str(self.prefix), "-g", "daemon off;"],
             stdout=open(self.prefix / "stdout.log", "ab"), stderr=subprocess.STDOUT)
