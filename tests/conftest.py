@@ -31,6 +31,7 @@ SERVER_FIXTURES = {
     "limited_console",
     "limited_widget",
     "console_behind_nginx",
+    "jwt_bot",
 }
 
 
