@@ -63,8 +63,7 @@ def admin_token(secret: str, seconds: int = TOKEN_SECONDS) -> str:
     """A short-lived token for the routes Rasa keeps to role "admin" (PUT /model,
     GET /status): retrain activation. Checked when a request starts, so a slow
     model load outlives it safely."""
-    payload = {"user": {"username": "clinicbot", "role": "admin"},
-               "exp": int(time.time()) + seconds}
+    payload = {"user": {"username": "clinicbot", "role": "admin"}, "exp": int(time.time()) + seconds}
     return jwt.encode(payload, secret, algorithm=JWT_METHOD)
 
 

@@ -36,8 +36,7 @@ def project(tmp_path_factory):
 def server(project, tmp_path_factory):
     bot = Bot(
         tmp_path_factory.mktemp("retrain-bot"),
-        env={"RASA_MODEL": str(project / "models" / "clinic-bot.tar.gz"),
-             "RASA_JWT_SECRET": JWT_SECRET},
+        env={"RASA_MODEL": str(project / "models" / "clinic-bot.tar.gz"), "RASA_JWT_SECRET": JWT_SECRET},
     ).start()
     yield bot
     bot.stop()
