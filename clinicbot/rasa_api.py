@@ -59,6 +59,14 @@ def jwt_secret(env: Optional[Mapping[str, str]] = None) -> str:
     return secret
 
 
+def admin_token(secret: str, seconds: int = TOKEN_SECONDS) -> str:
+    """A short-lived token for the routes Rasa keeps to role "admin" (PUT /model,
+    GET /status): retrain activation. Checked when a request starts, so a slow
+    model load outlives it safely."""
+    payload = {"user": {"username": "clinicbot", "role": "admin"}, "exp": int(time.time()) + seconds}
+    return jwt.encode(payload, secret, algorithm=JWT_METHOD)
+
+
 @dataclass
 class RasaApi:
     base_url: str

@@ -9,7 +9,7 @@ import sys
 import time
 from typing import List, Optional
 
-from console.config import ConfigError, ConsoleSettings
+from console.config import ConfigError, ConsoleSettings, serve_options
 
 
 def _password(env_name: str) -> str:
@@ -44,8 +44,10 @@ def cmd_serve(args, settings: ConsoleSettings) -> int:
     print(f"Staff console: http://{host}:{port}/  (tracker store: "
           f"{settings.tracker_db_url.get_backend_name()}, staff db: "
           f"{settings.staff_db_url.get_backend_name()})", flush=True)
-    serve(app, host=host, port=port, threads=args.threads, ident="clinic-console",
-          clear_untrusted_proxy_headers=not settings.trust_proxy)
+    if args.threads:
+        settings.threads = args.threads
+    serve(app, host=host, port=port,
+          **serve_options(settings, max_body_bytes=app.config["MAX_CONTENT_LENGTH"]))
     return 0
 
 
@@ -185,7 +187,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     serve = sub.add_parser("serve", help="migrate the staff database and start the web console")
     serve.add_argument("--host", help="default STAFF_HOST or 127.0.0.1")
     serve.add_argument("--port", type=int, help="default STAFF_PORT or 8081")
-    serve.add_argument("--threads", type=int, default=8)
+    serve.add_argument("--threads", type=int, help="default STAFF_THREADS or 8")
     sub.add_parser("migrate", help="create/upgrade the staff database tables")
     admin = sub.add_parser("create-admin", help="create an administrator "
                                                 "(password: STAFF_ADMIN_PASSWORD or prompt)")

@@ -15,6 +15,10 @@
 | STAFF_LOGIN_LOCK_MINUTES | ... lock that username+IP for 15 minutes |
 | STAFF_LOGIN_MAX_FAILURES_PER_IP | 20 (any usernames, same IP, same window) |
 | STAFF_TRUST_PROXY | 0 (1: take the client IP/scheme from one reverse proxy's X-Forwarded-* headers) |
+| STAFF_THREADS | 8 (requests served at once) |
+| STAFF_CONNECTION_LIMIT | 500 open connections (waitress stops accepting above it) |
+| STAFF_CHANNEL_TIMEOUT | 30 seconds a connection may stay idle or half-sent before it is closed |
+| STAFF_CLEANUP_INTERVAL | 5 seconds between checks for such connections |
 | (clinic file) | the clinic's name, timezone, test sender-id prefixes (`console.test_sender_prefixes`) and phone region (for masking: a `region` there, else from the clinic's phone, else GB) |
 | RETENTION_DAYS | none (default for `python -m console purge`) |
 | RETRAIN_PROJECT_ROOT | the project root: where Retrain writes corrections and runs `python -m retrain run` |
@@ -33,7 +37,7 @@ import secrets
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping, Optional
+from typing import Any, Dict, Mapping, Optional
 
 from sqlalchemy.engine import URL, make_url
 
@@ -41,6 +45,8 @@ from clinicbot.paths import PROJECT_ROOT
 
 VAR = PROJECT_ROOT / "var"
 log = logging.getLogger(__name__)
+# A signed-in staff member's request line, cookies and headers fit many times over.
+MAX_REQUEST_HEADER_BYTES = 32 * 1024
 
 
 class ConfigError(ValueError):
@@ -120,6 +126,12 @@ class ConsoleSettings:
     login_lock_minutes: float = 15
     login_max_failures_per_ip: int = 20
     trust_proxy: bool = False
+    # Waitress's own defaults (100 connections, 120 s idle) let 101 half-open
+    # connections lock staff out for minutes; see serve_options().
+    threads: int = 8
+    connection_limit: int = 500
+    channel_timeout: int = 30
+    cleanup_interval: int = 5
     retention_days: Optional[int] = None
     page_size: int = 25
     clinic_name: str = "Clinic"
@@ -156,6 +168,10 @@ class ConsoleSettings:
             login_lock_minutes=_number(env, "STAFF_LOGIN_LOCK_MINUTES", 15, 0.01),
             login_max_failures_per_ip=int(_number(env, "STAFF_LOGIN_MAX_FAILURES_PER_IP", 20, 1)),
             trust_proxy=_flag(env, "STAFF_TRUST_PROXY"),
+            threads=int(_number(env, "STAFF_THREADS", 8, 1)),
+            connection_limit=int(_number(env, "STAFF_CONNECTION_LIMIT", 500, 10)),
+            channel_timeout=int(_number(env, "STAFF_CHANNEL_TIMEOUT", 30, 1)),
+            cleanup_interval=int(_number(env, "STAFF_CLEANUP_INTERVAL", 5, 1)),
             retention_days=int(retention) if retention else None,
             clinic_name=content.clinic.name,
             clinic_timezone=content.clinic.timezone,
@@ -166,6 +182,26 @@ class ConsoleSettings:
             test_sender_prefixes=content.console.test_sender_prefixes,
             erasure_key=_erasure_key(env),
         )
+
+
+def serve_options(settings: ConsoleSettings, max_body_bytes: int) -> Dict[str, Any]:
+    """Waitress's limits for the console, chosen rather than inherited.
+
+    Idle and half-sent connections are closed after `channel_timeout`, checked
+    every `cleanup_interval`; `poll()` instead of `select()` so more than 1,024
+    sockets work. A client that trickles bytes within the timeout is nginx's to
+    stop (deploy/nginx-console.conf.template: client_header_timeout, limit_conn)."""
+    return {
+        "threads": settings.threads,
+        "connection_limit": settings.connection_limit,
+        "channel_timeout": settings.channel_timeout,
+        "cleanup_interval": settings.cleanup_interval,
+        "asyncore_use_poll": True,
+        "max_request_header_size": MAX_REQUEST_HEADER_BYTES,
+        "max_request_body_size": max_body_bytes,
+        "clear_untrusted_proxy_headers": not settings.trust_proxy,
+        "ident": "clinic-console",
+    }
 
 
 def _erasure_key(env: Mapping[str, str]) -> bytes:

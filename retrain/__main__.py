@@ -20,12 +20,17 @@ def rasa_urls() -> List[str]:
             f"{os.environ.get('RASA_PORT', '5005')}"]
 
 
-def rasa_token(root: Path) -> Optional[str]:
-    token = os.environ.get("RASA_AUTH_TOKEN")
-    path = Path(os.environ.get("RASA_AUTH_TOKEN_FILE") or root / "var" / "rasa-api-token")
-    if not token and path.exists():
-        token = path.read_text(encoding="utf-8").strip()
-    return token or None
+def rasa_jwt_secret(root: Path) -> Optional[str]:
+    """RASA_JWT_SECRET, else the file scripts/run.sh made for the project's Rasa."""
+    from clinicbot.rasa_api import RasaApiError, jwt_secret
+
+    default_file = str(root / "var" / "rasa-jwt-secret")
+    try:
+        return jwt_secret({**os.environ,
+                           "RASA_JWT_SECRET_FILE": os.environ.get("RASA_JWT_SECRET_FILE")
+                           or default_file})
+    except RasaApiError:
+        return None
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -53,8 +58,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 0
     from retrain.pipeline import Run, retrain, rollback
     if args.command == "rollback":
-        return rollback(project, rasa_urls(), rasa_token(project.root))
-    return retrain(Run(project, config, rasa_urls(), rasa_token(project.root), args.force))
+        return rollback(project, rasa_urls(), rasa_jwt_secret(project.root))
+    return retrain(Run(project, config, rasa_urls(), rasa_jwt_secret(project.root), args.force))
 
 
 if __name__ == "__main__":

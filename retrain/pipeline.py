@@ -42,7 +42,7 @@ class Run:
     project: Project
     config: Path
     rasa_urls: Sequence[str]
-    token: Optional[str]
+    jwt_secret: Optional[str]  # Rasa's --jwt-secret, to sign PUT /model
     force: bool = False
     # microseconds: two runs in one second must not share a report
     run_id: str = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc)
@@ -214,13 +214,13 @@ def _retrain(run: Run) -> int:
 
     run.step("6. activate")
     store.install(candidate)
-    results = activation.activate(run.rasa_urls, run.token, store.live)
+    results = activation.activate(run.rasa_urls, run.jwt_secret, store.live)
     run.data["activation"] = results
     failed = [r for r in results if r["status"] == "failed"]
     if failed:
         store.swap_with_previous()
         activation.activate([r["url"] for r in results if r["status"] == "activated"],
-                            run.token, store.live)
+                            run.jwt_secret, store.live)
         run.data.update({"outcome": "activation failed",
                          "summary": "the new model passed the gate but a server refused it; "
                                     "the previous model is live again: " +
@@ -257,14 +257,14 @@ def _rejected(run: Run, decision: quality_gate.Decision) -> int:
     return EXIT_REJECTED
 
 
-def rollback(project: Project, rasa_urls: Sequence[str], token: Optional[str]) -> int:
+def rollback(project: Project, rasa_urls: Sequence[str], jwt_secret: Optional[str]) -> int:
     store = ModelStore(project.root / "models")
     try:
         store.swap_with_previous()
     except FileNotFoundError as error:
         print(f"[rollback] {error}", file=sys.stderr)
         return EXIT_FAILED
-    results = activation.activate(rasa_urls, token, store.live)
+    results = activation.activate(rasa_urls, jwt_secret, store.live)
     for result in results:
         print(f"[rollback] {result['url']}: {result['status']} {result['detail']}")
     manifest = store.manifest(store.live) or {}

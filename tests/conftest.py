@@ -26,6 +26,10 @@ SERVER_FIXTURES = {
     "stack",
     "cluster",
     "deletion_stack",
+    "limited_console",
+    "limited_widget",
+    "console_behind_nginx",
+    "jwt_bot",
 }
 
 

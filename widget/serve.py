@@ -27,6 +27,12 @@ Environment:
   WEBCHAT_ORIGINS     space-separated origins of clinic pages that embed the
                       widget from another origin (default: this server's own);
                       they may fetch widget-config.json and the strings.
+  WEBCHAT_READ_TIMEOUT
+                      seconds a connection may wait between two reads of its
+                      request before it is closed (default 10)
+  WEBCHAT_MAX_CONNECTIONS
+                      connections served at once, one thread each (default 64);
+                      above it a connection gets 503 at once, without a thread
   CLINIC_CONTENT_FILE the clinic file (default clinic/clinic.yml)
   VERBOSE             1: log every request (default: server errors only)
   RASA_API_URL, RASA_JWT_SECRET
@@ -285,6 +291,11 @@ class Handler(BaseHTTPRequestHandler):
     server_version = "clinic-chat"
     server: WidgetServer
 
+    def setup(self) -> None:
+        super().setup()
+        # A read that waits longer ends the request ("Request timed out") and frees the thread.
+        self.connection.settimeout(self.server.read_timeout)
+
     def version_string(self) -> str:  # no Python version in the Server header
         return self.server_version
 
@@ -378,15 +389,60 @@ class Handler(BaseHTTPRequestHandler):
     do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _method_not_allowed
 
 
-class WidgetServer(ThreadingHTTPServer):
-    daemon_threads = True
+BUSY_RESPONSE = (b"HTTP/1.0 503 Service Unavailable\r\nContent-Type: text/plain\r\n"
+                 b"Retry-After: 5\r\nContent-Length: 14\r\nConnection: close\r\n\r\n"
+                 b"Server busy.\r\n")
 
-    def __init__(self, host: str, port: int) -> None:
+
+def positive_setting(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    try:
+        value = float(raw) if raw else default
+    except ValueError:
+        raise ValueError(f"{name} must be a number, got {raw!r}") from None
+    if value <= 0:
+        raise ValueError(f"{name} must be more than 0, got {raw!r}")
+    return value
+
+
+class WidgetServer(ThreadingHTTPServer):
+    """A thread per connection, but a bounded number of them, and none kept by a
+    client that stops sending (slowloris): each read waits `read_timeout` at most."""
+
+    daemon_threads = True
+    # socketserver's listen backlog of 5 makes a burst of page loads wait for SYN retries.
+    request_queue_size = 128
+
+    def __init__(self, host: str, port: int, read_timeout: float = 10,
+                 max_connections: int = 64) -> None:
         super().__init__((host, port), Handler)
+        self.read_timeout = read_timeout
+        self._connection_slots = threading.BoundedSemaphore(max_connections)
         self.bot_origin = origin_of(bot_url())
         shown_host = f"[{host}]" if ":" in host else host
         self.own_origin = f"http://{shown_host}:{self.server_address[1]}"
         self._rasa_api: Optional[RasaApi] = None
+
+    def process_request(self, request, client_address) -> None:
+        if not self._connection_slots.acquire(blocking=False):
+            try:
+                request.settimeout(1)
+                request.sendall(BUSY_RESPONSE)
+            except OSError:
+                pass
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._connection_slots.release()  # no thread started, so none will release it
+            raise
+
+    def process_request_thread(self, request, client_address) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._connection_slots.release()
 
     def rasa_api(self) -> RasaApi:
         if self._rasa_api is None:
@@ -410,7 +466,9 @@ def main(argv: List[str]) -> int:
     port = int(os.environ.get("WEBCHAT_PORT") or "8080")
     try:
         build_config()
-        server = WidgetServer(host, port)
+        server = WidgetServer(host, port,
+                              read_timeout=positive_setting("WEBCHAT_READ_TIMEOUT", 10),
+                              max_connections=int(positive_setting("WEBCHAT_MAX_CONNECTIONS", 64)))
     except (ContentError, ValueError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -10,6 +10,10 @@ from harness.servers import Bot, free_port
 from tests.retrain.project import make_project, retrain
 
 
+# Activation signs its requests with this (Rasa's --jwt-secret); no API token is given to it.
+JWT_SECRET = "retrain-tests-jwt-secret-0123456789abcdef"
+
+
 def latest_report(project) -> dict:
     reports = sorted((project / "var" / "retrain" / "reports").glob("*.json"))
     return json.loads(reports[-1].read_text())
@@ -32,7 +36,7 @@ def project(tmp_path_factory):
 def server(project, tmp_path_factory):
     bot = Bot(
         tmp_path_factory.mktemp("retrain-bot"),
-        env={"RASA_MODEL": str(project / "models" / "clinic-bot.tar.gz")},
+        env={"RASA_MODEL": str(project / "models" / "clinic-bot.tar.gz"), "RASA_JWT_SECRET": JWT_SECRET},
     ).start()
     yield bot
     bot.stop()

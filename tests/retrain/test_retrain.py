@@ -17,7 +17,7 @@ import pytest
 
 from retrain.models import file_sha256
 from harness.servers import http, texts
-from tests.retrain.conftest import latest_report
+from tests.retrain.conftest import JWT_SECRET, latest_report
 from tests.retrain.project import retrain
 
 pytestmark = pytest.mark.servers
@@ -43,7 +43,7 @@ examples:
 
 def retrain_live(project, server, *extra):
     return retrain(project, "run", *extra, env={"RASA_URLS": server.url,
-                                                "RASA_AUTH_TOKEN": server.token})
+                                                "RASA_JWT_SECRET": JWT_SECRET})
 
 
 def live_sha(project) -> str:
@@ -147,7 +147,7 @@ def test_a_new_faq_goes_live_without_losing_conversations(project, server):
 def test_rollback_restores_the_previous_answers(project, server):
     assert "during pregnancy" in texts(server.send("asker-3", PREGNANCY_QUESTION))
     result = retrain(project, "rollback", env={"RASA_URLS": server.url,
-                                               "RASA_AUTH_TOKEN": server.token})
+                                               "RASA_JWT_SECRET": JWT_SECRET})
     assert result.returncode == 0, result.stdout + result.stderr
     assert "activated" in result.stdout
     assert "We don't do this treatment during pregnancy" not in \

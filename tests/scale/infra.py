@@ -3,6 +3,7 @@
 Debian's packages, started as throwaway servers in a temp folder on free
 ports; the machine's own services are not touched.
 """
+
 from __future__ import annotations
 
 import glob
@@ -12,7 +13,7 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
-from typing import List, Optional, Sequence
+from typing import Callable, List, Optional, Sequence
 
 from deploy.render_nginx import render
 from harness.servers import free_port
@@ -50,21 +51,44 @@ class Postgres:
     def init(self) -> "Postgres":
         if os.geteuid() == 0:
             shutil.chown(self.dir, "postgres")
-        self._run(str(self.bin / "initdb"), "-D", str(self.dir / "data"), "-U", "rasa",
-                  "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8")
+        self._run(
+            str(self.bin / "initdb"),
+            "-D",
+            str(self.dir / "data"),
+            "-U",
+            "rasa",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+        )
         self.start()
-        self._run(str(self.bin / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "rasa",
-                  "clinicbot")
+        self._run(
+            str(self.bin / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "rasa", "clinicbot"
+        )
         return self
 
     def start(self) -> None:
-        self._run(str(self.bin / "pg_ctl"), "-D", str(self.dir / "data"), "-l", str(self.dir / "log"),
-                  "-w", "-o", f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off",
-                  "start")
+        self._run(
+            str(self.bin / "pg_ctl"),
+            "-D",
+            str(self.dir / "data"),
+            "-l",
+            str(self.dir / "log"),
+            "-w",
+            "-o",
+            f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off",
+            "start",
+        )
 
     def stop(self) -> None:
-        subprocess.run(_as_postgres_user([str(self.bin / "pg_ctl"), "-D", str(self.dir / "data"),
-                                          "-m", "fast", "-w", "stop"]), capture_output=True, timeout=120)
+        subprocess.run(
+            _as_postgres_user(
+                [str(self.bin / "pg_ctl"), "-D", str(self.dir / "data"), "-m", "fast", "-w", "stop"]
+            ),
+            capture_output=True,
+            timeout=120,
+        )
 
     def remove(self) -> None:
         self.stop()
@@ -90,12 +114,31 @@ class Redis:
     def start(self) -> "Redis":
         self.dir.mkdir(parents=True, exist_ok=True)
         self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.dir)],
-            stdout=open(self.dir / "log", "ab"), stderr=subprocess.STDOUT)
-        _wait_for(lambda: subprocess.run(["redis-cli", "-p", str(self.port), "ping"],
-                                         capture_output=True, text=True).stdout.strip() == "PONG",
-                  "redis")
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.dir),
+            ],
+            stdout=open(self.dir / "log", "ab"),
+            stderr=subprocess.STDOUT,
+        )
+        _wait_for(
+            lambda: (
+                subprocess.run(
+                    ["redis-cli", "-p", str(self.port), "ping"], capture_output=True, text=True
+                ).stdout.strip()
+                == "PONG"
+            ),
+            "redis",
+        )
         return self
 
     def stop(self) -> None:
@@ -105,7 +148,15 @@ class Redis:
 
 
 class Nginx:
-    def __init__(self, work_dir: Path, upstream_ports: Sequence[int]) -> None:
+    """nginx on a free port; `render_config(prefix, port)` gives another config than Rasa's."""
+
+    def __init__(
+        self,
+        work_dir: Path,
+        upstream_ports: Sequence[int],
+        render_config: Optional[Callable[[Path, int], str]] = None,
+    ) -> None:
+        self.render_config = render_config
         self.prefix = work_dir / "nginx"
         self.port = free_port()
         self.upstreams = [f"127.0.0.1:{port}" for port in upstream_ports]
@@ -115,10 +166,17 @@ class Nginx:
     def start(self) -> "Nginx":
         self.prefix.mkdir(parents=True, exist_ok=True)
         config = self.prefix / "nginx.conf"
-        config.write_text(render(self.prefix, self.port, self.upstreams))
+        config.write_text(
+            self.render_config(self.prefix, self.port)
+            if self.render_config
+            # the tests' messages are made up; they check who served whom
+            else render(self.prefix, self.port, self.upstreams, log_request_bodies=True)
+        )
         self.process = subprocess.Popen(
             ["nginx", "-c", str(config), "-p", str(self.prefix), "-g", "daemon off;"],
-            stdout=open(self.prefix / "stdout.log", "ab"), stderr=subprocess.STDOUT)
+            stdout=open(self.prefix / "stdout.log", "ab"),
+            stderr=subprocess.STDOUT,
+        )
         _wait_for(lambda: (self.prefix / "nginx.pid").exists(), "nginx")
         return self
 
