@@ -4,6 +4,7 @@ Every text a patient sees comes from that file. Problems are reported with the
 field that is wrong, at load time, so a typo in the file stops the build with a
 readable message instead of surfacing as a broken answer in a chat.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -19,7 +20,7 @@ import yaml
 
 from clinicbot.alerts import AlertConfigError, AlertSettings, parse_alert_settings
 from clinicbot.opening_hours import OpeningHoursError, WeeklyHours, parse_weekly_hours
-from clinicbot.paths import CLINIC_DIR
+from clinicbot.paths import CLINIC_DIR, PROJECT_ROOT
 
 DEFAULT_CONTENT_PATH = CLINIC_DIR / "clinic.yml"
 CONTENT_PATH_ENV = "CLINIC_CONTENT_FILE"
@@ -94,7 +95,7 @@ class RecoverySettings:
 class Planning:
     ready_milestones: Tuple[str, ...]
     ask_event_date: str
-    latest_date: str   # may use {event} {latest} {days} {milestones}
+    latest_date: str  # may use {event} {latest} {days} {milestones}
     too_soon: str
     # Words that name an occasion: a message with one date and one of these
     # asks about the event, not about a treatment on that day.
@@ -103,23 +104,34 @@ class Planning:
 
 @dataclass(frozen=True)
 class UrgentAdvice:
-    static: str        # when the opening hours can't be checked
+    static: str  # when the opening hours can't be checked
     when_open: str
-    when_closed: str   # may use {opens_next}
+    when_closed: str  # may use {opens_next}
     self_treatment: str
 
 
 @dataclass(frozen=True)
 class Handoff:
-    when_closed: str   # may use {opens_next}
+    when_closed: str  # may use {opens_next}
 
 
 @dataclass(frozen=True)
 class ConsoleOptions:
     """The optional `console:` section: how the staff console treats conversations."""
+
     # Conversations whose sender id starts with one of these are the clinic's own tests
     # (monitoring, benchmarks): hidden from the staff queues and analytics by default.
     test_sender_prefixes: Tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class WidgetLook:
+    """The optional `widget:` section. Lenient on purpose: a wrong value is left
+    out (with a problem the widget server logs), so a typo falls back to the
+    default look instead of breaking the chat."""
+
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    problems: Tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -138,6 +150,7 @@ class ClinicContent:
     source: Path = field(default=DEFAULT_CONTENT_PATH)
     console: ConsoleOptions = field(default_factory=ConsoleOptions)
     alerts: AlertSettings = field(default_factory=AlertSettings)
+    widget: WidgetLook = field(default_factory=WidgetLook)
 
     @property
     def red_flag_advice(self) -> str:
@@ -150,8 +163,12 @@ class ClinicContent:
     def milestone_day(self, key: str) -> int:
         return 0 if key == START else self.milestones[key].day
 
-    def render(self, template: str, treatment_date: Optional[dt.date] = None,
-               extra: Optional[Mapping[str, str]] = None) -> str:
+    def render(
+        self,
+        template: str,
+        treatment_date: Optional[dt.date] = None,
+        extra: Optional[Mapping[str, str]] = None,
+    ) -> str:
         """Fills {group.field} placeholders; dates need a treatment date."""
 
         def value(match: "re.Match[str]") -> str:
@@ -163,12 +180,9 @@ class ClinicContent:
             if group in self.milestones and name == "day":
                 return str(self.milestones[group].day)
             if group in self.milestones and name == "date" and treatment_date:
-                return format_patient_date(
-                    treatment_date + dt.timedelta(days=self.milestones[group].day)
-                )
+                return format_patient_date(treatment_date + dt.timedelta(days=self.milestones[group].day))
             raise ContentError(
-                f"{self.source}: unknown placeholder {match.group(0)} in text "
-                f"starting {template[:60]!r}"
+                f"{self.source}: unknown placeholder {match.group(0)} in text starting {template[:60]!r}"
             )
 
         text = PLACEHOLDER.sub(value, template)
@@ -206,9 +220,12 @@ def _responses(data: Mapping[str, Any]) -> Tuple[Dict[str, str], Dict[str, Tuple
         if isinstance(value, dict):
             texts[name] = _require(value, "text", f"responses.{name}.", str)
             buttons[name] = tuple(
-                (_require(b, "title", f"responses.{name}.buttons[{i}].", str),
-                 _require(b, "payload", f"responses.{name}.buttons[{i}].", str))
-                for i, b in enumerate(_require(value, "buttons", f"responses.{name}.", list)))
+                (
+                    _require(b, "title", f"responses.{name}.buttons[{i}].", str),
+                    _require(b, "payload", f"responses.{name}.buttons[{i}].", str),
+                )
+                for i, b in enumerate(_require(value, "buttons", f"responses.{name}.", list))
+            )
         else:
             texts[name] = _require(section, name, "responses.", str)
     return texts, buttons
@@ -216,33 +233,46 @@ def _responses(data: Mapping[str, Any]) -> Tuple[Dict[str, str], Dict[str, Tuple
 
 def _build(data: Mapping[str, Any], source: Path) -> ClinicContent:
     clinic_data = _require(data, "clinic", "", dict)
-    texts = {name: _require(clinic_data, name, "clinic.", str)
-             for name in ("name", "phone", "emergency_number", "opening_hours",
-                          "timezone", "date_order", "out_of_hours_service",
-                          "out_of_hours_number")}
+    texts = {
+        name: _require(clinic_data, name, "clinic.", str)
+        for name in (
+            "name",
+            "phone",
+            "emergency_number",
+            "opening_hours",
+            "timezone",
+            "date_order",
+            "out_of_hours_service",
+            "out_of_hours_number",
+        )
+    }
     try:
         ZoneInfo(texts["timezone"])
-        weekly_hours = parse_weekly_hours(_require(clinic_data, "weekly_hours", "clinic.", dict),
-                                          texts["timezone"])
+        weekly_hours = parse_weekly_hours(
+            _require(clinic_data, "weekly_hours", "clinic.", dict), texts["timezone"]
+        )
     except (ZoneInfoNotFoundError, ValueError) as error:
         if isinstance(error, OpeningHoursError):
             raise ContentError(f"'clinic.weekly_hours': {error}") from None
-        raise ContentError(f"'clinic.timezone' {texts['timezone']!r} is not a known "
-                           f"timezone (use a name like Europe/London)") from None
+        raise ContentError(
+            f"'clinic.timezone' {texts['timezone']!r} is not a known timezone (use a name like Europe/London)"
+        ) from None
     region = str(clinic_data.get("region") or "GB").strip().upper()
     if region not in phonenumbers.SUPPORTED_REGIONS:
-        raise ContentError(f"'clinic.region' {region!r} is not a two-letter phone region "
-                           f"such as GB, IE or FR")
+        raise ContentError(
+            f"'clinic.region' {region!r} is not a two-letter phone region such as GB, IE or FR"
+        )
     clinic = Clinic(**texts, weekly_hours=weekly_hours, region=region)
     if clinic.date_order not in DATE_ORDERS:
-        raise ContentError(f"'clinic.date_order' must be one of {DATE_ORDERS}, "
-                           f"got {clinic.date_order!r}")
+        raise ContentError(f"'clinic.date_order' must be one of {DATE_ORDERS}, got {clinic.date_order!r}")
 
     treatment_data = _require(data, "treatment", "", dict)
-    treatment = Treatment(**{
-        name: _require(treatment_data, name, "treatment.", int)
-        for name in ("laser_minutes", "numbing_minutes", "visit_minutes")
-    })
+    treatment = Treatment(
+        **{
+            name: _require(treatment_data, name, "treatment.", int)
+            for name in ("laser_minutes", "numbing_minutes", "visit_minutes")
+        }
+    )
 
     milestones: Dict[str, Milestone] = {}
     for key, item in _require(data, "milestones", "", dict).items():
@@ -253,11 +283,11 @@ def _build(data: Mapping[str, Any], source: Path) -> ClinicContent:
 
     recovery_data = _require(data, "recovery", "", dict)
     recovery = RecoverySettings(
-        max_days_since_treatment=_require(recovery_data, "max_days_since_treatment",
-                                          "recovery.", int),
-        **{name: _require(recovery_data, name, "recovery.", str)
-           for name in ("offer_personalise", "pre_treatment", "too_long_ago",
-                        "impossible_date")},
+        max_days_since_treatment=_require(recovery_data, "max_days_since_treatment", "recovery.", int),
+        **{
+            name: _require(recovery_data, name, "recovery.", str)
+            for name in ("offer_personalise", "pre_treatment", "too_long_ago", "impossible_date")
+        },
     )
 
     topics: Dict[str, Topic] = {}
@@ -267,20 +297,19 @@ def _build(data: Mapping[str, Any], source: Path) -> ClinicContent:
         for index, phase in enumerate(_require(item, "phases", where, list)):
             starts_at = _require(phase, "from", f"{where}phases[{index}].", str)
             if starts_at != START and starts_at not in milestones:
-                raise ContentError(f"'{where}phases[{index}].from' names unknown "
-                                   f"milestone {starts_at!r}")
+                raise ContentError(f"'{where}phases[{index}].from' names unknown milestone {starts_at!r}")
             allowed = phase.get("allowed")
             if allowed is not None and not isinstance(allowed, bool):
                 raise ContentError(f"'{where}phases[{index}].allowed' must be true or false")
-            phases.append(Phase(starts_at, _require(phase, "text", f"{where}phases[{index}].", str),
-                                allowed))
+            phases.append(Phase(starts_at, _require(phase, "text", f"{where}phases[{index}].", str), allowed))
         if not phases or phases[0].starts_at != START:
             raise ContentError(f"'{where}phases' must begin with a phase 'from: start'")
         days = [0 if p.starts_at == START else milestones[p.starts_at].day for p in phases]
         if days != sorted(days) or len(set(days)) != len(days):
             raise ContentError(f"'{where}phases' must be in order of their milestone days")
-        topics[key] = Topic(key, _require(item, "title", where, str),
-                            _require(item, "general", where, str), tuple(phases))
+        topics[key] = Topic(
+            key, _require(item, "title", where, str), _require(item, "general", where, str), tuple(phases)
+        )
 
     response_texts, response_buttons = _responses(data)
     content = ClinicContent(
@@ -291,13 +320,13 @@ def _build(data: Mapping[str, Any], source: Path) -> ClinicContent:
         topics=topics,
         urgent=_urgent_advice(_require(data, "red_flags", "", dict)),
         planning=_planning(_require(data, "planning", "", dict), milestones),
-        handoff=Handoff(_require(_require(data, "handoff", "", dict), "when_closed",
-                                 "handoff.", str)),
+        handoff=Handoff(_require(_require(data, "handoff", "", dict), "when_closed", "handoff.", str)),
         responses=response_texts,
         response_buttons=response_buttons,
         source=source,
         console=_console_options(data.get("console") or {}),
         alerts=_alerts(data.get("alerts")),
+        widget=_widget_look(data, source),
     )
     _check_every_text_renders(content)
     return content
@@ -307,10 +336,11 @@ def _console_options(data: Any) -> ConsoleOptions:
     if not isinstance(data, dict):
         raise ContentError("'console' must be a mapping")
     prefixes = data.get("test_sender_prefixes") or []
-    if not isinstance(prefixes, list) or not all(isinstance(p, str) and p.strip()
-                                                 for p in prefixes):
+    if not isinstance(prefixes, list) or not all(isinstance(p, str) and p.strip() for p in prefixes):
         raise ContentError("'console.test_sender_prefixes' must be a list of non-empty texts")
     return ConsoleOptions(test_sender_prefixes=tuple(p.strip() for p in prefixes))
+
+
 def _alerts(data: Any) -> AlertSettings:
     try:
         return parse_alert_settings(data)
@@ -319,8 +349,12 @@ def _alerts(data: Any) -> AlertSettings:
 
 
 def _urgent_advice(data: Mapping[str, Any]) -> UrgentAdvice:
-    return UrgentAdvice(*(_require(data, key, "red_flags.", str) for key in
-                          ("advice", "advice_when_open", "advice_when_closed", "self_treatment")))
+    return UrgentAdvice(
+        *(
+            _require(data, key, "red_flags.", str)
+            for key in ("advice", "advice_when_open", "advice_when_closed", "self_treatment")
+        )
+    )
 
 
 def _planning(data: Mapping[str, Any], milestones: Mapping[str, Milestone]) -> Planning:
@@ -331,19 +365,34 @@ def _planning(data: Mapping[str, Any], milestones: Mapping[str, Milestone]) -> P
     event_words = _require(data, "event_words", "planning.", list)
     if not all(isinstance(word, str) and word.strip() for word in event_words):
         raise ContentError("'planning.event_words' must be a list of words")
-    ask_event_date, latest_date, too_soon = (_require(data, key, "planning.", str) for key in
-                                             ("ask_event_date", "latest_date", "too_soon"))
-    return Planning(tuple(ready), ask_event_date, latest_date, too_soon,
-                    event_words=tuple(word.strip().lower() for word in event_words))
+    ask_event_date, latest_date, too_soon = (
+        _require(data, key, "planning.", str) for key in ("ask_event_date", "latest_date", "too_soon")
+    )
+    return Planning(
+        tuple(ready),
+        ask_event_date,
+        latest_date,
+        too_soon,
+        event_words=tuple(word.strip().lower() for word in event_words),
+    )
 
 
 def _all_texts(content: ClinicContent) -> List[str]:
     recovery = content.recovery
-    texts = [recovery.offer_personalise, recovery.pre_treatment, recovery.too_long_ago,
-             recovery.impossible_date, content.urgent.static, content.urgent.when_open,
-             content.urgent.when_closed, content.urgent.self_treatment,
-             content.planning.ask_event_date, content.planning.latest_date,
-             content.planning.too_soon, content.handoff.when_closed]
+    texts = [
+        recovery.offer_personalise,
+        recovery.pre_treatment,
+        recovery.too_long_ago,
+        recovery.impossible_date,
+        content.urgent.static,
+        content.urgent.when_open,
+        content.urgent.when_closed,
+        content.urgent.self_treatment,
+        content.planning.ask_event_date,
+        content.planning.latest_date,
+        content.planning.too_soon,
+        content.handoff.when_closed,
+    ]
     texts += list(content.responses.values())
     texts += [title for buttons in content.response_buttons.values() for title, _ in buttons]
     for topic in content.topics.values():
@@ -377,9 +426,86 @@ def load_content(path: Optional[os.PathLike] = None) -> ClinicContent:
 _cache: Dict[Tuple[str, float], ClinicContent] = {}
 
 
-def cached_content(path: Optional[os.PathLike] = None,
-                   loader: Callable[[Optional[os.PathLike]], ClinicContent] = load_content,
-                   ) -> ClinicContent:
+WIDGET_DIR = PROJECT_ROOT / "widget"
+# The widget's look, set by the clinic (`widget:` in the clinic file).
+WIDGET_STRINGS_FILE = re.compile(r"^strings\.[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?\.json$")
+HEX_COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
+MAX_QUICK_REPLIES = 8
+
+
+def _widget_look(data: Mapping[str, Any], path: Path) -> WidgetLook:
+    """The optional `widget:` section of the clinic file, validated.
+
+    Returns the usable settings and a list of problems (wrong values are left
+    out, so a typo falls back to the default look instead of breaking the chat).
+    """
+    section = data.get("widget")
+    problems: List[str] = []
+    if section is None:
+        return WidgetLook()
+    if not isinstance(section, dict):
+        return WidgetLook({}, (f"{path}: 'widget' must be a section with keys, got {section!r}",))
+    result: Dict[str, Any] = {}
+    for key in ("primary_color", "text_on_primary"):
+        if key in section:
+            value = section[key]
+            if isinstance(value, str) and HEX_COLOR.match(value.strip()):
+                result[key] = value.strip()
+            else:
+                problems.append(f"{path}: 'widget.{key}' must be a colour like \"#0d5f63\", got {value!r}")
+    if "greeting" in section:
+        value = section["greeting"]
+        if isinstance(value, str) and value.strip():
+            result["greeting"] = " ".join(value.split())
+        else:
+            problems.append(f"{path}: 'widget.greeting' must be a text")
+    if "quick_replies" in section:
+        replies = section["quick_replies"]
+        if not isinstance(replies, list):
+            problems.append(f"{path}: 'widget.quick_replies' must be a list")
+            replies = []
+        clean = []
+        for index, item in enumerate(replies):
+            if (
+                isinstance(item, dict)
+                and isinstance(item.get("title"), str)
+                and item["title"].strip()
+                and isinstance(item.get("message"), str)
+                and item["message"].strip()
+            ):
+                clean.append({"title": item["title"].strip(), "message": item["message"].strip()})
+            else:
+                problems.append(
+                    f"{path}: 'widget.quick_replies[{index}]' needs a 'title' and a 'message' text"
+                )
+        if len(clean) > MAX_QUICK_REPLIES:
+            problems.append(
+                f"{path}: 'widget.quick_replies' has {len(clean)} entries; "
+                f"only the first {MAX_QUICK_REPLIES} are shown"
+            )
+            clean = clean[:MAX_QUICK_REPLIES]
+        if clean:
+            result["quick_replies"] = clean
+    if "strings" in section:
+        value = section["strings"]
+        if isinstance(value, str) and WIDGET_STRINGS_FILE.match(value) and (WIDGET_DIR / value).is_file():
+            result["strings"] = value
+        else:
+            problems.append(
+                f"{path}: 'widget.strings' must name a file like strings.fr.json in widget/, got {value!r}"
+            )
+    unknown = sorted(
+        set(section) - {"primary_color", "text_on_primary", "greeting", "quick_replies", "strings"}
+    )
+    if unknown:
+        problems.append(f"{path}: unknown key(s) in 'widget': {', '.join(map(str, unknown))}")
+    return WidgetLook(result, tuple(problems))
+
+
+def cached_content(
+    path: Optional[os.PathLike] = None,
+    loader: Callable[[Optional[os.PathLike]], ClinicContent] = load_content,
+) -> ClinicContent:
     """Reloads the file when it changes, so edits apply without a restart."""
     source = Path(path or os.environ.get(CONTENT_PATH_ENV) or DEFAULT_CONTENT_PATH)
     key = (str(source), source.stat().st_mtime)

@@ -39,6 +39,7 @@ Environment:
                       how this server reaches Rasa's HTTP API (clinicbot/rasa_api.py);
                       the browser never gets a Rasa token
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -61,8 +62,7 @@ ROOT = WIDGET_DIR.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from clinicbot.content import (CONTENT_PATH_ENV, DEFAULT_CONTENT_PATH,  # noqa: E402
-                               ContentError, cached_content)
+from clinicbot.content import CONTENT_PATH_ENV, DEFAULT_CONTENT_PATH, ContentError, cached_content  # noqa: E402
 from clinicbot import handoff  # noqa: E402
 from clinicbot.rasa_api import RasaApi, RasaApiError  # noqa: E402
 
@@ -82,10 +82,7 @@ DEMO_PATHS = ("/", "/index.html")
 CONFIG_PATH = "/widget-config.json"
 # Translations: /strings.fr.json, /strings.pt-BR.json ... (no slashes or dots possible).
 STRINGS_PATH = re.compile(r"^/(strings\.[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?\.json)$")
-STRINGS_FILE = re.compile(r"^strings\.[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?\.json$")
-HEX_COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 DEFAULT_STRINGS = "strings.en.json"
-MAX_QUICK_REPLIES = 8
 
 _content_lock = threading.Lock()
 # One widget server offers the call back once, even to two tabs polling at once.
@@ -119,8 +116,9 @@ def read_poll_request(raw: bytes) -> Tuple[str, Optional[int]]:
         raise PollRefused(400, "'sender' must be the widget's sender id")
     if not isinstance(key, str) or not CONVERSATION_KEY.match(key):
         raise PollRefused(400, "'key' must be 64 lowercase hex digits")
-    if after is not None and (isinstance(after, bool) or not isinstance(after, int)
-                              or not 0 <= after <= 10 ** 9):
+    if after is not None and (
+        isinstance(after, bool) or not isinstance(after, int) or not 0 <= after <= 10**9
+    ):
         raise PollRefused(400, "'after' must be a whole number of events, or null")
     if sender_for_key(key) != sender:
         raise PollRefused(403, "this key does not open that conversation")
@@ -149,13 +147,11 @@ def poll_conversation(api: RasaApi, sender: str, after: Optional[int]) -> Dict[s
                 events = api.events(sender)
         state = handoff.state_of(events)
     messages, cursor = handoff.pushed_messages(events, after)
-    return {"messages": messages, "cursor": cursor, "handoff": state.status,
-            "staff": state.staff}
+    return {"messages": messages, "cursor": cursor, "handoff": state.status, "staff": state.staff}
 
 
 def bot_url() -> str:
-    url = os.environ.get("WEBCHAT_BOT_URL") or \
-        f"http://127.0.0.1:{os.environ.get('RASA_PORT') or '5005'}"
+    url = os.environ.get("WEBCHAT_BOT_URL") or f"http://127.0.0.1:{os.environ.get('RASA_PORT') or '5005'}"
     return url.rstrip("/")
 
 
@@ -170,75 +166,13 @@ def content_path() -> Path:
     return Path(os.environ.get(CONTENT_PATH_ENV) or DEFAULT_CONTENT_PATH)
 
 
-def widget_section(path: Path) -> Tuple[Dict[str, Any], List[str]]:
-    """The optional `widget:` section of the clinic file, validated.
-
-    Returns the usable settings and a list of problems (wrong values are left
-    out, so a typo falls back to the default look instead of breaking the chat).
-    """
-    with open(path, encoding="utf-8") as handle:
-        data = yaml.safe_load(handle) or {}
-    section = data.get("widget") if isinstance(data, dict) else None
-    problems: List[str] = []
-    if section is None:
-        return {}, problems
-    if not isinstance(section, dict):
-        return {}, [f"{path}: 'widget' must be a section with keys, got {section!r}"]
-    result: Dict[str, Any] = {}
-    for key in ("primary_color", "text_on_primary"):
-        if key in section:
-            value = section[key]
-            if isinstance(value, str) and HEX_COLOR.match(value.strip()):
-                result[key] = value.strip()
-            else:
-                problems.append(f"{path}: 'widget.{key}' must be a colour like \"#0d5f63\", "
-                                f"got {value!r}")
-    if "greeting" in section:
-        value = section["greeting"]
-        if isinstance(value, str) and value.strip():
-            result["greeting"] = " ".join(value.split())
-        else:
-            problems.append(f"{path}: 'widget.greeting' must be a text")
-    if "quick_replies" in section:
-        replies = section["quick_replies"]
-        if not isinstance(replies, list):
-            problems.append(f"{path}: 'widget.quick_replies' must be a list")
-            replies = []
-        clean = []
-        for index, item in enumerate(replies):
-            if (isinstance(item, dict) and isinstance(item.get("title"), str) and item["title"].strip()
-                    and isinstance(item.get("message"), str) and item["message"].strip()):
-                clean.append({"title": item["title"].strip(), "message": item["message"].strip()})
-            else:
-                problems.append(f"{path}: 'widget.quick_replies[{index}]' needs a 'title' "
-                                f"and a 'message' text")
-        if len(clean) > MAX_QUICK_REPLIES:
-            problems.append(f"{path}: 'widget.quick_replies' has {len(clean)} entries; "
-                            f"only the first {MAX_QUICK_REPLIES} are shown")
-            clean = clean[:MAX_QUICK_REPLIES]
-        if clean:
-            result["quick_replies"] = clean
-    if "strings" in section:
-        value = section["strings"]
-        if isinstance(value, str) and STRINGS_FILE.match(value) and (WIDGET_DIR / value).is_file():
-            result["strings"] = value
-        else:
-            problems.append(f"{path}: 'widget.strings' must name a file like strings.fr.json "
-                            f"in widget/, got {value!r}")
-    unknown = sorted(set(section) - {"primary_color", "text_on_primary", "greeting",
-                                     "quick_replies", "strings"})
-    if unknown:
-        problems.append(f"{path}: unknown key(s) in 'widget': {', '.join(map(str, unknown))}")
-    return result, problems
-
-
 def build_config() -> Tuple[Dict[str, Any], List[str]]:
     """widget-config.json: the clinic's details from clinic.yml plus the bot URL."""
     path = content_path()
     with _content_lock:
         content = cached_content(path)
     clinic = content.clinic
-    widget, problems = widget_section(path)
+    widget, problems = dict(content.widget.settings), list(content.widget.problems)
     config = {
         "clinic": {
             "name": clinic.name,
@@ -265,7 +199,8 @@ def security_headers(bot_origin: str) -> Dict[str, str]:
         "Content-Security-Policy": (
             "default-src 'self'; "
             f"connect-src 'self' {bot_origin}; "
-            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'self'"),
+            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'self'"
+        ),
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "no-referrer",
         "X-Frame-Options": "SAMEORIGIN",
@@ -283,8 +218,9 @@ def render_demo(config: Dict[str, Any]) -> str:
         "clinic.phone_tel": re.sub(r"[^\d+]", "", clinic["phone"]),
         "clinic.opening_hours": clinic["opening_hours"],
     }
-    return re.sub(r"\{\{([a-z_.]+)\}\}",
-                  lambda m: html.escape(values.get(m.group(1), ""), quote=True), template)
+    return re.sub(
+        r"\{\{([a-z_.]+)\}\}", lambda m: html.escape(values.get(m.group(1), ""), quote=True), template
+    )
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -304,8 +240,9 @@ class Handler(BaseHTTPRequestHandler):
         if os.environ.get("VERBOSE") == "1" or (isinstance(code, int) and code >= 500):
             super().log_request(code, size)
 
-    def _send(self, status: int, body: bytes, content_type: str,
-              extra: Optional[Dict[str, str]] = None) -> None:
+    def _send(
+        self, status: int, body: bytes, content_type: str, extra: Optional[Dict[str, str]] = None
+    ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
@@ -335,8 +272,9 @@ class Handler(BaseHTTPRequestHandler):
                 config, problems = build_config()
                 for problem in problems:
                     self.log_message("widget config: %s", problem)
-                self._send(200, json.dumps(config, ensure_ascii=False, indent=1).encode("utf-8"),
-                           JSON, self._cors())
+                self._send(
+                    200, json.dumps(config, ensure_ascii=False, indent=1).encode("utf-8"), JSON, self._cors()
+                )
             elif path == "/favicon.ico":
                 self._send(204, b"", "image/x-icon")
             elif path in STATIC_FILES:
@@ -349,8 +287,7 @@ class Handler(BaseHTTPRequestHandler):
                 self._not_found()
         except ContentError as error:
             self.log_message("clinic file problem: %s", error)
-            self._send(500, json.dumps({"error": "clinic file problem, see the server log"}).encode(),
-                       JSON)
+            self._send(500, json.dumps({"error": "clinic file problem, see the server log"}).encode(), JSON)
 
     def do_HEAD(self) -> None:
         self.do_GET()
@@ -380,8 +317,7 @@ class Handler(BaseHTTPRequestHandler):
             self._json(refused.status, {"error": str(refused)})
         except RasaApiError as error:
             self.log_message("live handoff: %s", error)
-            self._json(503, {"error": "the assistant can't be reached right now; "
-                                      "retrying by itself"})
+            self._json(503, {"error": "the assistant can't be reached right now; retrying by itself"})
         except ContentError as error:
             self.log_message("clinic file problem: %s", error)
             self._json(503, {"error": "clinic file problem, see the server log"})
@@ -389,9 +325,11 @@ class Handler(BaseHTTPRequestHandler):
     do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _method_not_allowed
 
 
-BUSY_RESPONSE = (b"HTTP/1.0 503 Service Unavailable\r\nContent-Type: text/plain\r\n"
-                 b"Retry-After: 5\r\nContent-Length: 14\r\nConnection: close\r\n\r\n"
-                 b"Server busy.\r\n")
+BUSY_RESPONSE = (
+    b"HTTP/1.0 503 Service Unavailable\r\nContent-Type: text/plain\r\n"
+    b"Retry-After: 5\r\nContent-Length: 14\r\nConnection: close\r\n\r\n"
+    b"Server busy.\r\n"
+)
 
 
 def positive_setting(name: str, default: float) -> float:
@@ -413,8 +351,7 @@ class WidgetServer(ThreadingHTTPServer):
     # socketserver's listen backlog of 5 makes a burst of page loads wait for SYN retries.
     request_queue_size = 128
 
-    def __init__(self, host: str, port: int, read_timeout: float = 10,
-                 max_connections: int = 64) -> None:
+    def __init__(self, host: str, port: int, read_timeout: float = 10, max_connections: int = 64) -> None:
         super().__init__((host, port), Handler)
         self.read_timeout = read_timeout
         self._connection_slots = threading.BoundedSemaphore(max_connections)
@@ -466,9 +403,12 @@ def main(argv: List[str]) -> int:
     port = int(os.environ.get("WEBCHAT_PORT") or "8080")
     try:
         build_config()
-        server = WidgetServer(host, port,
-                              read_timeout=positive_setting("WEBCHAT_READ_TIMEOUT", 10),
-                              max_connections=int(positive_setting("WEBCHAT_MAX_CONNECTIONS", 64)))
+        server = WidgetServer(
+            host,
+            port,
+            read_timeout=positive_setting("WEBCHAT_READ_TIMEOUT", 10),
+            max_connections=int(positive_setting("WEBCHAT_MAX_CONNECTIONS", 64)),
+        )
     except (ContentError, ValueError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
