@@ -380,7 +380,8 @@ class RedFlagDetector:
             mentions.append(Mention(symptom, words, clause, self._status(
                 doc, clause_of, cues, exceptions, symptom, clause, first, own_terms)))
         mentions.extend(self._temperatures(clause_of, clauses, cues))
-        mentions = self._numbers_decide_fever(mentions)
+        mentions = self._later_reading_settles_fever(
+            self._numbers_decide_fever(mentions), clause_of, cues)
         if cues.get("not_treated") and not cues.get("treated"):
             # Someone deciding whether to have it ("I get cold sores, can I
             # still have it?") describes their history, not a complication.
@@ -486,6 +487,25 @@ class RedFlagDetector:
                 status = BELOW_THRESHOLD
             found.append(Mention(rules.symptom, words, clause, status))
         return found
+
+    def _later_reading_settles_fever(self, mentions: List[Mention], clause_of: Sequence[int],
+                                     cues: Dict[str, List[Tuple[int, int]]]) -> List[Mention]:
+        """"38.3 last night, but it's 36.9 now": a later normal reading, said to be
+        the current one (now, today, back to ...), settles the earlier fever."""
+        rules = self.rules.temperature
+        if rules is None:
+            return mentions
+        readings = [m for m in mentions if m.symptom == rules.symptom and m.words[:1].isdigit()]
+        if not readings or readings[-1].status not in (BELOW_THRESHOLD, RESOLVED):
+            return mentions
+        latest = readings[-1].clause
+        current = any(clause_of[start] == latest
+                      for kind in ("now", "resolved") for start, _end in cues.get(kind, []))
+        if not current or any(clause_of[start] >= latest for start, _e in cues.get("recurrence", [])):
+            return mentions
+        return [Mention(m.symptom, m.words, m.clause, RESOLVED)
+                if m.symptom == rules.symptom and m.status == PRESENT and m.clause < latest else m
+                for m in mentions]
 
     def _numbers_decide_fever(self, mentions: List[Mention]) -> List[Mention]:
         """A temperature under the threshold outweighs "I have a temperature"."""

@@ -78,6 +78,8 @@ def test_temperatures_at_the_threshold_are_a_fever(detect, text):
     ("my temp is 37.9", BELOW_THRESHOLD),
     ("99.5F this morning", BELOW_THRESHOLD),
     ("was 38.4 last night, 37.1 now", RESOLVED),
+    ("my temp was 38.6 on saturday but it's 36.8 today", RESOLVED),
+    ("38,3 in the night, but it's back down to 37,0 now", RESOLVED),
 ])
 def test_temperatures_under_the_threshold_or_settled_are_not(detect, text, status):
     finding = detect(text)
@@ -143,6 +145,23 @@ def test_someone_deciding_whether_to_have_it_is_not_reporting(detect, text):
 ])
 def test_a_treated_patient_asking_about_more_treatment_is_still_reporting(detect, text):
     assert detect(text).is_red_flag
+
+
+@pytest.mark.parametrize("text", [
+    "38.2 yesterday and 37.1 this morning but now it's 38.5 again",
+    "it was 37.2 this morning, now it's 38.9",
+])
+def test_a_later_fever_reading_is_still_a_fever(detect, text):
+    assert detect(text).is_red_flag
+
+
+@pytest.mark.parametrize("text", [
+    "my smartwatch says my skin temp went up a bit, I feel normal",
+    "what water temperature should I wash my face with, 37 degrees?",
+    "the soreness is much better than yesterday, day 3",
+])
+def test_settled_or_other_temperatures_are_not_reports(detect, text):
+    assert not detect(text).is_red_flag
 
 
 def test_history_is_not_a_report(detect):
