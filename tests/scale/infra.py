@@ -9,6 +9,7 @@ from __future__ import annotations
 import glob
 import os
 import shutil
+import sqlite3
 import subprocess
 import tempfile
 import time
@@ -190,3 +191,19 @@ class Nginx:
         if self.process:
             self.process.terminate()
             self.process.wait(timeout=30)
+
+
+def spooled_turns(service):
+    path = service.log_path.parent / "spool.db"
+    if not path.exists():
+        return None
+    with sqlite3.connect(str(path)) as connection:
+        return connection.execute("select count(*) from spooled_turns").fetchone()[0]
+
+
+def wait_until_spools_are_written_back(cluster, seconds=60):
+    """Instances write spooled turns back within a few seconds of the database's return."""
+    deadline = time.time() + seconds
+    while any(spooled_turns(service) for service in cluster.instances) and time.time() < deadline:
+        time.sleep(0.5)
+    assert [spooled_turns(service) for service in cluster.instances] == [0, 0]

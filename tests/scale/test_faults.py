@@ -1,8 +1,8 @@
 """Failures of the database and bursts, on the scale-out deployment."""
+
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import time
 from collections import defaultdict
@@ -12,6 +12,7 @@ import pytest
 
 from clinicbot.paths import PROJECT_ROOT as ROOT
 from harness.servers import customs, http, texts, wait_until_up
+from tests.scale.infra import spooled_turns, wait_until_spools_are_written_back
 from tests.scale.test_scale_out import send
 
 pytestmark = pytest.mark.servers
@@ -21,10 +22,20 @@ def test_tracker_database_down_at_start_names_the_setting(cluster):
     closed_port = cluster.postgres.port + 1 if cluster.postgres.port < 65535 else 1
     started = time.time()
     result = subprocess.run(
-        ["bash", "scripts/run.sh"], cwd=ROOT, capture_output=True, text=True, timeout=120,
-        env={**os.environ, **cluster.env(
-            SERVICES="rasa", RASA_PORT="1",
-            TRACKER_DB_URL=f"postgresql://rasa:secret@127.0.0.1:{closed_port}/clinicbot")})
+        ["bash", "scripts/run.sh"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={
+            **os.environ,
+            **cluster.env(
+                SERVICES="rasa",
+                RASA_PORT="1",
+                TRACKER_DB_URL=f"postgresql://rasa:secret@127.0.0.1:{closed_port}/clinicbot",
+            ),
+        },
+    )
     assert result.returncode != 0
     assert "TRACKER_DB_URL" in result.stderr and "secret" not in result.stderr, result.stderr
     assert time.time() - started < 60
@@ -36,8 +47,12 @@ def test_database_going_away_fails_cleanly_and_recovers(cluster):
     cluster.postgres.stop()
     try:
         started = time.time()
-        status, raw = http("POST", cluster.nginx.url + "/webhooks/rest/webhook",
-                           {"sender": "db-outage", "message": "does it hurt?"}, timeout=120)
+        status, raw = http(
+            "POST",
+            cluster.nginx.url + "/webhooks/rest/webhook",
+            {"sender": "db-outage", "message": "does it hurt?"},
+            timeout=120,
+        )
         assert time.time() - started < 60
         # The instance carries the conversation on while the database is
         # away (the turn waits in its spool); never a server error.
@@ -57,7 +72,10 @@ def test_database_going_away_fails_cleanly_and_recovers(cluster):
     stored_after = cluster.postgres.query("select count(*) from events where sender_id = 'db-outage'")[0][0]
     assert stored_after > stored_before
     assert stored_user_texts(cluster, "db-outage") == [  # the turn during the outage too, in order
-        "how much does it cost?", "does it hurt?", "how much does it cost?"]
+        "how much does it cost?",
+        "does it hurt?",
+        "how much does it cost?",
+    ]
     for port in cluster.rasa_ports:
         assert http("GET", f"http://127.0.0.1:{port}/")[0] == 200
 
@@ -74,8 +92,7 @@ def test_burst_of_200_messages_to_one_conversation(cluster):
     for number in range(1, 201):
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
         body = json.dumps({"sender": "burst", "message": f"how much does it cost? ({number})"})
-        connection.request("POST", "/webhooks/rest/webhook", body,
-                           {"Content-Type": "application/json"})
+        connection.request("POST", "/webhooks/rest/webhook", body, {"Content-Type": "application/json"})
         connections.append(connection)
         time.sleep(0.02)
     replies = []
@@ -85,10 +102,10 @@ def test_burst_of_200_messages_to_one_conversation(cluster):
         replies.append(json.loads(response.read()))
         connection.close()
     assert all("price depends" in texts(reply) for reply in replies)
-    rows = cluster.postgres.query(
-        "select type_name, data from events where sender_id = 'burst' order by id")
-    numbers = [int(json.loads(data)["text"].rsplit("(", 1)[1].rstrip(")"))
-               for kind, data in rows if kind == "user"]
+    rows = cluster.postgres.query("select type_name, data from events where sender_id = 'burst' order by id")
+    numbers = [
+        int(json.loads(data)["text"].rsplit("(", 1)[1].rstrip(")")) for kind, data in rows if kind == "user"
+    ]
     assert numbers == list(range(1, 201))
     kinds = [kind for kind, _ in rows]
     users = [i for i, kind in enumerate(kinds) if kind == "user"]
@@ -97,28 +114,16 @@ def test_burst_of_200_messages_to_one_conversation(cluster):
 
 
 def stored_events(cluster, sender):
-    return [(kind, json.loads(data)) for kind, data in cluster.postgres.query(
-        "select type_name, data from events where sender_id = :sender order by id", sender=sender)]
+    return [
+        (kind, json.loads(data))
+        for kind, data in cluster.postgres.query(
+            "select type_name, data from events where sender_id = :sender order by id", sender=sender
+        )
+    ]
 
 
 def stored_user_texts(cluster, sender):
     return [data["text"] for kind, data in stored_events(cluster, sender) if kind == "user"]
-
-
-def spooled_turns(service):
-    path = service.log_path.parent / "spool.db"
-    if not path.exists():
-        return None
-    with sqlite3.connect(str(path)) as connection:
-        return connection.execute("select count(*) from spooled_turns").fetchone()[0]
-
-
-def wait_until_spools_are_written_back(cluster, seconds=60):
-    """Instances write spooled turns back within a few seconds of the database's return."""
-    deadline = time.time() + seconds
-    while any(spooled_turns(service) for service in cluster.instances) and time.time() < deadline:
-        time.sleep(0.5)
-    assert [spooled_turns(service) for service in cluster.instances] == [0, 0]
 
 
 OUTAGE_SECONDS = 60
@@ -149,8 +154,11 @@ def test_sixty_second_database_outage_loses_no_turn_even_across_a_crash(cluster)
     outage_started = time.time()
     try:
         for number, message in enumerate(OUTAGE_ROUNDS):
-            replies = talk_round(lambda s, number=number, message=message:
-                                 RED_FLAG if (s, number) == (senders[7], 1) else message)
+            replies = talk_round(
+                lambda s, number=number, message=message: (
+                    RED_FLAG if (s, number) == (senders[7], 1) else message
+                )
+            )
             assert all(replies.values()), replies  # every patient got an answer
             if number == 1:  # the urgent advice, during the outage too
                 assert any(card.get("type") == "red_flag" for card in customs(replies[senders[7]]))
@@ -158,7 +166,9 @@ def test_sixty_second_database_outage_loses_no_turn_even_across_a_crash(cluster)
                 assert spooled_turns(crashed) > 0
                 os.killpg(crashed.process.pid, signal.SIGKILL)
                 crashed.process.wait()
-            time.sleep(max(0.0, outage_started + (number + 1) * OUTAGE_SECONDS / len(OUTAGE_ROUNDS) - time.time()))
+            time.sleep(
+                max(0.0, outage_started + (number + 1) * OUTAGE_SECONDS / len(OUTAGE_ROUNDS) - time.time())
+            )
         assert spooled_turns(crashed) > 0
     finally:
         cluster.postgres.start()
@@ -182,8 +192,13 @@ def test_sixty_second_database_outage_loses_no_turn_even_across_a_crash(cluster)
         serialised = [json.dumps(data, sort_keys=True) for _, data in events]
         assert len(serialised) == len(set(serialised)), f"duplicated event in {sender}"
         assert "Day 3" in texts(after[sender]), (sender, after[sender])  # the date from before the outage
-    red_flag_turn = [data for kind, data in stored_events(cluster, senders[7])
-                     if kind == "user" and data["text"] == RED_FLAG]
+    red_flag_turn = [
+        data
+        for kind, data in stored_events(cluster, senders[7])
+        if kind == "user" and data["text"] == RED_FLAG
+    ]
     assert red_flag_turn[0]["parse_data"]["intent"]["name"] == "red_flag"
-    assert any(kind == "slot" and data["name"] == "red_flag_followup" and data["value"]
-               for kind, data in stored_events(cluster, senders[7]))
+    assert any(
+        kind == "slot" and data["name"] == "red_flag_followup" and data["value"]
+        for kind, data in stored_events(cluster, senders[7])
+    )
