@@ -397,6 +397,15 @@ def render(data: Dict) -> str:
                      + ", ".join(f"{stage} {count}" for stage, count in
                                  sorted(stages.items(), key=lambda kv: -kv[1]))
                      + f" (details in {'bench-quick' if meta['mode'] == 'quick' else 'bench'}.json).")
+    thresholds = data["ours"]["nlu"].get("fallback_thresholds")
+    if thresholds:
+        notes.append(
+            f"Fallback threshold (config.yml, now {nlu_quality.fallback_threshold()}) on the "
+            "held-out set, answered right / wrong / asked (right topic among the buttons, "
+            "answered right before): " + "; ".join(
+                f"{row['threshold']:.1f}: {row['answered_right']}/{row['answered_wrong']}/"
+                f"{row['asked']} ({row['asked_right_offered']}, {row['asked_was_right']})"
+                for row in thresholds) + ".")
     other = meta.get("other_processes") or {}
     if other.get("share_of_machine", 0) > OTHER_CPU_WARNING:
         notes.append(f"**Warning: other processes used {other['cpu_s']:.0f} CPU-seconds "

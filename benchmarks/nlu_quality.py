@@ -4,14 +4,19 @@ from __future__ import annotations
 import math
 import time
 from collections import Counter
+from pathlib import Path
 from typing import Callable, Dict, List, Sequence, Tuple
 
+import yaml
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline, make_pipeline
 
-from clinicbot.model_quality import (RED_FLAG, Outcome, errors, false_alarms, heldout_examples,
-                                     label_of_parse, outcomes_of, recall_of, scores_by_group)
+from clinicbot.clarify import MAX_CHOICES, likely_labels
+from clinicbot.model_quality import (RED_FLAG, Outcome, errors, fallback_table, false_alarms,
+                                     heldout_examples, label_of_parse, outcomes_of, recall_of,
+                                     scores_by_group)
+from clinicbot.paths import PROJECT_ROOT
 from clinicbot.training_data import checked_sources
 
 RANDOM_STATE = 42
@@ -56,7 +61,19 @@ def evaluate_bot(parse: Callable[[str], dict]) -> Dict[str, object]:
     details = {text: stage_of(parsed_by_text[text], gold) for text, gold, _ in wrong}
     result["errors"] = [[text, gold, guess, details[text]] for text, gold, guess in wrong]
     result["errors_by_stage"] = dict(Counter(details[text]["stage"] for text, _, _ in wrong))
+    # how the fallback threshold would trade wrong answers for "Did you mean ...?"
+    result["fallback_thresholds"] = fallback_table(
+        [(parsed_by_text[text], gold) for text, gold, _ in outcomes],
+        lambda parsed: [label for label, _ in likely_labels(parsed)[:MAX_CHOICES]])
     return result
+
+
+def fallback_threshold(config_path: Path = PROJECT_ROOT / "config.yml") -> float:
+    """The FallbackClassifier threshold config.yml sets (Rasa's default 0.3 if none)."""
+    config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    entry: Dict[str, object] = next(
+        (c for c in config["pipeline"] if c["name"] == "FallbackClassifier"), {})
+    return float(str(entry.get("threshold", 0.3)))
 
 
 def stage_of(parsed: dict, gold: str) -> Dict[str, object]:

@@ -19,6 +19,9 @@ from clinicbot.paths import PROJECT_ROOT, TESTS_DATA_DIR
 from clinicbot.training_data import SourceError, load_nlu_examples
 
 RED_FLAG = "red_flag"
+NLU_FALLBACK = "nlu_fallback"
+# Thresholds the benchmark tries for Rasa's FallbackClassifier (config.yml).
+FALLBACK_THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
 NLU_HELDOUT = TESTS_DATA_DIR / "nlu_heldout.yml"
 # The benchmark's label groups: faq/*, recovery/*, and every other label.
 LABEL_GROUPS = ("faq", "recovery", "others")
@@ -123,3 +126,53 @@ def scores_by_group(outcomes: Sequence[Outcome]) -> Dict[str, Dict[str, float]]:
             "macro_f1": sum(f1_of[label] for label in labels) / len(labels) if labels else float("nan"),
         }
     return result
+
+
+def classifier_choice(parsed: Mapping) -> Tuple[str, float, str]:
+    """(intent, confidence, full label) the classifier chose, before any fallback:
+    Rasa's FallbackClassifier puts nlu_fallback first and keeps the rest of the
+    ranking, and the response selector keeps the chosen sub-intent."""
+    ranking = [item for item in parsed.get("intent_ranking") or [] if item.get("name") != NLU_FALLBACK]
+    intent = parsed.get("intent") or {}
+    if intent.get("name") != NLU_FALLBACK or not ranking:
+        return (str(intent.get("name") or ""), float(intent.get("confidence") or 0.0), label_of_parse(parsed))
+    name = str(ranking[0].get("name") or "")
+    selected = (parsed.get("response_selector") or {}).get(name) or {}
+    label = (selected.get("response") or {}).get("intent_response_key") or name
+    return name, float(ranking[0].get("confidence") or 0.0), str(label)
+
+
+def fallback_table(
+    parsed_with_gold: Sequence[Tuple[Mapping, str]],
+    likely: Callable[[Mapping], Sequence[str]],
+    thresholds: Sequence[float] = FALLBACK_THRESHOLDS,
+) -> List[Dict[str, float]]:
+    """What each FallbackClassifier threshold would do on labelled parses.
+
+    FallbackClassifier asks ("Did you mean ...?") when the intent confidence is
+    below the threshold. Per threshold: how many answers would be right or wrong,
+    how many would be asked, and of those how many offer the right topic among
+    the buttons (`likely` lists the labels offered, most likely first) and how
+    many had been answered right without asking. An urgent verdict is never
+    asked: the urgency detector sets it with full confidence.
+    """
+    rows: List[Dict[str, float]] = []
+    for threshold in thresholds:
+        row = {
+            "threshold": threshold,
+            "answered_right": 0,
+            "answered_wrong": 0,
+            "asked": 0,
+            "asked_right_offered": 0,
+            "asked_was_right": 0,
+        }
+        for parsed, gold in parsed_with_gold:
+            name, confidence, label = classifier_choice(parsed)
+            if name == RED_FLAG or confidence >= threshold:
+                row["answered_right" if label == gold else "answered_wrong"] += 1
+            else:
+                row["asked"] += 1
+                row["asked_right_offered"] += gold in likely(parsed)
+                row["asked_was_right"] += label == gold
+        rows.append(row)
+    return rows

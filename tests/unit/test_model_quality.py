@@ -1,14 +1,17 @@
 """The figures the retrain gate, `make bench` and the held-out test report."""
 
 import math
+from typing import Any, Dict
 
 import pytest
 
 from clinicbot.model_quality import (
     RED_FLAG,
     accuracy,
+    classifier_choice,
     confused_pairs,
     errors,
+    fallback_table,
     false_alarms,
     heldout_examples,
     label_of_parse,
@@ -103,3 +106,51 @@ def test_every_problem_in_every_set_is_reported_with_file_and_line(tmp_path):
         ["bad.yml", "5"],
         ["missing.yml", " cannot read the file"],
     ]
+
+
+def _parse(intent: str, confidence: float, sub: str = "") -> dict:
+    """A /model/parse result as Rasa gives it, before FallbackClassifier."""
+    chosen: Dict[str, Any] = {"name": intent, "confidence": confidence}
+    parsed: Dict[str, Any] = {
+        "intent": chosen,
+        "intent_ranking": [{"name": intent, "confidence": confidence}],
+    }
+    if sub:
+        chosen["full_retrieval_intent_name"] = sub
+        parsed["response_selector"] = {intent: {"response": {"intent_response_key": sub}}}
+    return parsed
+
+
+def _fallen_back(parsed: dict, threshold: float) -> dict:
+    """The same result after Rasa's FallbackClassifier fired."""
+    return {
+        **parsed,
+        "intent": {"name": "nlu_fallback", "confidence": threshold},
+        "intent_ranking": [{"name": "nlu_fallback", "confidence": threshold}, *parsed["intent_ranking"]],
+    }
+
+
+def test_classifier_choice_sees_through_the_fallback():
+    parsed = _parse("faq", 0.25, "faq/cost")
+    assert classifier_choice(parsed) == ("faq", 0.25, "faq/cost")
+    assert classifier_choice(_fallen_back(parsed, 0.3)) == ("faq", 0.25, "faq/cost")
+    assert label_of_parse(_fallen_back(parsed, 0.3)) == "out_of_scope"
+
+
+def test_fallback_table_counts_what_each_threshold_would_do():
+    parsed_with_gold = [
+        (_parse("faq", 0.9, "faq/cost"), "faq/cost"),  # sure and right
+        (_parse("faq", 0.45, "faq/cost"), "faq/downtime"),  # unsure and wrong
+        (_fallen_back(_parse("recovery", 0.2, "recovery/sun"), 0.3), "recovery/sun"),
+        (_parse(RED_FLAG, 0.1), RED_FLAG),  # urgent is never asked
+    ]
+    offered = {"faq/downtime"}
+    table = {
+        row["threshold"]: row
+        for row in fallback_table(
+            parsed_with_gold, lambda parsed: sorted(offered), thresholds=(0.1, 0.3, 0.5)
+        )
+    }
+    assert (table[0.1]["answered_right"], table[0.1]["answered_wrong"], table[0.1]["asked"]) == (3, 1, 0)
+    assert (table[0.3]["answered_right"], table[0.3]["asked"], table[0.3]["asked_was_right"]) == (2, 1, 1)
+    assert (table[0.5]["answered_wrong"], table[0.5]["asked"], table[0.5]["asked_right_offered"]) == (0, 2, 1)
