@@ -3,7 +3,7 @@ conversation's transcript, and what staff record on it."""
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable, List
+from typing import Any, Callable, List, Tuple
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from sqlalchemy.engine import Engine
@@ -101,23 +101,30 @@ def _record(conversation_id: int, save: Callable[[Engine, str, str], None], acti
     return back_to(conversation_id)
 
 
+def _switch(conversation_id: int, field: str, save: Callable[[Engine, str, str, bool], None],
+            on: Tuple[str, str], off: Tuple[str, str]) -> WerkzeugResponse:
+    """An on/off mark: the form's `field` is "0" for off, anything else (or nothing) for on;
+    `on` and `off` are the (audit action, message) of each."""
+    switched_on = request.form.get(field) != "0"
+    action, message = on if switched_on else off
+    return _record(conversation_id, lambda staff, sender, user: save(staff, sender, user, switched_on),
+                   action, message)
+
+
 @bp.route("/conversations/<id:conversation_id>/review", methods=["POST"])
 @requires()
 def review(conversation_id: int):
-    reviewed = request.form.get("reviewed") != "0"
-    return _record(conversation_id, functools.partial(staff_db.set_reviewed, reviewed=reviewed),
-                   "mark_reviewed" if reviewed else "mark_unreviewed",
-                   "Marked as reviewed." if reviewed else "Marked as not reviewed.")
+    return _switch(conversation_id, "reviewed", staff_db.set_reviewed,
+                   on=("mark_reviewed", "Marked as reviewed."),
+                   off=("mark_unreviewed", "Marked as not reviewed."))
 
 
 @bp.route("/conversations/<id:conversation_id>/test", methods=["POST"])
 @requires()
 def mark_test(conversation_id: int):
-    is_test = request.form.get("test") != "0"
-    return _record(conversation_id, functools.partial(staff_db.set_marked_test, is_test=is_test),
-                   "marked_test" if is_test else "unmarked_test",
-                   "Marked as a test conversation: hidden from the queues and analytics."
-                   if is_test else "Marked as a patient conversation.")
+    return _switch(conversation_id, "test", staff_db.set_marked_test,
+                   on=("marked_test", "Marked as a test conversation: hidden from the queues and analytics."),
+                   off=("unmarked_test", "Marked as a patient conversation."))
 
 
 @bp.route("/conversations/<id:conversation_id>/followup", methods=["POST"])
