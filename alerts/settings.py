@@ -29,6 +29,7 @@ from sqlalchemy.engine import URL
 
 from clinicbot.alerts import AlertConfigError, AlertSettings, check_webhook_url
 from clinicbot.content import ClinicContent
+from clinicbot.env_settings import number_setting
 
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 
@@ -161,16 +162,7 @@ def _smtp(env: Mapping[str, str]) -> SmtpSettings:
 
 
 def _number(env: Mapping[str, str], name: str, default: float, low: float, high: float) -> float:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise AlertConfigError(f"{name} must be a number, got {raw!r}") from None
-    if not low <= value <= high:
-        raise AlertConfigError(f"{name} must be between {low:g} and {high:g}, got {raw!r}")
-    return value
+    return number_setting(env, name, default, at_least=low, at_most=high, error=AlertConfigError)
 
 
 def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:

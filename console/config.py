@@ -41,6 +41,7 @@ from typing import Any, Dict, Mapping, Optional
 
 from sqlalchemy.engine import URL, make_url
 
+from clinicbot.env_settings import number_setting
 from clinicbot.paths import PROJECT_ROOT
 
 VAR = PROJECT_ROOT / "var"
@@ -68,16 +69,7 @@ def resolve_db_url(url: str) -> URL:
 
 
 def _number(env: Mapping[str, str], name: str, default: float, minimum: float = 0) -> float:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
-    if value < minimum:
-        raise ConfigError(f"{name} must be at least {minimum}, got {raw!r}")
-    return value
+    return number_setting(env, name, default, at_least=minimum, error=ConfigError)
 
 
 def _flag(env: Mapping[str, str], name: str) -> bool:

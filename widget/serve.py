@@ -64,6 +64,7 @@ if str(ROOT) not in sys.path:
 
 from clinicbot.content import CONTENT_PATH_ENV, DEFAULT_CONTENT_PATH, ContentError, cached_content  # noqa: E402
 from clinicbot import handoff  # noqa: E402
+from clinicbot.env_settings import number_setting  # noqa: E402
 from clinicbot.rasa_api import RasaApi, RasaApiError  # noqa: E402
 
 JS = "text/javascript; charset=utf-8"
@@ -332,17 +333,6 @@ BUSY_RESPONSE = (
 )
 
 
-def positive_setting(name: str, default: float) -> float:
-    raw = os.environ.get(name, "").strip()
-    try:
-        value = float(raw) if raw else default
-    except ValueError:
-        raise ValueError(f"{name} must be a number, got {raw!r}") from None
-    if value <= 0:
-        raise ValueError(f"{name} must be more than 0, got {raw!r}")
-    return value
-
-
 class WidgetServer(ThreadingHTTPServer):
     """A thread per connection, but a bounded number of them, and none kept by a
     client that stops sending (slowloris): each read waits `read_timeout` at most."""
@@ -406,8 +396,8 @@ def main(argv: List[str]) -> int:
         server = WidgetServer(
             host,
             port,
-            read_timeout=positive_setting("WEBCHAT_READ_TIMEOUT", 10),
-            max_connections=int(positive_setting("WEBCHAT_MAX_CONNECTIONS", 64)),
+            read_timeout=number_setting(os.environ, "WEBCHAT_READ_TIMEOUT", 10, above=0),
+            max_connections=int(number_setting(os.environ, "WEBCHAT_MAX_CONNECTIONS", 64, above=0)),
         )
     except (ContentError, ValueError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)

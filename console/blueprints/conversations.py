@@ -2,9 +2,12 @@
 conversation's transcript, and what staff record on it."""
 from __future__ import annotations
 
-from typing import List
+import functools
+from typing import Any, Callable, List, Tuple
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from sqlalchemy.engine import Engine
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from console import erasure, staff_db, tracker
 from console.callback_requests import hide_callback_numbers
@@ -87,38 +90,49 @@ def show(conversation_id: int):
         annotations=staff_db.annotations_for(c.staff, sender), labels=c.labels)
 
 
+def _record(conversation_id: int, save: Callable[[Engine, str, str], None], action: str,
+            message: str, **detail: Any) -> WerkzeugResponse:
+    """What staff record on a conversation (reviewed, a test, followed up): `save(staff
+    database, sender, username)`, then the audit entry, the message, and back to it."""
+    sender = conversation_or_404(conversation_id)
+    save(ctx().staff, sender, g.user.username)
+    audit(action, target=sender, **detail)
+    flash(message)
+    return back_to(conversation_id)
+
+
+def _switch(conversation_id: int, field: str, save: Callable[[Engine, str, str, bool], None],
+            on: Tuple[str, str], off: Tuple[str, str]) -> WerkzeugResponse:
+    """An on/off mark: the form's `field` is "0" for off, anything else (or nothing) for on;
+    `on` and `off` are the (audit action, message) of each."""
+    switched_on = request.form.get(field) != "0"
+    action, message = on if switched_on else off
+    return _record(conversation_id, lambda staff, sender, user: save(staff, sender, user, switched_on),
+                   action, message)
+
+
 @bp.route("/conversations/<id:conversation_id>/review", methods=["POST"])
 @requires()
 def review(conversation_id: int):
-    sender = conversation_or_404(conversation_id)
-    reviewed = request.form.get("reviewed") != "0"
-    staff_db.set_reviewed(ctx().staff, sender, g.user.username, reviewed)
-    audit("mark_reviewed" if reviewed else "mark_unreviewed", target=sender)
-    flash("Marked as reviewed." if reviewed else "Marked as not reviewed.")
-    return back_to(conversation_id)
+    return _switch(conversation_id, "reviewed", staff_db.set_reviewed,
+                   on=("mark_reviewed", "Marked as reviewed."),
+                   off=("mark_unreviewed", "Marked as not reviewed."))
 
 
 @bp.route("/conversations/<id:conversation_id>/test", methods=["POST"])
 @requires()
 def mark_test(conversation_id: int):
-    sender = conversation_or_404(conversation_id)
-    is_test = request.form.get("test") != "0"
-    staff_db.set_marked_test(ctx().staff, sender, g.user.username, is_test)
-    audit("marked_test" if is_test else "unmarked_test", target=sender)
-    flash("Marked as a test conversation: hidden from the queues and analytics."
-          if is_test else "Marked as a patient conversation.")
-    return back_to(conversation_id)
+    return _switch(conversation_id, "test", staff_db.set_marked_test,
+                   on=("marked_test", "Marked as a test conversation: hidden from the queues and analytics."),
+                   off=("unmarked_test", "Marked as a patient conversation."))
 
 
 @bp.route("/conversations/<id:conversation_id>/followup", methods=["POST"])
 @requires()
 def followup(conversation_id: int):
-    sender = conversation_or_404(conversation_id)
     note = (request.form.get("note") or "").strip()
-    staff_db.set_followed_up(ctx().staff, sender, g.user.username, note)
-    audit("red_flag_followed_up", target=sender, note=bool(note))
-    flash("Red flag marked as followed up.")
-    return back_to(conversation_id)
+    return _record(conversation_id, functools.partial(staff_db.set_followed_up, note=note),
+                   "red_flag_followed_up", "Red flag marked as followed up.", note=bool(note))
 
 
 @bp.route("/conversations/<id:conversation_id>/tags", methods=["POST"])

@@ -60,6 +60,31 @@ def deliveries(staff_url, patient):
         engine.dispose()
 
 
+def send_red_flag(alert_bot, tracker, patient):
+    """The patient sends RED_FLAG; their conversation's id."""
+    alert_bot.send(patient, RED_FLAG)
+    return conversation_id(tracker, patient)
+
+
+def alert_emails(smtp, conversation, seconds=60, what="the alert email"):
+    """The conversation's alert emails, once there is at least one."""
+    return wait_until(lambda: smtp.for_conversation(conversation), seconds, what)
+
+
+def kill_worker_mid_send(tmp_path, alert_bot, tracker, smtp, staff_url, stage, patient, what):
+    """A worker is killed while the SMTP server stalls the patient's alert at `stage`
+    ("rcpt" or "data"); the stall is over when this returns (conversation, killed at)."""
+    stall = f"stall_{stage}_seconds"
+    setattr(smtp, stall, 4)
+    worker = start_worker(tmp_path, alert_bot, staff_url, smtp, name="first")
+    conversation = send_red_flag(alert_bot, tracker, patient)
+    wait_until(smtp.stalled.is_set, 60, what)
+    worker.kill()
+    killed_at = time.time()
+    setattr(smtp, stall, 0)
+    return conversation, killed_at
+
+
 def test_one_red_flag_conversation_gets_one_email_and_one_webhook_post(
     tmp_path, alert_bot, tracker, smtp, webhook, staff_url
 ):
@@ -78,7 +103,7 @@ def test_one_red_flag_conversation_gets_one_email_and_one_webhook_post(
         alert_bot.send(patient, RED_FLAG)
         alert_bot.send(patient, ANOTHER_RED_FLAG)  # same episode: no second alert
         conversation = conversation_id(tracker, patient)
-        emails = wait_until(lambda: smtp.for_conversation(conversation), 60, "the alert email")
+        emails = alert_emails(smtp, conversation)
         wait_until(lambda: webhook.for_conversation(conversation), 30, "the webhook post")
         time.sleep(QUIET_SECONDS)
     finally:
@@ -116,10 +141,8 @@ def test_patient_text_is_included_only_when_the_clinic_says_so(tmp_path, alert_b
     clinic = clinic_file(tmp_path, on_call=ON_CALL, include_patient_text=True)
     worker = start_worker(tmp_path, alert_bot, staff_url, smtp, clinic=clinic)
     try:
-        patient = sender("with-text")
-        alert_bot.send(patient, RED_FLAG)
-        conversation = conversation_id(tracker, patient)
-        mail = wait_until(lambda: smtp.for_conversation(conversation), 60, "the alert email")[0]
+        conversation = send_red_flag(alert_bot, tracker, sender("with-text"))
+        mail = alert_emails(smtp, conversation)[0]
     finally:
         worker.stop()
     assert f"Patient's message: {RED_FLAG}" in mail.body
@@ -135,9 +158,8 @@ def test_an_alert_says_when_the_patient_left_a_callback_number(tmp_path, alert_b
         alert_bot.send(patient, "07911 123456")
         alert_bot.send(patient, "/affirm")
         assert alert_bot.tracker(patient)["slots"]["callback_phone"]
-        alert_bot.send(patient, RED_FLAG)
-        conversation = conversation_id(tracker, patient)
-        mail = wait_until(lambda: smtp.for_conversation(conversation), 60, "the alert email")[0]
+        conversation = send_red_flag(alert_bot, tracker, patient)
+        mail = alert_emails(smtp, conversation)[0]
     finally:
         worker.stop()
     assert "Callback number left: yes" in mail.body
@@ -149,8 +171,7 @@ def test_smtp_down_then_back_retries_and_delivers_once(tmp_path, alert_bot, trac
     worker = start_worker(tmp_path, alert_bot, staff_url, smtp)
     try:
         patient = sender("smtp-down")
-        alert_bot.send(patient, RED_FLAG)
-        conversation = conversation_id(tracker, patient)
+        conversation = send_red_flag(alert_bot, tracker, patient)
         wait_until(
             lambda: any(d.status == "retrying" and d.attempts >= 3 for d in deliveries(staff_url, patient)),
             60,
@@ -160,7 +181,7 @@ def test_smtp_down_then_back_retries_and_delivers_once(tmp_path, alert_bot, trac
         assert "cannot connect to SMTP" in failing.last_error
         assert failing.next_attempt_at > time.time() - 5  # a persistent next attempt time
         smtp.start()
-        wait_until(lambda: smtp.for_conversation(conversation), 30, "the alert email")
+        alert_emails(smtp, conversation, seconds=30)
         time.sleep(QUIET_SECONDS)
     finally:
         worker.stop()
@@ -170,20 +191,16 @@ def test_smtp_down_then_back_retries_and_delivers_once(tmp_path, alert_bot, trac
 
 
 def test_worker_killed_mid_send_then_restarted_sends_once(tmp_path, alert_bot, tracker, smtp, staff_url):
-    smtp.stall_rcpt_seconds = 4  # the worker is inside the SMTP conversation, not yet past DATA
-    worker = start_worker(tmp_path, alert_bot, staff_url, smtp, name="first")
     patient = sender("killed")
-    alert_bot.send(patient, RED_FLAG)
-    conversation = conversation_id(tracker, patient)
-    wait_until(smtp.stalled.is_set, 60, "the worker to start sending")
-    worker.kill()
-    killed_at = time.time()
-    smtp.stall_rcpt_seconds = 0
+    # Stalled at RCPT: the worker is inside the SMTP conversation, not yet past DATA.
+    conversation, killed_at = kill_worker_mid_send(
+        tmp_path, alert_bot, tracker, smtp, staff_url, "rcpt", patient, "the worker to start sending"
+    )
     assert smtp.for_conversation(conversation) == []
 
     restarted = start_worker(tmp_path, alert_bot, staff_url, smtp, name="second")
     try:
-        mail = wait_until(lambda: smtp.for_conversation(conversation), 60, "the alert email")[0]
+        mail = alert_emails(smtp, conversation)[0]
         time.sleep(QUIET_SECONDS)
     finally:
         restarted.stop()
@@ -199,14 +216,17 @@ def test_crash_after_the_server_accepted_repeats_with_the_same_message_id(
 ):
     """The one window left: the server has the message, the worker dies before recording it.
     The repeat carries the same Message-ID, so mail systems can drop it."""
-    smtp.stall_data_seconds = 4  # the message is received; the worker waits for the 250
-    worker = start_worker(tmp_path, alert_bot, staff_url, smtp, name="first")
-    patient = sender("window")
-    alert_bot.send(patient, RED_FLAG)
-    conversation = conversation_id(tracker, patient)
-    wait_until(smtp.stalled.is_set, 60, "the server to receive the message")
-    worker.kill()
-    smtp.stall_data_seconds = 0
+    # Stalled at DATA: the message is received; the worker waits for the 250.
+    conversation, _ = kill_worker_mid_send(
+        tmp_path,
+        alert_bot,
+        tracker,
+        smtp,
+        staff_url,
+        "data",
+        sender("window"),
+        "the server to receive the message",
+    )
     restarted = start_worker(tmp_path, alert_bot, staff_url, smtp, name="second")
     try:
         wait_until(lambda: len(smtp.for_conversation(conversation)) == 2, 60, "the repeat")
@@ -221,10 +241,8 @@ def test_red_flag_with_the_action_server_down_is_still_alerted(tmp_path, alert_b
     worker = start_worker(tmp_path, alert_bot, staff_url, smtp)
     alert_bot.actions.stop()
     try:
-        patient = sender("no-actions")
-        alert_bot.send(patient, RED_FLAG)
-        conversation = conversation_id(tracker, patient)
-        wait_until(lambda: smtp.for_conversation(conversation), 60, "the alert email")
+        conversation = send_red_flag(alert_bot, tracker, sender("no-actions"))
+        alert_emails(smtp, conversation)
         time.sleep(QUIET_SECONDS)
     finally:
         alert_bot.start_actions()
@@ -240,16 +258,12 @@ def test_a_second_worker_stands_by_and_takes_over(tmp_path, alert_bot, tracker, 
     ).start()
     try:
         wait_until(lambda: "standby" in second.log(), 30, "the second worker to stand by")
-        patient = sender("two-workers")
-        alert_bot.send(patient, RED_FLAG)
-        conversation = conversation_id(tracker, patient)
-        wait_until(lambda: smtp.for_conversation(conversation), 60, "the alert email")
+        conversation = send_red_flag(alert_bot, tracker, sender("two-workers"))
+        alert_emails(smtp, conversation)
         first.stop()  # a clean stop hands the lease over at once
         second.wait_leading()
-        later = sender("after-handover")
-        alert_bot.send(later, RED_FLAG)
-        later_conversation = conversation_id(tracker, later)
-        wait_until(lambda: smtp.for_conversation(later_conversation), 60, "the next alert")
+        later_conversation = send_red_flag(alert_bot, tracker, sender("after-handover"))
+        alert_emails(smtp, later_conversation, what="the next alert")
         time.sleep(QUIET_SECONDS)
     finally:
         first.stop()

@@ -7,9 +7,8 @@ are used here with short timeouts so the test runs in seconds.
 
 from __future__ import annotations
 
-import socket
 import time
-from typing import Iterator, List
+from typing import Iterator
 
 import pytest
 import requests
@@ -17,12 +16,14 @@ import requests
 from deploy.render_nginx import render_site
 from tests.console.conftest import ConsoleServer
 from tests.scale.infra import Nginx
+from tests.slow_clients import closed_by_server, half_open
 
 pytestmark = pytest.mark.servers
 
 CONNECTION_LIMIT = 120
 CHANNEL_TIMEOUT = 3
 CLEANUP_INTERVAL = 1
+PARTIAL_REQUEST = b"GET /login HT"  # what every second half-open connection sends
 
 
 @pytest.fixture(scope="module")
@@ -40,27 +41,6 @@ def limited_console(tmp_path_factory) -> Iterator[ConsoleServer]:
     server.stop()
 
 
-def half_open(port: int, count: int) -> List[socket.socket]:
-    """Connections that never finish a request: half send a partial request line."""
-    sockets = []
-    for index in range(count):
-        sock = socket.create_connection(("127.0.0.1", port), timeout=5)
-        if index % 2:
-            sock.sendall(b"GET /login HT")
-        sockets.append(sock)
-    return sockets
-
-
-def closed_by_server(sock: socket.socket, seconds: float) -> bool:
-    sock.settimeout(seconds)
-    try:
-        return sock.recv(1024) == b""
-    except ConnectionResetError:
-        return True
-    except socket.timeout:
-        return False
-
-
 def staff_request_seconds(server: ConsoleServer, timeout: float) -> float:
     started = time.monotonic()
     response = requests.get(server.url + "/login", timeout=timeout)
@@ -69,19 +49,14 @@ def staff_request_seconds(server: ConsoleServer, timeout: float) -> float:
 
 
 def test_more_half_open_connections_than_waitress_default_do_not_lock_staff_out(limited_console):
-    idle = half_open(limited_console.port, 110)  # waitress's default limit is 100
-    try:
+    with half_open(limited_console.port, 110, PARTIAL_REQUEST):  # waitress's default limit is 100
         time.sleep(0.3)  # let the server accept them all
         # Well inside the idle timeout: served at once, not after idle ones are closed.
         assert staff_request_seconds(limited_console, timeout=10) < 1
-    finally:
-        for sock in idle:
-            sock.close()
 
 
 def test_idle_connections_beyond_the_limit_are_closed_and_staff_get_in(limited_console):
-    idle = half_open(limited_console.port, CONNECTION_LIMIT + 10)
-    try:
+    with half_open(limited_console.port, CONNECTION_LIMIT + 10, PARTIAL_REQUEST) as idle:
         time.sleep(0.5)
         # Over the limit the staff request waits in the listen queue until the
         # idle ones ahead of it time out, about two timeouts at most.
@@ -91,9 +66,6 @@ def test_idle_connections_beyond_the_limit_are_closed_and_staff_get_in(limited_c
         assert not still_open or all(
             closed_by_server(sock, seconds=CHANNEL_TIMEOUT + 3) for sock in still_open
         )
-    finally:
-        for sock in idle:
-            sock.close()
 
 
 def test_a_request_header_over_the_cap_is_refused(limited_console):
@@ -123,10 +95,9 @@ def console_behind_nginx(limited_console, tmp_path_factory) -> Iterator[Nginx]:
 def test_nginx_cuts_off_a_client_that_trickles_its_request_head(console_behind_nginx):
     """A byte a second keeps waitress's idle timer from ever firing; nginx's
     client_header_timeout counts from the first byte and ends it."""
-    slow = half_open(console_behind_nginx.port, 20)
-    started = time.monotonic()
-    cut_off = set()
-    try:
+    with half_open(console_behind_nginx.port, 20, PARTIAL_REQUEST) as slow:
+        started = time.monotonic()
+        cut_off = set()
         while time.monotonic() - started < 6 and len(cut_off) < len(slow):
             for sock in slow:
                 if sock in cut_off:
@@ -142,9 +113,6 @@ def test_nginx_cuts_off_a_client_that_trickles_its_request_head(console_behind_n
         assert len(cut_off) == len(slow), f"{len(slow) - len(cut_off)} still open after 6 s"
         response = requests.get(console_behind_nginx.url + "/login", timeout=10)
         assert response.status_code == 200 and "csrf_token" in response.text
-    finally:
-        for sock in slow:
-            sock.close()
 
 
 def test_nginx_refuses_a_body_over_the_console_cap(console_behind_nginx):

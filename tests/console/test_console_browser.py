@@ -8,26 +8,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.console.conftest import REVIEWER_PASSWORD
+from tests.browser import chromium, sign_in
 
 pytestmark = pytest.mark.servers
-
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--no-first-run"]
 
 
 @pytest.fixture(scope="module")
 def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield launched
-        launched.close()
+    yield from chromium()
 
 
 def shot(page, tmp_path: Path, name: str) -> None:
@@ -49,10 +37,7 @@ def test_reviewer_filters_red_flags_corrects_an_intent_and_exports(browser, cons
 
     page.goto(console.url + "/conversations")
     assert "/login" in page.url
-    page.fill("input[name=username]", "reviewer")
-    page.fill("input[name=password]", REVIEWER_PASSWORD)
-    page.click("button:has-text('Sign in')")
-    page.wait_for_url("**/conversations")
+    sign_in(page)
     shot(page, tmp_path, "conversations")
 
     page.check("input[name=red_flag]")

@@ -9,30 +9,18 @@ written to results/handoff-latency.json.
 from __future__ import annotations
 
 import json
-import os
 import random
 import statistics
 import time
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from clinicbot.paths import PROJECT_ROOT as ROOT
-from tests.console.conftest import REVIEWER_PASSWORD
+from tests.browser import chromium, sign_in
 
 pytestmark = pytest.mark.servers
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 RESULTS = ROOT / "results"
 LATENCY_MESSAGES = 20
 WAITING_TEXT = "I'm asking a member of the team to join"
@@ -53,12 +41,7 @@ WATCH_STAFF_MESSAGES = """() => {
 
 @pytest.fixture(scope="module")
 def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield launched
-        launched.close()
+    yield from chromium()
 
 
 def patient_page(browser, stack):
@@ -79,10 +62,7 @@ def say(page, text):
 def staff_page(browser, stack):
     page = browser.new_context(viewport={"width": 1100, "height": 900}).new_page()
     page.goto(stack.console.url + "/login")
-    page.fill("input[name=username]", "reviewer")
-    page.fill("input[name=password]", REVIEWER_PASSWORD)
-    page.click("button:has-text('Sign in')")
-    page.wait_for_url("**/conversations")
+    sign_in(page)
     return page
 
 

@@ -4,19 +4,20 @@ kept short here so the test runs in seconds."""
 
 from __future__ import annotations
 
-import socket
 import time
-from typing import Iterator, List
+from typing import Iterator
 
 import pytest
 import requests
 
+from tests.slow_clients import closed_by_server, half_open
 from tests.widget.support import WidgetServer
 
 pytestmark = pytest.mark.servers
 
 READ_TIMEOUT = 2
 MAX_CONNECTIONS = 20
+PARTIAL_REQUEST = b"GET /clinic-chat.js HT"  # what every second slow client sends
 
 
 @pytest.fixture(scope="module")
@@ -33,49 +34,21 @@ def limited_widget(tmp_path_factory) -> Iterator[WidgetServer]:
     server.stop()
 
 
-def slow_clients(port: int, count: int) -> List[socket.socket]:
-    """Connections that send half a request line, or nothing, and then wait."""
-    sockets = []
-    for index in range(count):
-        sock = socket.create_connection(("127.0.0.1", port), timeout=5)
-        if index % 2:
-            sock.sendall(b"GET /clinic-chat.js HT")
-        sockets.append(sock)
-    return sockets
-
-
-def closed_by_server(sock: socket.socket, seconds: float) -> bool:
-    sock.settimeout(seconds)
-    try:
-        while True:  # a 408 may come before the end of the stream
-            if sock.recv(4096) == b"":
-                return True
-    except ConnectionResetError:
-        return True
-    except socket.timeout:
-        return False
-
-
 def get_page(server: WidgetServer) -> requests.Response:
     return requests.get(server.url + "/widget-config.json", timeout=10)
 
 
 def test_slow_clients_are_cut_off_after_the_read_timeout(limited_widget):
-    slow = slow_clients(limited_widget.port, MAX_CONNECTIONS // 2)
-    try:
+    with half_open(limited_widget.port, MAX_CONNECTIONS // 2, PARTIAL_REQUEST) as slow:
         started = time.monotonic()
         assert get_page(limited_widget).status_code == 200  # threads to spare
         assert time.monotonic() - started < 1
         assert all(closed_by_server(sock, seconds=READ_TIMEOUT + 3) for sock in slow)
         assert time.monotonic() - started < READ_TIMEOUT + 3
-    finally:
-        for sock in slow:
-            sock.close()
 
 
 def test_above_the_cap_a_client_is_told_busy_at_once_and_served_once_slots_free(limited_widget):
-    slow = slow_clients(limited_widget.port, MAX_CONNECTIONS)
-    try:
+    with half_open(limited_widget.port, MAX_CONNECTIONS, PARTIAL_REQUEST) as slow:
         time.sleep(0.3)  # all of them accepted, each holding a thread
         started = time.monotonic()
         busy = get_page(limited_widget)
@@ -83,9 +56,6 @@ def test_above_the_cap_a_client_is_told_busy_at_once_and_served_once_slots_free(
         assert time.monotonic() - started < 1
         assert all(closed_by_server(sock, seconds=READ_TIMEOUT + 3) for sock in slow)
         assert get_page(limited_widget).status_code == 200
-    finally:
-        for sock in slow:
-            sock.close()
 
 
 def test_a_bad_setting_is_refused_at_start(tmp_path):
