@@ -9,6 +9,7 @@ fever yesterday, fine today"). Temperatures given as numbers are read against
 the clinic's thresholds. Every decision records the words it rests on, so
 staff can see why the bot raised (or did not raise) the alarm.
 """
+
 from __future__ import annotations
 
 import re
@@ -43,7 +44,8 @@ TEMPERATURE = re.compile(
     r"(?<![\d.,/£$€])(\d{2,3})(?:\s*[.,]\s?(\d{1,2})(?!\d)|\s+(?:and\s+a\s+half|point\s+(\d)))?"
     r"\s*(°\s*[cf]?|degrees?(?:\s*(?:c|f|celsius|centigrade|fahrenheit))?|deg\b|c\b|f\b|"
     r"celsius|centigrade|fahrenheit)?(?![\d/])",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 CELSIUS_RANGE = (34.0, 43.5)
 FAHRENHEIT_RANGE = (93.0, 110.0)
 
@@ -91,14 +93,14 @@ class RedFlagRules:
 @dataclass(frozen=True)
 class Mention:
     """One symptom named in one clause, and whether it counts."""
+
     symptom: str
     words: str
     clause: int
     status: str
 
     def to_dict(self) -> Dict[str, object]:
-        return {"symptom": self.symptom, "words": self.words, "clause": self.clause,
-                "status": self.status}
+        return {"symptom": self.symptom, "words": self.words, "clause": self.clause, "status": self.status}
 
 
 @dataclass(frozen=True)
@@ -137,8 +139,10 @@ def _term(value: object, source: Path, where: str) -> str:
     # YAML reads bare no/off/yes/on as booleans, which would silently turn the
     # term "no" into "False".
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        raise ValueError(f"{source}: term {value!r} under {where!r} is not text; "
-                         f"put words like no, off, yes and on in quotes")
+        raise ValueError(
+            f"{source}: term {value!r} under {where!r} is not text; "
+            f"put words like no, off, yes and on in quotes"
+        )
     return str(value)
 
 
@@ -160,21 +164,25 @@ def load_rules(path: Optional[Path] = None) -> RedFlagRules:
         raise ValueError(f"{source}: 'symptoms' must map symptom names to rules")
     for name, rules in symptoms.items():
         if not isinstance(rules, list) or not all(
-                isinstance(rule, list) and rule and all(isinstance(g, list) and g for g in rule)
-                for rule in rules):
-            raise ValueError(f"{source}: symptom {name!r} must be a list of rules, "
-                             f"each a list of term groups")
+            isinstance(rule, list) and rule and all(isinstance(g, list) and g for g in rule) for rule in rules
+        ):
+            raise ValueError(
+                f"{source}: symptom {name!r} must be a list of rules, each a list of term groups"
+            )
     exceptions = data.get("exceptions") or {}
     unknown = set(exceptions) - set(symptoms)
     if unknown:
         raise ValueError(f"{source}: exceptions for unknown symptoms: {sorted(unknown)}")
     negation = data.get("negation") or {}
     return RedFlagRules(
-        symptoms={name: [[[_term(t, source, name) for t in group] for group in rule]
-                         for rule in rules]
-                  for name, rules in symptoms.items()},
-        exceptions={name: [_term(t, source, f"exceptions.{name}") for t in terms]
-                    for name, terms in exceptions.items()},
+        symptoms={
+            name: [[[_term(t, source, name) for t in group] for group in rule] for rule in rules]
+            for name, rules in symptoms.items()
+        },
+        exceptions={
+            name: [_term(t, source, f"exceptions.{name}") for t in terms]
+            for name, terms in exceptions.items()
+        },
         negation_cues=_terms(negation, "cues", source),
         negation_after=_terms(negation, "after", source),
         negation_after_except={w.lower() for w in _terms(negation, "after_except", source)},
@@ -232,16 +240,14 @@ class SpellingCorrector:
     """
 
     def __init__(self, vocabulary: Iterable[str]) -> None:
-        self._vocabulary = sorted({w.lower() for w in vocabulary
-                                   if w.isalpha() and len(w) >= 4})
+        self._vocabulary = sorted({w.lower() for w in vocabulary if w.isalpha() and len(w) >= 4})
         self._known = set(self._vocabulary)
         self._english = _english()
         self._cache: Dict[str, str] = {}
 
     def correct(self, word: str) -> str:
         lower = word.lower()
-        if (len(lower) < 4 or not lower.isalpha() or lower in self._known
-                or lower in self._english):
+        if len(lower) < 4 or not lower.isalpha() or lower in self._known or lower in self._english:
             return word
         if lower not in self._cache:
             if len(self._cache) > 50_000:
@@ -254,8 +260,9 @@ class SpellingCorrector:
         for candidate in (re.sub(r"(.)\1+", r"\1\1", lower), re.sub(r"(.)\1+", r"\1", lower)):
             if candidate in self._known:
                 return candidate
-        best = process.extractOne(lower, self._vocabulary, scorer=Levenshtein.distance,
-                                  score_cutoff=2 if len(lower) >= 7 else 1)
+        best = process.extractOne(
+            lower, self._vocabulary, scorer=Levenshtein.distance, score_cutoff=2 if len(lower) >= 7 else 1
+        )
         return best[0] if best else None
 
 
@@ -278,16 +285,20 @@ class RedFlagDetector:
                     self._term_keys[nlp.vocab.strings[key]] = (symptom, rule_index, group_index)
                     vocabulary.update(w for t in terms for w in t.lower().split())
         self._cues = PhraseMatcher(nlp.vocab, attr="LOWER")
-        for name, words in (("negation", rules.negation_cues),
-                            ("negation_after", rules.negation_after), ("question", rules.question_cues),
-                            ("conditional", rules.conditional_cues),
-                            ("history", rules.history_cues), ("now", rules.now_cues),
-                            ("past_time", rules.past_time_cues),
-                            ("report", rules.report_markers),
-                            ("resolved", rules.resolved_cues),
-                            ("recurrence", rules.recurrence_cues),
-                            ("not_treated", rules.not_treated_cues),
-                            ("treated", rules.treated_cues)):
+        for name, words in (
+            ("negation", rules.negation_cues),
+            ("negation_after", rules.negation_after),
+            ("question", rules.question_cues),
+            ("conditional", rules.conditional_cues),
+            ("history", rules.history_cues),
+            ("now", rules.now_cues),
+            ("past_time", rules.past_time_cues),
+            ("report", rules.report_markers),
+            ("resolved", rules.resolved_cues),
+            ("recurrence", rules.recurrence_cues),
+            ("not_treated", rules.not_treated_cues),
+            ("treated", rules.treated_cues),
+        ):
             if words:
                 self._cues.add(name, [nlp.make_doc(w) for w in words])
         self._exceptions = PhraseMatcher(nlp.vocab, attr="LOWER")
@@ -338,21 +349,34 @@ class RedFlagDetector:
             kind = self.nlp.vocab.strings[match_id]
             if any(s <= start and end <= e and e - s > end - start for s, e in term_spans):
                 continue  # part of a longer term: "won't stop", "does nothing"
-            if kind == "conditional" and start > 0 and clause_of[start - 1] == clause_of[start] \
-                    and doc[start - 1].lower_ not in self.rules.list_joiners:
+            if (
+                kind == "conditional"
+                and start > 0
+                and clause_of[start - 1] == clause_of[start]
+                and doc[start - 1].lower_ not in self.rules.list_joiners
+            ):
                 continue  # "if" opens a hypothetical only at the start of a clause
             cues.setdefault(kind, []).append((start, end))
-        negated_after = [(s, e) for s, e in cues.get("negation_after", [])
-                         if not (e < len(doc) and doc[e].lower_ in self.rules.negation_after_except)]
+        negated_after = [
+            (s, e)
+            for s, e in cues.get("negation_after", [])
+            if not (e < len(doc) and doc[e].lower_ in self.rules.negation_after_except)
+        ]
         history = cues.get("history", [])
-        cues["now"] = [(s, e) for s, e in cues.get("now", [])
-                       if not any(hs <= s and e <= he for hs, he in history)]
-        negations = [(s, e) for s, e in cues.get("negation", [])
-                     if not (e < len(doc) and doc[e].lower_ in self.rules.doubt_after_cue)]
+        cues["now"] = [
+            (s, e) for s, e in cues.get("now", []) if not any(hs <= s and e <= he for hs, he in history)
+        ]
+        negations = [
+            (s, e)
+            for s, e in cues.get("negation", [])
+            if not (e < len(doc) and doc[e].lower_ in self.rules.doubt_after_cue)
+        ]
         # "it's not gone" is no resolution.
-        cues["resolved"] = [(s, e) for s, e in cues.get("resolved", [])
-                            if not any(0 <= s - ne <= 2 and clause_of[ns] == clause_of[s]
-                                       for ns, ne in negations)]
+        cues["resolved"] = [
+            (s, e)
+            for s, e in cues.get("resolved", [])
+            if not any(0 <= s - ne <= 2 and clause_of[ns] == clause_of[s] for ns, ne in negations)
+        ]
         exceptions = {(self.nlp.vocab.strings[m], clause_of[s]) for m, s, _e in self._exceptions(doc)}
 
         # (symptom, rule, clause) -> group -> [(start, end, negated)]
@@ -361,8 +385,13 @@ class RedFlagDetector:
             symptom, rule_index, group_index = self._term_keys[match_id]
             groups = seen.setdefault((symptom, rule_index, clause_of[start]), {})
             groups.setdefault(group_index, []).append(
-                (start, end, self._negated(doc, clause_of, negations, start)
-                 or self._negated_after(doc, negated_after, end)))
+                (
+                    start,
+                    end,
+                    self._negated(doc, clause_of, negations, start)
+                    or self._negated_after(doc, negated_after, end),
+                )
+            )
 
         mentions: List[Mention] = []
         for (symptom, rule_index, clause), groups in seen.items():
@@ -377,20 +406,28 @@ class RedFlagDetector:
             if len(groups) < len(rule):
                 continue
             own_terms = {i for s, e in spans for i in range(s, e)}
-            mentions.append(Mention(symptom, words, clause, self._status(
-                doc, clause_of, cues, exceptions, symptom, clause, first, own_terms)))
+            mentions.append(
+                Mention(
+                    symptom,
+                    words,
+                    clause,
+                    self._status(doc, clause_of, cues, exceptions, symptom, clause, first, own_terms),
+                )
+            )
         mentions.extend(self._temperatures(clause_of, clauses, cues))
-        mentions = self._later_reading_settles_fever(
-            self._numbers_decide_fever(mentions), clause_of, cues)
+        mentions = self._later_reading_settles_fever(self._numbers_decide_fever(mentions), clause_of, cues)
         if cues.get("not_treated") and not cues.get("treated"):
             # Someone deciding whether to have it ("I get cold sores, can I
             # still have it?") describes their history, not a complication.
-            mentions = [Mention(m.symptom, m.words, m.clause, NOT_TREATED)
-                        if m.status == PRESENT else m for m in mentions]
+            mentions = [
+                Mention(m.symptom, m.words, m.clause, NOT_TREATED) if m.status == PRESENT else m
+                for m in mentions
+            ]
         return RedFlagFinding(tuple(mentions), tuple(clauses))
 
-    def _negated(self, doc: Doc, clause_of: Sequence[int], negations: List[Tuple[int, int]],
-                 start: int) -> bool:
+    def _negated(
+        self, doc: Doc, clause_of: Sequence[int], negations: List[Tuple[int, int]], start: int
+    ) -> bool:
         for cue_start, cue_end in negations:
             if cue_end > start or clause_of[cue_start] != clause_of[start]:
                 continue
@@ -400,8 +437,11 @@ class RedFlagDetector:
             # stops where a new statement begins ("no fever, my eyes ...").
             reaches = True
             for i in range(cue_end, start):
-                if (doc[i].lower_ in self.rules.list_joiners and i + 1 < len(doc)
-                        and doc[i + 1].lower_ in self.rules.new_statement):
+                if (
+                    doc[i].lower_ in self.rules.list_joiners
+                    and i + 1 < len(doc)
+                    and doc[i + 1].lower_ in self.rules.new_statement
+                ):
                     reaches = False
                     break
             if reaches:
@@ -410,16 +450,24 @@ class RedFlagDetector:
 
     @staticmethod
     def _negated_after(doc: Doc, cues: List[Tuple[int, int]], end: int) -> bool:
-        """"fever? none", "pus - nil": only punctuation between term and cue."""
+        """ "fever? none", "pus - nil": only punctuation between term and cue."""
         for cue_start, _cue_end in cues:
             between = doc[end:cue_start]
             if cue_start >= end and len(between) <= 2 and all(t.is_punct for t in between):
                 return True
         return False
 
-    def _status(self, doc: Doc, clause_of: Sequence[int], cues: Dict[str, List[Tuple[int, int]]],
-                exceptions: Set[Tuple[str, int]], symptom: str, clause: int,
-                first: int, own_terms: Set[int]) -> str:
+    def _status(
+        self,
+        doc: Doc,
+        clause_of: Sequence[int],
+        cues: Dict[str, List[Tuple[int, int]]],
+        exceptions: Set[Tuple[str, int]],
+        symptom: str,
+        clause: int,
+        first: int,
+        own_terms: Set[int],
+    ) -> str:
         def in_clause(kind: str, target: int) -> List[Tuple[int, int]]:
             return [(s, e) for s, e in cues.get(kind, []) if clause_of[s] == target]
 
@@ -430,42 +478,53 @@ class RedFlagDetector:
         opener = self._question_opener(doc, clause_of, clause, first)
         if opener is not None and not [s for s, _e in in_clause("report", clause) if s != opener]:
             return QUESTION
-        if ((any(e <= first for _s, e in in_clause("history", clause))
-             or in_clause("past_time", clause)) and not in_clause("now", clause)):
+        if (
+            any(e <= first for _s, e in in_clause("history", clause)) or in_clause("past_time", clause)
+        ) and not in_clause("now", clause):
             return HISTORY
         if self._over(in_clause, clause, first, own_terms, clause_of):
             return RESOLVED
         return PRESENT
 
-    def _question_opener(self, doc: Doc, clause_of: Sequence[int], clause: int,
-                         first: int) -> Optional[int]:
+    def _question_opener(self, doc: Doc, clause_of: Sequence[int], clause: int, first: int) -> Optional[int]:
         """The token that opens the clause as a question ("do people get ...",
         "is bleeding ..."), if it comes before the symptom."""
         opening = clause_of.index(clause)
-        while opening < first and (doc[opening].is_punct or doc[opening].is_space
-                                   or doc[opening].lower_ in self.rules.clause_breaks):
+        while opening < first and (
+            doc[opening].is_punct or doc[opening].is_space or doc[opening].lower_ in self.rules.clause_breaks
+        ):
             opening += 1
-        if (opening < first and doc[opening].lower_ in self.rules.question_openers
-                and not (opening + 1 < len(doc)
-                         and doc[opening + 1].lower_ in self.rules.opener_not_before)):
+        if (
+            opening < first
+            and doc[opening].lower_ in self.rules.question_openers
+            and not (opening + 1 < len(doc) and doc[opening + 1].lower_ in self.rules.opener_not_before)
+        ):
             return opening
         return None
 
-    def _over(self, in_clause, clause: int, first: int, own_terms: Set[int],
-              clause_of: Sequence[int]) -> bool:
+    def _over(
+        self, in_clause, clause: int, first: int, own_terms: Set[int], clause_of: Sequence[int]
+    ) -> bool:
         # After the symptom, and not one of its own words ("has gone grey").
-        resolved_here = [s for s, e in in_clause("resolved", clause)
-                         if s > first and not own_terms.intersection(range(s, e))]
+        resolved_here = [
+            s
+            for s, e in in_clause("resolved", clause)
+            if s > first and not own_terms.intersection(range(s, e))
+        ]
         if resolved_here:
             return not (in_clause("recurrence", clause) or in_clause("recurrence", clause + 1))
         following = clause + 1
         if following > (max(clause_of) if clause_of else 0):
             return False
-        return (bool(in_clause("resolved", following)) and not in_clause("recurrence", following)
-                and not in_clause("recurrence", following + 1))
+        return (
+            bool(in_clause("resolved", following))
+            and not in_clause("recurrence", following)
+            and not in_clause("recurrence", following + 1)
+        )
 
-    def _temperatures(self, clause_of: Sequence[int], clauses: Sequence[str],
-                      cues: Dict[str, List[Tuple[int, int]]]) -> List[Mention]:
+    def _temperatures(
+        self, clause_of: Sequence[int], clauses: Sequence[str], cues: Dict[str, List[Tuple[int, int]]]
+    ) -> List[Mention]:
         rules = self.rules.temperature
         if rules is None:
             return []
@@ -478,7 +537,8 @@ class RedFlagDetector:
             value, words, is_fever = readings[-1]
             if is_fever:
                 resolved = any(clause_of[s] == clause for s, _e in cues.get("resolved", [])) and not any(
-                    clause_of[s] == clause for s, _e in cues.get("recurrence", []))
+                    clause_of[s] == clause for s, _e in cues.get("recurrence", [])
+                )
                 question = any(clause_of[s] == clause for s, _e in cues.get("question", []))
                 status = RESOLVED if resolved else QUESTION if question else PRESENT
             elif any(fever for _v, _w, fever in readings):
@@ -488,9 +548,10 @@ class RedFlagDetector:
             found.append(Mention(rules.symptom, words, clause, status))
         return found
 
-    def _later_reading_settles_fever(self, mentions: List[Mention], clause_of: Sequence[int],
-                                     cues: Dict[str, List[Tuple[int, int]]]) -> List[Mention]:
-        """"38.3 last night, but it's 36.9 now": a later normal reading, said to be
+    def _later_reading_settles_fever(
+        self, mentions: List[Mention], clause_of: Sequence[int], cues: Dict[str, List[Tuple[int, int]]]
+    ) -> List[Mention]:
+        """ "38.3 last night, but it's 36.9 now": a later normal reading, said to be
         the current one (now, today, back to ...), settles the earlier fever."""
         rules = self.rules.temperature
         if rules is None:
@@ -499,13 +560,17 @@ class RedFlagDetector:
         if not readings or readings[-1].status not in (BELOW_THRESHOLD, RESOLVED):
             return mentions
         latest = readings[-1].clause
-        current = any(clause_of[start] == latest
-                      for kind in ("now", "resolved") for start, _end in cues.get(kind, []))
+        current = any(
+            clause_of[start] == latest for kind in ("now", "resolved") for start, _end in cues.get(kind, [])
+        )
         if not current or any(clause_of[start] >= latest for start, _e in cues.get("recurrence", [])):
             return mentions
-        return [Mention(m.symptom, m.words, m.clause, RESOLVED)
-                if m.symptom == rules.symptom and m.status == PRESENT and m.clause < latest else m
-                for m in mentions]
+        return [
+            Mention(m.symptom, m.words, m.clause, RESOLVED)
+            if m.symptom == rules.symptom and m.status == PRESENT and m.clause < latest
+            else m
+            for m in mentions
+        ]
 
     def _numbers_decide_fever(self, mentions: List[Mention]) -> List[Mention]:
         """A temperature under the threshold outweighs "I have a temperature"."""
@@ -514,13 +579,18 @@ class RedFlagDetector:
             return mentions
         # The last number the patient gave is the one that counts, for the
         # whole message: "thought I had a temperature, but it was 37.0".
-        measured = [m.status for m in mentions
-                    if m.symptom == rules.symptom and m.words and m.words[0].isdigit()]
+        measured = [
+            m.status for m in mentions if m.symptom == rules.symptom and m.words and m.words[0].isdigit()
+        ]
         status = measured[-1] if measured else None
         result = []
         for mention in mentions:
-            if (mention.symptom == rules.symptom and mention.status == PRESENT
-                    and status in (BELOW_THRESHOLD, RESOLVED) and not mention.words[:1].isdigit()):
+            if (
+                mention.symptom == rules.symptom
+                and mention.status == PRESENT
+                and status in (BELOW_THRESHOLD, RESOLVED)
+                and not mention.words[:1].isdigit()
+            ):
                 mention = Mention(mention.symptom, mention.words, mention.clause, status)
             result.append(mention)
         return result
@@ -543,10 +613,11 @@ def _read_temperatures(text: str, rules: TemperatureRules) -> List[Tuple[float, 
             value += int(point) / 10
         elif "half" in match.group(0).lower():
             value += 0.5
-        before = text[:match.start()].lower().split()
-        after = text[match.end():].lower().split()
-        if (before and before[-1].strip(".,:;") in rules.not_after) or \
-                (after and after[0].strip(".,:;!?") in rules.not_before):
+        before = text[: match.start()].lower().split()
+        after = text[match.end() :].lower().split()
+        if (before and before[-1].strip(".,:;") in rules.not_after) or (
+            after and after[0].strip(".,:;!?") in rules.not_before
+        ):
             continue
         unit = (unit or "").lower()
         if "f" in unit:

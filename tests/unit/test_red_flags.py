@@ -1,11 +1,19 @@
 """The red-flag rules (clinic/red_flags.yml) on the project's spaCy pipeline."""
+
 from pathlib import Path
 
 import pytest
 
-from clinicbot.red_flags import (BELOW_THRESHOLD, HISTORY, NEGATED, NOT_TREATED, QUESTION,
-                                 RESOLVED,
-                                 detector_for, load_rules)
+from clinicbot.red_flags import (
+    BELOW_THRESHOLD,
+    HISTORY,
+    NEGATED,
+    NOT_TREATED,
+    QUESTION,
+    RESOLVED,
+    detector_for,
+    load_rules,
+)
 
 
 @pytest.fixture(scope="module")
@@ -14,45 +22,51 @@ def detect(nlp):
     return lambda text: detector.detect(nlp(text))
 
 
-@pytest.mark.parametrize("text, symptom", [
-    ("I have a fever", "fever"),
-    ("feeling feverish and shivery tonight", "fever"),
-    ("got a high temperature since this morning", "fever"),
-    ("there is pus coming out of my cheek", "infection_pus_or_smell"),
-    ("yellow stuff oozing from the scabs", "infection_pus_or_smell"),
-    ("my face smells really bad", "infection_pus_or_smell"),
-    ("the redness is spreading to my neck", "spreading_redness"),
-    ("my cheek is red and hot", "spreading_redness"),
-    ("the pain is getting worse and worse", "severe_pain"),
-    ("I'm in agony", "severe_pain"),
-    ("paracetamol does nothing for it", "severe_pain"),
-    ("I can't sleep for the pain in my cheek", "severe_pain"),
-    ("there are blisters on my chin", "blisters_or_cold_sores"),
-    ("I think I've got a cold sore on my lip", "blisters_or_cold_sores"),
-    ("it won't stop bleeding", "bleeding"),
-    ("the dressing is soaked through", "bleeding"),
-    ("my eyes are swollen shut", "eye_swelling"),
-    ("swelling around my eyelids", "eye_swelling"),
-    ("I can't breathe properly", "allergic_reaction_or_breathing"),
-    ("my tongue feels thick", "allergic_reaction_or_breathing"),
-    ("hives all over and my chest is tight", "allergic_reaction_or_breathing"),
-    ("a patch on my cheek has gone grey", "skin_turning_white_grey_or_black"),
-    ("the skin by my nose looks black", "skin_turning_white_grey_or_black"),
-    ("the wound on my forehead is getting bigger", "wound_getting_bigger"),
-    ("not sure if it's pus or just cream", "infection_pus_or_smell"),  # doubt is not absence
-    ("I don't have a fever but there's yellow discharge", "infection_pus_or_smell"),
-])
+@pytest.mark.parametrize(
+    "text, symptom",
+    [
+        ("I have a fever", "fever"),
+        ("feeling feverish and shivery tonight", "fever"),
+        ("got a high temperature since this morning", "fever"),
+        ("there is pus coming out of my cheek", "infection_pus_or_smell"),
+        ("yellow stuff oozing from the scabs", "infection_pus_or_smell"),
+        ("my face smells really bad", "infection_pus_or_smell"),
+        ("the redness is spreading to my neck", "spreading_redness"),
+        ("my cheek is red and hot", "spreading_redness"),
+        ("the pain is getting worse and worse", "severe_pain"),
+        ("I'm in agony", "severe_pain"),
+        ("paracetamol does nothing for it", "severe_pain"),
+        ("I can't sleep for the pain in my cheek", "severe_pain"),
+        ("there are blisters on my chin", "blisters_or_cold_sores"),
+        ("I think I've got a cold sore on my lip", "blisters_or_cold_sores"),
+        ("it won't stop bleeding", "bleeding"),
+        ("the dressing is soaked through", "bleeding"),
+        ("my eyes are swollen shut", "eye_swelling"),
+        ("swelling around my eyelids", "eye_swelling"),
+        ("I can't breathe properly", "allergic_reaction_or_breathing"),
+        ("my tongue feels thick", "allergic_reaction_or_breathing"),
+        ("hives all over and my chest is tight", "allergic_reaction_or_breathing"),
+        ("a patch on my cheek has gone grey", "skin_turning_white_grey_or_black"),
+        ("the skin by my nose looks black", "skin_turning_white_grey_or_black"),
+        ("the wound on my forehead is getting bigger", "wound_getting_bigger"),
+        ("not sure if it's pus or just cream", "infection_pus_or_smell"),  # doubt is not absence
+        ("I don't have a fever but there's yellow discharge", "infection_pus_or_smell"),
+    ],
+)
 def test_urgent_symptoms_are_found(detect, text, symptom):
     assert symptom in detect(text).symptoms
 
 
-@pytest.mark.parametrize("text, symptom", [
-    ("i have a fevr", "fever"),
-    ("my cheek looks infekted", "infection_pus_or_smell"),
-    ("bllisters on my lip", "blisters_or_cold_sores"),
-    ("MY EYES ARE SWOLEN", "eye_swelling"),
-    ("CAN'T BREATHE", "allergic_reaction_or_breathing"),
-])
+@pytest.mark.parametrize(
+    "text, symptom",
+    [
+        ("i have a fevr", "fever"),
+        ("my cheek looks infekted", "infection_pus_or_smell"),
+        ("bllisters on my lip", "blisters_or_cold_sores"),
+        ("MY EYES ARE SWOLEN", "eye_swelling"),
+        ("CAN'T BREATHE", "allergic_reaction_or_breathing"),
+    ],
+)
 def test_misspellings_and_capitals_are_read(detect, text, symptom):
     assert symptom in detect(text).symptoms
 
@@ -61,51 +75,63 @@ def test_never_is_not_corrected_to_fever(detect):
     assert "fever" not in {m.symptom for m in detect("I never felt better, healing well").mentions}
 
 
-@pytest.mark.parametrize("text", [
-    "I've got 38,9 this evening, lasered 3 days ago",
-    "temp 38.2",
-    "thermometer says 100.8F",
-    "running a temperature of 39 degrees",
-    "what SPF should I buy? also my temperature is 38.7",
-    "38.5 now",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I've got 38,9 this evening, lasered 3 days ago",
+        "temp 38.2",
+        "thermometer says 100.8F",
+        "running a temperature of 39 degrees",
+        "what SPF should I buy? also my temperature is 38.7",
+        "38.5 now",
+    ],
+)
 def test_temperatures_at_the_threshold_are_a_fever(detect, text):
     assert "fever" in detect(text).symptoms
 
 
-@pytest.mark.parametrize("text, status", [
-    ("had a temperature of 37.3 yesterday, fine today", BELOW_THRESHOLD),
-    ("my temp is 37.9", BELOW_THRESHOLD),
-    ("99.5F this morning", BELOW_THRESHOLD),
-    ("was 38.4 last night, 37.1 now", RESOLVED),
-    ("my temp was 38.6 on saturday but it's 36.8 today", RESOLVED),
-    ("38,3 in the night, but it's back down to 37,0 now", RESOLVED),
-])
+@pytest.mark.parametrize(
+    "text, status",
+    [
+        ("had a temperature of 37.3 yesterday, fine today", BELOW_THRESHOLD),
+        ("my temp is 37.9", BELOW_THRESHOLD),
+        ("99.5F this morning", BELOW_THRESHOLD),
+        ("was 38.4 last night, 37.1 now", RESOLVED),
+        ("my temp was 38.6 on saturday but it's 36.8 today", RESOLVED),
+        ("38,3 in the night, but it's back down to 37,0 now", RESOLVED),
+    ],
+)
 def test_temperatures_under_the_threshold_or_settled_are_not(detect, text, status):
     finding = detect(text)
     assert not finding.is_red_flag
     assert status in {m.status for m in finding.mentions}
 
 
-@pytest.mark.parametrize("text", [
-    "I'm 39, is it ok at my age",
-    "day 38 and all healed",
-    "it's 38 degrees on my holiday, can I sunbathe",
-    "is it 390 pounds",
-    "SPF 50 or 30?",
-    "treated on 18.11.",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm 39, is it ok at my age",
+        "day 38 and all healed",
+        "it's 38 degrees on my holiday, can I sunbathe",
+        "is it 390 pounds",
+        "SPF 50 or 30?",
+        "treated on 18.11.",
+    ],
+)
 def test_other_numbers_are_not_temperatures(detect, text):
     assert not detect(text).is_red_flag
 
 
-@pytest.mark.parametrize("text", [
-    "no fever, pus or bleeding, just a bit red",
-    "I don't have chills or swelling or blisters",
-    "neither hot nor spreading",
-    "nothing oozing and no smell",
-    "no fever, just redness",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "no fever, pus or bleeding, just a bit red",
+        "I don't have chills or swelling or blisters",
+        "neither hot nor spreading",
+        "nothing oozing and no smell",
+        "no fever, just redness",
+    ],
+)
 def test_negation_covers_every_item_of_a_list(detect, text):
     finding = detect(text)
     assert not finding.is_red_flag
@@ -116,50 +142,65 @@ def test_negation_stops_where_a_new_statement_starts(detect):
     assert "eye_swelling" in detect("no fever, my eyes are swollen").symptoms
 
 
-@pytest.mark.parametrize("text", [
-    "do people get herpes flare-ups from it",
-    "could I get blisters from it",
-    "what if I get a fever afterwards?",
-    "is there a risk of infection?",
-    "will I bleed a lot",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "do people get herpes flare-ups from it",
+        "could I get blisters from it",
+        "what if I get a fever afterwards?",
+        "is there a risk of infection?",
+        "will I bleed a lot",
+    ],
+)
 def test_questions_about_risk_are_not_reports(detect, text):
     finding = detect(text)
     assert not finding.is_red_flag
     assert QUESTION in {m.status for m in finding.mentions}
 
 
-@pytest.mark.parametrize("text", [
-    "I get hives quite easily, am I suitable for it?",
-    "my sister wants it done but she gets cold sores, would she get one from it",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I get hives quite easily, am I suitable for it?",
+        "my sister wants it done but she gets cold sores, would she get one from it",
+    ],
+)
 def test_someone_deciding_whether_to_have_it_is_not_reporting(detect, text):
     finding = detect(text)
     assert not finding.is_red_flag
     assert NOT_TREATED in {m.status for m in finding.mentions}
 
 
-@pytest.mark.parametrize("text", [
-    "I had the laser 3 days ago and now I have hives, can I still have the second session?",
-    "lasered on Monday, my lip is covered in cold sores, can I still have it redone later",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I had the laser 3 days ago and now I have hives, can I still have the second session?",
+        "lasered on Monday, my lip is covered in cold sores, can I still have it redone later",
+    ],
+)
 def test_a_treated_patient_asking_about_more_treatment_is_still_reporting(detect, text):
     assert detect(text).is_red_flag
 
 
-@pytest.mark.parametrize("text", [
-    "38.2 yesterday and 37.1 this morning but now it's 38.5 again",
-    "it was 37.2 this morning, now it's 38.9",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "38.2 yesterday and 37.1 this morning but now it's 38.5 again",
+        "it was 37.2 this morning, now it's 38.9",
+    ],
+)
 def test_a_later_fever_reading_is_still_a_fever(detect, text):
     assert detect(text).is_red_flag
 
 
-@pytest.mark.parametrize("text", [
-    "my smartwatch says my skin temp went up a bit, I feel normal",
-    "what water temperature should I wash my face with, 37 degrees?",
-    "the soreness is much better than yesterday, day 3",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my smartwatch says my skin temp went up a bit, I feel normal",
+        "what water temperature should I wash my face with, 37 degrees?",
+        "the soreness is much better than yesterday, day 3",
+    ],
+)
 def test_settled_or_other_temperatures_are_not_reports(detect, text):
     assert not detect(text).is_red_flag
 
@@ -169,10 +210,13 @@ def test_history_is_not_a_report(detect):
     assert not finding.is_red_flag and HISTORY in {m.status for m in finding.mentions}
 
 
-@pytest.mark.parametrize("text", [
-    "had a fever yesterday but it's gone now",
-    "it was bleeding a lot but it stopped",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "had a fever yesterday but it's gone now",
+        "it was bleeding a lot but it stopped",
+    ],
+)
 def test_symptoms_that_are_over_are_not_reports(detect, text):
     finding = detect(text)
     assert not finding.is_red_flag and RESOLVED in {m.status for m in finding.mentions}
@@ -188,15 +232,18 @@ def test_a_buried_symptom_is_found_in_its_own_clause(detect):
     assert len(finding.clauses) >= 2
 
 
-@pytest.mark.parametrize("text", [
-    "mild redness on day 3",
-    "my skin is itchy",
-    "tiny black dots on my cheeks",
-    "does the treatment hurt?",
-    "how long does the redness last",
-    "my skin is red but not hot and not spreading",
-    "",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mild redness on day 3",
+        "my skin is itchy",
+        "tiny black dots on my cheeks",
+        "does the treatment hurt?",
+        "how long does the redness last",
+        "my skin is red but not hot and not spreading",
+        "",
+    ],
+)
 def test_ordinary_messages_are_not_red_flags(detect, text):
     assert not detect(text).is_red_flag
 
