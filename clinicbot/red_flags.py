@@ -20,8 +20,8 @@ from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 import yaml
 from spacy.language import Language
-from spacy.matcher import PhraseMatcher
-from spacy.tokens import Doc
+from spacy.matcher import Matcher, PhraseMatcher
+from spacy.tokens import Doc, Token
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 from spellchecker import SpellChecker
@@ -46,6 +46,9 @@ TEMPERATURE = re.compile(
     r"celsius|centigrade|fahrenheit)?(?![\d/])",
     re.IGNORECASE,
 )
+MODALS = {"ca", "can", "wo", "will", "could", "would", "should", "do", "does", "did", "is", "are", "was"}
+FINDING_VERBS = {"see", "find", "notice", "spot", "feel", "detect", "smell"}
+FINDING_OBJECTS = {"any", "a", "an", "anything", "signs", "sign", "much", "no"}
 CELSIUS_RANGE = (34.0, 43.5)
 FAHRENHEIT_RANGE = (93.0, 110.0)
 
@@ -72,6 +75,8 @@ class RedFlagRules:
     doubt_after_cue: Set[str]
     list_joiners: Set[str]
     new_statement: Set[str]
+    statement_openers: List[str]
+    reporting_verbs: Set[str]
     negation_reach: int
     question_cues: List[str]
     conditional_cues: List[str]
@@ -189,6 +194,8 @@ def load_rules(path: Optional[Path] = None) -> RedFlagRules:
         doubt_after_cue={w.lower() for w in _terms(negation, "doubt_after_cue", source)},
         list_joiners={w.lower() for w in _terms(negation, "list_joiners", source)},
         new_statement={w.lower() for w in _terms(negation, "new_statement", source)},
+        statement_openers=_terms(negation, "statement_openers", source),
+        reporting_verbs={w.lower() for w in _terms(negation, "reporting_verbs", source)},
         negation_reach=int(negation.get("max_reach", 8)),
         question_cues=_terms(data, "question_cues", source),
         conditional_cues=_terms(data, "conditional_cues", source),
@@ -224,6 +231,28 @@ def _temperature_rules(data: dict, source: Path) -> Optional[TemperatureRules]:
         )
     except (KeyError, TypeError, ValueError) as error:
         raise ValueError(f"{source}: vital_signs.temperature: {error}") from error
+
+
+def _inflects(token: Token) -> bool:
+    """Whether the token's lemma stands for its other forms: "spreading" for
+    "spread", "spreads", "bled" for "bleeding". Not a comparative ("bigger"
+    is not "big", "wider" not "wide"), and not where the lookup lemma is
+    another word ("worse" -> "wrong", "wound" -> "wind", "dying" -> "dye",
+    "could" -> "can"); the forms of "be" ("is hot", "was hot") are one verb."""
+    lower, lemma = token.lower_, token.lemma_.lower()
+    if not lemma or lemma == lower:
+        return True
+    if lemma == "be":
+        return True
+    if lower.endswith(("er", "est")) and not lemma.endswith(("er", "est")):
+        return False
+    return len(lemma) >= 3 and lower[:3] == lemma[:3]
+
+
+def _lemma_pattern(term: Doc) -> List[Dict[str, str]]:
+    """A token pattern for a rule term: by lemma where the lemma stands for
+    the word's forms, as written otherwise."""
+    return [{"LEMMA": token.lemma_} if _inflects(token) else {"LOWER": token.lower_} for token in term]
 
 
 @lru_cache(maxsize=1)
@@ -272,7 +301,7 @@ class RedFlagDetector:
     def __init__(self, nlp: Language, rules: RedFlagRules) -> None:
         self.nlp = nlp
         self.rules = rules
-        self._by_lemma = PhraseMatcher(nlp.vocab, attr="LEMMA")
+        self._by_lemma = Matcher(nlp.vocab)
         self._by_lower = PhraseMatcher(nlp.vocab, attr="LOWER")
         self._term_keys: Dict[int, Tuple[str, int, int]] = {}
         vocabulary: Set[str] = set()
@@ -280,7 +309,7 @@ class RedFlagDetector:
             for rule_index, rule in enumerate(symptom_rules):
                 for group_index, terms in enumerate(rule):
                     key = f"{symptom}|{rule_index}|{group_index}"
-                    self._by_lemma.add(key, list(nlp.pipe(terms)))
+                    self._by_lemma.add(key, [_lemma_pattern(term) for term in nlp.pipe(terms)])
                     self._by_lower.add(key, [nlp.make_doc(t) for t in terms])
                     self._term_keys[nlp.vocab.strings[key]] = (symptom, rule_index, group_index)
                     vocabulary.update(w for t in terms for w in t.lower().split())
@@ -305,6 +334,9 @@ class RedFlagDetector:
         for symptom, words in rules.exceptions.items():
             if words:
                 self._exceptions.add(symptom, [nlp.make_doc(w) for w in words])
+        self._openers = PhraseMatcher(nlp.vocab, attr="LOWER")
+        if rules.statement_openers:
+            self._openers.add("opener", [nlp.make_doc(w) for w in rules.statement_openers])
         self._clause_breaks = PhraseMatcher(nlp.vocab, attr="LOWER")
         self._clause_breaks.add("break", [nlp.make_doc(w) for w in rules.clause_breaks])
         self.corrector = SpellingCorrector(vocabulary)
@@ -347,7 +379,10 @@ class RedFlagDetector:
         cues: Dict[str, List[Tuple[int, int]]] = {}
         for match_id, start, end in self._cues(doc):
             kind = self.nlp.vocab.strings[match_id]
-            if any(s <= start and end <= e and e - s > end - start for s, e in term_spans):
+            if any(
+                s <= start and end <= e and e - s > end - start and not self._bare_negated_modal(doc, s, e)
+                for s, e in term_spans
+            ):
                 continue  # part of a longer term: "won't stop", "does nothing"
             if (
                 kind == "conditional"
@@ -379,6 +414,18 @@ class RedFlagDetector:
         ]
         exceptions = {(self.nlp.vocab.strings[m], clause_of[s]) for m, s, _e in self._exceptions(doc)}
 
+        # Symptom words (for lists under a negation), and where a new
+        # statement opens ("it's"), unless it is what was said or thought
+        # ("I wouldn't say it's infected").
+        symptom_words = sorted(
+            {(s, e) for _m, s, e in terms if any(not t.is_stop and not t.is_punct for t in doc[s:e])}
+        )
+        openers = {
+            s
+            for _m, s, _e in self._openers(doc)
+            if not (s > 0 and doc[s - 1].lower_ in self.rules.reporting_verbs)
+        }
+
         # (symptom, rule, clause) -> group -> [(start, end, negated)]
         seen: Dict[Tuple[str, int, int], Dict[int, List[Tuple[int, int, bool]]]] = {}
         for match_id, start, end in sorted(terms, key=lambda m: (m[1], m[2])):
@@ -388,7 +435,7 @@ class RedFlagDetector:
                 (
                     start,
                     end,
-                    self._negated(doc, clause_of, negations, start)
+                    self._negated(doc, clause_of, negations, start, symptom_words, openers)
                     or self._negated_after(doc, negated_after, end),
                 )
             )
@@ -400,10 +447,16 @@ class RedFlagDetector:
             first = min(s for s, _e in spans)
             last = max(e for _s, e in spans)
             words = doc[first:last].text
-            if any(all(n for _s, _e, n in matches) for matches in groups.values()):
-                mentions.append(Mention(symptom, words, clause, NEGATED))
-                continue
+            negated_groups = [all(n for _s, _e, n in matches) for matches in groups.values()]
             if len(groups) < len(rule):
+                # Part of a rule names a symptom only as absent when all of
+                # it is negated ("doesn't smell"); an unrelated negated word
+                # ("isn't going down, it ...") clears nothing.
+                if all(negated_groups):
+                    mentions.append(Mention(symptom, words, clause, NEGATED))
+                continue
+            if any(negated_groups):
+                mentions.append(Mention(symptom, words, clause, NEGATED))
                 continue
             own_terms = {i for s, e in spans for i in range(s, e)}
             mentions.append(
@@ -426,27 +479,58 @@ class RedFlagDetector:
         return RedFlagFinding(tuple(mentions), tuple(clauses))
 
     def _negated(
-        self, doc: Doc, clause_of: Sequence[int], negations: List[Tuple[int, int]], start: int
+        self,
+        doc: Doc,
+        clause_of: Sequence[int],
+        negations: List[Tuple[int, int]],
+        start: int,
+        symptom_words: List[Tuple[int, int]],
+        openers: Set[int],
     ) -> bool:
         for cue_start, cue_end in negations:
             if cue_end > start or clause_of[cue_start] != clause_of[start]:
                 continue
             if start - cue_end > self.rules.negation_reach:
                 continue
-            # A negation reaches over a list ("no fever, pus or bleeding") but
-            # stops where a new statement begins ("no fever, my eyes ...").
-            reaches = True
-            for i in range(cue_end, start):
-                if (
-                    doc[i].lower_ in self.rules.list_joiners
-                    and i + 1 < len(doc)
-                    and doc[i + 1].lower_ in self.rules.new_statement
-                ):
-                    reaches = False
-                    break
-            if reaches:
+            if self._reaches(doc, cue_end, start, symptom_words, openers):
                 return True
         return False
+
+    def _reaches(
+        self, doc: Doc, cue_end: int, start: int, symptom_words: List[Tuple[int, int]], openers: Set[int]
+    ) -> bool:
+        """Whether a negation ending at `cue_end` reaches the term at `start`.
+
+        It reaches over a list ("no fever, pus or bleeding"): past a list
+        joiner only when the item before it names a symptom, so "didn't stop
+        it, cold sores everywhere" is no list; and never past the start of a
+        new statement ("no fever, my eyes ...", "and are spreading", "isn't
+        red, it's grey")."""
+        item_start = cue_end
+        for i in range(cue_end, start):
+            if i in openers and i > cue_end:
+                return False
+            if doc[i].lower_ in self.rules.list_joiners:
+                if i + 1 < len(doc) and doc[i + 1].lower_ in self.rules.new_statement:
+                    return False
+                names_symptom = any(item_start <= s and e <= i for s, e in symptom_words)
+                # "no dark or black patches": one word joined by and/or.
+                one_word = i - item_start == 1 and doc[i].is_alpha
+                if not (names_symptom or one_word):
+                    return False
+                item_start = i + 1
+        return True
+
+    @staticmethod
+    def _bare_negated_modal(doc: Doc, start: int, end: int) -> bool:
+        """A term that is only a negated modal ("can't") before a verb of
+        finding is a negation like any other: "I can't see any pus", "can't
+        find a blister". Elsewhere it is the symptom: "can't breathe"."""
+        words = [t.lower_ for t in doc[start:end]]
+        if not (len(words) == 2 and words[0] in MODALS and words[1] in ("n't", "not", "nt")):
+            return False
+        after = [t.lower_ for t in doc[end : end + 3] if t.lower_ not in ("really", "actually")]
+        return len(after) >= 2 and after[0] in FINDING_VERBS and after[1] in FINDING_OBJECTS
 
     @staticmethod
     def _negated_after(doc: Doc, cues: List[Tuple[int, int]], end: int) -> bool:

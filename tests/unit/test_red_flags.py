@@ -279,3 +279,69 @@ def test_every_clinic_symptom_has_a_rule_that_fires(detect):
             text = "i have " + " ".join(group[0] for group in rule)
             fired = fired or symptom in detect(text).symptoms
         assert fired, symptom
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my face is sore, is something wrong?",  # "worse" is not "wrong"
+        "the red bit is big",  # "bigger" is not "big"
+        "i think something is wrong, my cheek is painful",
+        "the wind is spreading the pollen",  # "wound" is not "wind"
+    ],
+)
+def test_lemmas_do_not_turn_one_word_into_another(detect, text):
+    assert not detect(text).is_red_flag
+
+
+@pytest.mark.parametrize(
+    "text, symptom",
+    [
+        ("the red patch is getting bigger", "spreading_redness"),
+        ("my cheeks were hot and red", "spreading_redness"),
+        ("the wounds are spreading", "wound_getting_bigger"),
+        ("the blistering is worse", "blisters_or_cold_sores"),
+    ],
+)
+def test_lemmas_still_match_a_words_own_forms(detect, text, symptom):
+    assert symptom in detect(text).symptoms
+
+
+@pytest.mark.parametrize(
+    "text, symptom",
+    [
+        # a negated verb is no list: the negation ends at the comma
+        ("the antiviral didn't stop it, cold sores everywhere", "blisters_or_cold_sores"),
+        # "not just" adds
+        ("my whole body feels hot not just the face, and shivery", "fever"),
+        # a new predicate after "and"
+        ("raw wet patches that won't dry up and are spreading", "wound_getting_bigger"),
+        # "it's" opens a new statement even without a joiner
+        ("one bit isn't red like everywhere else it's kind of grey", "skin_turning_white_grey_or_black"),
+        # "can't" before a symptom verb is the symptom
+        ("i cant breath well", "allergic_reaction_or_breathing"),
+    ],
+)
+def test_negation_ends_where_its_list_ends(detect, text, symptom):
+    assert symptom in detect(text).symptoms
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I can't see any pus, and it doesn't smell",
+        "skin isn't turning white or grey, just pink",
+        "no dark or black patches, just the normal bronzing",
+        "I wouldn't say it's infected, there's no pus and no smell",
+        "i haven't got a temperature, pus or bleeding",
+    ],
+)
+def test_negation_still_covers_lists_of_symptoms(detect, text):
+    assert not detect(text).is_red_flag
+
+
+def test_an_unrelated_negated_word_clears_no_symptom(detect):
+    # "isn't going down" is half of no rule; it must not mark the clause as
+    # cleared, or the classifier could not judge it.
+    finding = detect("the swelling isn't going down, it's getting bigger every day")
+    assert not finding.cleared_clauses
