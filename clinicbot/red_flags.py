@@ -389,8 +389,11 @@ class RedFlagDetector:
                 and start > 0
                 and clause_of[start - 1] == clause_of[start]
                 and doc[start - 1].lower_ not in self.rules.list_joiners
+                and not self._asked_before(doc, clause_of, start)
             ):
-                continue  # "if" opens a hypothetical only at the start of a clause
+                # "if" opens a hypothetical at the start of a clause, or
+                # after a question ("is it ok to have it if I get a fever?")
+                continue
             cues.setdefault(kind, []).append((start, end))
         negated_after = [
             (s, e)
@@ -412,7 +415,24 @@ class RedFlagDetector:
             for s, e in cues.get("resolved", [])
             if not any(0 <= s - ne <= 2 and clause_of[ns] == clause_of[s] for ns, ne in negations)
         ]
-        exceptions = {(self.nlp.vocab.strings[m], clause_of[s]) for m, s, _e in self._exceptions(doc)}
+        # An exception that contains a term cancels that term ("blood
+        # thinners", "hay fever"), so "I'm on blood thinners and it won't
+        # stop bleeding" still counts; one beside the terms ("tiny black
+        # dots") cancels its symptom in the clause.
+        exceptions: Set[Tuple[str, int]] = set()
+        cancelled: Set[Tuple[int, int, int]] = set()
+        for m, ex_start, ex_end in self._exceptions(doc):
+            symptom = self.nlp.vocab.strings[m]
+            inside = {
+                (t, s, e)
+                for t, s, e in terms
+                if self._term_keys[t][0] == symptom and s < ex_end and ex_start < e
+            }
+            if inside:
+                cancelled |= inside
+            else:
+                exceptions.add((symptom, clause_of[ex_start]))
+        terms -= cancelled
 
         # Symptom words (for lists under a negation), and where a new
         # statement opens ("it's"), unless it is what was said or thought
@@ -467,7 +487,13 @@ class RedFlagDetector:
                     self._status(doc, clause_of, cues, exceptions, symptom, clause, first, own_terms),
                 )
             )
-        mentions.extend(self._temperatures(clause_of, clauses, cues))
+        # A cancelled term is still a symptom named, and ruled out.
+        mentions.extend(
+            Mention(self._term_keys[t][0], doc[s:e].text, clause_of[s], EXCEPTION)
+            for t, s, e in sorted(cancelled, key=lambda m: (m[1], m[2]))
+            if self._term_keys[t][2] == 0
+        )
+        mentions.extend(self._temperatures(doc, clause_of, cues, exceptions))
         mentions = self._later_reading_settles_fever(self._numbers_decide_fever(mentions), clause_of, cues)
         if cues.get("not_treated") and not cues.get("treated"):
             # Someone deciding whether to have it ("I get cold sores, can I
@@ -551,15 +577,23 @@ class RedFlagDetector:
         clause: int,
         first: int,
         own_terms: Set[int],
+        measured: bool = False,
     ) -> str:
         def in_clause(kind: str, target: int) -> List[Tuple[int, int]]:
             return [(s, e) for s, e in cues.get(kind, []) if clause_of[s] == target]
 
         if (symptom, clause) in exceptions:
             return EXCEPTION
-        if any(e <= first for _s, e in in_clause("question", clause) + in_clause("conditional", clause)):
+        if any(e <= first for _s, e in in_clause("question", clause)):
             return QUESTION
-        opener = self._question_opener(doc, clause_of, clause, first)
+        # A condition covers what it says up to the next comma: "if my eyes
+        # swell, who do I call?", not "if possible, the pain is unbearable".
+        if not measured and any(
+            e <= first and not any(doc[i].text == "," for i in range(e, first))
+            for _s, e in in_clause("conditional", clause)
+        ):
+            return QUESTION
+        opener = None if measured else self._question_opener(doc, clause_of, clause, first)
         if opener is not None and not [s for s, _e in in_clause("report", clause) if s != opener]:
             return QUESTION
         if (
@@ -569,6 +603,18 @@ class RedFlagDetector:
         if self._over(in_clause, clause, first, own_terms, clause_of):
             return RESOLVED
         return PRESENT
+
+    def _asked_before(self, doc: Doc, clause_of: Sequence[int], at: int) -> bool:
+        """Whether a question opens the clause, or a part of it after a comma,
+        before token `at`: "i'm 39, is it ok to have it if ..."."""
+        clause = clause_of[at]
+        for i in range(at - 1, -1, -1):
+            if clause_of[i] != clause:
+                return False
+            starts_part = i == 0 or clause_of[i - 1] != clause or doc[i - 1].text == ","
+            if starts_part and doc[i].lower_ in self.rules.question_openers:
+                return True
+        return False
 
     def _question_opener(self, doc: Doc, clause_of: Sequence[int], clause: int, first: int) -> Optional[int]:
         """The token that opens the clause as a question ("do people get ...",
@@ -607,25 +653,45 @@ class RedFlagDetector:
         )
 
     def _temperatures(
-        self, clause_of: Sequence[int], clauses: Sequence[str], cues: Dict[str, List[Tuple[int, int]]]
+        self,
+        doc: Doc,
+        clause_of: Sequence[int],
+        cues: Dict[str, List[Tuple[int, int]]],
+        exceptions: Set[Tuple[str, int]],
     ) -> List[Mention]:
         rules = self.rules.temperature
         if rules is None:
             return []
         found: List[Mention] = []
-        for clause, text in enumerate(clauses):
-            readings = [r for r in _read_temperatures(text, rules)]
+        for clause in sorted(set(clause_of)):
+            members = [i for i, c in enumerate(clause_of) if c == clause]
+            span = doc[members[0] : members[-1] + 1]
+            readings = _read_temperatures(span.text, rules)
             if not readings:
                 continue
             # The last reading is the latest: "38.5 last night, 37.2 now" is over.
-            value, words, is_fever = readings[-1]
+            _value, words, is_fever, offset = readings[-1]
             if is_fever:
-                resolved = any(clause_of[s] == clause for s, _e in cues.get("resolved", [])) and not any(
-                    clause_of[s] == clause for s, _e in cues.get("recurrence", [])
+                char = span.start_char + offset
+                first = next((t.i for t in span if t.idx + len(t) > char), members[-1])
+                # Read like any symptom: asked about, history, over ... A
+                # number is a measurement, so neither a question opener ("is
+                # 38.5 too high?") nor "if" makes it a hypothetical.
+                status = self._status(
+                    doc, clause_of, cues, exceptions, rules.symptom, clause, first, {first}, measured=True
                 )
-                question = any(clause_of[s] == clause for s, _e in cues.get("question", []))
-                status = RESOLVED if resolved else QUESTION if question else PRESENT
-            elif any(fever for _v, _w, fever in readings):
+                in_clause = [
+                    (kind, s)
+                    for kind in ("resolved", "recurrence", "question")
+                    for s, _e in cues.get(kind, [])
+                    if clause_of[s] == clause
+                ]
+                kinds = {kind for kind, _s in in_clause}
+                if status == PRESENT and "resolved" in kinds and "recurrence" not in kinds:
+                    status = RESOLVED
+                elif status == PRESENT and "question" in kinds:
+                    status = QUESTION
+            elif any(fever for _v, _w, fever, _o in readings):
                 status = RESOLVED
             else:
                 status = BELOW_THRESHOLD
@@ -680,13 +746,54 @@ class RedFlagDetector:
         return result
 
 
-def _read_temperatures(text: str, rules: TemperatureRules) -> List[Tuple[float, str, bool]]:
-    """(degrees, words, is a fever) for each number in `text` that is a temperature."""
-    words = re.findall(r"[\w°%£$€#']+|\S", text.lower())
-    has_context = any(w in rules.context_words or w.startswith("°") for w in words)
-    lowered = f" {' '.join(words)} "
-    if any(f" {w} " in lowered for w in rules.not_body_words):
-        return []
+WORD = re.compile(r"[\w°%£$€#']+|\S")
+# Words that link a number to what it counts: "my code is 38.5", "size of 39".
+LINKING_WORDS = {
+    "is",
+    "was",
+    "of",
+    "about",
+    "around",
+    "at",
+    "my",
+    "the",
+    "a",
+    "only",
+    "just",
+    "'s",
+    "it's",
+    "its",
+    "are",
+    "were",
+    "roughly",
+    "like",
+    "=",
+    ":",
+    "approx",
+    "nearly",
+    "almost",
+}
+# How far (in words) a bare whole number may stand from the word that makes
+# it a temperature: "temperature went up to 39".
+CONTEXT_REACH = 4
+
+
+def _read_temperatures(text: str, rules: TemperatureRules) -> List[Tuple[float, str, bool, int]]:
+    """(degrees, words, is a fever, where it starts in `text`) for each number
+    in `text` that is a temperature."""
+    tokens = [(m.group(0).lower(), m.start()) for m in WORD.finditer(text)]
+    words = [w for w, _ in tokens]
+    # Words of the weather, a bath, a trip ... and words that say it is the
+    # patient's own temperature; a number is the patient's unless a word of
+    # the first kind stands nearer to it than any of the second.
+    not_body: Set[int] = set()
+    for phrase in rules.not_body_words:
+        parts = re.findall(r"[\w°%£$€#']+|\S", phrase)
+        for i in range(len(words) - len(parts) + 1):
+            if words[i : i + len(parts)] == parts:
+                not_body.update(range(i, i + len(parts)))
+    context = [i for i, w in enumerate(words) if (w in rules.context_words or w.startswith("°"))]
+    body = [i for i in context if i not in not_body and not _is_unit(words[i])]
     readings = []
     for match in TEMPERATURE.finditer(text):
         whole, fraction, point, unit = match.group(1), match.group(2), match.group(3), match.group(4)
@@ -697,12 +804,19 @@ def _read_temperatures(text: str, rules: TemperatureRules) -> List[Tuple[float, 
             value += int(point) / 10
         elif "half" in match.group(0).lower():
             value += 0.5
-        before = text[: match.start()].lower().split()
-        after = text[match.end() :].lower().split()
-        if (before and before[-1].strip(".,:;") in rules.not_after) or (
-            after and after[0].strip(".,:;!?") in rules.not_before
-        ):
+        at = next((i for i, (_w, start) in enumerate(tokens) if start >= match.start()), len(tokens))
+        ends = next((i for i, (_w, start) in enumerate(tokens) if start >= match.end()), len(tokens))
+        before = [w.strip(".,:;") for w in words[max(0, at - 4) : at]]
+        while len(before) > 1 and before[-1] in LINKING_WORDS:
+            before.pop()
+        after = words[ends : ends + 1]
+        if (before and before[-1] in rules.not_after) or (after and after[0] in rules.not_before):
             continue
+        if not_body:
+            nearest_other = min(abs(i - at) for i in not_body)
+            nearest_body = min((abs(i - at) for i in body), default=None)
+            if nearest_body is None or nearest_other < nearest_body:
+                continue
         unit = (unit or "").lower()
         if "f" in unit:
             scale = "F"
@@ -719,11 +833,16 @@ def _read_temperatures(text: str, rules: TemperatureRules) -> List[Tuple[float, 
             continue
         # A bare whole number ("I'm 39") is only a temperature beside a word
         # that says so; a decimal in range ("38,9 this evening") always is.
-        if not (unit or has_context or fraction or point or "half" in match.group(0).lower()):
+        near = any(at - CONTEXT_REACH <= i < ends + CONTEXT_REACH for i in context)
+        if not (unit or near or fraction or point or "half" in match.group(0).lower()):
             continue
         threshold = rules.fever_from_celsius if scale == "C" else rules.fever_from_fahrenheit
-        readings.append((value, match.group(0).strip(), value >= threshold - 1e-9))
+        readings.append((value, match.group(0).strip(), value >= threshold - 1e-9, match.start()))
     return readings
+
+
+def _is_unit(word: str) -> bool:
+    return word.startswith(("°", "degree", "celsius", "centigrade", "fahrenheit"))
 
 
 def detector_for(nlp: Language, rules_path: Optional[Path] = None) -> RedFlagDetector:

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from clinicbot.red_flags import (
+    EXCEPTION,
     BELOW_THRESHOLD,
     HISTORY,
     NEGATED,
@@ -345,3 +346,62 @@ def test_an_unrelated_negated_word_clears_no_symptom(detect):
     # cleared, or the classifier could not judge it.
     finding = detect("the swelling isn't going down, it's getting bigger every day")
     assert not finding.cleared_clauses
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "on holiday in spain and my temperature is 38.9",  # the patient's reading, beside the trip
+        "my temp is 38.5 and the weather is awful",
+        "temperature went up to 39 last night",
+        "I have hay fever and my temp is 38.5",  # the exception is the term, not the clause
+    ],
+)
+def test_a_reading_near_the_patients_words_is_theirs(detect, text):
+    assert "fever" in detect(text).symptoms
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my code is 38.5",
+        "I'm 5ft 10 and 38 kilos, sorry 83",
+        "i turned 38 last week and my face is a bit pink",
+        "i'm 39, is it ok to have the laser if i get a fever",
+        "it was 39 degrees in Spain last week",
+    ],
+)
+def test_numbers_that_count_something_else_are_not_temperatures(detect, text):
+    assert not detect(text).is_red_flag
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "had a temp of 38.4 before my appointment, it was a cold",
+        "I had covid with a 38 temperature the week before my appointment, all good since",
+    ],
+)
+def test_a_reading_from_before_the_treatment_is_history(detect, text):
+    finding = detect(text)
+    assert not finding.is_red_flag
+    assert HISTORY in {m.status for m in finding.mentions if m.words[:1].isdigit()}
+
+
+def test_an_exception_cancels_only_the_term_it_contains(detect):
+    finding = detect("I'm on blood thinners and it won't stop bleeding")
+    assert "bleeding" in finding.symptoms
+    assert EXCEPTION in {m.status for m in finding.mentions}
+
+
+@pytest.mark.parametrize(
+    "text, urgent",
+    [
+        ("if possible, the pain is unbearable", True),  # the condition ends at the comma
+        ("if my eyes swell, who do I call?", False),
+        ("Do I need to go to A&E if I have a fever?", False),  # "if" after a question
+        ("I'm worried because if I press it pus comes out", True),
+    ],
+)
+def test_a_condition_covers_its_own_words(detect, text, urgent):
+    assert detect(text).is_red_flag is urgent
