@@ -39,6 +39,7 @@ RESOLVED = "resolved"
 BELOW_THRESHOLD = "below_threshold"
 EXCEPTION = "exception"
 NOT_TREATED = "not_treated"
+OTHER_PERSON = "other_person"
 
 TEMPERATURE = re.compile(
     r"(?<![\d.,/£$€])(\d{2,3})(?:\s*[.,]\s?(\d{1,2})(?!\d)|\s+(?:and\s+a\s+half|point\s+(\d)))?"
@@ -47,6 +48,8 @@ TEMPERATURE = re.compile(
     re.IGNORECASE,
 )
 MODALS = {"ca", "can", "wo", "will", "could", "would", "should", "do", "does", "did", "is", "are", "was"}
+HAVE = {"'s", "has", "have", "'ve", "ve"}
+FIRST_PERSON = {"i", "me", "my", "mine", "myself", "im", "ive", "i'm", "i've"}
 FINDING_VERBS = {"see", "find", "notice", "spot", "feel", "detect", "smell"}
 FINDING_OBJECTS = {"any", "a", "an", "anything", "signs", "sign", "much", "no"}
 CELSIUS_RANGE = (34.0, 43.5)
@@ -92,6 +95,11 @@ class RedFlagRules:
     report_markers: List[str]
     temperature: Optional[TemperatureRules]
     not_treated_cues: List[str] = field(default_factory=list)
+    other_person_cues: List[str] = field(default_factory=list)
+    pet_cues: List[str] = field(default_factory=list)
+    past_verbs: Set[str] = field(default_factory=set)
+    present_verbs: Set[str] = field(default_factory=set)
+    resolved_not_before: Set[str] = field(default_factory=set)
     treated_cues: List[str] = field(default_factory=list)
 
 
@@ -211,6 +219,11 @@ def load_rules(path: Optional[Path] = None) -> RedFlagRules:
         report_markers=_terms(data, "report_markers", source),
         temperature=_temperature_rules(data, source),
         not_treated_cues=_terms(data, "not_treated_cues", source),
+        other_person_cues=_terms(data.get("someone_else") or {}, "people", source),
+        pet_cues=_terms(data.get("someone_else") or {}, "pets", source),
+        past_verbs={w.lower() for w in _terms(data.get("someone_else") or {}, "past_verbs", source)},
+        present_verbs={w.lower() for w in _terms(data.get("someone_else") or {}, "present_verbs", source)},
+        resolved_not_before={w.lower() for w in _terms(data, "resolved_not_before", source)},
         treated_cues=_terms(data, "treated_cues", source),
     )
 
@@ -327,6 +340,8 @@ class RedFlagDetector:
             ("recurrence", rules.recurrence_cues),
             ("not_treated", rules.not_treated_cues),
             ("treated", rules.treated_cues),
+            ("other_person", rules.other_person_cues),
+            ("pet", rules.pet_cues),
         ):
             if words:
                 self._cues.add(name, [nlp.make_doc(w) for w in words])
@@ -410,10 +425,14 @@ class RedFlagDetector:
             if not (e < len(doc) and doc[e].lower_ in self.rules.doubt_after_cue)
         ]
         # "it's not gone" is no resolution.
+        # ...nor is "it's gone yellow" (a symptom word follows) or "going down
+        # my neck" (a direction follows).
+        named = {i for _m, s, e in terms for i in range(s, e) if not doc[i].is_stop}
         cues["resolved"] = [
             (s, e)
             for s, e in cues.get("resolved", [])
             if not any(0 <= s - ne <= 2 and clause_of[ns] == clause_of[s] for ns, ne in negations)
+            and not (e < len(doc) and (e in named or doc[e].lower_ in self.rules.resolved_not_before))
         ]
         # An exception that contains a term cancels that term ("blood
         # thinners", "hay fever"), so "I'm on blood thinners and it won't
@@ -602,7 +621,51 @@ class RedFlagDetector:
             return HISTORY
         if self._over(in_clause, clause, first, own_terms, clause_of):
             return RESOLVED
+        if self._someone_else(doc, clause_of, cues, clause, first, own_terms):
+            return OTHER_PERSON
         return PRESENT
+
+    def _someone_else(
+        self,
+        doc: Doc,
+        clause_of: Sequence[int],
+        cues: Dict[str, List[Tuple[int, int]]],
+        clause: int,
+        first: int,
+        own_terms: Set[int],
+    ) -> bool:
+        """The symptom is someone else's: a pet's ("my dog's ear is infected"),
+        or another person's told as a story ("my friend had the laser
+        elsewhere and got an infection"). Someone writing for a patient
+        ("my wife's lips are swelling", "my mum's face keeps bleeding") reports
+        it now, and that counts."""
+        subjects = [
+            (kind, s, e)
+            for kind in ("pet", "other_person")
+            for s, e in cues.get(kind, [])
+            if clause_of[s] == clause and e <= first
+        ]
+        if not subjects:
+            return False
+        kind, _start, end = max(subjects, key=lambda subject: subject[2])
+        if any(doc[i].lower_ in FIRST_PERSON for i in range(end, first)):
+            return False  # "my dog scratched my face and it's bleeding"
+        if kind == "pet":
+            return True
+        if any(clause_of[s] == clause for s, _e in cues.get("now", [])):
+            return False
+        last = max(own_terms) + 1 if own_terms else first + 1
+        tense = None
+        for token in doc[end:last]:
+            lower = token.lower_
+            if lower in self.rules.present_verbs or (
+                # "she's got", "has had": the present perfect is now
+                lower in self.rules.past_verbs and token.i > 0 and doc[token.i - 1].lower_ in HAVE
+            ):
+                tense = "present"
+            elif lower in self.rules.past_verbs:
+                tense = "past"
+        return tense == "past"
 
     def _asked_before(self, doc: Doc, clause_of: Sequence[int], at: int) -> bool:
         """Whether a question opens the clause, or a part of it after a comma,

@@ -10,6 +10,7 @@ from clinicbot.red_flags import (
     HISTORY,
     NEGATED,
     NOT_TREATED,
+    OTHER_PERSON,
     QUESTION,
     RESOLVED,
     detector_for,
@@ -405,3 +406,71 @@ def test_an_exception_cancels_only_the_term_it_contains(detect):
 )
 def test_a_condition_covers_its_own_words(detect, text, urgent):
     assert detect(text).is_red_flag is urgent
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my dog has a fever, is that contagious",
+        "sorry wrong chat, meant for the vet, my dog's ear is infected and smells",
+        "my friend had the laser elsewhere and got an infection, are you safer?",
+        "my neighbour's face looked purple for ages after his laser, is that common",
+        "my friend said her eyes swelled shut after her laser, will mine?",
+    ],
+)
+def test_someone_elses_symptom_is_not_the_patients(detect, text):
+    finding = detect(text)
+    assert not finding.is_red_flag
+    assert OTHER_PERSON in {m.status for m in finding.mentions}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my wife's lips and tongue are swelling",
+        "wife's got cold sores coming up after her laser",
+        "my husband has had a fever since yesterday",
+        "my mum had the laser on the 12th, her temperature is 38.8 now",
+        "my dog scratched my face and now it won't stop bleeding",
+        "she said it was infected",
+    ],
+)
+def test_someone_writing_for_the_patient_is_reporting(detect, text):
+    assert detect(text).is_red_flag
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my husband has the flu and a temperature, should I postpone my appointment?",
+        "I'm booked for next month but I've got a cold sore right now, should I reschedule?",
+        "I've got hay fever and my eyes are puffy, not had any treatment yet",
+    ],
+)
+def test_someone_not_yet_treated_is_not_reporting_a_complication(detect, text):
+    assert not detect(text).is_red_flag
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the swelling under my eyes is completely gone",
+        "the grey colour was just numbing cream residue, it washed off",
+        "a bit puffy under the eyes on day 2, going down",
+    ],
+)
+def test_more_ways_of_saying_it_is_over(detect, text):
+    finding = detect(text)
+    assert not finding.is_red_flag and RESOLVED in {m.status for m in finding.mentions}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the ooze has gone from clear to yellowy green",  # a change, not an end
+        "it's gone yellow and crusty and smells",
+        "the redness is going down my neck",  # a direction, not an end
+    ],
+)
+def test_a_change_is_not_an_end(detect, text):
+    assert detect(text).is_red_flag
