@@ -100,6 +100,8 @@ class RedFlagRules:
     past_verbs: Set[str] = field(default_factory=set)
     present_verbs: Set[str] = field(default_factory=set)
     resolved_not_before: Set[str] = field(default_factory=set)
+    calm_cues: List[str] = field(default_factory=list)
+    report_after_question: List[str] = field(default_factory=list)
     treated_cues: List[str] = field(default_factory=list)
 
 
@@ -120,6 +122,9 @@ class Mention:
 class RedFlagFinding:
     mentions: Tuple[Mention, ...]
     clauses: Tuple[str, ...] = field(default=())
+    # Clauses that only say an earlier clause's symptom is over ("... but
+    # it's shrinking now"): read together with the clause they qualify.
+    qualifiers: Tuple[int, ...] = field(default=())
 
     @property
     def symptoms(self) -> Tuple[str, ...]:
@@ -224,6 +229,8 @@ def load_rules(path: Optional[Path] = None) -> RedFlagRules:
         past_verbs={w.lower() for w in _terms(data.get("someone_else") or {}, "past_verbs", source)},
         present_verbs={w.lower() for w in _terms(data.get("someone_else") or {}, "present_verbs", source)},
         resolved_not_before={w.lower() for w in _terms(data, "resolved_not_before", source)},
+        calm_cues=_terms(data, "calm_cues", source),
+        report_after_question=_terms(data, "report_after_question", source),
         treated_cues=_terms(data, "treated_cues", source),
     )
 
@@ -342,6 +349,8 @@ class RedFlagDetector:
             ("treated", rules.treated_cues),
             ("other_person", rules.other_person_cues),
             ("pet", rules.pet_cues),
+            ("calm", rules.calm_cues),
+            ("report_after_question", rules.report_after_question),
         ):
             if words:
                 self._cues.add(name, [nlp.make_doc(w) for w in words])
@@ -514,14 +523,81 @@ class RedFlagDetector:
         )
         mentions.extend(self._temperatures(doc, clause_of, cues, exceptions))
         mentions = self._later_reading_settles_fever(self._numbers_decide_fever(mentions), clause_of, cues)
-        if cues.get("not_treated") and not cues.get("treated"):
+        mentions = self._past_then_calm(doc, clause_of, cues, mentions)
+        mentions = self._answered_by_a_report(clause_of, cues, mentions)
+        # A treated cue inside a not-treated one ("haven't had the
+        # treatment", "delay my session") or negated says nothing.
+        not_treated = cues.get("not_treated", [])
+        treated = [
+            (s, e)
+            for s, e in cues.get("treated", [])
+            if not any(ns < e and s < ne for ns, ne in not_treated)
+            and not any(0 <= s - ne <= 1 and clause_of[ns] == clause_of[s] for ns, ne in negations)
+        ]
+        if not_treated and not treated:
             # Someone deciding whether to have it ("I get cold sores, can I
             # still have it?") describes their history, not a complication.
             mentions = [
                 Mention(m.symptom, m.words, m.clause, NOT_TREATED) if m.status == PRESENT else m
                 for m in mentions
             ]
-        return RedFlagFinding(tuple(mentions), tuple(clauses))
+        present = {m.clause for m in mentions if m.status == PRESENT}
+        settling = {clause_of[s] for kind in ("resolved", "calm") for s, _e in cues.get(kind, [])}
+        qualifiers = tuple(
+            sorted(
+                m.clause + 1
+                for m in mentions
+                if m.status == RESOLVED and m.clause + 1 in settling and m.clause + 1 not in present
+            )
+        )
+        return RedFlagFinding(tuple(mentions), tuple(clauses), tuple(sorted(set(qualifiers))))
+
+    def _past_then_calm(
+        self,
+        doc: Doc,
+        clause_of: Sequence[int],
+        cues: Dict[str, List[Tuple[int, int]]],
+        mentions: List[Mention],
+    ) -> List[Mention]:
+        """A symptom told in the past, then a calm now in a later clause:
+        "it was very painful on the night but today it's just a bit sore"."""
+        present = {m.clause for m in mentions if m.status == PRESENT}
+
+        def has(kind: str, clause: int) -> bool:
+            return any(clause_of[s] == clause for s, _e in cues.get(kind, []))
+
+        def past(clause: int) -> bool:
+            return any(t.lower_ in self.rules.past_verbs for t, c in zip(doc, clause_of) if c == clause)
+
+        result = []
+        for mention in mentions:
+            if mention.status == PRESENT and past(mention.clause) and not has("now", mention.clause):
+                later = range(mention.clause + 1, (max(clause_of) + 1) if clause_of else 0)
+                going_on = any(
+                    has("recurrence", c)
+                    or any(t.lower_ == "still" for t, tc in zip(doc, clause_of) if tc == c)
+                    for c in later
+                )
+                if not going_on and any(
+                    has("now", c) and has("calm", c) and not has("recurrence", c) and c not in present
+                    for c in later
+                ):
+                    mention = Mention(mention.symptom, mention.words, mention.clause, RESOLVED)
+            result.append(mention)
+        return result
+
+    @staticmethod
+    def _answered_by_a_report(
+        clause_of: Sequence[int], cues: Dict[str, List[Tuple[int, int]]], mentions: List[Mention]
+    ) -> List[Mention]:
+        """A question about a symptom, then "I have one now": a report."""
+        reports = {clause_of[s] for s, _e in cues.get("report_after_question", [])}
+        return [
+            Mention(m.symptom, m.words, m.clause, PRESENT)
+            if m.status == QUESTION and any(c > m.clause for c in reports)
+            else m
+            for m in mentions
+        ]
 
     def _negated(
         self,

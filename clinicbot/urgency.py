@@ -188,6 +188,11 @@ def classifier_units(text: str, finding: RedFlagFinding) -> List[Tuple[str, bool
         if not cleared:
             while index < len(clauses) and index in cleared_clauses:
                 unit, index = f"{unit} {clauses[index]}", index + 1
+        else:
+            # "the redness spread a bit | but it's shrinking now": the clause
+            # that says it is over stays with the symptom it settles.
+            while index < len(clauses) and index in finding.qualifiers:
+                unit, index = f"{unit} {clauses[index]}", index + 1
         if unit != text:
             units.append((unit, cleared))
     return [(unit, cleared) for unit, cleared in units if len(unit.split()) >= MIN_WORDS]

@@ -474,3 +474,61 @@ def test_more_ways_of_saying_it_is_over(detect, text):
 )
 def test_a_change_is_not_an_end(detect, text):
     assert detect(text).is_red_flag
+
+
+@pytest.mark.parametrize(
+    "text, symptom",
+    [
+        ("nothing stops the pain", "severe_pain"),
+        ("swelling increasing after day 3", "swelling_getting_worse"),
+        ("the swelling isn't going down, it's getting bigger every day", "swelling_getting_worse"),
+        ("vision is blurry", "vision_change"),
+        ("double vision since the laser", "vision_change"),
+        ("whistling noise when i breathe", "allergic_reaction_or_breathing"),
+        ("weepy raw skin on day 10, should be healed by now", "wound_getting_bigger"),
+        ("I can't really see out of my right eye", "eye_swelling"),
+    ],
+)
+def test_more_urgent_signs_are_named(detect, text, symptom):
+    assert symptom in detect(text).symptoms
+
+
+def test_a_question_answered_by_a_report_is_a_report(detect):
+    assert "fever" in detect("is a fever after laser normal? i have one now").symptoms
+    assert not detect("is a fever after laser normal?").is_red_flag
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "it was very painful on the night but today it's just a bit sore",
+        "the bleeding was heavy at first. now it's fine",
+    ],
+)
+def test_a_past_symptom_then_a_calm_now_is_over(detect, text):
+    finding = detect(text)
+    assert not finding.is_red_flag and RESOLVED in {m.status for m in finding.mentions}
+
+
+def test_a_past_symptom_still_going_on_is_not_over(detect):
+    text = "the pain was unbearable last night. today it's a bit better but still throbbing and worse"
+    assert detect(text).is_red_flag
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I had a fever last week with the flu, I haven't had the treatment yet, is it ok to go ahead?",
+        "my boyfriend has the flu and is burning up, will that delay my session tomorrow?",
+    ],
+)
+def test_a_treated_cue_inside_a_not_treated_one_says_nothing(detect, text):
+    finding = detect(text)
+    assert not finding.is_red_flag and NOT_TREATED in {m.status for m in finding.mentions}
+
+
+def test_the_clause_that_settles_a_symptom_is_a_qualifier(detect):
+    finding = detect("the redness spread a bit on day 2 but it's shrinking now")
+    assert not finding.is_red_flag
+    assert finding.qualifiers == (1,)
+    assert detect("the redness spread a bit but my eyes are swollen shut now").qualifiers == ()

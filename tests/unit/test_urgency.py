@@ -72,3 +72,11 @@ def test_clopper_pearson_bound():
     # 0 misses in 300: the 95% upper bound is about 1% (rule of three).
     assert 0.0098 < miss_rate_upper_bound(0, 300) < 0.0101
     assert miss_rate_upper_bound(5, 5) == 1.0
+
+
+def test_a_clause_saying_it_is_over_stays_with_the_symptom_it_settles(nlp):
+    detector = detector_for(nlp)
+    text = "the redness spread a bit on day 2 but it's shrinking now"
+    units = classifier_units(text, detector.detect(nlp(text)))
+    assert ("but it's shrinking now", False) not in units
+    assert all(cleared for _unit, cleared in units)
