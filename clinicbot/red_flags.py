@@ -48,6 +48,8 @@ TEMPERATURE = re.compile(
     re.IGNORECASE,
 )
 MODALS = {"ca", "can", "wo", "will", "could", "would", "should", "do", "does", "did", "is", "are", "was"}
+WEAK_REPORT_MARKERS = {"is", "are", "am", "was", "were", "has", "have"}
+THRESHOLD_WORDS = {"over", "above", "exceeds", "exceed", "reaches", "hits", "higher", "more", "beyond"}
 HAVE = {"'s", "has", "have", "'ve", "ve"}
 FIRST_PERSON = {"i", "me", "my", "mine", "myself", "im", "ive", "i'm", "i've"}
 FINDING_VERBS = {"see", "find", "notice", "spot", "feel", "detect", "smell"}
@@ -410,6 +412,7 @@ class RedFlagDetector:
                 continue  # part of a longer term: "won't stop", "does nothing"
             if (
                 kind == "conditional"
+                and end - start == 1
                 and start > 0
                 and clause_of[start - 1] == clause_of[start]
                 and doc[start - 1].lower_ not in self.rules.list_joiners
@@ -679,7 +682,9 @@ class RedFlagDetector:
 
         if (symptom, clause) in exceptions:
             return EXCEPTION
-        if any(e <= first for _s, e in in_clause("question", clause)):
+        # A question cue may share words with the symptom: "will I have a
+        # high temperature?", "is it painful?".
+        if any(s < first for s, _e in in_clause("question", clause)):
             return QUESTION
         # A condition covers what it says up to the next comma: "if my eyes
         # swell, who do I call?", not "if possible, the pain is unbearable".
@@ -689,7 +694,13 @@ class RedFlagDetector:
         ):
             return QUESTION
         opener = None if measured else self._question_opener(doc, clause_of, clause, first)
-        if opener is not None and not [s for s, _e in in_clause("report", clause) if s != opener]:
+        if opener is not None and not [
+            s
+            for s, e in in_clause("report", clause)
+            if s != opener and not self._verb_of_the_question(doc, s, e)
+        ]:
+            return QUESTION
+        if measured and self._threshold_asked(doc, clause_of, cues, clause, first):
             return QUESTION
         if (
             any(e <= first for _s, e in in_clause("history", clause)) or in_clause("past_time", clause)
@@ -742,6 +753,35 @@ class RedFlagDetector:
             elif lower in self.rules.past_verbs:
                 tense = "past"
         return tense == "past"
+
+    @staticmethod
+    def _verb_of_the_question(doc: Doc, start: int, end: int) -> bool:
+        """A bare "have", "is" ... beside "to" belongs to the question, not
+        to a report: "are you supposed to have pus?", "how high does a fever
+        have to be?"."""
+        if end - start != 1 or doc[start].lower_ not in WEAK_REPORT_MARKERS:
+            return False
+        before = doc[start - 1].lower_ if start > 0 else ""
+        after = doc[end].lower_ if end < len(doc) else ""
+        return before == "to" or after == "to"
+
+    def _threshold_asked(
+        self, doc: Doc, clause_of: Sequence[int], cues: Dict[str, List[Tuple[int, int]]], clause: int, at: int
+    ) -> bool:
+        """A number asked about as a limit, not read: "would a temperature of
+        38 be worrying?", "call if my temperature goes over 38"."""
+        if any(clause_of[s] == clause for s, _e in cues.get("now", [])):
+            return False
+        before = [t.lower_ for t in doc[max(0, at - 4) : at] if clause_of[t.i] == clause]
+        threshold = any(w in THRESHOLD_WORDS for w in before[-3:])
+        indefinite = len(before) >= 3 and before[-3] in ("a", "an") and before[-1] == "of"
+        conditional = any(clause_of[s] == clause and e <= at for s, e in cues.get("conditional", []))
+        if threshold and conditional:
+            return True
+        opening = clause_of.index(clause)
+        asked = doc[opening].lower_ in self.rules.question_openers
+        own = any(t.lower_ in FIRST_PERSON for t in doc[opening:at])
+        return asked and (threshold or indefinite) and not own
 
     def _asked_before(self, doc: Doc, clause_of: Sequence[int], at: int) -> bool:
         """Whether a question opens the clause, or a part of it after a comma,
@@ -973,7 +1013,10 @@ def _read_temperatures(text: str, rules: TemperatureRules) -> List[Tuple[float, 
         # A bare whole number ("I'm 39") is only a temperature beside a word
         # that says so; a decimal in range ("38,9 this evening") always is.
         near = any(at - CONTEXT_REACH <= i < ends + CONTEXT_REACH for i in context)
-        if not (unit or near or fraction or point or "half" in match.group(0).lower()):
+        # Thermometers show one decimal; "39.99" is a price unless said to be
+        # a temperature.
+        one_decimal = (fraction and len(fraction) == 1) or point or "half" in match.group(0).lower()
+        if not (unit or near or one_decimal):
             continue
         threshold = rules.fever_from_celsius if scale == "C" else rules.fever_from_fahrenheit
         readings.append((value, match.group(0).strip(), value >= threshold - 1e-9, match.start()))

@@ -532,3 +532,34 @@ def test_the_clause_that_settles_a_symptom_is_a_qualifier(detect):
     assert not finding.is_red_flag
     assert finding.qualifiers == (1,)
     assert detect("the redness spread a bit but my eyes are swollen shut now").qualifiers == ()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Will I have a high temperature after the laser?",  # the cue shares "have" with the symptom
+        "how high does a fever have to be before I call?",  # "have to" is the question's verb
+        "Are you supposed to have pus?",
+        "Would a temperature of 38 be worrying?",  # a limit asked about, not a reading
+        "I was told to call if my temperature goes over 38, is that right?",
+        "the leaflet says call if the redness spreads, is that still true at day 10?",
+        "I read online that some people get black patches, is that true?",
+        "it was 39.99 for the cream",  # a price, not a thermometer reading
+    ],
+)
+def test_more_questions_and_limits_are_not_reports(detect, text):
+    assert not detect(text).is_red_flag
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I have a temperature of 38.5, is that bad?",
+        "my temp is over 38, what do I do?",
+        "if my temp is 38.5 should I come in",
+        "thermometer says 38.25",
+        "is it painful? yes my face is in agony",
+    ],
+)
+def test_readings_and_reports_inside_questions_still_count(detect, text):
+    assert detect(text).is_red_flag
