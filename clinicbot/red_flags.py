@@ -76,7 +76,7 @@ class RedFlagRules:
     exceptions: Dict[str, List[str]]
     negation_cues: List[str]
     negation_after: List[str]
-    negation_after_except: Set[str]
+    answer_endings: Set[str]
     doubt_after_cue: Set[str]
     list_joiners: Set[str]
     new_statement: Set[str]
@@ -205,7 +205,7 @@ def load_rules(path: Optional[Path] = None) -> RedFlagRules:
         },
         negation_cues=_terms(negation, "cues", source),
         negation_after=_terms(negation, "after", source),
-        negation_after_except={w.lower() for w in _terms(negation, "after_except", source)},
+        answer_endings={w.lower() for w in _terms(negation, "answer_endings", source)},
         doubt_after_cue={w.lower() for w in _terms(negation, "doubt_after_cue", source)},
         list_joiners={w.lower() for w in _terms(negation, "list_joiners", source)},
         new_statement={w.lower() for w in _terms(negation, "new_statement", source)},
@@ -422,10 +422,16 @@ class RedFlagDetector:
                 # after a question ("is it ok to have it if I get a fever?")
                 continue
             cues.setdefault(kind, []).append((start, end))
+        # "fever? none", "pus - nil": the answer ends there ("none at all"),
+        # unlike "unreal, nothing takes it away".
         negated_after = [
             (s, e)
             for s, e in cues.get("negation_after", [])
-            if not (e < len(doc) and doc[e].lower_ in self.rules.negation_after_except)
+            if e >= len(doc)
+            or doc[e].is_punct
+            or doc[e].is_space
+            or clause_of[e] != clause_of[s]
+            or doc[e].lower_ in self.rules.answer_endings
         ]
         history = cues.get("history", [])
         cues["now"] = [
@@ -957,9 +963,43 @@ LINKING_WORDS = {
 CONTEXT_REACH = 4
 
 
+_UNITS = {w: i for i, w in enumerate("zero one two three four five six seven eight nine".split())}
+_TENS = {"thirty": 30, "forty": 40, "ninety": 90}
+NUMBER_WORDS = re.compile(
+    r"\b(?:(?P<hundred>(?:a |one )?hundred(?: and)?(?: (?P<hu>one|two|three|four|five|six|seven|eight|nine))?)"
+    r"|(?P<tens>thirty|forty|ninety)(?:[ -](?P<u>one|two|three|four|five|six|seven|eight|nine))?)"
+    r"(?: point (?P<p>zero|one|two|three|four|five|six|seven|eight|nine))?\b",
+    re.IGNORECASE,
+)
+
+
+def _words_to_digits(text: str) -> Tuple[str, List[int]]:
+    """ "thirty eight point five" -> "38.5", with where each character came from."""
+    out: List[str] = []
+    where: List[int] = []
+    last = 0
+    for match in NUMBER_WORDS.finditer(text):
+        groups = {k: (v or "").lower() for k, v in match.groupdict().items()}
+        if groups["hundred"]:
+            value = 100 + _UNITS.get(groups["hu"], 0)
+        else:
+            value = _TENS[groups["tens"]] + _UNITS.get(groups["u"], 0)
+        digits = str(value) + (f".{_UNITS[groups['p']]}" if groups["p"] else "")
+        out.append(text[last : match.start()])
+        where.extend(range(last, match.start()))
+        out.append(digits)
+        where.extend([match.start()] * len(digits))
+        last = match.end()
+    out.append(text[last:])
+    where.extend(range(last, len(text)))
+    return "".join(out), where
+
+
 def _read_temperatures(text: str, rules: TemperatureRules) -> List[Tuple[float, str, bool, int]]:
     """(degrees, words, is a fever, where it starts in `text`) for each number
-    in `text` that is a temperature."""
+    in `text` that is a temperature, in digits or words ("thirty eight point
+    five")."""
+    text, where = _words_to_digits(text)
     tokens = [(m.group(0).lower(), m.start()) for m in WORD.finditer(text)]
     words = [w for w, _ in tokens]
     # Words of the weather, a bath, a trip ... and words that say it is the
@@ -1019,7 +1059,7 @@ def _read_temperatures(text: str, rules: TemperatureRules) -> List[Tuple[float, 
         if not (unit or near or one_decimal):
             continue
         threshold = rules.fever_from_celsius if scale == "C" else rules.fever_from_fahrenheit
-        readings.append((value, match.group(0).strip(), value >= threshold - 1e-9, match.start()))
+        readings.append((value, match.group(0).strip(), value >= threshold - 1e-9, where[match.start()]))
     return readings
 
 

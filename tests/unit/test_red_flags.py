@@ -563,3 +563,37 @@ def test_more_questions_and_limits_are_not_reports(detect, text):
 )
 def test_readings_and_reports_inside_questions_still_count(detect, text):
     assert detect(text).is_red_flag
+
+
+@pytest.mark.parametrize(
+    "text, fever",
+    [
+        ("temp is thirty eight point five", True),
+        ("my temperature is thirty-nine", True),
+        ("a hundred and one degrees", True),
+        ("temp ninety nine point five F", False),
+        ("I'm thirty eight and have melasma", False),
+    ],
+)
+def test_temperatures_in_words_are_read(detect, text, fever):
+    assert ("fever" in detect(text).symptoms) is fever
+
+
+@pytest.mark.parametrize(
+    "text, symptom",
+    [
+        ("the pain is unreal, nothing takes it away", "severe_pain"),  # "nothing" here is no answer
+        ("i'm pacing around the house, the pain won't let up", "severe_pain"),
+        ("it's throbbing like mad and waking me every hour", "severe_pain"),
+        ("the red bit is getting larger and is warm", "spreading_redness"),
+        ("the redness is now on my chest as well", "spreading_redness"),
+        ("i'm shaking uncontrollably and feel hot", "fever"),
+    ],
+)
+def test_more_ways_of_telling_known_symptoms(detect, text, symptom):
+    assert symptom in detect(text).symptoms
+
+
+@pytest.mark.parametrize("text", ["fever? none at all", "pus - nil", "bleeding: no. just peeling"])
+def test_an_answer_after_the_symptom_negates_it(detect, text):
+    assert not detect(text).is_red_flag
