@@ -597,3 +597,18 @@ def test_more_ways_of_telling_known_symptoms(detect, text, symptom):
 @pytest.mark.parametrize("text", ["fever? none at all", "pus - nil", "bleeding: no. just peeling"])
 def test_an_answer_after_the_symptom_negates_it(detect, text):
     assert not detect(text).is_red_flag
+
+
+@pytest.mark.parametrize(
+    "text, symptom",
+    [
+        ("no idea why my face is oozing pus", "infection_pus_or_smell"),  # "no idea" is no absence
+        ("no matter what I do it keeps bleeding", "bleeding"),
+        ("none of the painkillers are working", "severe_pain"),  # the negation is the symptom
+        ("no amount of painkillers helps", "severe_pain"),
+        ("nothing I do stops the bleeding", "bleeding"),
+        ("I can't get the bleeding to stop", "bleeding"),
+    ],
+)
+def test_a_negation_that_is_the_symptom_is_not_its_absence(detect, text, symptom):
+    assert symptom in detect(text).symptoms
