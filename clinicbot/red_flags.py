@@ -48,6 +48,8 @@ TEMPERATURE = re.compile(
     re.IGNORECASE,
 )
 MODALS = {"ca", "can", "wo", "will", "could", "would", "should", "do", "does", "did", "is", "are", "was"}
+CONDITIONAL_WORDS = {"if", "when", "whether", "case", "once", "until", "unless"}
+DEFINITE = {"the", "my", "this", "these", "that", "those", "her", "his", "how", "what"}
 WEAK_REPORT_MARKERS = {"is", "are", "am", "was", "were", "has", "have"}
 THRESHOLD_WORDS = {"over", "above", "exceeds", "exceed", "reaches", "hits", "higher", "more", "beyond"}
 HAVE = {"'s", "has", "have", "'ve", "ve"}
@@ -103,6 +105,7 @@ class RedFlagRules:
     present_verbs: Set[str] = field(default_factory=set)
     resolved_not_before: Set[str] = field(default_factory=set)
     calm_cues: List[str] = field(default_factory=list)
+    anxiety_cues: Set[str] = field(default_factory=set)
     report_after_question: List[str] = field(default_factory=list)
     treated_cues: List[str] = field(default_factory=list)
 
@@ -232,6 +235,7 @@ def load_rules(path: Optional[Path] = None) -> RedFlagRules:
         present_verbs={w.lower() for w in _terms(data.get("someone_else") or {}, "present_verbs", source)},
         resolved_not_before={w.lower() for w in _terms(data, "resolved_not_before", source)},
         calm_cues=_terms(data, "calm_cues", source),
+        anxiety_cues={w.lower() for w in _terms(data, "anxiety_cues", source)},
         report_after_question=_terms(data, "report_after_question", source),
         treated_cues=_terms(data, "treated_cues", source),
     )
@@ -482,6 +486,7 @@ class RedFlagDetector:
             for _m, s, _e in self._openers(doc)
             if not (s > 0 and doc[s - 1].lower_ in self.rules.reporting_verbs)
         }
+        cues["statement"] = [(s, e) for _m, s, e in self._openers(doc)]
 
         # (symptom, rule, clause) -> group -> [(start, end, negated)]
         seen: Dict[Tuple[str, int, int], Dict[int, List[Tuple[int, int, bool]]]] = {}
@@ -690,21 +695,41 @@ class RedFlagDetector:
             return EXCEPTION
         # A question cue may share words with the symptom: "will I have a
         # high temperature?", "is it painful?".
-        if any(s < first for s, _e in in_clause("question", clause)):
+        # Neither reaches past a new statement: "I'm worried about my eyes,
+        # they're swollen shut", "should I be worried that there's pus?";
+        # but "what if there's pus?" asks.
+        statements = [
+            s
+            for s, _e in in_clause("statement", clause)
+            if not (s > 0 and doc[s - 1].lower_ in CONDITIONAL_WORDS)
+        ]
+
+        def reaches(cue_end: int) -> bool:
+            return not any(cue_end < s < first for s in statements)
+
+        if any(
+            s < first and reaches(e) and not self._anxious_about_something_there(doc, s, e, first)
+            for s, e in in_clause("question", clause)
+        ):
             return QUESTION
         # A condition covers what it says up to the next comma: "if my eyes
         # swell, who do I call?", not "if possible, the pain is unbearable".
         if not measured and any(
-            e <= first and not any(doc[i].text == "," for i in range(e, first))
+            e <= first and not any(doc[i].text == "," for i in range(e, first)) and reaches(e)
             for _s, e in in_clause("conditional", clause)
         ):
             return QUESTION
         opener = None if measured else self._question_opener(doc, clause_of, clause, first)
-        if opener is not None and not [
-            s
-            for s, e in in_clause("report", clause)
-            if s != opener and not self._verb_of_the_question(doc, s, e)
-        ]:
+        if (
+            opener is not None
+            and not [
+                s
+                for s, e in in_clause("report", clause)
+                if s != opener and not self._verb_of_the_question(doc, s, e)
+            ]
+            # "how do I stop the bleeding, it's been going for an hour"
+            and not any(s > opener + 1 for s in statements)
+        ):
             return QUESTION
         if measured and self._threshold_asked(doc, clause_of, cues, clause, first):
             return QUESTION
@@ -759,6 +784,18 @@ class RedFlagDetector:
             elif lower in self.rules.past_verbs:
                 tense = "past"
         return tense == "past"
+
+    def _anxious_about_something_there(self, doc: Doc, start: int, end: int, first: int) -> bool:
+        """ "worried about the pus coming out" is about something there;
+        "worried about getting an infection" is not, nor is a symptom further
+        on ("worried about the pain and about getting an infection")."""
+        cue = doc[start:end].text.lower()
+        return (
+            cue in self.rules.anxiety_cues
+            and end < len(doc)
+            and doc[end].lower_ in DEFINITE
+            and first - end <= 2
+        )
 
     @staticmethod
     def _verb_of_the_question(doc: Doc, start: int, end: int) -> bool:

@@ -612,3 +612,31 @@ def test_an_answer_after_the_symptom_negates_it(detect, text):
 )
 def test_a_negation_that_is_the_symptom_is_not_its_absence(detect, text, symptom):
     assert symptom in detect(text).symptoms
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm worried about my eyes, they're swollen shut",  # the question cue ends at a new statement
+        "worried about the pus coming out of my cheek",  # anxious about something there
+        "concerned about the redness, it's spreading to my neck and hot",
+        "how do I stop the bleeding, it's been going for an hour",
+        "should I be worried that there's pus?",
+        "does this look infected to you, yellow crust that's wet",
+    ],
+)
+def test_a_worry_or_question_about_a_symptom_that_is_there_is_a_report(detect, text):
+    assert detect(text).is_red_flag
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm really worried about the pain and about getting an infection, how often does that happen",
+        "worried about getting an infection",
+        "what should I do if there's pus?",
+        "how will I know it's infected?",
+    ],
+)
+def test_a_worry_or_question_about_a_risk_is_not(detect, text):
+    assert not detect(text).is_red_flag
