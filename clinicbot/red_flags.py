@@ -704,8 +704,10 @@ class RedFlagDetector:
             if not (s > 0 and doc[s - 1].lower_ in CONDITIONAL_WORDS)
         ]
 
-        def reaches(cue_end: int) -> bool:
-            return not any(cue_end < s < first for s in statements)
+        def reaches(cue_end: int, adjacent: bool = True) -> bool:
+            # A question may run into its statement ("how will I know it's
+            # infected?"); a habit does not ("occasionally there's blood").
+            return not any(cue_end < s < first or (not adjacent and s == cue_end) for s in statements)
 
         if any(
             s < first and reaches(e) and not self._anxious_about_something_there(doc, s, e, first)
@@ -734,7 +736,8 @@ class RedFlagDetector:
         if measured and self._threshold_asked(doc, clause_of, cues, clause, first):
             return QUESTION
         if (
-            any(e <= first for _s, e in in_clause("history", clause)) or in_clause("past_time", clause)
+            any(e <= first and reaches(e, adjacent=False) for _s, e in in_clause("history", clause))
+            or in_clause("past_time", clause)
         ) and not in_clause("now", clause):
             return HISTORY
         if self._over(in_clause, clause, first, own_terms, clause_of):
@@ -908,7 +911,14 @@ class RedFlagDetector:
                     for s, _e in cues.get(kind, [])
                     if clause_of[s] == clause
                 ]
-                kinds = {kind for kind, _s in in_clause}
+                # Over when said so after the reading, or before it with no
+                # word of now between: not "was normal this morning, now 38.4".
+                nows = [n for n, _e in cues.get("now", []) if clause_of[n] == clause]
+                kinds = {
+                    kind
+                    for kind, at in in_clause
+                    if kind != "resolved" or at > first or not any(at < n < first for n in nows)
+                }
                 if status == PRESENT and "resolved" in kinds and "recurrence" not in kinds:
                     status = RESOLVED
                 elif status == PRESENT and "question" in kinds:

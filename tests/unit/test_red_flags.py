@@ -640,3 +640,20 @@ def test_a_worry_or_question_about_a_symptom_that_is_there_is_a_report(detect, t
 )
 def test_a_worry_or_question_about_a_risk_is_not(detect, text):
     assert not detect(text).is_red_flag
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the pain sometimes gets so bad I cry",  # how often, after the symptom: not a habit
+        "occasionally there's a gush of blood from my cheek",  # a new statement ends the habit
+        "temperature was normal this morning, now 38.4",  # normal before, fever now
+    ],
+)
+def test_a_symptom_now_is_not_history(detect, text):
+    assert detect(text).is_red_flag
+
+
+def test_a_habit_before_the_symptom_is_history(detect):
+    finding = detect("I sometimes get cold sores, can I still have it")
+    assert not finding.is_red_flag
