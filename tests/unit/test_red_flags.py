@@ -657,3 +657,18 @@ def test_a_symptom_now_is_not_history(detect, text):
 def test_a_habit_before_the_symptom_is_history(detect):
     finding = detect("I sometimes get cold sores, can I still have it")
     assert not finding.is_red_flag
+
+
+@pytest.mark.parametrize(
+    "text, symptom",
+    [
+        ("BLEEDING EVERYWHERE", "bleeding"),
+        ("theres puss coming out", "infection_pus_or_smell"),
+        ("my eyes are sweling shut", "eye_swelling"),
+        ("temprature 38.5", "fever"),
+        ("my lips are swolen and i cant breath", "allergic_reaction_or_breathing"),
+        ("paracetemol isnt helping the pain", "severe_pain"),
+    ],
+)
+def test_short_and_misspelt_reports_are_read(detect, text, symptom):
+    assert symptom in detect(text).symptoms
