@@ -66,6 +66,7 @@ class TemperatureRules:
     fever_from_celsius: float
     fever_from_fahrenheit: float
     context_words: Set[str]
+    body_words: Set[str]
     not_body_words: Set[str]
     not_before: Set[str]
     not_after: Set[str]
@@ -79,6 +80,7 @@ class RedFlagRules:
     negation_cues: List[str]
     negation_after: List[str]
     answer_endings: Set[str]
+    answer_anywhere: Set[str]
     doubt_after_cue: Set[str]
     list_joiners: Set[str]
     new_statement: Set[str]
@@ -99,6 +101,7 @@ class RedFlagRules:
     report_markers: List[str]
     temperature: Optional[TemperatureRules]
     not_treated_cues: List[str] = field(default_factory=list)
+    other_meanings: Dict[str, List[str]] = field(default_factory=dict)
     other_person_cues: List[str] = field(default_factory=list)
     pet_cues: List[str] = field(default_factory=list)
     past_verbs: Set[str] = field(default_factory=set)
@@ -193,7 +196,8 @@ def load_rules(path: Optional[Path] = None) -> RedFlagRules:
                 f"{source}: symptom {name!r} must be a list of rules, each a list of term groups"
             )
     exceptions = data.get("exceptions") or {}
-    unknown = set(exceptions) - set(symptoms)
+    other_meanings = data.get("other_meanings") or {}
+    unknown = (set(exceptions) | set(other_meanings)) - set(symptoms)
     if unknown:
         raise ValueError(f"{source}: exceptions for unknown symptoms: {sorted(unknown)}")
     negation = data.get("negation") or {}
@@ -206,9 +210,14 @@ def load_rules(path: Optional[Path] = None) -> RedFlagRules:
             name: [_term(t, source, f"exceptions.{name}") for t in terms]
             for name, terms in exceptions.items()
         },
+        other_meanings={
+            name: [_term(t, source, f"other_meanings.{name}") for t in terms]
+            for name, terms in other_meanings.items()
+        },
         negation_cues=_terms(negation, "cues", source),
         negation_after=_terms(negation, "after", source),
         answer_endings={w.lower() for w in _terms(negation, "answer_endings", source)},
+        answer_anywhere={w.lower() for w in _terms(negation, "answer_anywhere", source)},
         doubt_after_cue={w.lower() for w in _terms(negation, "doubt_after_cue", source)},
         list_joiners={w.lower() for w in _terms(negation, "list_joiners", source)},
         new_statement={w.lower() for w in _terms(negation, "new_statement", source)},
@@ -251,6 +260,7 @@ def _temperature_rules(data: dict, source: Path) -> Optional[TemperatureRules]:
             fever_from_celsius=float(settings["fever_from_celsius"]),
             fever_from_fahrenheit=float(settings["fever_from_fahrenheit"]),
             context_words={w.lower() for w in _terms(settings, "context_words", source)},
+            body_words={w.lower() for w in _terms(settings, "body_words", source)},
             not_body_words={w.lower() for w in _terms(settings, "not_body_words", source)},
             not_before={w.lower() for w in _terms(settings, "not_before", source)},
             not_after={w.lower() for w in _terms(settings, "not_after", source)},
@@ -259,20 +269,16 @@ def _temperature_rules(data: dict, source: Path) -> Optional[TemperatureRules]:
         raise ValueError(f"{source}: vital_signs.temperature: {error}") from error
 
 
+# Words the lookup lemmatizer maps to another word: "worse" is not "wrong",
+# a "wound" is no "wind", "dying" is not "dye".
+LEMMA_MISTAKES = {"worse", "worst", "wound", "dying", "does", "bit", "dressing", "more"}
+
+
 def _inflects(token: Token) -> bool:
     """Whether the token's lemma stands for its other forms: "spreading" for
-    "spread", "spreads", "bled" for "bleeding". Not a comparative ("bigger"
-    is not "big", "wider" not "wide"), and not where the lookup lemma is
-    another word ("worse" -> "wrong", "wound" -> "wind", "dying" -> "dye",
-    "could" -> "can"); the forms of "be" ("is hot", "was hot") are one verb."""
-    lower, lemma = token.lower_, token.lemma_.lower()
-    if not lemma or lemma == lower:
-        return True
-    if lemma == "be":
-        return True
-    if lower.endswith(("er", "est")) and not lemma.endswith(("er", "est")):
-        return False
-    return len(lemma) >= 3 and lower[:3] == lemma[:3]
+    "spread", "spreads", "bled" for "bleeding", "went" for "gone"; not for
+    the lemmatizer's mistakes (LEMMA_MISTAKES)."""
+    return token.lower_ not in LEMMA_MISTAKES
 
 
 def _lemma_pattern(term: Doc) -> List[Dict[str, str]]:
@@ -364,6 +370,10 @@ class RedFlagDetector:
         for symptom, words in rules.exceptions.items():
             if words:
                 self._exceptions.add(symptom, [nlp.make_doc(w) for w in words])
+        self._other_meanings = PhraseMatcher(nlp.vocab, attr="LOWER")
+        for symptom, words in rules.other_meanings.items():
+            if words:
+                self._other_meanings.add(symptom, [nlp.make_doc(w) for w in words])
         self._openers = PhraseMatcher(nlp.vocab, attr="LOWER")
         if rules.statement_openers:
             self._openers.add("opener", [nlp.make_doc(w) for w in rules.statement_openers])
@@ -404,7 +414,11 @@ class RedFlagDetector:
         doc = self.prepared(message)
         clause_of = self.clause_ids(doc)
         clauses = self.clause_texts(doc, clause_of)
-        terms = set(self._by_lemma(doc)) | set(self._by_lower(doc))
+        # A lemma match stands only where the message's words are forms of
+        # the term's ("wound" is not "wind", "worse" not "wrong").
+        terms = {
+            (m, s, e) for m, s, e in self._by_lemma(doc) if all(_inflects(token) for token in doc[s:e])
+        } | set(self._by_lower(doc))
         term_spans = {(start, end) for _, start, end in terms}
         cues: Dict[str, List[Tuple[int, int]]] = {}
         for match_id, start, end in self._cues(doc):
@@ -431,7 +445,8 @@ class RedFlagDetector:
         negated_after = [
             (s, e)
             for s, e in cues.get("negation_after", [])
-            if e >= len(doc)
+            if doc[s:e].text.lower() in self.rules.answer_anywhere
+            or e >= len(doc)
             or doc[e].is_punct
             or doc[e].is_space
             or clause_of[e] != clause_of[s]
@@ -449,12 +464,16 @@ class RedFlagDetector:
         # "it's not gone" is no resolution.
         # ...nor is "it's gone yellow" (a symptom word follows) or "going down
         # my neck" (a direction follows).
-        named = {i for _m, s, e in terms for i in range(s, e) if not doc[i].is_stop}
+        named = {
+            i for m, s, e in terms if self._term_keys[m][2] == 0 for i in range(s, e) if not doc[i].is_stop
+        }
         cues["resolved"] = [
             (s, e)
             for s, e in cues.get("resolved", [])
             if not any(0 <= s - ne <= 2 and clause_of[ns] == clause_of[s] for ns, ne in negations)
             and not (e < len(doc) and (e in named or doc[e].lower_ in self.rules.resolved_not_before))
+            # "he says it's fine": someone's view, not that it is over
+            and not self._said_by_someone(doc, s)
         ]
         # An exception that contains a term cancels that term ("blood
         # thinners", "hay fever"), so "I'm on blood thinners and it won't
@@ -462,17 +481,15 @@ class RedFlagDetector:
         # dots") cancels its symptom in the clause.
         exceptions: Set[Tuple[str, int]] = set()
         cancelled: Set[Tuple[int, int, int]] = set()
-        for m, ex_start, ex_end in self._exceptions(doc):
+        for m, ex_start, _ex_end in self._exceptions(doc):
+            exceptions.add((self.nlp.vocab.strings[m], clause_of[ex_start]))
+        for m, ex_start, ex_end in self._other_meanings(doc):
             symptom = self.nlp.vocab.strings[m]
-            inside = {
+            cancelled |= {
                 (t, s, e)
                 for t, s, e in terms
                 if self._term_keys[t][0] == symptom and s < ex_end and ex_start < e
             }
-            if inside:
-                cancelled |= inside
-            else:
-                exceptions.add((symptom, clause_of[ex_start]))
         terms -= cancelled
 
         # Symptom words (for lists under a negation), and where a new
@@ -486,7 +503,7 @@ class RedFlagDetector:
             for _m, s, _e in self._openers(doc)
             if not (s > 0 and doc[s - 1].lower_ in self.rules.reporting_verbs)
         }
-        cues["statement"] = [(s, e) for _m, s, e in self._openers(doc)]
+        cues["statement"] = [(s, s + 1) for s in openers]
 
         # (symptom, rule, clause) -> group -> [(start, end, negated)]
         seen: Dict[Tuple[str, int, int], Dict[int, List[Tuple[int, int, bool]]]] = {}
@@ -746,6 +763,13 @@ class RedFlagDetector:
             return OTHER_PERSON
         return PRESENT
 
+    def _said_by_someone(self, doc: Doc, start: int) -> bool:
+        """Words right after "says", "thinks" ("he says it's fine")."""
+        before = start - 1
+        if before >= 0 and doc[before].lower_ in ("it", "that", "he", "she", "they", "everything", "all"):
+            before -= 1
+        return before >= 0 and doc[before].lower_ in self.rules.reporting_verbs
+
     def _someone_else(
         self,
         doc: Doc,
@@ -776,8 +800,13 @@ class RedFlagDetector:
         if any(clause_of[s] == clause for s, _e in cues.get("now", [])):
             return False
         last = max(own_terms) + 1 if own_terms else first + 1
+        # The treatment's own verb is not the symptom's: "she had the laser
+        # 3 days ago and her temp just read 38.6".
+        treatment = {i for s, e in cues.get("treated", []) for i in range(s, e)}
         tense = None
         for token in doc[end:last]:
+            if token.i in treatment:
+                continue
             lower = token.lower_
             if lower in self.rules.present_verbs or (
                 # "she's got", "has had": the present perfect is now
@@ -867,6 +896,8 @@ class RedFlagDetector:
             if s > first and not own_terms.intersection(range(s, e))
         ]
         if resolved_here:
+            # Unless it came back or is worse: "it stopped but started again",
+            # "pain much worse today, was fine on day 2".
             return not (in_clause("recurrence", clause) or in_clause("recurrence", clause + 1))
         following = clause + 1
         if following > (max(clause_of) if clause_of else 0):
@@ -1006,8 +1037,8 @@ LINKING_WORDS = {
     "almost",
 }
 # How far (in words) a bare whole number may stand from the word that makes
-# it a temperature: "temperature went up to 39".
-CONTEXT_REACH = 4
+# it a temperature: "38 and a bit on the thermometer".
+CONTEXT_REACH = 6
 
 
 _UNITS = {w: i for i, w in enumerate("zero one two three four five six seven eight nine".split())}
@@ -1059,7 +1090,7 @@ def _read_temperatures(text: str, rules: TemperatureRules) -> List[Tuple[float, 
             if words[i : i + len(parts)] == parts:
                 not_body.update(range(i, i + len(parts)))
     context = [i for i, w in enumerate(words) if (w in rules.context_words or w.startswith("°"))]
-    body = [i for i in context if i not in not_body and not _is_unit(words[i])]
+    body = [i for i, w in enumerate(words) if w in rules.body_words and i not in not_body]
     readings = []
     for match in TEMPERATURE.finditer(text):
         whole, fraction, point, unit = match.group(1), match.group(2), match.group(3), match.group(4)
@@ -1108,10 +1139,6 @@ def _read_temperatures(text: str, rules: TemperatureRules) -> List[Tuple[float, 
         threshold = rules.fever_from_celsius if scale == "C" else rules.fever_from_fahrenheit
         readings.append((value, match.group(0).strip(), value >= threshold - 1e-9, where[match.start()]))
     return readings
-
-
-def _is_unit(word: str) -> bool:
-    return word.startswith(("°", "degree", "celsius", "centigrade", "fahrenheit"))
 
 
 def detector_for(nlp: Language, rules_path: Optional[Path] = None) -> RedFlagDetector:
