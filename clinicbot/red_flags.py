@@ -1077,6 +1077,8 @@ def _read_temperatures(text: str, rules: TemperatureRules) -> List[Tuple[float, 
     """(degrees, words, is a fever, where it starts in `text`) for each number
     in `text` that is a temperature, in digits or words ("thirty eight point
     five")."""
+    if not any(c.isdigit() for c in text) and not NUMBER_WORDS.search(text):
+        return []
     text, where = _words_to_digits(text)
     tokens = [(m.group(0).lower(), m.start()) for m in WORD.finditer(text)]
     words = [w for w, _ in tokens]

@@ -699,7 +699,6 @@ def test_reports_the_rules_must_keep(detect, text):
         "my face is red and feels tight",
         "been fever free the whole time, day 9, pink",
         "infection free as far as i can tell, day 6",
-        "little bit of clear ooze the first night, stopped by morning. no colour no smell. fine?",
         "lips were a bit puffy on the day of treatment from the numbing i think, normal now",
     ],
 )
