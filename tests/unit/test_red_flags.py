@@ -704,3 +704,15 @@ def test_reports_the_rules_must_keep(detect, text):
 )
 def test_ordinary_recovery_the_rules_must_leave_alone(detect, text):
     assert not detect(text).is_red_flag
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "pain level keeps going up",
+        "the painkillers last an hour then it's awful again",
+        "it's like my face is on fire and it's getting worse",
+    ],
+)
+def test_pain_told_by_its_course(detect, text):
+    assert "severe_pain" in detect(text).symptoms
