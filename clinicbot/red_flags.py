@@ -553,7 +553,7 @@ class RedFlagDetector:
             if self._term_keys[t][2] == 0
         )
         mentions.extend(self._temperatures(doc, clause_of, cues, exceptions))
-        mentions = self._later_reading_settles_fever(self._numbers_decide_fever(mentions), clause_of, cues)
+        mentions = self._readings_decide_fever(mentions, clause_of, cues)
         mentions = self._past_then_calm(doc, clause_of, cues, mentions)
         mentions = self._answered_by_a_report(clause_of, cues, mentions)
         # A treated cue inside a not-treated one ("haven't had the
@@ -961,50 +961,33 @@ class RedFlagDetector:
             found.append(Mention(rules.symptom, words, clause, status))
         return found
 
-    def _later_reading_settles_fever(
+    def _readings_decide_fever(
         self, mentions: List[Mention], clause_of: Sequence[int], cues: Dict[str, List[Tuple[int, int]]]
     ) -> List[Mention]:
-        """ "38.3 last night, but it's 36.9 now": a later normal reading, said to be
-        the current one (now, today, back to ...), settles the earlier fever."""
+        """The last temperature the patient gave decides, in one pass:
+        - under the threshold or over, it outweighs the words ("thought I had
+          a temperature, but it was 37.0");
+        - said to be the current one (now, today, back to ...), it also settles
+          the earlier readings ("38.3 last night, but it's 36.9 now")."""
         rules = self.rules.temperature
         if rules is None:
             return mentions
         readings = [m for m in mentions if m.symptom == rules.symptom and m.words[:1].isdigit()]
         if not readings or readings[-1].status not in (BELOW_THRESHOLD, RESOLVED):
             return mentions
-        latest = readings[-1].clause
+        last = readings[-1]
         current = any(
-            clause_of[start] == latest for kind in ("now", "resolved") for start, _end in cues.get(kind, [])
-        )
-        if not current or any(clause_of[start] >= latest for start, _e in cues.get("recurrence", [])):
-            return mentions
-        return [
-            Mention(m.symptom, m.words, m.clause, RESOLVED)
-            if m.symptom == rules.symptom and m.status == PRESENT and m.clause < latest
-            else m
-            for m in mentions
-        ]
-
-    def _numbers_decide_fever(self, mentions: List[Mention]) -> List[Mention]:
-        """A temperature under the threshold outweighs "I have a temperature"."""
-        rules = self.rules.temperature
-        if rules is None:
-            return mentions
-        # The last number the patient gave is the one that counts, for the
-        # whole message: "thought I had a temperature, but it was 37.0".
-        measured = [
-            m.status for m in mentions if m.symptom == rules.symptom and m.words and m.words[0].isdigit()
-        ]
-        status = measured[-1] if measured else None
+            clause_of[start] == last.clause
+            for kind in ("now", "resolved")
+            for start, _end in cues.get(kind, [])
+        ) and not any(clause_of[start] >= last.clause for start, _e in cues.get("recurrence", []))
         result = []
         for mention in mentions:
-            if (
-                mention.symptom == rules.symptom
-                and mention.status == PRESENT
-                and status in (BELOW_THRESHOLD, RESOLVED)
-                and not mention.words[:1].isdigit()
-            ):
-                mention = Mention(mention.symptom, mention.words, mention.clause, status)
+            if mention.symptom == rules.symptom and mention.status == PRESENT:
+                if not mention.words[:1].isdigit():
+                    mention = Mention(mention.symptom, mention.words, mention.clause, last.status)
+                elif current and mention.clause < last.clause:
+                    mention = Mention(mention.symptom, mention.words, mention.clause, RESOLVED)
             result.append(mention)
         return result
 
