@@ -270,8 +270,8 @@ def _temperature_rules(data: dict, source: Path) -> Optional[TemperatureRules]:
 
 
 # Words the lookup lemmatizer maps to another word: "worse" is not "wrong",
-# a "wound" is no "wind", "dying" is not "dye".
-LEMMA_MISTAKES = {"worse", "worst", "wound", "dying", "does", "bit", "dressing", "more"}
+# a "wound" is no "wind", "dying" is not "dye", "there's" is not "there has".
+LEMMA_MISTAKES = {"worse", "worst", "wound", "dying", "does", "bit", "dressing", "more", "'s"}
 
 
 def _inflects(token: Token) -> bool:

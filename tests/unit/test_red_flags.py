@@ -289,6 +289,7 @@ def test_every_clinic_symptom_has_a_rule_that_fires(detect):
         "my face is sore, is something wrong?",  # "worse" is not "wrong"
         "i think something is wrong, my cheek is painful",
         "the wind is spreading the pollen",  # "wound" is not "wind"
+        "my temperature is normal and there's no pus or swelling",  # "there's" is not "has"
     ],
 )
 def test_lemmas_do_not_turn_one_word_into_another(detect, text):
