@@ -50,6 +50,8 @@ TEMPERATURE = re.compile(
 MODALS = {"ca", "can", "wo", "will", "could", "would", "should", "do", "does", "did", "is", "are", "was"}
 CONDITIONAL_WORDS = {"if", "when", "whether", "case", "once", "until", "unless"}
 DEFINITE = {"the", "my", "this", "these", "that", "those", "her", "his", "how", "what"}
+# How many words from a symptom's own words an exception word may stand.
+EXCEPTION_REACH = 6
 WEAK_REPORT_MARKERS = {"is", "are", "am", "was", "were", "has", "have"}
 THRESHOLD_WORDS = {"over", "above", "exceeds", "exceed", "reaches", "hits", "higher", "more", "beyond"}
 HAVE = {"'s", "has", "have", "'ve", "ve"}
@@ -479,10 +481,10 @@ class RedFlagDetector:
         # thinners", "hay fever"), so "I'm on blood thinners and it won't
         # stop bleeding" still counts; one beside the terms ("tiny black
         # dots") cancels its symptom in the clause.
-        exceptions: Set[Tuple[str, int]] = set()
+        exceptions: Set[Tuple[str, int, int]] = set()
         cancelled: Set[Tuple[int, int, int]] = set()
         for m, ex_start, _ex_end in self._exceptions(doc):
-            exceptions.add((self.nlp.vocab.strings[m], clause_of[ex_start]))
+            exceptions.add((self.nlp.vocab.strings[m], ex_start, _ex_end))
         for m, ex_start, ex_end in self._other_meanings(doc):
             symptom = self.nlp.vocab.strings[m]
             cancelled |= {
@@ -698,7 +700,7 @@ class RedFlagDetector:
         doc: Doc,
         clause_of: Sequence[int],
         cues: Dict[str, List[Tuple[int, int]]],
-        exceptions: Set[Tuple[str, int]],
+        exceptions: Set[Tuple[str, int, int]],
         symptom: str,
         clause: int,
         first: int,
@@ -708,7 +710,17 @@ class RedFlagDetector:
         def in_clause(kind: str, target: int) -> List[Tuple[int, int]]:
             return [(s, e) for s, e in cues.get(kind, []) if clause_of[s] == target]
 
-        if (symptom, clause) in exceptions:
+        # An exception word describes the symptom's words beside it ("tiny
+        # black dots", "black skin type"), not the whole clause: "the dead
+        # skin layer came off and underneath it's gone black" counts.
+        last = max(own_terms) if own_terms else first
+        if any(
+            name == symptom
+            and clause_of[s] == clause
+            and s - last <= EXCEPTION_REACH
+            and first - e <= EXCEPTION_REACH
+            for name, s, e in exceptions
+        ):
             return EXCEPTION
         # A question cue may share words with the symptom: "will I have a
         # high temperature?", "is it painful?".
@@ -913,7 +925,7 @@ class RedFlagDetector:
         doc: Doc,
         clause_of: Sequence[int],
         cues: Dict[str, List[Tuple[int, int]]],
-        exceptions: Set[Tuple[str, int]],
+        exceptions: Set[Tuple[str, int, int]],
     ) -> List[Mention]:
         rules = self.rules.temperature
         if rules is None:

@@ -717,3 +717,9 @@ def test_ordinary_recovery_the_rules_must_leave_alone(detect, text):
 )
 def test_pain_told_by_its_course(detect, text):
     assert "severe_pain" in detect(text).symptoms
+
+
+def test_an_exception_word_describes_the_words_beside_it_not_the_clause(detect):
+    assert not detect("tiny black dots on my cheeks").is_red_flag
+    text = "the dead skin layer came off and underneath one patch has gone black"
+    assert "skin_turning_white_grey_or_black" in detect(text).symptoms
