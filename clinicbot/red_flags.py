@@ -9,6 +9,7 @@ fever yesterday, fine today"). Temperatures given as numbers are read against
 the clinic's thresholds. Every decision records the words it rests on, so
 staff can see why the bot raised (or did not raise) the alarm.
 """
+
 from __future__ import annotations
 
 import re
@@ -19,8 +20,8 @@ from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 import yaml
 from spacy.language import Language
-from spacy.matcher import PhraseMatcher
-from spacy.tokens import Doc
+from spacy.matcher import Matcher, PhraseMatcher
+from spacy.tokens import Doc, Token
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 from spellchecker import SpellChecker
@@ -38,12 +39,25 @@ RESOLVED = "resolved"
 BELOW_THRESHOLD = "below_threshold"
 EXCEPTION = "exception"
 NOT_TREATED = "not_treated"
+OTHER_PERSON = "other_person"
 
 TEMPERATURE = re.compile(
     r"(?<![\d.,/£$€])(\d{2,3})(?:\s*[.,]\s?(\d{1,2})(?!\d)|\s+(?:and\s+a\s+half|point\s+(\d)))?"
     r"\s*(°\s*[cf]?|degrees?(?:\s*(?:c|f|celsius|centigrade|fahrenheit))?|deg\b|c\b|f\b|"
     r"celsius|centigrade|fahrenheit)?(?![\d/])",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
+MODALS = {"ca", "can", "wo", "will", "could", "would", "should", "do", "does", "did", "is", "are", "was"}
+CONDITIONAL_WORDS = {"if", "when", "whether", "case", "once", "until", "unless"}
+DEFINITE = {"the", "my", "this", "these", "that", "those", "her", "his", "how", "what"}
+# How many words from a symptom's own words an exception word may stand.
+EXCEPTION_REACH = 6
+WEAK_REPORT_MARKERS = {"is", "are", "am", "was", "were", "has", "have"}
+THRESHOLD_WORDS = {"over", "above", "exceeds", "exceed", "reaches", "hits", "higher", "more", "beyond"}
+HAVE = {"'s", "has", "have", "'ve", "ve"}
+FIRST_PERSON = {"i", "me", "my", "mine", "myself", "im", "ive", "i'm", "i've"}
+FINDING_VERBS = {"see", "find", "notice", "spot", "feel", "detect", "smell"}
+FINDING_OBJECTS = {"any", "a", "an", "anything", "signs", "sign", "much", "no"}
 CELSIUS_RANGE = (34.0, 43.5)
 FAHRENHEIT_RANGE = (93.0, 110.0)
 
@@ -54,6 +68,7 @@ class TemperatureRules:
     fever_from_celsius: float
     fever_from_fahrenheit: float
     context_words: Set[str]
+    body_words: Set[str]
     not_body_words: Set[str]
     not_before: Set[str]
     not_after: Set[str]
@@ -66,10 +81,13 @@ class RedFlagRules:
     exceptions: Dict[str, List[str]]
     negation_cues: List[str]
     negation_after: List[str]
-    negation_after_except: Set[str]
+    answer_endings: Set[str]
+    answer_anywhere: Set[str]
     doubt_after_cue: Set[str]
     list_joiners: Set[str]
     new_statement: Set[str]
+    statement_openers: List[str]
+    reporting_verbs: Set[str]
     negation_reach: int
     question_cues: List[str]
     conditional_cues: List[str]
@@ -85,26 +103,38 @@ class RedFlagRules:
     report_markers: List[str]
     temperature: Optional[TemperatureRules]
     not_treated_cues: List[str] = field(default_factory=list)
+    other_meanings: Dict[str, List[str]] = field(default_factory=dict)
+    other_person_cues: List[str] = field(default_factory=list)
+    pet_cues: List[str] = field(default_factory=list)
+    past_verbs: Set[str] = field(default_factory=set)
+    present_verbs: Set[str] = field(default_factory=set)
+    resolved_not_before: Set[str] = field(default_factory=set)
+    calm_cues: List[str] = field(default_factory=list)
+    anxiety_cues: Set[str] = field(default_factory=set)
+    report_after_question: List[str] = field(default_factory=list)
     treated_cues: List[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
 class Mention:
     """One symptom named in one clause, and whether it counts."""
+
     symptom: str
     words: str
     clause: int
     status: str
 
     def to_dict(self) -> Dict[str, object]:
-        return {"symptom": self.symptom, "words": self.words, "clause": self.clause,
-                "status": self.status}
+        return {"symptom": self.symptom, "words": self.words, "clause": self.clause, "status": self.status}
 
 
 @dataclass(frozen=True)
 class RedFlagFinding:
     mentions: Tuple[Mention, ...]
     clauses: Tuple[str, ...] = field(default=())
+    # Clauses that only say an earlier clause's symptom is over ("... but
+    # it's shrinking now"): read together with the clause they qualify.
+    qualifiers: Tuple[int, ...] = field(default=())
 
     @property
     def symptoms(self) -> Tuple[str, ...]:
@@ -137,8 +167,10 @@ def _term(value: object, source: Path, where: str) -> str:
     # YAML reads bare no/off/yes/on as booleans, which would silently turn the
     # term "no" into "False".
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        raise ValueError(f"{source}: term {value!r} under {where!r} is not text; "
-                         f"put words like no, off, yes and on in quotes")
+        raise ValueError(
+            f"{source}: term {value!r} under {where!r} is not text; "
+            f"put words like no, off, yes and on in quotes"
+        )
     return str(value)
 
 
@@ -160,27 +192,39 @@ def load_rules(path: Optional[Path] = None) -> RedFlagRules:
         raise ValueError(f"{source}: 'symptoms' must map symptom names to rules")
     for name, rules in symptoms.items():
         if not isinstance(rules, list) or not all(
-                isinstance(rule, list) and rule and all(isinstance(g, list) and g for g in rule)
-                for rule in rules):
-            raise ValueError(f"{source}: symptom {name!r} must be a list of rules, "
-                             f"each a list of term groups")
+            isinstance(rule, list) and rule and all(isinstance(g, list) and g for g in rule) for rule in rules
+        ):
+            raise ValueError(
+                f"{source}: symptom {name!r} must be a list of rules, each a list of term groups"
+            )
     exceptions = data.get("exceptions") or {}
-    unknown = set(exceptions) - set(symptoms)
+    other_meanings = data.get("other_meanings") or {}
+    unknown = (set(exceptions) | set(other_meanings)) - set(symptoms)
     if unknown:
         raise ValueError(f"{source}: exceptions for unknown symptoms: {sorted(unknown)}")
     negation = data.get("negation") or {}
     return RedFlagRules(
-        symptoms={name: [[[_term(t, source, name) for t in group] for group in rule]
-                         for rule in rules]
-                  for name, rules in symptoms.items()},
-        exceptions={name: [_term(t, source, f"exceptions.{name}") for t in terms]
-                    for name, terms in exceptions.items()},
+        symptoms={
+            name: [[[_term(t, source, name) for t in group] for group in rule] for rule in rules]
+            for name, rules in symptoms.items()
+        },
+        exceptions={
+            name: [_term(t, source, f"exceptions.{name}") for t in terms]
+            for name, terms in exceptions.items()
+        },
+        other_meanings={
+            name: [_term(t, source, f"other_meanings.{name}") for t in terms]
+            for name, terms in other_meanings.items()
+        },
         negation_cues=_terms(negation, "cues", source),
         negation_after=_terms(negation, "after", source),
-        negation_after_except={w.lower() for w in _terms(negation, "after_except", source)},
+        answer_endings={w.lower() for w in _terms(negation, "answer_endings", source)},
+        answer_anywhere={w.lower() for w in _terms(negation, "answer_anywhere", source)},
         doubt_after_cue={w.lower() for w in _terms(negation, "doubt_after_cue", source)},
         list_joiners={w.lower() for w in _terms(negation, "list_joiners", source)},
         new_statement={w.lower() for w in _terms(negation, "new_statement", source)},
+        statement_openers=_terms(negation, "statement_openers", source),
+        reporting_verbs={w.lower() for w in _terms(negation, "reporting_verbs", source)},
         negation_reach=int(negation.get("max_reach", 8)),
         question_cues=_terms(data, "question_cues", source),
         conditional_cues=_terms(data, "conditional_cues", source),
@@ -196,6 +240,14 @@ def load_rules(path: Optional[Path] = None) -> RedFlagRules:
         report_markers=_terms(data, "report_markers", source),
         temperature=_temperature_rules(data, source),
         not_treated_cues=_terms(data, "not_treated_cues", source),
+        other_person_cues=_terms(data.get("someone_else") or {}, "people", source),
+        pet_cues=_terms(data.get("someone_else") or {}, "pets", source),
+        past_verbs={w.lower() for w in _terms(data.get("someone_else") or {}, "past_verbs", source)},
+        present_verbs={w.lower() for w in _terms(data.get("someone_else") or {}, "present_verbs", source)},
+        resolved_not_before={w.lower() for w in _terms(data, "resolved_not_before", source)},
+        calm_cues=_terms(data, "calm_cues", source),
+        anxiety_cues={w.lower() for w in _terms(data, "anxiety_cues", source)},
+        report_after_question=_terms(data, "report_after_question", source),
         treated_cues=_terms(data, "treated_cues", source),
     )
 
@@ -210,12 +262,31 @@ def _temperature_rules(data: dict, source: Path) -> Optional[TemperatureRules]:
             fever_from_celsius=float(settings["fever_from_celsius"]),
             fever_from_fahrenheit=float(settings["fever_from_fahrenheit"]),
             context_words={w.lower() for w in _terms(settings, "context_words", source)},
+            body_words={w.lower() for w in _terms(settings, "body_words", source)},
             not_body_words={w.lower() for w in _terms(settings, "not_body_words", source)},
             not_before={w.lower() for w in _terms(settings, "not_before", source)},
             not_after={w.lower() for w in _terms(settings, "not_after", source)},
         )
     except (KeyError, TypeError, ValueError) as error:
         raise ValueError(f"{source}: vital_signs.temperature: {error}") from error
+
+
+# Words the lookup lemmatizer maps to another word: "worse" is not "wrong",
+# a "wound" is no "wind", "dying" is not "dye", "there's" is not "there has".
+LEMMA_MISTAKES = {"worse", "worst", "wound", "dying", "does", "bit", "dressing", "more", "'s"}
+
+
+def _inflects(token: Token) -> bool:
+    """Whether the token's lemma stands for its other forms: "spreading" for
+    "spread", "spreads", "bled" for "bleeding", "went" for "gone"; not for
+    the lemmatizer's mistakes (LEMMA_MISTAKES)."""
+    return token.lower_ not in LEMMA_MISTAKES
+
+
+def _lemma_pattern(term: Doc) -> List[Dict[str, str]]:
+    """A token pattern for a rule term: by lemma where the lemma stands for
+    the word's forms, as written otherwise."""
+    return [{"LEMMA": token.lemma_} if _inflects(token) else {"LOWER": token.lower_} for token in term]
 
 
 @lru_cache(maxsize=1)
@@ -232,16 +303,14 @@ class SpellingCorrector:
     """
 
     def __init__(self, vocabulary: Iterable[str]) -> None:
-        self._vocabulary = sorted({w.lower() for w in vocabulary
-                                   if w.isalpha() and len(w) >= 4})
+        self._vocabulary = sorted({w.lower() for w in vocabulary if w.isalpha() and len(w) >= 4})
         self._known = set(self._vocabulary)
         self._english = _english()
         self._cache: Dict[str, str] = {}
 
     def correct(self, word: str) -> str:
         lower = word.lower()
-        if (len(lower) < 4 or not lower.isalpha() or lower in self._known
-                or lower in self._english):
+        if len(lower) < 4 or not lower.isalpha() or lower in self._known or lower in self._english:
             return word
         if lower not in self._cache:
             if len(self._cache) > 50_000:
@@ -254,8 +323,9 @@ class SpellingCorrector:
         for candidate in (re.sub(r"(.)\1+", r"\1\1", lower), re.sub(r"(.)\1+", r"\1", lower)):
             if candidate in self._known:
                 return candidate
-        best = process.extractOne(lower, self._vocabulary, scorer=Levenshtein.distance,
-                                  score_cutoff=2 if len(lower) >= 7 else 1)
+        best = process.extractOne(
+            lower, self._vocabulary, scorer=Levenshtein.distance, score_cutoff=2 if len(lower) >= 7 else 1
+        )
         return best[0] if best else None
 
 
@@ -265,7 +335,7 @@ class RedFlagDetector:
     def __init__(self, nlp: Language, rules: RedFlagRules) -> None:
         self.nlp = nlp
         self.rules = rules
-        self._by_lemma = PhraseMatcher(nlp.vocab, attr="LEMMA")
+        self._by_lemma = Matcher(nlp.vocab)
         self._by_lower = PhraseMatcher(nlp.vocab, attr="LOWER")
         self._term_keys: Dict[int, Tuple[str, int, int]] = {}
         vocabulary: Set[str] = set()
@@ -273,27 +343,42 @@ class RedFlagDetector:
             for rule_index, rule in enumerate(symptom_rules):
                 for group_index, terms in enumerate(rule):
                     key = f"{symptom}|{rule_index}|{group_index}"
-                    self._by_lemma.add(key, list(nlp.pipe(terms)))
+                    self._by_lemma.add(key, [_lemma_pattern(term) for term in nlp.pipe(terms)])
                     self._by_lower.add(key, [nlp.make_doc(t) for t in terms])
                     self._term_keys[nlp.vocab.strings[key]] = (symptom, rule_index, group_index)
                     vocabulary.update(w for t in terms for w in t.lower().split())
         self._cues = PhraseMatcher(nlp.vocab, attr="LOWER")
-        for name, words in (("negation", rules.negation_cues),
-                            ("negation_after", rules.negation_after), ("question", rules.question_cues),
-                            ("conditional", rules.conditional_cues),
-                            ("history", rules.history_cues), ("now", rules.now_cues),
-                            ("past_time", rules.past_time_cues),
-                            ("report", rules.report_markers),
-                            ("resolved", rules.resolved_cues),
-                            ("recurrence", rules.recurrence_cues),
-                            ("not_treated", rules.not_treated_cues),
-                            ("treated", rules.treated_cues)):
+        for name, words in (
+            ("negation", rules.negation_cues),
+            ("negation_after", rules.negation_after),
+            ("question", rules.question_cues),
+            ("conditional", rules.conditional_cues),
+            ("history", rules.history_cues),
+            ("now", rules.now_cues),
+            ("past_time", rules.past_time_cues),
+            ("report", rules.report_markers),
+            ("resolved", rules.resolved_cues),
+            ("recurrence", rules.recurrence_cues),
+            ("not_treated", rules.not_treated_cues),
+            ("treated", rules.treated_cues),
+            ("other_person", rules.other_person_cues),
+            ("pet", rules.pet_cues),
+            ("calm", rules.calm_cues),
+            ("report_after_question", rules.report_after_question),
+        ):
             if words:
                 self._cues.add(name, [nlp.make_doc(w) for w in words])
         self._exceptions = PhraseMatcher(nlp.vocab, attr="LOWER")
         for symptom, words in rules.exceptions.items():
             if words:
                 self._exceptions.add(symptom, [nlp.make_doc(w) for w in words])
+        self._other_meanings = PhraseMatcher(nlp.vocab, attr="LOWER")
+        for symptom, words in rules.other_meanings.items():
+            if words:
+                self._other_meanings.add(symptom, [nlp.make_doc(w) for w in words])
+        self._openers = PhraseMatcher(nlp.vocab, attr="LOWER")
+        if rules.statement_openers:
+            self._openers.add("opener", [nlp.make_doc(w) for w in rules.statement_openers])
         self._clause_breaks = PhraseMatcher(nlp.vocab, attr="LOWER")
         self._clause_breaks.add("break", [nlp.make_doc(w) for w in rules.clause_breaks])
         self.corrector = SpellingCorrector(vocabulary)
@@ -331,29 +416,96 @@ class RedFlagDetector:
         doc = self.prepared(message)
         clause_of = self.clause_ids(doc)
         clauses = self.clause_texts(doc, clause_of)
-        terms = set(self._by_lemma(doc)) | set(self._by_lower(doc))
+        # A lemma match stands only where the message's words are forms of
+        # the term's ("wound" is not "wind", "worse" not "wrong").
+        terms = {
+            (m, s, e) for m, s, e in self._by_lemma(doc) if all(_inflects(token) for token in doc[s:e])
+        } | set(self._by_lower(doc))
         term_spans = {(start, end) for _, start, end in terms}
         cues: Dict[str, List[Tuple[int, int]]] = {}
         for match_id, start, end in self._cues(doc):
             kind = self.nlp.vocab.strings[match_id]
-            if any(s <= start and end <= e and e - s > end - start for s, e in term_spans):
+            if any(
+                s <= start and end <= e and e - s > end - start and not self._bare_negated_modal(doc, s, e)
+                for s, e in term_spans
+            ):
                 continue  # part of a longer term: "won't stop", "does nothing"
-            if kind == "conditional" and start > 0 and clause_of[start - 1] == clause_of[start] \
-                    and doc[start - 1].lower_ not in self.rules.list_joiners:
-                continue  # "if" opens a hypothetical only at the start of a clause
+            if (
+                kind == "conditional"
+                and end - start == 1
+                and start > 0
+                and clause_of[start - 1] == clause_of[start]
+                and doc[start - 1].lower_ not in self.rules.list_joiners
+                and not self._asked_before(doc, clause_of, start)
+            ):
+                # "if" opens a hypothetical at the start of a clause, or
+                # after a question ("is it ok to have it if I get a fever?")
+                continue
             cues.setdefault(kind, []).append((start, end))
-        negated_after = [(s, e) for s, e in cues.get("negation_after", [])
-                         if not (e < len(doc) and doc[e].lower_ in self.rules.negation_after_except)]
+        # "fever? none", "pus - nil": the answer ends there ("none at all"),
+        # unlike "unreal, nothing takes it away".
+        negated_after = [
+            (s, e)
+            for s, e in cues.get("negation_after", [])
+            if doc[s:e].text.lower() in self.rules.answer_anywhere
+            or e >= len(doc)
+            or doc[e].is_punct
+            or doc[e].is_space
+            or clause_of[e] != clause_of[s]
+            or doc[e].lower_ in self.rules.answer_endings
+        ]
         history = cues.get("history", [])
-        cues["now"] = [(s, e) for s, e in cues.get("now", [])
-                       if not any(hs <= s and e <= he for hs, he in history)]
-        negations = [(s, e) for s, e in cues.get("negation", [])
-                     if not (e < len(doc) and doc[e].lower_ in self.rules.doubt_after_cue)]
+        cues["now"] = [
+            (s, e) for s, e in cues.get("now", []) if not any(hs <= s and e <= he for hs, he in history)
+        ]
+        negations = [
+            (s, e)
+            for s, e in cues.get("negation", [])
+            if not (e < len(doc) and doc[e].lower_ in self.rules.doubt_after_cue)
+        ]
         # "it's not gone" is no resolution.
-        cues["resolved"] = [(s, e) for s, e in cues.get("resolved", [])
-                            if not any(0 <= s - ne <= 2 and clause_of[ns] == clause_of[s]
-                                       for ns, ne in negations)]
-        exceptions = {(self.nlp.vocab.strings[m], clause_of[s]) for m, s, _e in self._exceptions(doc)}
+        # ...nor is "it's gone yellow" (a symptom word follows) or "going down
+        # my neck" (a direction follows).
+        named = {
+            i for m, s, e in terms if self._term_keys[m][2] == 0 for i in range(s, e) if not doc[i].is_stop
+        }
+        cues["resolved"] = [
+            (s, e)
+            for s, e in cues.get("resolved", [])
+            if not any(0 <= s - ne <= 2 and clause_of[ns] == clause_of[s] for ns, ne in negations)
+            and not (e < len(doc) and (e in named or doc[e].lower_ in self.rules.resolved_not_before))
+            # "he says it's fine": someone's view, not that it is over
+            and not self._said_by_someone(doc, s)
+        ]
+        # An exception that contains a term cancels that term ("blood
+        # thinners", "hay fever"), so "I'm on blood thinners and it won't
+        # stop bleeding" still counts; one beside the terms ("tiny black
+        # dots") cancels its symptom in the clause.
+        exceptions: Set[Tuple[str, int, int]] = set()
+        cancelled: Set[Tuple[int, int, int]] = set()
+        for m, ex_start, _ex_end in self._exceptions(doc):
+            exceptions.add((self.nlp.vocab.strings[m], ex_start, _ex_end))
+        for m, ex_start, ex_end in self._other_meanings(doc):
+            symptom = self.nlp.vocab.strings[m]
+            cancelled |= {
+                (t, s, e)
+                for t, s, e in terms
+                if self._term_keys[t][0] == symptom and s < ex_end and ex_start < e
+            }
+        terms -= cancelled
+
+        # Symptom words (for lists under a negation), and where a new
+        # statement opens ("it's"), unless it is what was said or thought
+        # ("I wouldn't say it's infected").
+        symptom_words = sorted(
+            {(s, e) for _m, s, e in terms if any(not t.is_stop and not t.is_punct for t in doc[s:e])}
+        )
+        openers = {
+            s
+            for _m, s, _e in self._openers(doc)
+            if not (s > 0 and doc[s - 1].lower_ in self.rules.reporting_verbs)
+        }
+        cues["statement"] = [(s, s + 1) for s in openers]
 
         # (symptom, rule, clause) -> group -> [(start, end, negated)]
         seen: Dict[Tuple[str, int, int], Dict[int, List[Tuple[int, int, bool]]]] = {}
@@ -361,8 +513,13 @@ class RedFlagDetector:
             symptom, rule_index, group_index = self._term_keys[match_id]
             groups = seen.setdefault((symptom, rule_index, clause_of[start]), {})
             groups.setdefault(group_index, []).append(
-                (start, end, self._negated(doc, clause_of, negations, start)
-                 or self._negated_after(doc, negated_after, end)))
+                (
+                    start,
+                    end,
+                    self._negated(doc, clause_of, negations, start, symptom_words, openers)
+                    or self._negated_after(doc, negated_after, end),
+                )
+            )
 
         mentions: List[Mention] = []
         for (symptom, rule_index, clause), groups in seen.items():
@@ -371,168 +528,566 @@ class RedFlagDetector:
             first = min(s for s, _e in spans)
             last = max(e for _s, e in spans)
             words = doc[first:last].text
-            if any(all(n for _s, _e, n in matches) for matches in groups.values()):
+            negated_groups = [all(n for _s, _e, n in matches) for matches in groups.values()]
+            if len(groups) < len(rule):
+                # Part of a rule names a symptom only as absent when all of
+                # it is negated ("doesn't smell"); an unrelated negated word
+                # ("isn't going down, it ...") clears nothing.
+                if all(negated_groups):
+                    mentions.append(Mention(symptom, words, clause, NEGATED))
+                continue
+            if any(negated_groups):
                 mentions.append(Mention(symptom, words, clause, NEGATED))
                 continue
-            if len(groups) < len(rule):
-                continue
             own_terms = {i for s, e in spans for i in range(s, e)}
-            mentions.append(Mention(symptom, words, clause, self._status(
-                doc, clause_of, cues, exceptions, symptom, clause, first, own_terms)))
-        mentions.extend(self._temperatures(clause_of, clauses, cues))
-        mentions = self._later_reading_settles_fever(
-            self._numbers_decide_fever(mentions), clause_of, cues)
-        if cues.get("not_treated") and not cues.get("treated"):
+            mentions.append(
+                Mention(
+                    symptom,
+                    words,
+                    clause,
+                    self._status(doc, clause_of, cues, exceptions, symptom, clause, first, own_terms),
+                )
+            )
+        # A cancelled term is still a symptom named, and ruled out.
+        mentions.extend(
+            Mention(self._term_keys[t][0], doc[s:e].text, clause_of[s], EXCEPTION)
+            for t, s, e in sorted(cancelled, key=lambda m: (m[1], m[2]))
+            if self._term_keys[t][2] == 0
+        )
+        mentions.extend(self._temperatures(doc, clause_of, cues, exceptions))
+        mentions = self._readings_decide_fever(mentions, clause_of, cues)
+        mentions = self._past_then_calm(doc, clause_of, cues, mentions)
+        mentions = self._answered_by_a_report(clause_of, cues, mentions)
+        # A treated cue inside a not-treated one ("haven't had the
+        # treatment", "delay my session") or negated says nothing.
+        not_treated = cues.get("not_treated", [])
+        treated = [
+            (s, e)
+            for s, e in cues.get("treated", [])
+            if not any(ns < e and s < ne for ns, ne in not_treated)
+            and not any(0 <= s - ne <= 1 and clause_of[ns] == clause_of[s] for ns, ne in negations)
+        ]
+        if not_treated and not treated:
             # Someone deciding whether to have it ("I get cold sores, can I
             # still have it?") describes their history, not a complication.
-            mentions = [Mention(m.symptom, m.words, m.clause, NOT_TREATED)
-                        if m.status == PRESENT else m for m in mentions]
-        return RedFlagFinding(tuple(mentions), tuple(clauses))
+            mentions = [
+                Mention(m.symptom, m.words, m.clause, NOT_TREATED) if m.status == PRESENT else m
+                for m in mentions
+            ]
+        present = {m.clause for m in mentions if m.status == PRESENT}
+        settling = {clause_of[s] for kind in ("resolved", "calm") for s, _e in cues.get(kind, [])}
+        qualifiers = tuple(
+            sorted(
+                m.clause + 1
+                for m in mentions
+                if m.status == RESOLVED and m.clause + 1 in settling and m.clause + 1 not in present
+            )
+        )
+        return RedFlagFinding(tuple(mentions), tuple(clauses), tuple(sorted(set(qualifiers))))
 
-    def _negated(self, doc: Doc, clause_of: Sequence[int], negations: List[Tuple[int, int]],
-                 start: int) -> bool:
+    def _past_then_calm(
+        self,
+        doc: Doc,
+        clause_of: Sequence[int],
+        cues: Dict[str, List[Tuple[int, int]]],
+        mentions: List[Mention],
+    ) -> List[Mention]:
+        """A symptom told in the past, then a calm now in a later clause:
+        "it was very painful on the night but today it's just a bit sore"."""
+        present = {m.clause for m in mentions if m.status == PRESENT}
+
+        def has(kind: str, clause: int) -> bool:
+            return any(clause_of[s] == clause for s, _e in cues.get(kind, []))
+
+        def past(clause: int) -> bool:
+            return any(t.lower_ in self.rules.past_verbs for t, c in zip(doc, clause_of) if c == clause)
+
+        result = []
+        for mention in mentions:
+            if mention.status == PRESENT and past(mention.clause) and not has("now", mention.clause):
+                later = range(mention.clause + 1, (max(clause_of) + 1) if clause_of else 0)
+                going_on = any(
+                    has("recurrence", c)
+                    or any(t.lower_ == "still" for t, tc in zip(doc, clause_of) if tc == c)
+                    for c in later
+                )
+                if not going_on and any(
+                    has("now", c) and has("calm", c) and not has("recurrence", c) and c not in present
+                    for c in later
+                ):
+                    mention = Mention(mention.symptom, mention.words, mention.clause, RESOLVED)
+            result.append(mention)
+        return result
+
+    @staticmethod
+    def _answered_by_a_report(
+        clause_of: Sequence[int], cues: Dict[str, List[Tuple[int, int]]], mentions: List[Mention]
+    ) -> List[Mention]:
+        """A question about a symptom, then "I have one now": a report."""
+        reports = {clause_of[s] for s, _e in cues.get("report_after_question", [])}
+        return [
+            Mention(m.symptom, m.words, m.clause, PRESENT)
+            if m.status == QUESTION and any(c > m.clause for c in reports)
+            else m
+            for m in mentions
+        ]
+
+    def _negated(
+        self,
+        doc: Doc,
+        clause_of: Sequence[int],
+        negations: List[Tuple[int, int]],
+        start: int,
+        symptom_words: List[Tuple[int, int]],
+        openers: Set[int],
+    ) -> bool:
         for cue_start, cue_end in negations:
             if cue_end > start or clause_of[cue_start] != clause_of[start]:
                 continue
             if start - cue_end > self.rules.negation_reach:
                 continue
-            # A negation reaches over a list ("no fever, pus or bleeding") but
-            # stops where a new statement begins ("no fever, my eyes ...").
-            reaches = True
-            for i in range(cue_end, start):
-                if (doc[i].lower_ in self.rules.list_joiners and i + 1 < len(doc)
-                        and doc[i + 1].lower_ in self.rules.new_statement):
-                    reaches = False
-                    break
-            if reaches:
+            if self._reaches(doc, cue_end, start, symptom_words, openers):
                 return True
         return False
 
+    def _reaches(
+        self, doc: Doc, cue_end: int, start: int, symptom_words: List[Tuple[int, int]], openers: Set[int]
+    ) -> bool:
+        """Whether a negation ending at `cue_end` reaches the term at `start`.
+
+        It reaches over a list ("no fever, pus or bleeding"): past a list
+        joiner only when the item before it names a symptom, so "didn't stop
+        it, cold sores everywhere" is no list; and never past the start of a
+        new statement ("no fever, my eyes ...", "and are spreading", "isn't
+        red, it's grey")."""
+        item_start = cue_end
+        for i in range(cue_end, start):
+            if i in openers and i > cue_end:
+                return False
+            if doc[i].lower_ in self.rules.list_joiners:
+                if i + 1 < len(doc) and doc[i + 1].lower_ in self.rules.new_statement:
+                    return False
+                names_symptom = any(item_start <= s and e <= i for s, e in symptom_words)
+                # "no dark or black patches": one word joined by and/or.
+                one_word = i - item_start == 1 and doc[i].is_alpha
+                if not (names_symptom or one_word):
+                    return False
+                item_start = i + 1
+        return True
+
+    @staticmethod
+    def _bare_negated_modal(doc: Doc, start: int, end: int) -> bool:
+        """A term that is only a negated modal ("can't") before a verb of
+        finding is a negation like any other: "I can't see any pus", "can't
+        find a blister". Elsewhere it is the symptom: "can't breathe"."""
+        words = [t.lower_ for t in doc[start:end]]
+        if not (len(words) == 2 and words[0] in MODALS and words[1] in ("n't", "not", "nt")):
+            return False
+        after = [t.lower_ for t in doc[end : end + 3] if t.lower_ not in ("really", "actually")]
+        return len(after) >= 2 and after[0] in FINDING_VERBS and after[1] in FINDING_OBJECTS
+
     @staticmethod
     def _negated_after(doc: Doc, cues: List[Tuple[int, int]], end: int) -> bool:
-        """"fever? none", "pus - nil": only punctuation between term and cue."""
+        """ "fever? none", "pus - nil": only punctuation between term and cue."""
         for cue_start, _cue_end in cues:
             between = doc[end:cue_start]
             if cue_start >= end and len(between) <= 2 and all(t.is_punct for t in between):
                 return True
         return False
 
-    def _status(self, doc: Doc, clause_of: Sequence[int], cues: Dict[str, List[Tuple[int, int]]],
-                exceptions: Set[Tuple[str, int]], symptom: str, clause: int,
-                first: int, own_terms: Set[int]) -> str:
+    def _status(
+        self,
+        doc: Doc,
+        clause_of: Sequence[int],
+        cues: Dict[str, List[Tuple[int, int]]],
+        exceptions: Set[Tuple[str, int, int]],
+        symptom: str,
+        clause: int,
+        first: int,
+        own_terms: Set[int],
+        measured: bool = False,
+    ) -> str:
         def in_clause(kind: str, target: int) -> List[Tuple[int, int]]:
             return [(s, e) for s, e in cues.get(kind, []) if clause_of[s] == target]
 
-        if (symptom, clause) in exceptions:
+        # An exception word describes the symptom's words beside it ("tiny
+        # black dots", "black skin type"), not the whole clause: "the dead
+        # skin layer came off and underneath it's gone black" counts.
+        last = max(own_terms) if own_terms else first
+        if any(
+            name == symptom
+            and clause_of[s] == clause
+            and s - last <= EXCEPTION_REACH
+            and first - e <= EXCEPTION_REACH
+            for name, s, e in exceptions
+        ):
             return EXCEPTION
-        if any(e <= first for _s, e in in_clause("question", clause) + in_clause("conditional", clause)):
+        # A question cue may share words with the symptom: "will I have a
+        # high temperature?", "is it painful?".
+        # Neither reaches past a new statement: "I'm worried about my eyes,
+        # they're swollen shut", "should I be worried that there's pus?";
+        # but "what if there's pus?" asks.
+        statements = [
+            s
+            for s, _e in in_clause("statement", clause)
+            if not (s > 0 and doc[s - 1].lower_ in CONDITIONAL_WORDS)
+        ]
+
+        def reaches(cue_end: int, adjacent: bool = True) -> bool:
+            # A question may run into its statement ("how will I know it's
+            # infected?"); a habit does not ("occasionally there's blood").
+            return not any(cue_end < s < first or (not adjacent and s == cue_end) for s in statements)
+
+        if any(
+            s < first and reaches(e) and not self._anxious_about_something_there(doc, s, e, first)
+            for s, e in in_clause("question", clause)
+        ):
             return QUESTION
-        opener = self._question_opener(doc, clause_of, clause, first)
-        if opener is not None and not [s for s, _e in in_clause("report", clause) if s != opener]:
+        # A condition covers what it says up to the next comma: "if my eyes
+        # swell, who do I call?", not "if possible, the pain is unbearable".
+        if not measured and any(
+            e <= first and not any(doc[i].text == "," for i in range(e, first)) and reaches(e)
+            for _s, e in in_clause("conditional", clause)
+        ):
             return QUESTION
-        if ((any(e <= first for _s, e in in_clause("history", clause))
-             or in_clause("past_time", clause)) and not in_clause("now", clause)):
+        opener = None if measured else self._question_opener(doc, clause_of, clause, first)
+        if (
+            opener is not None
+            and not [
+                s
+                for s, e in in_clause("report", clause)
+                if s != opener and not self._verb_of_the_question(doc, s, e)
+            ]
+            # "how do I stop the bleeding, it's been going for an hour"
+            and not any(s > opener + 1 for s in statements)
+        ):
+            return QUESTION
+        if measured and self._threshold_asked(doc, clause_of, cues, clause, first):
+            return QUESTION
+        if (
+            any(e <= first and reaches(e, adjacent=False) for _s, e in in_clause("history", clause))
+            or in_clause("past_time", clause)
+        ) and not in_clause("now", clause):
             return HISTORY
         if self._over(in_clause, clause, first, own_terms, clause_of):
             return RESOLVED
+        if self._someone_else(doc, clause_of, cues, clause, first, own_terms):
+            return OTHER_PERSON
         return PRESENT
 
-    def _question_opener(self, doc: Doc, clause_of: Sequence[int], clause: int,
-                         first: int) -> Optional[int]:
+    def _said_by_someone(self, doc: Doc, start: int) -> bool:
+        """Words right after "says", "thinks" ("he says it's fine")."""
+        before = start - 1
+        if before >= 0 and doc[before].lower_ in ("it", "that", "he", "she", "they", "everything", "all"):
+            before -= 1
+        return before >= 0 and doc[before].lower_ in self.rules.reporting_verbs
+
+    def _someone_else(
+        self,
+        doc: Doc,
+        clause_of: Sequence[int],
+        cues: Dict[str, List[Tuple[int, int]]],
+        clause: int,
+        first: int,
+        own_terms: Set[int],
+    ) -> bool:
+        """The symptom is someone else's: a pet's ("my dog's ear is infected"),
+        or another person's told as a story ("my friend had the laser
+        elsewhere and got an infection"). Someone writing for a patient
+        ("my wife's lips are swelling", "my mum's face keeps bleeding") reports
+        it now, and that counts."""
+        subjects = [
+            (kind, s, e)
+            for kind in ("pet", "other_person")
+            for s, e in cues.get(kind, [])
+            if clause_of[s] == clause and e <= first
+        ]
+        if not subjects:
+            return False
+        kind, _start, end = max(subjects, key=lambda subject: subject[2])
+        if any(doc[i].lower_ in FIRST_PERSON for i in range(end, first)):
+            return False  # "my dog scratched my face and it's bleeding"
+        if kind == "pet":
+            return True
+        if any(clause_of[s] == clause for s, _e in cues.get("now", [])):
+            return False
+        last = max(own_terms) + 1 if own_terms else first + 1
+        # The treatment's own verb is not the symptom's: "she had the laser
+        # 3 days ago and her temp just read 38.6".
+        treatment = {i for s, e in cues.get("treated", []) for i in range(s, e)}
+        tense = None
+        for token in doc[end:last]:
+            if token.i in treatment:
+                continue
+            lower = token.lower_
+            if lower in self.rules.present_verbs or (
+                # "she's got", "has had": the present perfect is now
+                lower in self.rules.past_verbs and token.i > 0 and doc[token.i - 1].lower_ in HAVE
+            ):
+                tense = "present"
+            elif lower in self.rules.past_verbs:
+                tense = "past"
+        return tense == "past"
+
+    def _anxious_about_something_there(self, doc: Doc, start: int, end: int, first: int) -> bool:
+        """ "worried about the pus coming out" is about something there;
+        "worried about getting an infection" is not, nor is a symptom further
+        on ("worried about the pain and about getting an infection")."""
+        cue = doc[start:end].text.lower()
+        return (
+            cue in self.rules.anxiety_cues
+            and end < len(doc)
+            and doc[end].lower_ in DEFINITE
+            and first - end <= 2
+        )
+
+    @staticmethod
+    def _verb_of_the_question(doc: Doc, start: int, end: int) -> bool:
+        """A bare "have", "is" ... beside "to" belongs to the question, not
+        to a report: "are you supposed to have pus?", "how high does a fever
+        have to be?"."""
+        if end - start != 1 or doc[start].lower_ not in WEAK_REPORT_MARKERS:
+            return False
+        before = doc[start - 1].lower_ if start > 0 else ""
+        after = doc[end].lower_ if end < len(doc) else ""
+        return before == "to" or after == "to"
+
+    def _threshold_asked(
+        self, doc: Doc, clause_of: Sequence[int], cues: Dict[str, List[Tuple[int, int]]], clause: int, at: int
+    ) -> bool:
+        """A number asked about as a limit, not read: "would a temperature of
+        38 be worrying?", "call if my temperature goes over 38"."""
+        if any(clause_of[s] == clause for s, _e in cues.get("now", [])):
+            return False
+        before = [t.lower_ for t in doc[max(0, at - 4) : at] if clause_of[t.i] == clause]
+        threshold = any(w in THRESHOLD_WORDS for w in before[-3:])
+        indefinite = len(before) >= 3 and before[-3] in ("a", "an") and before[-1] == "of"
+        conditional = any(clause_of[s] == clause and e <= at for s, e in cues.get("conditional", []))
+        if threshold and conditional:
+            return True
+        opening = clause_of.index(clause)
+        asked = doc[opening].lower_ in self.rules.question_openers
+        own = any(t.lower_ in FIRST_PERSON for t in doc[opening:at])
+        return asked and (threshold or indefinite) and not own
+
+    def _asked_before(self, doc: Doc, clause_of: Sequence[int], at: int) -> bool:
+        """Whether a question opens the clause, or a part of it after a comma,
+        before token `at`: "i'm 39, is it ok to have it if ..."."""
+        clause = clause_of[at]
+        for i in range(at - 1, -1, -1):
+            if clause_of[i] != clause:
+                return False
+            starts_part = i == 0 or clause_of[i - 1] != clause or doc[i - 1].text == ","
+            if starts_part and doc[i].lower_ in self.rules.question_openers:
+                return True
+        return False
+
+    def _question_opener(self, doc: Doc, clause_of: Sequence[int], clause: int, first: int) -> Optional[int]:
         """The token that opens the clause as a question ("do people get ...",
         "is bleeding ..."), if it comes before the symptom."""
         opening = clause_of.index(clause)
-        while opening < first and (doc[opening].is_punct or doc[opening].is_space
-                                   or doc[opening].lower_ in self.rules.clause_breaks):
+        while opening < first and (
+            doc[opening].is_punct or doc[opening].is_space or doc[opening].lower_ in self.rules.clause_breaks
+        ):
             opening += 1
-        if (opening < first and doc[opening].lower_ in self.rules.question_openers
-                and not (opening + 1 < len(doc)
-                         and doc[opening + 1].lower_ in self.rules.opener_not_before)):
+        if (
+            opening < first
+            and doc[opening].lower_ in self.rules.question_openers
+            and not (opening + 1 < len(doc) and doc[opening + 1].lower_ in self.rules.opener_not_before)
+        ):
             return opening
         return None
 
-    def _over(self, in_clause, clause: int, first: int, own_terms: Set[int],
-              clause_of: Sequence[int]) -> bool:
+    def _over(
+        self, in_clause, clause: int, first: int, own_terms: Set[int], clause_of: Sequence[int]
+    ) -> bool:
         # After the symptom, and not one of its own words ("has gone grey").
-        resolved_here = [s for s, e in in_clause("resolved", clause)
-                         if s > first and not own_terms.intersection(range(s, e))]
+        resolved_here = [
+            s
+            for s, e in in_clause("resolved", clause)
+            if s > first and not own_terms.intersection(range(s, e))
+        ]
         if resolved_here:
+            # Unless it came back or is worse: "it stopped but started again",
+            # "pain much worse today, was fine on day 2".
             return not (in_clause("recurrence", clause) or in_clause("recurrence", clause + 1))
         following = clause + 1
         if following > (max(clause_of) if clause_of else 0):
             return False
-        return (bool(in_clause("resolved", following)) and not in_clause("recurrence", following)
-                and not in_clause("recurrence", following + 1))
+        return (
+            bool(in_clause("resolved", following))
+            and not in_clause("recurrence", following)
+            and not in_clause("recurrence", following + 1)
+        )
 
-    def _temperatures(self, clause_of: Sequence[int], clauses: Sequence[str],
-                      cues: Dict[str, List[Tuple[int, int]]]) -> List[Mention]:
+    def _temperatures(
+        self,
+        doc: Doc,
+        clause_of: Sequence[int],
+        cues: Dict[str, List[Tuple[int, int]]],
+        exceptions: Set[Tuple[str, int, int]],
+    ) -> List[Mention]:
         rules = self.rules.temperature
         if rules is None:
             return []
         found: List[Mention] = []
-        for clause, text in enumerate(clauses):
-            readings = [r for r in _read_temperatures(text, rules)]
+        for clause in sorted(set(clause_of)):
+            members = [i for i, c in enumerate(clause_of) if c == clause]
+            span = doc[members[0] : members[-1] + 1]
+            readings = _read_temperatures(span.text, rules)
             if not readings:
                 continue
             # The last reading is the latest: "38.5 last night, 37.2 now" is over.
-            value, words, is_fever = readings[-1]
+            _value, words, is_fever, offset = readings[-1]
             if is_fever:
-                resolved = any(clause_of[s] == clause for s, _e in cues.get("resolved", [])) and not any(
-                    clause_of[s] == clause for s, _e in cues.get("recurrence", []))
-                question = any(clause_of[s] == clause for s, _e in cues.get("question", []))
-                status = RESOLVED if resolved else QUESTION if question else PRESENT
-            elif any(fever for _v, _w, fever in readings):
+                char = span.start_char + offset
+                first = next((t.i for t in span if t.idx + len(t) > char), members[-1])
+                # Read like any symptom: asked about, history, over ... A
+                # number is a measurement, so neither a question opener ("is
+                # 38.5 too high?") nor "if" makes it a hypothetical.
+                status = self._status(
+                    doc, clause_of, cues, exceptions, rules.symptom, clause, first, {first}, measured=True
+                )
+                in_clause = [
+                    (kind, s)
+                    for kind in ("resolved", "recurrence", "question")
+                    for s, _e in cues.get(kind, [])
+                    if clause_of[s] == clause
+                ]
+                # Over when said so after the reading, or before it with no
+                # word of now between: not "was normal this morning, now 38.4".
+                nows = [n for n, _e in cues.get("now", []) if clause_of[n] == clause]
+                kinds = {
+                    kind
+                    for kind, at in in_clause
+                    if kind != "resolved" or at > first or not any(at < n < first for n in nows)
+                }
+                if status == PRESENT and "resolved" in kinds and "recurrence" not in kinds:
+                    status = RESOLVED
+                elif status == PRESENT and "question" in kinds:
+                    status = QUESTION
+            elif any(fever for _v, _w, fever, _o in readings):
                 status = RESOLVED
             else:
                 status = BELOW_THRESHOLD
             found.append(Mention(rules.symptom, words, clause, status))
         return found
 
-    def _later_reading_settles_fever(self, mentions: List[Mention], clause_of: Sequence[int],
-                                     cues: Dict[str, List[Tuple[int, int]]]) -> List[Mention]:
-        """"38.3 last night, but it's 36.9 now": a later normal reading, said to be
-        the current one (now, today, back to ...), settles the earlier fever."""
+    def _readings_decide_fever(
+        self, mentions: List[Mention], clause_of: Sequence[int], cues: Dict[str, List[Tuple[int, int]]]
+    ) -> List[Mention]:
+        """The last temperature the patient gave decides, in one pass:
+        - under the threshold or over, it outweighs the words ("thought I had
+          a temperature, but it was 37.0");
+        - said to be the current one (now, today, back to ...), it also settles
+          the earlier readings ("38.3 last night, but it's 36.9 now")."""
         rules = self.rules.temperature
         if rules is None:
             return mentions
         readings = [m for m in mentions if m.symptom == rules.symptom and m.words[:1].isdigit()]
         if not readings or readings[-1].status not in (BELOW_THRESHOLD, RESOLVED):
             return mentions
-        latest = readings[-1].clause
-        current = any(clause_of[start] == latest
-                      for kind in ("now", "resolved") for start, _end in cues.get(kind, []))
-        if not current or any(clause_of[start] >= latest for start, _e in cues.get("recurrence", [])):
-            return mentions
-        return [Mention(m.symptom, m.words, m.clause, RESOLVED)
-                if m.symptom == rules.symptom and m.status == PRESENT and m.clause < latest else m
-                for m in mentions]
-
-    def _numbers_decide_fever(self, mentions: List[Mention]) -> List[Mention]:
-        """A temperature under the threshold outweighs "I have a temperature"."""
-        rules = self.rules.temperature
-        if rules is None:
-            return mentions
-        # The last number the patient gave is the one that counts, for the
-        # whole message: "thought I had a temperature, but it was 37.0".
-        measured = [m.status for m in mentions
-                    if m.symptom == rules.symptom and m.words and m.words[0].isdigit()]
-        status = measured[-1] if measured else None
+        last = readings[-1]
+        current = any(
+            clause_of[start] == last.clause
+            for kind in ("now", "resolved")
+            for start, _end in cues.get(kind, [])
+        ) and not any(clause_of[start] >= last.clause for start, _e in cues.get("recurrence", []))
         result = []
         for mention in mentions:
-            if (mention.symptom == rules.symptom and mention.status == PRESENT
-                    and status in (BELOW_THRESHOLD, RESOLVED) and not mention.words[:1].isdigit()):
-                mention = Mention(mention.symptom, mention.words, mention.clause, status)
+            if mention.symptom == rules.symptom and mention.status == PRESENT:
+                if not mention.words[:1].isdigit():
+                    mention = Mention(mention.symptom, mention.words, mention.clause, last.status)
+                elif current and mention.clause < last.clause:
+                    mention = Mention(mention.symptom, mention.words, mention.clause, RESOLVED)
             result.append(mention)
         return result
 
 
-def _read_temperatures(text: str, rules: TemperatureRules) -> List[Tuple[float, str, bool]]:
-    """(degrees, words, is a fever) for each number in `text` that is a temperature."""
-    words = re.findall(r"[\w°%£$€#']+|\S", text.lower())
-    has_context = any(w in rules.context_words or w.startswith("°") for w in words)
-    lowered = f" {' '.join(words)} "
-    if any(f" {w} " in lowered for w in rules.not_body_words):
+WORD = re.compile(r"[\w°%£$€#']+|\S")
+# Words that link a number to what it counts: "my code is 38.5", "size of 39".
+LINKING_WORDS = {
+    "is",
+    "was",
+    "of",
+    "about",
+    "around",
+    "at",
+    "my",
+    "the",
+    "a",
+    "only",
+    "just",
+    "'s",
+    "it's",
+    "its",
+    "are",
+    "were",
+    "roughly",
+    "like",
+    "=",
+    ":",
+    "approx",
+    "nearly",
+    "almost",
+}
+# How far (in words) a bare whole number may stand from the word that makes
+# it a temperature: "38 and a bit on the thermometer".
+CONTEXT_REACH = 6
+
+
+_UNITS = {w: i for i, w in enumerate("zero one two three four five six seven eight nine".split())}
+_TENS = {"thirty": 30, "forty": 40, "ninety": 90}
+NUMBER_WORDS = re.compile(
+    r"\b(?:(?P<hundred>(?:a |one )?hundred(?: and)?(?: (?P<hu>one|two|three|four|five|six|seven|eight|nine))?)"
+    r"|(?P<tens>thirty|forty|ninety)(?:[ -](?P<u>one|two|three|four|five|six|seven|eight|nine))?)"
+    r"(?: point (?P<p>zero|one|two|three|four|five|six|seven|eight|nine))?\b",
+    re.IGNORECASE,
+)
+
+
+def _words_to_digits(text: str) -> Tuple[str, List[int]]:
+    """ "thirty eight point five" -> "38.5", with where each character came from."""
+    out: List[str] = []
+    where: List[int] = []
+    last = 0
+    for match in NUMBER_WORDS.finditer(text):
+        groups = {k: (v or "").lower() for k, v in match.groupdict().items()}
+        if groups["hundred"]:
+            value = 100 + _UNITS.get(groups["hu"], 0)
+        else:
+            value = _TENS[groups["tens"]] + _UNITS.get(groups["u"], 0)
+        digits = str(value) + (f".{_UNITS[groups['p']]}" if groups["p"] else "")
+        out.append(text[last : match.start()])
+        where.extend(range(last, match.start()))
+        out.append(digits)
+        where.extend([match.start()] * len(digits))
+        last = match.end()
+    out.append(text[last:])
+    where.extend(range(last, len(text)))
+    return "".join(out), where
+
+
+def _read_temperatures(text: str, rules: TemperatureRules) -> List[Tuple[float, str, bool, int]]:
+    """(degrees, words, is a fever, where it starts in `text`) for each number
+    in `text` that is a temperature, in digits or words ("thirty eight point
+    five")."""
+    if not any(c.isdigit() for c in text) and not NUMBER_WORDS.search(text):
         return []
+    text, where = _words_to_digits(text)
+    tokens = [(m.group(0).lower(), m.start()) for m in WORD.finditer(text)]
+    words = [w for w, _ in tokens]
+    # Words of the weather, a bath, a trip ... and words that say it is the
+    # patient's own temperature; a number is the patient's unless a word of
+    # the first kind stands nearer to it than any of the second.
+    not_body: Set[int] = set()
+    for phrase in rules.not_body_words:
+        parts = re.findall(r"[\w°%£$€#']+|\S", phrase)
+        for i in range(len(words) - len(parts) + 1):
+            if words[i : i + len(parts)] == parts:
+                not_body.update(range(i, i + len(parts)))
+    context = [i for i, w in enumerate(words) if (w in rules.context_words or w.startswith("°"))]
+    body = [i for i, w in enumerate(words) if w in rules.body_words and i not in not_body]
     readings = []
     for match in TEMPERATURE.finditer(text):
         whole, fraction, point, unit = match.group(1), match.group(2), match.group(3), match.group(4)
@@ -543,11 +1098,19 @@ def _read_temperatures(text: str, rules: TemperatureRules) -> List[Tuple[float, 
             value += int(point) / 10
         elif "half" in match.group(0).lower():
             value += 0.5
-        before = text[:match.start()].lower().split()
-        after = text[match.end():].lower().split()
-        if (before and before[-1].strip(".,:;") in rules.not_after) or \
-                (after and after[0].strip(".,:;!?") in rules.not_before):
+        at = next((i for i, (_w, start) in enumerate(tokens) if start >= match.start()), len(tokens))
+        ends = next((i for i, (_w, start) in enumerate(tokens) if start >= match.end()), len(tokens))
+        before = [w.strip(".,:;") for w in words[max(0, at - 4) : at]]
+        while len(before) > 1 and before[-1] in LINKING_WORDS:
+            before.pop()
+        after = words[ends : ends + 1]
+        if (before and before[-1] in rules.not_after) or (after and after[0] in rules.not_before):
             continue
+        if not_body:
+            nearest_other = min(abs(i - at) for i in not_body)
+            nearest_body = min((abs(i - at) for i in body), default=None)
+            if nearest_body is None or nearest_other < nearest_body:
+                continue
         unit = (unit or "").lower()
         if "f" in unit:
             scale = "F"
@@ -564,10 +1127,14 @@ def _read_temperatures(text: str, rules: TemperatureRules) -> List[Tuple[float, 
             continue
         # A bare whole number ("I'm 39") is only a temperature beside a word
         # that says so; a decimal in range ("38,9 this evening") always is.
-        if not (unit or has_context or fraction or point or "half" in match.group(0).lower()):
+        near = any(at - CONTEXT_REACH <= i < ends + CONTEXT_REACH for i in context)
+        # Thermometers show one decimal; "39.99" is a price unless said to be
+        # a temperature.
+        one_decimal = (fraction and len(fraction) == 1) or point or "half" in match.group(0).lower()
+        if not (unit or near or one_decimal):
             continue
         threshold = rules.fever_from_celsius if scale == "C" else rules.fever_from_fahrenheit
-        readings.append((value, match.group(0).strip(), value >= threshold - 1e-9))
+        readings.append((value, match.group(0).strip(), value >= threshold - 1e-9, where[match.start()]))
     return readings
 
 

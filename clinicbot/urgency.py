@@ -15,6 +15,7 @@ of false alarms, and the rules' reading is explicit there.
 Every verdict says which part decided and on which words, so `/model/parse`
 and the staff console can show why the bot raised the alarm.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -35,18 +36,24 @@ MIN_WORDS = 3
 
 
 def _features() -> FeatureUnion:
-    return FeatureUnion([
-        ("words", TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True,
-                                  min_df=1)),
-        ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True,
-                                  min_df=2)),
-    ])
+    return FeatureUnion(
+        [
+            ("words", TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True, min_df=1)),
+            ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2)),
+        ]
+    )
 
 
 def _pipeline(c: float, seed: int) -> Pipeline:
-    return Pipeline([("features", _features()),
-                     ("classifier", LogisticRegression(C=c, class_weight="balanced",
-                                                       solver="liblinear", random_state=seed))])
+    return Pipeline(
+        [
+            ("features", _features()),
+            (
+                "classifier",
+                LogisticRegression(C=c, class_weight="balanced", solver="liblinear", random_state=seed),
+            ),
+        ]
+    )
 
 
 @dataclass
@@ -75,11 +82,18 @@ class UrgencyClassifier:
         return [float(p) for p in self.pipeline.predict_proba(list(texts))[:, urgent_column]]
 
 
-def train_urgency_classifier(texts: Sequence[str], urgent: Sequence[bool], *,
-                             rules_urgent: Optional[Sequence[bool]] = None,
-                             rules_cleared: Optional[Sequence[bool]] = None,
-                             max_false_alarm_rate: float = 0.01, overrule_threshold: float = 0.9,
-                             c: float = 4.0, folds: int = 5, seed: int = 42) -> UrgencyClassifier:
+def train_urgency_classifier(
+    texts: Sequence[str],
+    urgent: Sequence[bool],
+    *,
+    rules_urgent: Optional[Sequence[bool]] = None,
+    rules_cleared: Optional[Sequence[bool]] = None,
+    max_false_alarm_rate: float = 0.01,
+    overrule_threshold: float = 0.9,
+    c: float = 4.0,
+    folds: int = 5,
+    seed: int = 42,
+) -> UrgencyClassifier:
     """Trains on every example and sets the threshold for recall.
 
     The threshold is the lowest one at which rules and classifier together
@@ -93,8 +107,9 @@ def train_urgency_classifier(texts: Sequence[str], urgent: Sequence[bool], *,
     cleared = np.zeros(len(labels), bool) if rules_cleared is None else np.array(rules_cleared, bool)
     folds = max(2, min(folds, int(labels.sum()), int((~labels).sum())))
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
-    out_of_fold = cross_val_predict(_pipeline(c, seed), list(texts), labels, cv=splitter,
-                                    method="predict_proba")[:, 1]
+    out_of_fold = cross_val_predict(
+        _pipeline(c, seed), list(texts), labels, cv=splitter, method="predict_proba"
+    )[:, 1]
 
     def predicted(threshold: float) -> np.ndarray:
         needed = np.where(cleared, max(threshold, overrule_threshold), threshold)
@@ -107,21 +122,29 @@ def train_urgency_classifier(texts: Sequence[str], urgent: Sequence[bool], *,
             break
     chosen = predicted(threshold)
     report = TrainingReport(
-        examples=len(labels), urgent_examples=int(labels.sum()), threshold=threshold,
+        examples=len(labels),
+        urgent_examples=int(labels.sum()),
+        threshold=threshold,
         out_of_fold_recall=float(chosen[labels].mean()),
-        out_of_fold_false_alarm_rate=float(chosen[~labels].mean()))
+        out_of_fold_false_alarm_rate=float(chosen[~labels].mean()),
+    )
     pipeline = _pipeline(c, seed).fit(list(texts), labels)
     return UrgencyClassifier(pipeline, threshold, max(overrule_threshold, threshold), report)
 
 
-def train_beside_rules(texts: Sequence[str], urgent: Sequence[bool], detector: RedFlagDetector,
-                       nlp: Any, **settings: Any) -> UrgencyClassifier:
+def train_beside_rules(
+    texts: Sequence[str], urgent: Sequence[bool], detector: RedFlagDetector, nlp: Any, **settings: Any
+) -> UrgencyClassifier:
     """The classifier's threshold is set with the rules' verdicts on the same
     examples, so the pair meets the false-alarm budget together."""
     findings = [detector.detect(doc) for doc in nlp.pipe(texts)]
-    return train_urgency_classifier(texts, urgent,
-                                    rules_urgent=[f.is_red_flag for f in findings],
-                                    rules_cleared=[f.cleared for f in findings], **settings)
+    return train_urgency_classifier(
+        texts,
+        urgent,
+        rules_urgent=[f.is_red_flag for f in findings],
+        rules_cleared=[f.cleared for f in findings],
+        **settings,
+    )
 
 
 @dataclass
@@ -140,7 +163,9 @@ class UrgencyVerdict:
             "decided_by": self.decided_by,
             "symptoms": list(self.rules.symptoms),
             "rules": [m.to_dict() for m in self.rules.mentions],
-            "classifier": None if self.classifier_probability is None else {
+            "classifier": None
+            if self.classifier_probability is None
+            else {
                 "probability": round(self.classifier_probability, 4),
                 "threshold": round(self.classifier_threshold or 0.0, 4),
                 "text": self.classifier_text,
@@ -163,13 +188,17 @@ def classifier_units(text: str, finding: RedFlagFinding) -> List[Tuple[str, bool
         if not cleared:
             while index < len(clauses) and index in cleared_clauses:
                 unit, index = f"{unit} {clauses[index]}", index + 1
+        else:
+            # "the redness spread a bit | but it's shrinking now": the clause
+            # that says it is over stays with the symptom it settles.
+            while index < len(clauses) and index in finding.qualifiers:
+                unit, index = f"{unit} {clauses[index]}", index + 1
         if unit != text:
             units.append((unit, cleared))
     return [(unit, cleared) for unit, cleared in units if len(unit.split()) >= MIN_WORDS]
 
 
-def assess(doc: Doc, detector: RedFlagDetector,
-           classifier: Optional[UrgencyClassifier]) -> UrgencyVerdict:
+def assess(doc: Doc, detector: RedFlagDetector, classifier: Optional[UrgencyClassifier]) -> UrgencyVerdict:
     finding = detector.detect(doc)
     verdict = UrgencyVerdict(urgent=finding.is_red_flag, rules=finding)
     if finding.is_red_flag:
@@ -180,8 +209,10 @@ def assess(doc: Doc, detector: RedFlagDetector,
     if not units:
         return verdict
     scores = classifier.probabilities([text for text, _ in units])
-    margins = [score - (classifier.overrule_threshold if cleared else classifier.threshold)
-               for score, (_, cleared) in zip(scores, units)]
+    margins = [
+        score - (classifier.overrule_threshold if cleared else classifier.threshold)
+        for score, (_, cleared) in zip(scores, units)
+    ]
     best = int(np.argmax(margins))
     verdict.classifier_probability = scores[best]
     verdict.classifier_text = units[best][0]

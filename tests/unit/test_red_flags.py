@@ -1,11 +1,21 @@
 """The red-flag rules (clinic/red_flags.yml) on the project's spaCy pipeline."""
+
 from pathlib import Path
 
 import pytest
 
-from clinicbot.red_flags import (BELOW_THRESHOLD, HISTORY, NEGATED, NOT_TREATED, QUESTION,
-                                 RESOLVED,
-                                 detector_for, load_rules)
+from clinicbot.red_flags import (
+    EXCEPTION,
+    BELOW_THRESHOLD,
+    HISTORY,
+    NEGATED,
+    NOT_TREATED,
+    OTHER_PERSON,
+    QUESTION,
+    RESOLVED,
+    detector_for,
+    load_rules,
+)
 
 
 @pytest.fixture(scope="module")
@@ -14,45 +24,51 @@ def detect(nlp):
     return lambda text: detector.detect(nlp(text))
 
 
-@pytest.mark.parametrize("text, symptom", [
-    ("I have a fever", "fever"),
-    ("feeling feverish and shivery tonight", "fever"),
-    ("got a high temperature since this morning", "fever"),
-    ("there is pus coming out of my cheek", "infection_pus_or_smell"),
-    ("yellow stuff oozing from the scabs", "infection_pus_or_smell"),
-    ("my face smells really bad", "infection_pus_or_smell"),
-    ("the redness is spreading to my neck", "spreading_redness"),
-    ("my cheek is red and hot", "spreading_redness"),
-    ("the pain is getting worse and worse", "severe_pain"),
-    ("I'm in agony", "severe_pain"),
-    ("paracetamol does nothing for it", "severe_pain"),
-    ("I can't sleep for the pain in my cheek", "severe_pain"),
-    ("there are blisters on my chin", "blisters_or_cold_sores"),
-    ("I think I've got a cold sore on my lip", "blisters_or_cold_sores"),
-    ("it won't stop bleeding", "bleeding"),
-    ("the dressing is soaked through", "bleeding"),
-    ("my eyes are swollen shut", "eye_swelling"),
-    ("swelling around my eyelids", "eye_swelling"),
-    ("I can't breathe properly", "allergic_reaction_or_breathing"),
-    ("my tongue feels thick", "allergic_reaction_or_breathing"),
-    ("hives all over and my chest is tight", "allergic_reaction_or_breathing"),
-    ("a patch on my cheek has gone grey", "skin_turning_white_grey_or_black"),
-    ("the skin by my nose looks black", "skin_turning_white_grey_or_black"),
-    ("the wound on my forehead is getting bigger", "wound_getting_bigger"),
-    ("not sure if it's pus or just cream", "infection_pus_or_smell"),  # doubt is not absence
-    ("I don't have a fever but there's yellow discharge", "infection_pus_or_smell"),
-])
+@pytest.mark.parametrize(
+    "text, symptom",
+    [
+        ("I have a fever", "fever"),
+        ("feeling feverish and shivery tonight", "fever"),
+        ("got a high temperature since this morning", "fever"),
+        ("there is pus coming out of my cheek", "infection_pus_or_smell"),
+        ("yellow stuff oozing from the scabs", "infection_pus_or_smell"),
+        ("my face smells really bad", "infection_pus_or_smell"),
+        ("the redness is spreading to my neck", "spreading_redness"),
+        ("my cheek is red and hot", "spreading_redness"),
+        ("the pain is getting worse and worse", "severe_pain"),
+        ("I'm in agony", "severe_pain"),
+        ("paracetamol does nothing for it", "severe_pain"),
+        ("I can't sleep for the pain in my cheek", "severe_pain"),
+        ("there are blisters on my chin", "blisters_or_cold_sores"),
+        ("I think I've got a cold sore on my lip", "blisters_or_cold_sores"),
+        ("it won't stop bleeding", "bleeding"),
+        ("the dressing is soaked through", "bleeding"),
+        ("my eyes are swollen shut", "eye_swelling"),
+        ("swelling around my eyelids", "eye_swelling"),
+        ("I can't breathe properly", "allergic_reaction_or_breathing"),
+        ("my tongue feels thick", "allergic_reaction_or_breathing"),
+        ("hives all over and my chest is tight", "allergic_reaction_or_breathing"),
+        ("a patch on my cheek has gone grey", "skin_turning_white_grey_or_black"),
+        ("the skin by my nose looks black", "skin_turning_white_grey_or_black"),
+        ("the wound on my forehead is getting bigger", "wound_getting_bigger"),
+        ("not sure if it's pus or just cream", "infection_pus_or_smell"),  # doubt is not absence
+        ("I don't have a fever but there's yellow discharge", "infection_pus_or_smell"),
+    ],
+)
 def test_urgent_symptoms_are_found(detect, text, symptom):
     assert symptom in detect(text).symptoms
 
 
-@pytest.mark.parametrize("text, symptom", [
-    ("i have a fevr", "fever"),
-    ("my cheek looks infekted", "infection_pus_or_smell"),
-    ("bllisters on my lip", "blisters_or_cold_sores"),
-    ("MY EYES ARE SWOLEN", "eye_swelling"),
-    ("CAN'T BREATHE", "allergic_reaction_or_breathing"),
-])
+@pytest.mark.parametrize(
+    "text, symptom",
+    [
+        ("i have a fevr", "fever"),
+        ("my cheek looks infekted", "infection_pus_or_smell"),
+        ("bllisters on my lip", "blisters_or_cold_sores"),
+        ("MY EYES ARE SWOLEN", "eye_swelling"),
+        ("CAN'T BREATHE", "allergic_reaction_or_breathing"),
+    ],
+)
 def test_misspellings_and_capitals_are_read(detect, text, symptom):
     assert symptom in detect(text).symptoms
 
@@ -61,51 +77,63 @@ def test_never_is_not_corrected_to_fever(detect):
     assert "fever" not in {m.symptom for m in detect("I never felt better, healing well").mentions}
 
 
-@pytest.mark.parametrize("text", [
-    "I've got 38,9 this evening, lasered 3 days ago",
-    "temp 38.2",
-    "thermometer says 100.8F",
-    "running a temperature of 39 degrees",
-    "what SPF should I buy? also my temperature is 38.7",
-    "38.5 now",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I've got 38,9 this evening, lasered 3 days ago",
+        "temp 38.2",
+        "thermometer says 100.8F",
+        "running a temperature of 39 degrees",
+        "what SPF should I buy? also my temperature is 38.7",
+        "38.5 now",
+    ],
+)
 def test_temperatures_at_the_threshold_are_a_fever(detect, text):
     assert "fever" in detect(text).symptoms
 
 
-@pytest.mark.parametrize("text, status", [
-    ("had a temperature of 37.3 yesterday, fine today", BELOW_THRESHOLD),
-    ("my temp is 37.9", BELOW_THRESHOLD),
-    ("99.5F this morning", BELOW_THRESHOLD),
-    ("was 38.4 last night, 37.1 now", RESOLVED),
-    ("my temp was 38.6 on saturday but it's 36.8 today", RESOLVED),
-    ("38,3 in the night, but it's back down to 37,0 now", RESOLVED),
-])
+@pytest.mark.parametrize(
+    "text, status",
+    [
+        ("had a temperature of 37.3 yesterday, fine today", BELOW_THRESHOLD),
+        ("my temp is 37.9", BELOW_THRESHOLD),
+        ("99.5F this morning", BELOW_THRESHOLD),
+        ("was 38.4 last night, 37.1 now", RESOLVED),
+        ("my temp was 38.6 on saturday but it's 36.8 today", RESOLVED),
+        ("38,3 in the night, but it's back down to 37,0 now", RESOLVED),
+    ],
+)
 def test_temperatures_under_the_threshold_or_settled_are_not(detect, text, status):
     finding = detect(text)
     assert not finding.is_red_flag
     assert status in {m.status for m in finding.mentions}
 
 
-@pytest.mark.parametrize("text", [
-    "I'm 39, is it ok at my age",
-    "day 38 and all healed",
-    "it's 38 degrees on my holiday, can I sunbathe",
-    "is it 390 pounds",
-    "SPF 50 or 30?",
-    "treated on 18.11.",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm 39, is it ok at my age",
+        "day 38 and all healed",
+        "it's 38 degrees on my holiday, can I sunbathe",
+        "is it 390 pounds",
+        "SPF 50 or 30?",
+        "treated on 18.11.",
+    ],
+)
 def test_other_numbers_are_not_temperatures(detect, text):
     assert not detect(text).is_red_flag
 
 
-@pytest.mark.parametrize("text", [
-    "no fever, pus or bleeding, just a bit red",
-    "I don't have chills or swelling or blisters",
-    "neither hot nor spreading",
-    "nothing oozing and no smell",
-    "no fever, just redness",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "no fever, pus or bleeding, just a bit red",
+        "I don't have chills or swelling or blisters",
+        "neither hot nor spreading",
+        "nothing oozing and no smell",
+        "no fever, just redness",
+    ],
+)
 def test_negation_covers_every_item_of_a_list(detect, text):
     finding = detect(text)
     assert not finding.is_red_flag
@@ -116,50 +144,65 @@ def test_negation_stops_where_a_new_statement_starts(detect):
     assert "eye_swelling" in detect("no fever, my eyes are swollen").symptoms
 
 
-@pytest.mark.parametrize("text", [
-    "do people get herpes flare-ups from it",
-    "could I get blisters from it",
-    "what if I get a fever afterwards?",
-    "is there a risk of infection?",
-    "will I bleed a lot",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "do people get herpes flare-ups from it",
+        "could I get blisters from it",
+        "what if I get a fever afterwards?",
+        "is there a risk of infection?",
+        "will I bleed a lot",
+    ],
+)
 def test_questions_about_risk_are_not_reports(detect, text):
     finding = detect(text)
     assert not finding.is_red_flag
     assert QUESTION in {m.status for m in finding.mentions}
 
 
-@pytest.mark.parametrize("text", [
-    "I get hives quite easily, am I suitable for it?",
-    "my sister wants it done but she gets cold sores, would she get one from it",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I get hives quite easily, am I suitable for it?",
+        "my sister wants it done but she gets cold sores, would she get one from it",
+    ],
+)
 def test_someone_deciding_whether_to_have_it_is_not_reporting(detect, text):
     finding = detect(text)
     assert not finding.is_red_flag
     assert NOT_TREATED in {m.status for m in finding.mentions}
 
 
-@pytest.mark.parametrize("text", [
-    "I had the laser 3 days ago and now I have hives, can I still have the second session?",
-    "lasered on Monday, my lip is covered in cold sores, can I still have it redone later",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I had the laser 3 days ago and now I have hives, can I still have the second session?",
+        "lasered on Monday, my lip is covered in cold sores, can I still have it redone later",
+    ],
+)
 def test_a_treated_patient_asking_about_more_treatment_is_still_reporting(detect, text):
     assert detect(text).is_red_flag
 
 
-@pytest.mark.parametrize("text", [
-    "38.2 yesterday and 37.1 this morning but now it's 38.5 again",
-    "it was 37.2 this morning, now it's 38.9",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "38.2 yesterday and 37.1 this morning but now it's 38.5 again",
+        "it was 37.2 this morning, now it's 38.9",
+    ],
+)
 def test_a_later_fever_reading_is_still_a_fever(detect, text):
     assert detect(text).is_red_flag
 
 
-@pytest.mark.parametrize("text", [
-    "my smartwatch says my skin temp went up a bit, I feel normal",
-    "what water temperature should I wash my face with, 37 degrees?",
-    "the soreness is much better than yesterday, day 3",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my smartwatch says my skin temp went up a bit, I feel normal",
+        "what water temperature should I wash my face with, 37 degrees?",
+        "the soreness is much better than yesterday, day 3",
+    ],
+)
 def test_settled_or_other_temperatures_are_not_reports(detect, text):
     assert not detect(text).is_red_flag
 
@@ -169,10 +212,13 @@ def test_history_is_not_a_report(detect):
     assert not finding.is_red_flag and HISTORY in {m.status for m in finding.mentions}
 
 
-@pytest.mark.parametrize("text", [
-    "had a fever yesterday but it's gone now",
-    "it was bleeding a lot but it stopped",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "had a fever yesterday but it's gone now",
+        "it was bleeding a lot but it stopped",
+    ],
+)
 def test_symptoms_that_are_over_are_not_reports(detect, text):
     finding = detect(text)
     assert not finding.is_red_flag and RESOLVED in {m.status for m in finding.mentions}
@@ -188,15 +234,18 @@ def test_a_buried_symptom_is_found_in_its_own_clause(detect):
     assert len(finding.clauses) >= 2
 
 
-@pytest.mark.parametrize("text", [
-    "mild redness on day 3",
-    "my skin is itchy",
-    "tiny black dots on my cheeks",
-    "does the treatment hurt?",
-    "how long does the redness last",
-    "my skin is red but not hot and not spreading",
-    "",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mild redness on day 3",
+        "my skin is itchy",
+        "tiny black dots on my cheeks",
+        "does the treatment hurt?",
+        "how long does the redness last",
+        "my skin is red but not hot and not spreading",
+        "",
+    ],
+)
 def test_ordinary_messages_are_not_red_flags(detect, text):
     assert not detect(text).is_red_flag
 
@@ -232,3 +281,445 @@ def test_every_clinic_symptom_has_a_rule_that_fires(detect):
             text = "i have " + " ".join(group[0] for group in rule)
             fired = fired or symptom in detect(text).symptoms
         assert fired, symptom
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my face is sore, is something wrong?",  # "worse" is not "wrong"
+        "i think something is wrong, my cheek is painful",
+        "the wind is spreading the pollen",  # "wound" is not "wind"
+        "my temperature is normal and there's no pus or swelling",  # "there's" is not "has"
+    ],
+)
+def test_lemmas_do_not_turn_one_word_into_another(detect, text):
+    assert not detect(text).is_red_flag
+
+
+@pytest.mark.parametrize(
+    "text, symptom",
+    [
+        ("the red patch is getting bigger", "spreading_redness"),
+        ("my cheeks were hot and red", "spreading_redness"),
+        ("the wounds are spreading", "wound_getting_bigger"),
+        ("the blistering is worse", "blisters_or_cold_sores"),
+    ],
+)
+def test_lemmas_still_match_a_words_own_forms(detect, text, symptom):
+    assert symptom in detect(text).symptoms
+
+
+@pytest.mark.parametrize(
+    "text, symptom",
+    [
+        # a negated verb is no list: the negation ends at the comma
+        ("the antiviral didn't stop it, cold sores everywhere", "blisters_or_cold_sores"),
+        # "not just" adds
+        ("my whole body feels hot not just the face, and shivery", "fever"),
+        # a new predicate after "and"
+        ("raw wet patches that won't dry up and are spreading", "wound_getting_bigger"),
+        # "it's" opens a new statement even without a joiner
+        ("one bit isn't red like everywhere else it's kind of grey", "skin_turning_white_grey_or_black"),
+        # "can't" before a symptom verb is the symptom
+        ("i cant breath well", "allergic_reaction_or_breathing"),
+    ],
+)
+def test_negation_ends_where_its_list_ends(detect, text, symptom):
+    assert symptom in detect(text).symptoms
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I can't see any pus, and it doesn't smell",
+        "skin isn't turning white or grey, just pink",
+        "no dark or black patches, just the normal bronzing",
+        "I wouldn't say it's infected, there's no pus and no smell",
+        "i haven't got a temperature, pus or bleeding",
+    ],
+)
+def test_negation_still_covers_lists_of_symptoms(detect, text):
+    assert not detect(text).is_red_flag
+
+
+def test_an_unrelated_negated_word_clears_no_symptom(detect):
+    # "isn't going down" is half of no rule; it must not mark the clause as
+    # cleared, or the classifier could not judge it.
+    finding = detect("the swelling isn't going down, it's getting bigger every day")
+    assert not finding.cleared_clauses
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "on holiday in spain and my temperature is 38.9",  # the patient's reading, beside the trip
+        "my temp is 38.5 and the weather is awful",
+        "temperature went up to 39 last night",
+        "I have hay fever and my temp is 38.5",  # the exception is the term, not the clause
+    ],
+)
+def test_a_reading_near_the_patients_words_is_theirs(detect, text):
+    assert "fever" in detect(text).symptoms
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my code is 38.5",
+        "I'm 5ft 10 and 38 kilos, sorry 83",
+        "i turned 38 last week and my face is a bit pink",
+        "can i go to a 38 degree hot yoga class on day 20",
+        "i'm 39, is it ok to have the laser if i get a fever",
+        "it was 39 degrees in Spain last week",
+    ],
+)
+def test_numbers_that_count_something_else_are_not_temperatures(detect, text):
+    assert not detect(text).is_red_flag
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "had a temp of 38.4 before my appointment, it was a cold",
+        "I had covid with a 38 temperature the week before my appointment, all good since",
+    ],
+)
+def test_a_reading_from_before_the_treatment_is_history(detect, text):
+    finding = detect(text)
+    assert not finding.is_red_flag
+    assert HISTORY in {m.status for m in finding.mentions if m.words[:1].isdigit()}
+
+
+def test_an_exception_cancels_only_the_term_it_contains(detect):
+    finding = detect("I'm on blood thinners and it won't stop bleeding")
+    assert "bleeding" in finding.symptoms
+    assert EXCEPTION in {m.status for m in finding.mentions}
+
+
+@pytest.mark.parametrize(
+    "text, urgent",
+    [
+        ("if possible, the pain is unbearable", True),  # the condition ends at the comma
+        ("if my eyes swell, who do I call?", False),
+        ("Do I need to go to A&E if I have a fever?", False),  # "if" after a question
+        ("I'm worried because if I press it pus comes out", True),
+    ],
+)
+def test_a_condition_covers_its_own_words(detect, text, urgent):
+    assert detect(text).is_red_flag is urgent
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my dog has a fever, is that contagious",
+        "sorry wrong chat, meant for the vet, my dog's ear is infected and smells",
+        "my friend had the laser elsewhere and got an infection, are you safer?",
+        "my neighbour's face looked purple for ages after his laser, is that common",
+        "my friend said her eyes swelled shut after her laser, will mine?",
+    ],
+)
+def test_someone_elses_symptom_is_not_the_patients(detect, text):
+    finding = detect(text)
+    assert not finding.is_red_flag
+    assert OTHER_PERSON in {m.status for m in finding.mentions}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my wife's lips and tongue are swelling",
+        "wife's got cold sores coming up after her laser",
+        "my husband has had a fever since yesterday",
+        "my mum had the laser on the 12th, her temperature is 38.8 now",
+        "my dog scratched my face and now it won't stop bleeding",
+        "she said it was infected",
+    ],
+)
+def test_someone_writing_for_the_patient_is_reporting(detect, text):
+    assert detect(text).is_red_flag
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my husband has the flu and a temperature, should I postpone my appointment?",
+        "I'm booked for next month but I've got a cold sore right now, should I reschedule?",
+        "I've got hay fever and my eyes are puffy, not had any treatment yet",
+    ],
+)
+def test_someone_not_yet_treated_is_not_reporting_a_complication(detect, text):
+    assert not detect(text).is_red_flag
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the swelling under my eyes is completely gone",
+        "the grey colour was just numbing cream residue, it washed off",
+        "a bit puffy under the eyes on day 2, going down",
+    ],
+)
+def test_more_ways_of_saying_it_is_over(detect, text):
+    finding = detect(text)
+    assert not finding.is_red_flag and RESOLVED in {m.status for m in finding.mentions}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the ooze has gone from clear to yellowy green",  # a change, not an end
+        "it's gone yellow and crusty and smells",
+        "the redness is going down my neck",  # a direction, not an end
+    ],
+)
+def test_a_change_is_not_an_end(detect, text):
+    assert detect(text).is_red_flag
+
+
+@pytest.mark.parametrize(
+    "text, symptom",
+    [
+        ("nothing stops the pain", "severe_pain"),
+        ("swelling increasing after day 3", "swelling_getting_worse"),
+        ("the swelling isn't going down, it's getting bigger every day", "swelling_getting_worse"),
+        ("vision is blurry", "vision_change"),
+        ("double vision since the laser", "vision_change"),
+        ("whistling noise when i breathe", "allergic_reaction_or_breathing"),
+        ("weepy raw skin on day 10, should be healed by now", "wound_getting_bigger"),
+        ("I can't really see out of my right eye", "eye_swelling"),
+    ],
+)
+def test_more_urgent_signs_are_named(detect, text, symptom):
+    assert symptom in detect(text).symptoms
+
+
+def test_a_question_answered_by_a_report_is_a_report(detect):
+    assert "fever" in detect("is a fever after laser normal? i have one now").symptoms
+    assert not detect("is a fever after laser normal?").is_red_flag
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "it was very painful on the night but today it's just a bit sore",
+        "the bleeding was heavy at first. now it's fine",
+    ],
+)
+def test_a_past_symptom_then_a_calm_now_is_over(detect, text):
+    finding = detect(text)
+    assert not finding.is_red_flag and RESOLVED in {m.status for m in finding.mentions}
+
+
+def test_a_past_symptom_still_going_on_is_not_over(detect):
+    text = "the pain was unbearable last night. today it's a bit better but still throbbing and worse"
+    assert detect(text).is_red_flag
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I had a fever last week with the flu, I haven't had the treatment yet, is it ok to go ahead?",
+        "my boyfriend has the flu and is burning up, will that delay my session tomorrow?",
+    ],
+)
+def test_a_treated_cue_inside_a_not_treated_one_says_nothing(detect, text):
+    finding = detect(text)
+    assert not finding.is_red_flag and NOT_TREATED in {m.status for m in finding.mentions}
+
+
+def test_the_clause_that_settles_a_symptom_is_a_qualifier(detect):
+    finding = detect("the redness spread a bit on day 2 but it's shrinking now")
+    assert not finding.is_red_flag
+    assert finding.qualifiers == (1,)
+    assert detect("the redness spread a bit but my eyes are swollen shut now").qualifiers == ()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Will I have a high temperature after the laser?",  # the cue shares "have" with the symptom
+        "how high does a fever have to be before I call?",  # "have to" is the question's verb
+        "Are you supposed to have pus?",
+        "Would a temperature of 38 be worrying?",  # a limit asked about, not a reading
+        "I was told to call if my temperature goes over 38, is that right?",
+        "the leaflet says call if the redness spreads, is that still true at day 10?",
+        "I read online that some people get black patches, is that true?",
+        "it was 39.99 for the cream",  # a price, not a thermometer reading
+    ],
+)
+def test_more_questions_and_limits_are_not_reports(detect, text):
+    assert not detect(text).is_red_flag
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I have a temperature of 38.5, is that bad?",
+        "my temp is over 38, what do I do?",
+        "if my temp is 38.5 should I come in",
+        "thermometer says 38.25",
+        "is it painful? yes my face is in agony",
+    ],
+)
+def test_readings_and_reports_inside_questions_still_count(detect, text):
+    assert detect(text).is_red_flag
+
+
+@pytest.mark.parametrize(
+    "text, fever",
+    [
+        ("temp is thirty eight point five", True),
+        ("my temperature is thirty-nine", True),
+        ("a hundred and one degrees", True),
+        ("temp ninety nine point five F", False),
+        ("I'm thirty eight and have melasma", False),
+    ],
+)
+def test_temperatures_in_words_are_read(detect, text, fever):
+    assert ("fever" in detect(text).symptoms) is fever
+
+
+@pytest.mark.parametrize(
+    "text, symptom",
+    [
+        ("the pain is unreal, nothing takes it away", "severe_pain"),  # "nothing" here is no answer
+        ("i'm pacing around the house, the pain won't let up", "severe_pain"),
+        ("it's throbbing like mad and waking me every hour", "severe_pain"),
+        ("the red bit is getting larger and is warm", "spreading_redness"),
+        ("the redness is now on my chest as well", "spreading_redness"),
+        ("i'm shaking uncontrollably and feel hot", "fever"),
+    ],
+)
+def test_more_ways_of_telling_known_symptoms(detect, text, symptom):
+    assert symptom in detect(text).symptoms
+
+
+@pytest.mark.parametrize("text", ["fever? none at all", "pus - nil", "bleeding: no. just peeling"])
+def test_an_answer_after_the_symptom_negates_it(detect, text):
+    assert not detect(text).is_red_flag
+
+
+@pytest.mark.parametrize(
+    "text, symptom",
+    [
+        ("no idea why my face is oozing pus", "infection_pus_or_smell"),  # "no idea" is no absence
+        ("no matter what I do it keeps bleeding", "bleeding"),
+        ("none of the painkillers are working", "severe_pain"),  # the negation is the symptom
+        ("no amount of painkillers helps", "severe_pain"),
+        ("nothing I do stops the bleeding", "bleeding"),
+        ("I can't get the bleeding to stop", "bleeding"),
+    ],
+)
+def test_a_negation_that_is_the_symptom_is_not_its_absence(detect, text, symptom):
+    assert symptom in detect(text).symptoms
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm worried about my eyes, they're swollen shut",  # the question cue ends at a new statement
+        "worried about the pus coming out of my cheek",  # anxious about something there
+        "concerned about the redness, it's spreading to my neck and hot",
+        "how do I stop the bleeding, it's been going for an hour",
+        "should I be worried that there's pus?",
+        "does this look infected to you, yellow crust that's wet",
+    ],
+)
+def test_a_worry_or_question_about_a_symptom_that_is_there_is_a_report(detect, text):
+    assert detect(text).is_red_flag
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm really worried about the pain and about getting an infection, how often does that happen",
+        "worried about getting an infection",
+        "what should I do if there's pus?",
+        "how will I know it's infected?",
+    ],
+)
+def test_a_worry_or_question_about_a_risk_is_not(detect, text):
+    assert not detect(text).is_red_flag
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the pain sometimes gets so bad I cry",  # how often, after the symptom: not a habit
+        "occasionally there's a gush of blood from my cheek",  # a new statement ends the habit
+        "temperature was normal this morning, now 38.4",  # normal before, fever now
+    ],
+)
+def test_a_symptom_now_is_not_history(detect, text):
+    assert detect(text).is_red_flag
+
+
+def test_a_habit_before_the_symptom_is_history(detect):
+    finding = detect("I sometimes get cold sores, can I still have it")
+    assert not finding.is_red_flag
+
+
+@pytest.mark.parametrize(
+    "text, symptom",
+    [
+        ("BLEEDING EVERYWHERE", "bleeding"),
+        ("theres puss coming out", "infection_pus_or_smell"),
+        ("my eyes are sweling shut", "eye_swelling"),
+        ("temprature 38.5", "fever"),
+        ("my lips are swolen and i cant breath", "allergic_reaction_or_breathing"),
+        ("paracetemol isnt helping the pain", "severe_pain"),
+    ],
+)
+def test_short_and_misspelt_reports_are_read(detect, text, symptom):
+    assert symptom in detect(text).symptoms
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the blood keeps coming back even after it stopped for a few hours",
+        "my son had his laser done friday and he's now at 38.2 and shivery, he says it's fine",
+        "we've got a holiday booked for august. oh and the weepy area is getting bigger and has spread",
+        "checking for my wife, she had the laser 3 days ago and her temp just read 38.6",
+        "38 and a bit on the thermometer and i feel rubbish",
+        "the wound is more big every day",  # a comparative's base form is its own form
+        "painkillers dont work the pain is horible",
+        "one part of the treated skin went white and hard",  # "went" is a form of "gone"
+        "pain much worse today, day 4, was fine on day 2",  # worse now: not over
+    ],
+)
+def test_reports_the_rules_must_keep(detect, text):
+    assert detect(text).is_red_flag
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i'm red and a bit warm, like sunburn",
+        "my face is red and feels tight",
+        "been fever free the whole time, day 9, pink",
+        "infection free as far as i can tell, day 6",
+        "lips were a bit puffy on the day of treatment from the numbing i think, normal now",
+    ],
+)
+def test_ordinary_recovery_the_rules_must_leave_alone(detect, text):
+    assert not detect(text).is_red_flag
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "pain level keeps going up",
+        "the painkillers last an hour then it's awful again",
+        "it's like my face is on fire and it's getting worse",
+    ],
+)
+def test_pain_told_by_its_course(detect, text):
+    assert "severe_pain" in detect(text).symptoms
+
+
+def test_an_exception_word_describes_the_words_beside_it_not_the_clause(detect):
+    assert not detect("tiny black dots on my cheeks").is_red_flag
+    text = "the dead skin layer came off and underneath one patch has gone black"
+    assert "skin_turning_white_grey_or_black" in detect(text).symptoms

@@ -1,24 +1,39 @@
 """Rules and the learned classifier together (clinicbot.urgency), on real models."""
+
 import pytest
 
 from clinicbot.red_flags import detector_for
 from clinicbot.urgency import assess, classifier_units, train_urgency_classifier
 from clinicbot.urgency_metrics import miss_rate_upper_bound
 
-URGENT = ["my face is on fire and getting worse every hour", "the gauze keeps going red",
-          "i look like a boxer, can't open my eye", "face pounding like a drum all night",
-          "skin looks like a bruised banana and cold", "the pink is marching down my neck",
-          "my lip is the size of a sausage", "weird crunchy wet crust all over chin"] * 3
-CALM = ["how much does it cost", "when can i wear makeup", "is peeling normal on day 4",
-        "can i go to the gym", "what spf should i use", "my skin feels tight and dry",
-        "thanks, that helps", "how long is the appointment"] * 3
+URGENT = [
+    "my face is on fire and getting worse every hour",
+    "the gauze keeps going red",
+    "i look like a boxer, can't open my eye",
+    "face pounding like a drum all night",
+    "skin looks like a bruised banana and cold",
+    "the pink is marching down my neck",
+    "my lip is the size of a sausage",
+    "weird crunchy wet crust all over chin",
+] * 3
+CALM = [
+    "how much does it cost",
+    "when can i wear makeup",
+    "is peeling normal on day 4",
+    "can i go to the gym",
+    "what spf should i use",
+    "my skin feels tight and dry",
+    "thanks, that helps",
+    "how long is the appointment",
+] * 3
 
 
 @pytest.fixture(scope="module")
 def trained():
     texts = [f"{t} {i}" for i, t in enumerate(URGENT + CALM)]
-    return train_urgency_classifier(texts, [True] * len(URGENT) + [False] * len(CALM),
-                                    max_false_alarm_rate=0.0, folds=3)
+    return train_urgency_classifier(
+        texts, [True] * len(URGENT) + [False] * len(CALM), max_false_alarm_rate=0.0, folds=3
+    )
 
 
 def test_threshold_respects_the_false_alarm_budget(trained):
@@ -28,8 +43,7 @@ def test_threshold_respects_the_false_alarm_budget(trained):
 
 def test_classifier_catches_what_no_rule_names(nlp, trained):
     detector = detector_for(nlp)
-    verdict = assess(nlp("my lip is the size of a sausage, face pounding like a drum"),
-                     detector, trained)
+    verdict = assess(nlp("my lip is the size of a sausage, face pounding like a drum"), detector, trained)
     assert verdict.urgent and verdict.decided_by == ["classifier"]
     assert verdict.explanation()["classifier"]["probability"] >= trained.threshold
 
@@ -58,3 +72,11 @@ def test_clopper_pearson_bound():
     # 0 misses in 300: the 95% upper bound is about 1% (rule of three).
     assert 0.0098 < miss_rate_upper_bound(0, 300) < 0.0101
     assert miss_rate_upper_bound(5, 5) == 1.0
+
+
+def test_a_clause_saying_it_is_over_stays_with_the_symptom_it_settles(nlp):
+    detector = detector_for(nlp)
+    text = "the redness spread a bit on day 2 but it's shrinking now"
+    units = classifier_units(text, detector.detect(nlp(text)))
+    assert ("but it's shrinking now", False) not in units
+    assert all(cleared for _unit, cleared in units)
