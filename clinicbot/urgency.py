@@ -18,8 +18,9 @@ and the staff console can show why the bot raised the alarm.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -30,9 +31,11 @@ from spacy.tokens import Doc
 
 from clinicbot.red_flags import RedFlagDetector, RedFlagFinding
 
-# Texts this short ("and makeup?") give the classifier too little to go on;
-# the rules still judge them.
+# Texts this short ("and makeup?") give the classifier too little to go on,
+# and so do those with a single word that is more than a function word ("and
+# the gym?" scored as urgent as a report). The rules still judge them.
 MIN_WORDS = 3
+MIN_CONTENT_WORDS = 2
 
 
 def _features() -> FeatureUnion:
@@ -173,7 +176,17 @@ class UrgencyVerdict:
         }
 
 
-def classifier_units(text: str, finding: RedFlagFinding) -> List[Tuple[str, bool]]:
+def enough_to_judge(unit: str, is_stop: Callable[[str], bool]) -> bool:
+    """Whether the classifier may judge this text: MIN_WORDS words, of which
+    MIN_CONTENT_WORDS are not stop words of the pipeline's language."""
+    words = unit.split()
+    content = [word for word in re.findall(r"[\w']+", unit) if not is_stop(word)]
+    return len(words) >= MIN_WORDS and len(content) >= MIN_CONTENT_WORDS
+
+
+def classifier_units(
+    text: str, finding: RedFlagFinding, is_stop: Callable[[str], bool] = lambda word: False
+) -> List[Tuple[str, bool]]:
     """What the classifier scores: the whole message, and each clause on its
     own, so that a symptom after an ordinary question is judged without the
     question around it. A clause the rules cleared stays with the clause it
@@ -195,7 +208,7 @@ def classifier_units(text: str, finding: RedFlagFinding) -> List[Tuple[str, bool
                 unit, index = f"{unit} {clauses[index]}", index + 1
         if unit != text:
             units.append((unit, cleared))
-    return [(unit, cleared) for unit, cleared in units if len(unit.split()) >= MIN_WORDS]
+    return [(unit, cleared) for unit, cleared in units if enough_to_judge(unit, is_stop)]
 
 
 def assess(doc: Doc, detector: RedFlagDetector, classifier: Optional[UrgencyClassifier]) -> UrgencyVerdict:
@@ -205,7 +218,7 @@ def assess(doc: Doc, detector: RedFlagDetector, classifier: Optional[UrgencyClas
         verdict.decided_by.append("rules")
     if classifier is None or not doc.text.strip():
         return verdict
-    units = classifier_units(doc.text.lower(), finding)
+    units = classifier_units(doc.text.lower(), finding, lambda word: doc.vocab[word].is_stop)
     if not units:
         return verdict
     scores = classifier.probabilities([text for text, _ in units])

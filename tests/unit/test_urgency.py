@@ -80,3 +80,22 @@ def test_a_clause_saying_it_is_over_stays_with_the_symptom_it_settles(nlp):
     units = classifier_units(text, detector.detect(nlp(text)))
     assert ("but it's shrinking now", False) not in units
     assert all(cleared for _unit, cleared in units)
+
+
+def test_the_classifier_never_judges_a_text_of_function_words_and_one_word(nlp):
+    """'and the gym?' scored as urgent as a report: one content word is too
+    little to go on. A short report with two content words is still judged."""
+    detector = detector_for(nlp)
+
+    def judged(text):
+        return [
+            unit
+            for unit, _ in classifier_units(
+                text, detector.detect(nlp(text)), lambda word: nlp.vocab[word].is_stop
+            )
+        ]
+
+    assert judged("and the gym?") == []
+    assert judged("what about the pool?") == []
+    assert judged("my tongue feels thick") == ["my tongue feels thick"]
+    assert judged("lips r swelling") == ["lips r swelling"]
