@@ -2,14 +2,27 @@
 
 "how much is it and how long is the downtime?" asks two things; the intent
 classifier judges each part on its own, so both get an answer.
+
+Two more ways of asking two things are offered to the classifier as
+candidates, which it keeps only when each part is clearly its own topic:
+
+* joined without a second question word: "what's the cost and the recovery
+  time?", "can I exercise and wear makeup yet?", "price and downtime please"
+  (`conjunct_splits`);
+* a question asked as a request or after a preamble: "I'd like to know the
+  price", "Hi, two questions - how many sessions will I need" (`is_question`).
 """
 
 from __future__ import annotations
 
 import re
-from typing import List
+from typing import List, Tuple
 
 SENTENCE = re.compile(r"(?<=[?!.;])\s+|\n+")
+QUESTION_WORDS = (
+    r"what|whats|what's|how|hows|how's|when|whens|can|could|will|would|is|are|do|does|"
+    r"should|which|where|why|any|am|shall|may|wat"
+)
 # "... and how long ...", "... also when can I ...": a joiner followed by a
 # question word starts a new question.
 JOINED_QUESTION = re.compile(
@@ -20,10 +33,22 @@ JOINED_QUESTION = re.compile(
 )
 MIN_WORDS = 2
 QUESTION_START = re.compile(
-    r"^(?:so\s+|and\s+|but\s+|also\s+|ok\s+|okay\s+)?(?:what|whats|what's|how|hows|how's|when|"
-    r"whens|can|could|will|would|is|are|do|does|should|which|where|why|any|am|shall|may|wat)\b",
+    rf"^(?:so\s+|and\s+|but\s+|also\s+|ok\s+|okay\s+)?(?:{QUESTION_WORDS})\b",
     re.IGNORECASE,
 )
+# A question word after a preamble: "Hi, two questions - how many ...",
+# "one more thing: is it ...".
+QUESTION_AFTER_BREAK = re.compile(rf"[,:\-\u2013\u2014]\s*(?:{QUESTION_WORDS})\b", re.IGNORECASE)
+# A question asked as a request: "I'd like to know the price", "tell me about
+# the downtime", "wondering how long it lasts".
+REQUEST = re.compile(
+    r"\b(?:(?:like|want|wanted|need|needed|trying|love)\s+to\s+(?:know|find\s+out|ask|check)|"
+    r"tell\s+me|let\s+me\s+know|wonder|wondering|wondered|curious|any\s+idea|"
+    r"info(?:rmation)?\s+(?:on|about)|(?:more|some)\s+details?\s+(?:on|about))\b",
+    re.IGNORECASE,
+)
+# "and" (or "&", "plus", "as well as") between two parts of one question.
+CONJUNCTION = re.compile(r"\s*,?\s*\b(?:and|plus|as\s+well\s+as)\b\s*|\s*&\s*", re.IGNORECASE)
 
 
 def question_segments(text: str) -> List[str]:
@@ -40,4 +65,39 @@ def question_segments(text: str) -> List[str]:
 def is_question(segment: str) -> bool:
     """A part that asks something, not context ("I usually run every morning.")."""
     segment = segment.strip()
-    return segment.endswith("?") or bool(QUESTION_START.match(segment))
+    return (
+        segment.endswith("?")
+        or bool(QUESTION_START.match(segment))
+        or bool(QUESTION_AFTER_BREAK.search(segment))
+        or bool(REQUEST.search(segment))
+    )
+
+
+def conjunct_splits(segment: str) -> List[Tuple[str, str]]:
+    """Each way to read `segment` as two parts joined by "and": (before, after).
+
+    "can I exercise and wear makeup yet?" -> [("can I exercise", "wear makeup
+    yet?")]. Whether the parts are two questions is for the classifier to say
+    (two different topics, each clear on its own); "red and sore" is one.
+    """
+    splits = []
+    for joiner in CONJUNCTION.finditer(segment):
+        before, after = segment[: joiner.start()].strip(" ,"), segment[joiner.end() :].strip(" ,")
+        # The part before "and" carries the question ("can I exercise", "what's
+        # the cost") or is a bare topic ("price and downtime").
+        if before and after and (len(before.split()) <= 2 or is_question(before)):
+            splits.append((before, after))
+    return splits
+
+
+def in_frame(before: str, after: str) -> str:
+    """The part after "and" read in the question of the part before it: its
+    words take the place of as many of the last words before "and" (keeping the
+    first). "what's the cost" + "the recovery time?" -> "what's the recovery
+    time?"; "can it help with large pores" + "oily skin" -> "can it help with
+    oily skin", still the first part's topic, so one question."""
+    words = before.split()
+    if len(words) <= 1:
+        return after
+    keep = len(words) - min(len(after.split()), len(words) - 1)
+    return " ".join(words[:keep] + [after])

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter, defaultdict
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 import joblib
 import numpy as np
@@ -35,7 +35,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
-from clinicbot.segments import is_question, question_segments
+from clinicbot.segments import conjunct_splits, in_frame, is_question, question_segments
 from components.treatment_date_extractor import masked_text
 
 logger = logging.getLogger(__name__)
@@ -85,6 +85,10 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             "random_seed": 42,
             # a part of a message counts as its own question at this confidence
             "segment_confidence": 0.5,
+            # "cost and downtime": each part must be its own topic at this confidence
+            "conjunct_confidence": 0.7,
+            # a message this short is read as asking about what it names
+            "short_message_words": 6,
         }
 
     def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
@@ -147,10 +151,10 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
                 message.set(INTENT_RANKING_KEY, [], add_to_output=True)
                 continue
             masked = classifier_text(message)
-            segments = question_segments(masked)
-            rows = self.model.predict_proba([masked] + (segments if len(segments) > 1 else []))
+            units = self._question_units(masked)
+            rows = self.model.predict_proba([masked] + [unit for unit, _ in units])
             by_label = dict(zip(self.model.classes_, rows[0]))
-            questions = self._questions(segments, rows[1:], self.model.classes_)
+            questions = self._questions(units, rows[1:], self.model.classes_)
             best_label = max(by_label, key=lambda label: by_label[label])
             if len(questions) == 1 and intent_of(best_label) == DATE_ONLY_INTENT:
                 # "had the laser yesterday. how red will I be": the question wins.
@@ -165,13 +169,61 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
                                         for q in questions], add_to_output=True)
         return messages
 
-    def _questions(self, segments: List[Text], rows: Any, classes: Any) -> List[Dict[Text, Any]]:
+    def _best(self, row: Any) -> Tuple[Text, float]:
+        best = int(np.argmax(row))
+        return self.model.classes_[best], float(row[best])  # type: ignore[union-attr]
+
+    def _question_units(self, masked: Text) -> List[Tuple[Text, bool]]:
+        """The parts of a message to judge one by one, each with whether it asks.
+
+        Sentences and "and how/when/..." parts first (clinicbot.segments); a
+        question that joins two topics without a second question word ("what's
+        the cost and the recovery time?") becomes its two parts when each part
+        is clearly a different answerable topic on its own."""
+        segments = question_segments(masked)
+        # A short message of topics alone asks too: "price and downtime please".
+        short = len(segments) == 1 and len(masked.split()) <= self.config["short_message_words"]
+        units = [(segment, short or is_question(segment)) for segment in segments]
+        if len(segments) == 1 and not units[0][1]:
+            return []
+        splits = [(index, before, after) for index, (segment, asks) in enumerate(units) if asks
+                  for before, after in conjunct_splits(segment)]
+        if not splits:
+            return units if len(units) > 1 else []
+        rows = self.model.predict_proba(  # type: ignore[union-attr]
+            [segment for segment, _ in units]
+            + [part for _, before, after in splits
+               for part in (before, after, in_frame(before, after))])
+        whole = [self._best(row)[0] for row in rows[:len(units)]]
+        threshold = self.config["conjunct_confidence"]
+        chosen: Dict[int, Tuple[float, Text, Text]] = {}
+        for number, (index, before, after) in enumerate(splits):
+            first, p_first = self._best(rows[len(units) + 3 * number])
+            second, p_second = self._best(rows[len(units) + 3 * number + 1])
+            framed = self._best(rows[len(units) + 3 * number + 2])[0]
+            # Two topics: each part clear on its own, different from the other,
+            # and the second still its own topic when read in the first's
+            # question ("large pores and oily skin" is one question).
+            if ("/" in first and "/" in second and first != second and framed == second
+                    and min(p_first, p_second) >= threshold and whole[index] in (first, second)
+                    and min(p_first, p_second) > chosen.get(index, (0.0, "", ""))[0]):
+                chosen[index] = (min(p_first, p_second), before, after)
+        expanded: List[Tuple[Text, bool]] = []
+        for index, unit in enumerate(units):
+            if index in chosen:
+                expanded += [(chosen[index][1], True), (chosen[index][2], True)]
+            else:
+                expanded.append(unit)
+        return expanded if len(expanded) > 1 else []
+
+    def _questions(self, units: List[Tuple[Text, bool]], rows: Any,
+                   classes: Any) -> List[Dict[Text, Any]]:
         """Distinct answerable questions (faq/*, recovery/*), in the order asked."""
         found: List[Dict[Text, Any]] = []
-        for index, (segment, row) in enumerate(zip(segments, rows)):
+        for index, ((segment, asks), row) in enumerate(zip(units, rows)):
             best = int(np.argmax(row))
             label, confidence = classes[best], float(row[best])
-            if ("/" in label and is_question(segment)
+            if ("/" in label and asks
                     and confidence >= self.config["segment_confidence"]
                     and label not in {q["label"] for q in found}):
                 found.append({"label": label, PREDICTED_CONFIDENCE_KEY: confidence,
