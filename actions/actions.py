@@ -29,9 +29,9 @@ from clinicbot.conversation import (Reply, answer_recovery_question, answer_trea
                                     patient_today, self_treatment_warning, urgent_advice)
 from clinicbot.privacy import erase_after_turn_is_saved
 from console.erasure import PatientErasure, erase_for_patient
-from clinicbot.clarify import choices
+from clinicbot.clarify import choices, likely_labels
 from clinicbot import handoff
-from clinicbot.planning import plan_around_event
+from clinicbot.planning import asks_what_if, what_if_answer
 from clinicbot.timeline import TIMELINE_TOPIC, general_answer
 
 FAQ_INTENT = "faq"
@@ -55,7 +55,8 @@ def recovery_topic(latest_message: Dict[Text, Any]) -> str:
 
 def planning_topic(latest_message: Dict[Text, Any], topics: Set[str]) -> Optional[str]:
     """The recovery topic a planning question is about ("can I wear makeup
-    at my wedding"): the most likely one the clinic has a yes/no answer for."""
+    at my wedding", "will I still be red"): the most likely one the clinic has
+    phases for."""
     ranking = (latest_message.get("response_selector", {}).get(RECOVERY_INTENT, {})
                .get("ranking") or [])
     prefix = RECOVERY_INTENT + "/"
@@ -103,6 +104,11 @@ class ActionRecoveryAnswer(_ClinicAction):
         if tracker.get_slot("red_flag_followup") and is_self_treatment_question(text):
             # After urgent advice, home treatment is not the answer: call.
             return self_treatment_warning(content)
+        if asks_what_if(content, text, today):
+            # "suppose I have it on Friday, when can I exercise?": the topic
+            # for that day, or a plan; never the patient's treatment date.
+            return _what_if_reply(content, tracker, today,
+                                  [f"{RECOVERY_INTENT}/{recovery_topic(tracker.latest_message)}"])
         return answer_recovery_question(
             content,
             topic=recovery_topic(tracker.latest_message),
@@ -184,17 +190,42 @@ class ActionAnswerFollowUp(Action):
         return [SlotSet("pending_recovery_topic", None)]
 
 
-class ActionPlanEvent(_ClinicAction):
-    """Planning around an event: the clinic's milestones, nothing stored."""
+class ActionPlanEvent(Action):
+    """Planning around an event: the clinic's milestones, nothing stored. A
+    what-if about the treatment day alone gets its topic's answer first."""
 
     def name(self) -> Text:
         return "action_plan_event"
 
-    def reply(self, content: ClinicContent, tracker: Tracker, today: date) -> Reply:
-        topics = {key for key, topic in content.topics.items() if topic.has_yes_no}
-        plan = plan_around_event(content, tracker.latest_message.get("text") or "", today,
-                                 planning_topic(tracker.latest_message, topics))
-        return Reply([plan.text], payload=plan.payload())
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        content = cached_content()
+        today = patient_today(content, _patient_timezone(tracker))
+        text = tracker.latest_message.get("text") or ""
+        labels = [label for label, _ in likely_labels(tracker.latest_message) if "/" in label]
+        if not asks_what_if(content, text, today):
+            # No treatment day named: the plan.
+            labels = []
+        label, plan = what_if_answer(content, text, today, labels,
+                                     planning_topic(tracker.latest_message, set(content.topics)))
+        events: List[EventType] = []
+        if label is not None and label.startswith(FAQ_INTENT + "/"):
+            dispatcher.utter_message(response=f"utter_{label}")
+        elif label is not None:
+            dispatcher.utter_message(text=general_answer(content, label.split("/", 1)[1]))
+        if plan is not None:
+            events = _send(Reply([plan.text], payload=plan.payload()), dispatcher)
+        return events or [SlotSet("pending_recovery_topic", None)]
+
+
+def _what_if_reply(content: ClinicContent, tracker: Tracker, today: date,
+                   labels: List[str]) -> Reply:
+    label, plan = what_if_answer(content, tracker.latest_message.get("text") or "", today, labels,
+                                 planning_topic(tracker.latest_message, set(content.topics)))
+    texts = [general_answer(content, label.split("/", 1)[1])] if label else []
+    if plan is None:
+        return Reply(texts)
+    return Reply(texts + [plan.text], payload=plan.payload())
 
 
 class ActionClarify(Action):

@@ -11,18 +11,26 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import List, Optional, Sequence
+from typing import List, Optional, Sequence, Tuple
 
-from clinicbot.content import ClinicContent, format_patient_date
-from clinicbot.dates import DateMention, find_date_mentions
+from clinicbot.content import ClinicContent, Milestone, format_patient_date
+from clinicbot.dates import HYPOTHETICAL, PAST, VAGUE, DateMention, find_date_mentions
 from clinicbot.timeline import TIMELINE_TOPIC, topic_status
 
 FOUND = "found"
-# A single future date said like this is the planned treatment, not the event:
-# "I'm booked in for 14 December, when can I go back to the gym?"
+TREATMENT, EVENT = "treatment", "event"
+# Words that make a date the (planned) treatment day: "if I have it on Friday",
+# "I'm booked in for 14 December", "say I get lasered on the 3rd".
 PLANNED_TREATMENT = re.compile(
-    r"\b(?:booked|booking|book|appointment|having it|have it|get it|getting it|"
-    r"treatment is|laser is|session is|scheduled)\b", re.IGNORECASE)
+    r"\b(?:booked|booking|book|appointment|having it|have it|get it|getting it|got it|"
+    r"it done|treatment|treated|lasered|laser|procedure|session|scheduled|the co2|do it|"
+    r"doing it|go in|come in)\b", re.IGNORECASE)
+CLAUSE_BREAK = re.compile(r"[,.;:!?\n]|\b(?:and|but|so|then)\b", re.IGNORECASE)
+WEEKDAY = re.compile(r"\b(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\b", re.IGNORECASE)
+PAST_WEEKDAY = re.compile(r"\b(?:last|before\s+last|ago)\b", re.IGNORECASE)
+# How many words after a date can still say what it is ("on the 20th for my
+# sister's wedding", "Friday is my party").
+WORDS_AFTER = 4
 
 
 @dataclass(frozen=True)
@@ -35,17 +43,20 @@ class EventPlan:
     allowed: Optional[bool] = None
 
     def payload(self) -> dict:
+        """The plan card. Its treatment_date is the day the plan is for: the
+        one the patient named, else the latest one it suggests."""
         def iso(day: Optional[dt.date]) -> Optional[str]:
             return day.isoformat() if day else None
         return {"type": "plan", "event_date": iso(self.event),
-                "treatment_date": iso(self.treatment),
+                "treatment_date": iso(self.treatment or self.latest_treatment),
                 "latest_treatment_date": iso(self.latest_treatment),
                 "day": self.recovery_day, "allowed": self.allowed}
 
 
-def _future_dates(mentions: List[DateMention], today: dt.date) -> List[dt.date]:
-    """Dates ahead; a day and month without a year is the next one, since a
-    plan is always about the future ("wedding on 14 December")."""
+def _future_dates(mentions: List[DateMention], today: dt.date) -> List[Tuple[DateMention, dt.date]]:
+    """Dates ahead, with their mentions; a day and month without a year is
+    the next one, since a plan is always about the future ("wedding on 14
+    December")."""
     dates = []
     for mention in mentions:
         day = mention.date
@@ -56,8 +67,11 @@ def _future_dates(mentions: List[DateMention], today: dt.date) -> List[dt.date]:
                 day = day.replace(year=day.year + 1)
             except ValueError:  # 29 February
                 continue
+        elif day < today and WEEKDAY.search(mention.text) and not PAST_WEEKDAY.search(mention.text):
+            # "family photos on Thursday": the coming one
+            day += dt.timedelta(days=7 * ((today - day).days // 7 + 1))
         if day >= today:
-            dates.append(day)
+            dates.append((mention, day))
     return dates
 
 
@@ -66,43 +80,149 @@ def _names_an_event(text: str, event_words: Sequence[str]) -> bool:
     return any(word in words for word in event_words)
 
 
+def is_about_an_event(content: ClinicContent, text: str, today: dt.date) -> bool:
+    """The message names an occasion ("wedding", "holiday") or a second day
+    to plan for ("if I have it on Friday, can I swim on Wednesday?")."""
+    dated = _future_dates(find_date_mentions(text, today, content.clinic.date_order), today)
+    return _names_an_event(text, content.planning.event_words) or len(dated) >= 2
+
+
+def _last_position(pattern: "re.Pattern[str]", text: str) -> int:
+    found = [m.end() for m in pattern.finditer(text)]
+    return found[-1] if found else -1
+
+
+def date_role(text: str, mention: DateMention, event_words: Sequence[str]) -> Optional[str]:
+    """Whether a date is the treatment day, the event, or not said.
+
+    Read from the words of its own clause: the nearest treatment word ("if I
+    have it on", "booked for") or event word ("wedding on") before it wins;
+    else a few words after it ("the 20th for my party")."""
+    before = text[:mention.start]
+    clause_starts = [m.end() for m in CLAUSE_BREAK.finditer(before)]
+    before = before[clause_starts[-1]:] if clause_starts else before
+    events = re.compile(r"\b(?:" + "|".join(map(re.escape, event_words)) + r")\b", re.IGNORECASE)
+    treatment_at, event_at = _last_position(PLANNED_TREATMENT, before), _last_position(events, before)
+    if treatment_at >= 0 or event_at >= 0:
+        return TREATMENT if treatment_at > event_at else EVENT
+    after = CLAUSE_BREAK.split(text[mention.end:], maxsplit=1)[0]
+    after = " ".join(after.split()[:WORDS_AFTER])
+    if events.search(after):
+        return EVENT
+    if PLANNED_TREATMENT.search(after):
+        return TREATMENT
+    return None
+
+
+def asks_what_if(content: ClinicContent, text: str, today: dt.date) -> bool:
+    """A question about a treatment the patient has not had: a what-if date
+    for the treatment itself ("suppose I have it on 2 December, when can I
+    exercise?", "if I have it done this week..."). Its answer is a plan, and
+    the date is never the patient's treatment date."""
+    mentions = find_date_mentions(text, today, content.clinic.date_order)
+    if any(m.tense == PAST and m.status == FOUND for m in mentions):
+        return False
+    return any(m.tense == HYPOTHETICAL and m.status in (FOUND, VAGUE)
+               and date_role(text, m, content.planning.event_words) == TREATMENT
+               for m in mentions)
+
+
+def _treatment_and_event(dated: List[Tuple[DateMention, dt.date]], text: str,
+                         event_words: Sequence[str]) -> Tuple[dt.date, dt.date]:
+    """Of two or more dates, the treatment day and the day asked about: by
+    their roles, else in the order written."""
+    roles = [date_role(text, mention, event_words) for mention, _ in dated]
+    treatment = next((day for (_, day), role in zip(dated, roles) if role == TREATMENT), None)
+    event = next((day for (_, day), role in zip(dated, roles) if role == EVENT), None)
+    if treatment is None:
+        treatment = next(day for (_, day), role in zip(dated, roles) if role != EVENT)
+    if event is None:
+        event = next((day for _, day in dated if day != treatment), dated[-1][1])
+    while event <= treatment:   # "on Friday ... on Wednesday": the Wednesday after
+        event += dt.timedelta(days=7)
+    return treatment, event
+
+
 def plan_around_event(content: ClinicContent, text: str, today: dt.date,
                       topic: Optional[str]) -> EventPlan:
-    dates = _future_dates(find_date_mentions(text, today, content.clinic.date_order), today)
+    dated = _future_dates(find_date_mentions(text, today, content.clinic.date_order), today)
     ready = [content.milestones[key] for key in content.planning.ready_milestones]
     ready_day = max((m.day for m in ready), default=0)
-    if not dates:
+    event_words = content.planning.event_words
+    if not dated:
         return EventPlan(content.render(content.planning.ask_event_date))
-    if len(dates) >= 2 and topic is not None and topic in content.topics:
-        treatment, event = dates[0], dates[1]
-        while event <= treatment:   # "on Friday ... on Wednesday": the Wednesday after
-            event += dt.timedelta(days=7)
-        status = topic_status(content, content.topics[topic], treatment, event)
-        answer = content.render(status.phase.text, treatment)
-        text = (f"If you have your treatment on {format_patient_date(treatment)}, "
-                f"{format_patient_date(event)} is day {status.day} of your recovery: {answer}")
-        return EventPlan(text, event=event, treatment=treatment, recovery_day=status.day,
-                         allowed=status.allowed)
-    if len(dates) == 1 and topic is not None and topic in content.topics and PLANNED_TREATMENT.search(text) \
-            and not _names_an_event(text, content.planning.event_words):
-        treatment = dates[0]
-        status = topic_status(content, content.topics[topic], treatment, treatment)
-        answer = content.render(status.phase.text, treatment)
-        return EventPlan(f"If you have your treatment on {format_patient_date(treatment)}, then "
-                         f"on the day itself: {answer}", treatment=treatment, recovery_day=0,
-                         allowed=status.allowed)
-    event = dates[-1]
+    known_topic = topic is not None and topic in content.topics
+    if len(dated) >= 2 and any(date_role(text, m, event_words) != EVENT for m, _ in dated):
+        treatment, event = _treatment_and_event(dated, text, event_words)
+        if known_topic:
+            status = topic_status(content, content.topics[str(topic)], treatment, event)
+            answer = content.render(status.phase.text, treatment)
+            text = (f"If you have your treatment on {format_patient_date(treatment)}, "
+                    f"{format_patient_date(event)} is day {status.day} of your recovery: "
+                    f"{answer}")
+            return EventPlan(text, event=event, treatment=treatment, recovery_day=status.day,
+                             allowed=status.allowed)
+        return _latest_for(content, event, today, ready_day, ready, treatment)
+    if len(dated) == 1 and known_topic:
+        mention, treatment = dated[0]
+        role = date_role(text, mention, event_words)
+        if role == TREATMENT or (role is None and mention.tense == HYPOTHETICAL
+                                 and not _names_an_event(text, event_words)):
+            status = topic_status(content, content.topics[str(topic)], treatment, treatment)
+            answer = content.render(status.phase.text, treatment)
+            return EventPlan(f"If you have your treatment on {format_patient_date(treatment)}, "
+                             f"then on the day itself: {answer}", treatment=treatment,
+                             recovery_day=0, allowed=status.allowed)
+    events = [day for mention, day in dated if date_role(text, mention, event_words) == EVENT]
+    return _latest_for(content, (events or [day for _, day in dated])[-1], today, ready_day,
+                       ready, None)
+
+
+def _latest_for(content: ClinicContent, event: dt.date, today: dt.date, ready_day: int,
+                ready: Sequence[Milestone], treatment: Optional[dt.date]) -> EventPlan:
+    """The last treatment day that leaves the ready milestones behind by the event."""
     latest = event - dt.timedelta(days=ready_day)
     milestones = " and ".join(m.label.lower() for m in ready)
+    extra = {"event": format_patient_date(event), "latest": format_patient_date(latest),
+             "days": str(ready_day), "milestones": milestones}
+    if treatment is not None:
+        day = (event - treatment).days
+        lead = (f"If you have your treatment on {format_patient_date(treatment)}, "
+                f"{format_patient_date(event)} is day {day} of your recovery. ")
+        return EventPlan(lead + content.render(
+            content.planning.latest_date if treatment <= latest else content.planning.too_soon,
+            extra=extra), event=event, treatment=treatment, latest_treatment=latest,
+            recovery_day=day)
     if latest < today:
-        text = content.render(content.planning.too_soon, extra={
-            "event": format_patient_date(event), "days": str(ready_day),
-            "milestones": milestones})
-        return EventPlan(text, event=event, latest_treatment=latest)
-    text = content.render(content.planning.latest_date, extra={
-        "event": format_patient_date(event), "latest": format_patient_date(latest),
-        "days": str(ready_day), "milestones": milestones})
-    return EventPlan(text, event=event, latest_treatment=latest)
+        return EventPlan(content.render(content.planning.too_soon, extra=extra), event=event,
+                         latest_treatment=latest)
+    return EventPlan(content.render(content.planning.latest_date, extra=extra), event=event,
+                     latest_treatment=latest)
 
 
-__all__ = ["EventPlan", "plan_around_event", "TIMELINE_TOPIC"]
+def what_if_answer(content: ClinicContent, text: str, today: dt.date, labels: Sequence[str],
+                   topic: Optional[str]) -> Tuple[Optional[str], Optional[EventPlan]]:
+    """How to answer a question about a treatment not had yet: (topic label to
+    answer first, plan to give).
+
+    With an occasion or a second day ("if I have it on Friday, can I wear
+    makeup at the party on Wednesday?") it is a plan about recovery `topic`.
+    About the treatment day alone ("if I have it on Thursday, when can I go
+    back to the gym?", "if I book it for next Friday would I need time off
+    work?") it is the question's own topic (the first of `labels`, most likely
+    first: faq/... or recovery/...), then, for a recovery topic and a day
+    given, what applies from that day. Either way nothing is the patient's
+    treatment date."""
+    label = next((label for label in labels if "/" in label), None)
+    if label is None or is_about_an_event(content, text, today):
+        return None, plan_around_event(content, text, today, topic)
+    key = label.split("/", 1)[1]
+    if label.startswith("recovery/") and key in content.topics:
+        plan = plan_around_event(content, text, today, key)
+        if plan.treatment is not None:
+            return label, plan
+    return label, None
+
+
+__all__ = ["EventPlan", "asks_what_if", "date_role", "is_about_an_event", "plan_around_event",
+           "what_if_answer", "TIMELINE_TOPIC"]

@@ -5,8 +5,9 @@ import pytest
 
 from clinicbot.content import load_content
 from clinicbot.conversation_eval import ReplyReader, judge_turn, render
-from clinicbot.planning import plan_around_event
-from clinicbot.segments import is_question, question_segments
+from clinicbot.dates import find_date_mentions
+from clinicbot.planning import asks_what_if, date_role, plan_around_event, what_if_answer
+from clinicbot.segments import conjunct_splits, in_frame, is_question, question_segments
 
 CONTENT = load_content()
 MONDAY = dt.date(2026, 11, 30)
@@ -83,3 +84,94 @@ def test_an_event_date_without_a_year_is_the_next_one():
     plan = plan_around_event(CONTENT, "wedding on 14 December, can I wear makeup?",
                              dt.date(2026, 12, 20), "makeup")
     assert plan.event == dt.date(2027, 12, 14)
+
+
+@pytest.mark.parametrize("segment, splits", [
+    ("can I exercise and wear makeup yet?", [("can I exercise", "wear makeup yet?")]),
+    ("price & downtime", [("price", "downtime")]),
+    # the part before "and" must ask, or be a bare topic
+    ("my face is red and swollen, is that ok?", []),
+    ("cost", []),
+])
+def test_a_question_can_be_read_as_two_parts_joined_by_and(segment, splits):
+    assert conjunct_splits(segment) == splits
+
+
+@pytest.mark.parametrize("before, after, framed", [
+    ("what's the cost", "the recovery time?", "what's the recovery time?"),
+    ("can it help with large pores", "oily skin", "can it help with oily skin"),
+    ("price", "downtime please", "downtime please"),
+])
+def test_the_second_part_is_read_in_the_first_parts_question(before, after, framed):
+    assert in_frame(before, after) == framed
+
+
+@pytest.mark.parametrize("segment", [
+    "I'd like to know the price", "Hi, two questions - how many sessions will I need",
+    "tell me about the downtime", "wondering how long it lasts",
+])
+def test_requests_and_questions_after_a_preamble_ask(segment):
+    assert is_question(segment)
+
+
+def _mention(text, words):
+    return next(m for m in find_date_mentions(text, MONDAY) if m.text.endswith(words))
+
+
+@pytest.mark.parametrize("text, words, role", [
+    ("if I have it on Friday, can I wear makeup on Wednesday?", "Friday", "treatment"),
+    ("if I have it on Friday, can I wear makeup on Wednesday?", "Wednesday", None),
+    ("Have a wedding on 8 December, if I have it done 1 December can I wear makeup", "8 December",
+     "event"),
+    ("Have a wedding on 8 December, if I have it done 1 December can I wear makeup", "1 December",
+     "treatment"),
+    ("the 20th is my sister's wedding", "the 20th", "event"),
+])
+def test_a_date_is_the_treatment_or_the_event_by_the_words_of_its_clause(text, words, role):
+    assert date_role(text, _mention(text, words), CONTENT.planning.event_words) == role
+
+
+def test_an_event_named_first_is_still_the_event():
+    plan = plan_around_event(CONTENT, "Have a wedding on 8 December, if I have it done 1 December "
+                                      "can i wear makeup there", MONDAY, "makeup")
+    assert plan.treatment == dt.date(2026, 12, 1) and plan.event == dt.date(2026, 12, 8)
+    assert plan.recovery_day == 7 and plan.allowed is True
+
+
+def test_a_weekday_event_is_the_coming_one_and_the_plan_suggests_a_treatment_day():
+    plan = plan_around_event(CONTENT, "we have family photos on Thursday, could I squeeze the "
+                                      "laser in before", MONDAY, None)
+    assert plan.event == dt.date(2026, 12, 3)
+    event = MONDAY + dt.timedelta(days=20)
+    plan = plan_around_event(CONTENT, f"wedding on {event.day} {event:%B}, when should I have it?",
+                             MONDAY, None)
+    ready = max(CONTENT.milestones[k].day for k in CONTENT.planning.ready_milestones)
+    assert plan.payload()["treatment_date"] == (event - dt.timedelta(days=ready)).isoformat()
+
+
+@pytest.mark.parametrize("text, what_if", [
+    ("suppose I have it on 2 December, when can I exercise again?", True),
+    ("if I get it done this week can I wear makeup at my wedding?", True),
+    ("I had it on Monday, if I go swimming on Saturday will it sting?", False),
+    ("if I go swimming on Saturday will it sting?", False),
+    ("can I wear makeup tomorrow?", False),
+])
+def test_a_what_if_is_about_the_treatment_day_itself(text, what_if):
+    assert asks_what_if(CONTENT, text, MONDAY) is what_if
+
+
+def test_a_what_if_without_an_occasion_answers_its_topic_and_what_applies_from_that_day():
+    text = "suppose I have it on 2 December, when can I exercise again?"
+    label, plan = what_if_answer(CONTENT, text, MONDAY, ["recovery/exercise"], "exercise")
+    assert label == "recovery/exercise"
+    assert plan is not None and plan.treatment == dt.date(2026, 12, 2) and plan.event is None
+    label, plan = what_if_answer(CONTENT, "if i book it for next friday would i need time off work?",
+                                 MONDAY, ["faq/downtime"], "exercise")
+    assert (label, plan) == ("faq/downtime", None)
+
+
+def test_a_what_if_with_an_occasion_is_a_plan():
+    text = "if I have it on Friday, can I wear makeup at the party on Wednesday?"
+    label, plan = what_if_answer(CONTENT, text, MONDAY, ["recovery/makeup"], "makeup")
+    assert label is None and plan is not None
+    assert plan.treatment == dt.date(2026, 12, 4) and plan.event == dt.date(2026, 12, 9)
