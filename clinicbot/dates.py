@@ -168,6 +168,13 @@ HYPOTHETICAL_CUE = _rx(
     r"(?:i|we)\s*(?:'m|am|'d|would|should|were|was)?\s*(?:to\s+)?"
     r"(?:have|having|get|getting|do|doing|book|go|come|decide|choose|end up)\b"
     r"|\bif\s+(?:it|the\s+\w+)\s+(?:is|was|gets|'s)\s+(?:done|booked)\b"
+    # "if I had it on Thursday", "say I get it done 7 December", "what if I did it"
+    r"|\b(?:if|say|suppose|supposing|imagine|assuming|let'?s\s+say)\s+(?:i|we)\s+"
+    r"(?:had|got|did|have|get|do|book|booked)\s+(?:it|the|my|a|an)\b"
+    # "thinking of having it 10 December", "planning to get it done on the 5th"
+    r"|\b(?:thinking|think|thought|considering|planning|plan|hoping|wanting|want|wanted|"
+    r"would\s+like|'d\s+like|like)\s+(?:of\s+|about\s+|on\s+|to\s+)?"
+    r"(?:having|getting|booking|doing|have|get|book|do)\s+(?:it|the|my|a|an|co2|laser)\b"
     r"|\b(?:can|could|should|would|shall)\s+i\s+(?:have|get|book)\s+(?:it|my|the|a|an)\b"
     r"|\bto\s+(?:have|get)\s+(?:it|the\s+\w+|my\s+\w+)\s+done\b")
 FUTURE_CUE = _rx(
@@ -183,7 +190,7 @@ PAST_CUE = _rx(
 # Words that tie a date in a question to the treatment ("had it 3 days ago").
 TREATMENT_CUE = _rx(
     r"\b(had|got|get|did|done|treated|treatment|laser(?:ed)?|procedure|session|"
-    r"ago|since|was|were|day \d+)\b")
+    r"ago|since|was|were|appointment|day \d+)\b")
 
 
 def _sentences(text: str) -> List[Tuple[int, int]]:
@@ -389,7 +396,8 @@ AGO = _rx(rf"(?:{APPROX_VAGUE})?{NUM}\s*{UNIT}\s+(?:ago|back|before\s+now)"
           rf"(?:\s+(?P<extra>{YESTERDAY}|today))?\b")
 BEEN = _rx(rf"\b(?:(?:it{_APOS}?s|it\s+has|it{_APOS}s)\s+been|been)\s+{NUM}\s+{UNIT}"
            rf"(?:\s+since\b)?")
-SINCE = _rx(rf"{NUM}\s*{UNIT}\s+(?:since|post)\b")
+# "3 days post laser", not "6 months post partum"
+SINCE = _rx(rf"{NUM}\s*{UNIT}\s+(?:since|post(?![\s-]*(?:partum|natal|pregnancy|baby|birth)))\b")
 IN_FUTURE = _rx(rf"\bin\s+{NUM}\s+{UNIT}(?:{_APOS}?\s*time)?")
 FROM_NOW = _rx(rf"{NUM}\s+{UNIT}\s+from\s+now\b")
 RANGE_AGO = _rx(r"(?<![\w.,/])\d{1,3}\s*(?:or|-|to|\u2013)\s*\d{1,3}\s*"
@@ -437,6 +445,10 @@ DAY_WORDS = (
     (_rx(r"\b(?:earlier\s+(?:on\s+)?today|today(?:\s+(?:morning|afternoon|evening))?|"
          r"this\s+(?:morning|afternoon|evening)|tonight|earlier\s+this\s+(?:morning|afternoon)|"
          r"this\s+am|this\s+pm)\b"), 0, None),
+    # "just got home from my co2 appointment": today
+    (_rx(r"\b(?:just\s+(?:got|gotten|come|came|back|home)|on\s+my\s+way)\s+(?:(?:home|back)\s+)?"
+         r"from\s+(?:my|the)\s+(?:[\w-]+\s+){0,2}?(?:appointment|treatment|laser|session|clinic|"
+         r"procedure)\b"), 0, PAST),
 )
 
 

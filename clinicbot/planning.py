@@ -22,12 +22,19 @@ TREATMENT, EVENT = "treatment", "event"
 # Words that make a date the (planned) treatment day: "if I have it on Friday",
 # "I'm booked in for 14 December", "say I get lasered on the 3rd".
 PLANNED_TREATMENT = re.compile(
-    r"\b(?:booked|booking|book|appointment|having it|have it|get it|getting it|got it|"
+    r"\b(?:booked|booking|book|appointment|having it|have it|had it|get it|getting it|got it|did it|"
     r"it done|treatment|treated|lasered|laser|procedure|session|scheduled|the co2|do it|"
     r"doing it|go in|come in)\b", re.IGNORECASE)
 CLAUSE_BREAK = re.compile(r"[,.;:!?\n]|\b(?:and|but|so|then)\b", re.IGNORECASE)
 WEEKDAY = re.compile(r"\b(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\b", re.IGNORECASE)
 PAST_WEEKDAY = re.compile(r"\b(?:last|before\s+last|ago)\b", re.IGNORECASE)
+# "get it done the day before my birthday on 9 December", "... 10 days before"
+OFFSET_BEFORE = re.compile(
+    r"\b(?P<n>the|a|one|two|three|four|five|six|seven|eight|nine|ten|\d{1,2})\s+"
+    r"(?P<unit>days?|weeks?|fortnights?)\s+(?:before|earlier|ahead)\b", re.IGNORECASE)
+NUMBERS = {"the": 1, "a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+           "seven": 7, "eight": 8, "nine": 9, "ten": 10}
+UNIT_DAYS = {"day": 1, "week": 7, "fortnight": 14}
 # How many words after a date can still say what it is ("on the 20th for my
 # sister's wedding", "Friday is my party").
 WORDS_AFTER = 4
@@ -114,6 +121,17 @@ def date_role(text: str, mention: DateMention, event_words: Sequence[str]) -> Op
     return None
 
 
+def treatment_offset(text: str) -> Optional[dt.timedelta]:
+    """How long before the event the treatment would be, when said with a
+    treatment word: "if I get it done the day before my birthday" -> 1 day."""
+    for match in OFFSET_BEFORE.finditer(text):
+        if PLANNED_TREATMENT.search(text[:match.start()]) or PLANNED_TREATMENT.search(
+                text[match.end():]):
+            count = NUMBERS.get(match.group("n").lower()) or int(match.group("n"))
+            return dt.timedelta(days=count * UNIT_DAYS[match.group("unit").lower().rstrip("s")])
+    return None
+
+
 def asks_what_if(content: ClinicContent, text: str, today: dt.date) -> bool:
     """A question about a treatment the patient has not had: a what-if date
     for the treatment itself ("suppose I have it on 2 December, when can I
@@ -163,6 +181,18 @@ def plan_around_event(content: ClinicContent, text: str, today: dt.date,
             return EventPlan(text, event=event, treatment=treatment, recovery_day=status.day,
                              allowed=status.allowed)
         return _latest_for(content, event, today, ready_day, ready, treatment)
+    offset = treatment_offset(text)
+    if len(dated) == 1 and offset is not None and known_topic:
+        # "the day before my birthday on 9 December": the treatment is a day
+        # before the event.
+        event = dated[0][1]
+        treatment = event - offset
+        status = topic_status(content, content.topics[str(topic)], treatment, event)
+        answer = content.render(status.phase.text, treatment)
+        return EventPlan(f"If you have your treatment on {format_patient_date(treatment)}, "
+                         f"{format_patient_date(event)} is day {status.day} of your recovery: "
+                         f"{answer}", event=event, treatment=treatment,
+                         recovery_day=status.day, allowed=status.allowed)
     if len(dated) == 1 and known_topic:
         mention, treatment = dated[0]
         role = date_role(text, mention, event_words)

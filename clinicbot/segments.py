@@ -57,7 +57,8 @@ def question_segments(text: str) -> List[str]:
     for sentence in SENTENCE.split(text or ""):
         for part in JOINED_QUESTION.split(sentence):
             part = part.strip(" ,")
-            if len(part.split()) >= MIN_WORDS:
+            # one word asks too when it ends with "?": "price? and downtime?"
+            if len(part.split()) >= MIN_WORDS or (part.endswith("?") and part.strip("?")):
                 parts.append(part)
     return parts
 

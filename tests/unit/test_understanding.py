@@ -5,7 +5,7 @@ import pytest
 
 from clinicbot.content import load_content
 from clinicbot.conversation_eval import ReplyReader, judge_turn, render
-from clinicbot.dates import find_date_mentions
+from clinicbot.dates import DateFound, NoDate, find_date_mentions, read_treatment_date
 from clinicbot.planning import asks_what_if, date_role, plan_around_event, what_if_answer
 from clinicbot.segments import conjunct_splits, in_frame, is_question, question_segments
 
@@ -175,3 +175,38 @@ def test_a_what_if_with_an_occasion_is_a_plan():
     label, plan = what_if_answer(CONTENT, text, MONDAY, ["recovery/makeup"], "makeup")
     assert label is None and plan is not None
     assert plan.treatment == dt.date(2026, 12, 4) and plan.event == dt.date(2026, 12, 9)
+
+
+@pytest.mark.parametrize("text", [
+    "if i had it on Thursday, when could i go back to the gym?",
+    "say i get it done 7 December, how long would i be red for",
+    "thinking of having it 10 December, would i be able to wear makeup?",
+    "what if i did it 2 December, could i still go to spin class?",
+])
+def test_a_what_if_date_is_never_the_treatment_date(text):
+    assert all(m.tense == "hypothetical" for m in find_date_mentions(text, MONDAY))
+    assert isinstance(read_treatment_date(text, MONDAY), NoDate)
+
+
+@pytest.mark.parametrize("text, days_ago", [
+    ("just got home from my co2 appointment, can i put moisturiser on?", 0),
+    ("had it 3 days post laser", 3),
+    ("i'm 6 months post partum and still nursing", None),
+])
+def test_dates_said_without_a_date(text, days_ago):
+    reading = read_treatment_date(text, MONDAY)
+    if days_ago is None:
+        assert isinstance(reading, NoDate)
+    else:
+        assert reading == DateFound(MONDAY - dt.timedelta(days=days_ago), reading.matched_text)
+
+
+def test_a_treatment_said_as_days_before_the_event_is_planned_from_the_event():
+    plan = plan_around_event(CONTENT, "what if i get it done the day before my birthday on "
+                                      "9 December, could i wear makeup?", MONDAY, "makeup")
+    assert plan.treatment == dt.date(2026, 12, 8) and plan.event == dt.date(2026, 12, 9)
+    assert plan.recovery_day == 1 and plan.allowed is False
+
+
+def test_one_word_questions_count():
+    assert question_segments("price? and downtime?") == ["price?", "and downtime?"]
