@@ -107,8 +107,8 @@ class ActionRecoveryAnswer(_ClinicAction):
         if asks_what_if(content, text, today):
             # "suppose I have it on Friday, when can I exercise?": the topic
             # for that day, or a plan; never the patient's treatment date.
-            return _what_if_reply(content, tracker, today,
-                                  [f"{RECOVERY_INTENT}/{recovery_topic(tracker.latest_message)}"])
+            return _what_if_reply(content, tracker, today, _asked_labels(tracker.latest_message)[:1]
+                                  or [f"{RECOVERY_INTENT}/{recovery_topic(tracker.latest_message)}"])
         return answer_recovery_question(
             content,
             topic=recovery_topic(tracker.latest_message),
@@ -202,12 +202,13 @@ class ActionPlanEvent(Action):
         content = cached_content()
         today = patient_today(content, _patient_timezone(tracker))
         text = tracker.latest_message.get("text") or ""
-        labels = [label for label, _ in likely_labels(tracker.latest_message) if "/" in label]
+        labels = _asked_labels(tracker.latest_message)
         if not asks_what_if(content, text, today):
             # No treatment day named: the plan.
             labels = []
         label, plan = what_if_answer(content, text, today, labels,
-                                     planning_topic(tracker.latest_message, set(content.topics)))
+                                     planning_topic(tracker.latest_message, set(content.topics)),
+                                     parse_known_date(tracker.get_slot("treatment_date")))
         events: List[EventType] = []
         if label is not None and label.startswith(FAQ_INTENT + "/"):
             dispatcher.utter_message(response=f"utter_{label}")
@@ -218,10 +219,20 @@ class ActionPlanEvent(Action):
         return events or [SlotSet("pending_recovery_topic", None)]
 
 
+def _asked_labels(latest_message: Dict[Text, Any]) -> List[str]:
+    """faq/recovery labels a message asks about, most likely first: the
+    classifier's question (for a what-if, the question without its
+    condition), then its ranking."""
+    asked = [str(q.get("label")) for q in latest_message.get("questions") or []]
+    ranked = [label for label, _ in likely_labels(latest_message)]
+    return [label for label in dict.fromkeys(asked + ranked) if "/" in label]
+
+
 def _what_if_reply(content: ClinicContent, tracker: Tracker, today: date,
                    labels: List[str]) -> Reply:
     label, plan = what_if_answer(content, tracker.latest_message.get("text") or "", today, labels,
-                                 planning_topic(tracker.latest_message, set(content.topics)))
+                                 planning_topic(tracker.latest_message, set(content.topics)),
+                                 parse_known_date(tracker.get_slot("treatment_date")))
     texts = [general_answer(content, label.split("/", 1)[1])] if label else []
     if plan is None:
         return Reply(texts)

@@ -171,6 +171,7 @@ HYPOTHETICAL_CUE = _rx(
     # "if I had it on Thursday", "say I get it done 7 December", "what if I did it"
     r"|\b(?:if|say|suppose|supposing|imagine|assuming|let'?s\s+say)\s+(?:i|we)\s+"
     r"(?:had|got|did|have|get|do|book|booked)\s+(?:it|the|my|a|an)\b"
+    r"|\b(?:if|say|suppose|supposing|imagine|assuming)\s+(?:i|we)\s+(?:went|go|were\s+to\s+go)\s+ahead\b"
     # "thinking of having it 10 December", "planning to get it done on the 5th"
     r"|\b(?:thinking|think|thought|considering|planning|plan|hoping|wanting|want|wanted|"
     r"would\s+like|'d\s+like|like)\s+(?:of\s+|about\s+|on\s+|to\s+)?"

@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 from typing import List, Optional, Sequence, Tuple
 
+from dateutil.relativedelta import relativedelta
+
 from clinicbot.content import ClinicContent, Milestone, format_patient_date
 from clinicbot.dates import HYPOTHETICAL, PAST, VAGUE, DateMention, find_date_mentions
 from clinicbot.timeline import TIMELINE_TOPIC, topic_status
@@ -24,8 +26,9 @@ TREATMENT, EVENT = "treatment", "event"
 PLANNED_TREATMENT = re.compile(
     r"\b(?:booked|booking|book|appointment|having it|have it|had it|get it|getting it|got it|did it|"
     r"it done|treatment|treated|lasered|laser|procedure|session|scheduled|the co2|do it|"
-    r"doing it|go in|come in)\b", re.IGNORECASE)
+    r"doing it|go in|come in|go ahead|went ahead|going ahead)\b", re.IGNORECASE)
 CLAUSE_BREAK = re.compile(r"[,.;:!?\n]|\b(?:and|but|so|then)\b", re.IGNORECASE)
+DAY_OF_MONTH = re.compile(r"^(?:the\s+)?\d{1,2}(?:st|nd|rd|th)?$", re.IGNORECASE)
 WEEKDAY = re.compile(r"\b(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\b", re.IGNORECASE)
 PAST_WEEKDAY = re.compile(r"\b(?:last|before\s+last|ago)\b", re.IGNORECASE)
 # "get it done the day before my birthday on 9 December", "... 10 days before"
@@ -77,9 +80,23 @@ def _future_dates(mentions: List[DateMention], today: dt.date) -> List[Tuple[Dat
         elif day < today and WEEKDAY.search(mention.text) and not PAST_WEEKDAY.search(mention.text):
             # "family photos on Thursday": the coming one
             day += dt.timedelta(days=7 * ((today - day).days // 7 + 1))
+        elif day < today and DAY_OF_MONTH.match(mention.text):
+            # "a reunion on the 14th": the coming 14th
+            day = _next_day_of_month(day, today)
+            if day is None:
+                continue
         if day >= today:
             dates.append((mention, day))
     return dates
+
+
+def _next_day_of_month(day: dt.date, today: dt.date) -> Optional[dt.date]:
+    """The first date on or after today with `day`'s day of the month."""
+    for months in range(1, 13):
+        later = day + relativedelta(months=months)
+        if later.day == day.day and later >= today:
+            return later
+    return None
 
 
 def _names_an_event(text: str, event_words: Sequence[str]) -> bool:
@@ -162,8 +179,20 @@ def _treatment_and_event(dated: List[Tuple[DateMention, dt.date]], text: str,
 
 
 def plan_around_event(content: ClinicContent, text: str, today: dt.date,
-                      topic: Optional[str]) -> EventPlan:
+                      topic: Optional[str], treated: Optional[dt.date] = None) -> EventPlan:
+    """The plan for `text`. `treated` is the patient's own treatment date, if
+    known: "I've got a party on 4 December, can I wear makeup?" from a patient
+    already treated is about their recovery on that day, unless the message
+    plans a treatment ("when should I book the next one?")."""
     dated = _future_dates(find_date_mentions(text, today, content.clinic.date_order), today)
+    if (treated is not None and treated <= today and topic in content.topics
+            and len(dated) == 1 and not PLANNED_TREATMENT.search(text)):
+        event = dated[0][1]
+        status = topic_status(content, content.topics[str(topic)], treated, event)
+        answer = content.render(status.phase.text, treated)
+        return EventPlan(f"{format_patient_date(event)} is day {status.day} of your recovery: "
+                         f"{answer}", event=event, treatment=treated, recovery_day=status.day,
+                         allowed=status.allowed)
     ready = [content.milestones[key] for key in content.planning.ready_milestones]
     ready_day = max((m.day for m in ready), default=0)
     event_words = content.planning.event_words
@@ -231,7 +260,8 @@ def _latest_for(content: ClinicContent, event: dt.date, today: dt.date, ready_da
 
 
 def what_if_answer(content: ClinicContent, text: str, today: dt.date, labels: Sequence[str],
-                   topic: Optional[str]) -> Tuple[Optional[str], Optional[EventPlan]]:
+                   topic: Optional[str], treated: Optional[dt.date] = None,
+                   ) -> Tuple[Optional[str], Optional[EventPlan]]:
     """How to answer a question about a treatment not had yet: (topic label to
     answer first, plan to give).
 
@@ -245,7 +275,7 @@ def what_if_answer(content: ClinicContent, text: str, today: dt.date, labels: Se
     treatment date."""
     label = next((label for label in labels if "/" in label), None)
     if label is None or is_about_an_event(content, text, today):
-        return None, plan_around_event(content, text, today, topic)
+        return None, plan_around_event(content, text, today, topic, treated)
     key = label.split("/", 1)[1]
     if label.startswith("recovery/") and key in content.topics:
         plan = plan_around_event(content, text, today, key)

@@ -21,14 +21,14 @@ from typing import List, Tuple
 SENTENCE = re.compile(r"(?<=[?!.;])\s+|\n+")
 QUESTION_WORDS = (
     r"what|whats|what's|how|hows|how's|when|whens|can|could|will|would|is|are|do|does|"
-    r"should|which|where|why|any|am|shall|may|wat"
+    r"should|which|where|why|any|am|shall|may|wat|whether"
 )
 # "... and how long ...", "... also when can I ...": a joiner followed by a
 # question word starts a new question.
 JOINED_QUESTION = re.compile(
     r"\s*(?:,\s*)?\b(?:and|also|plus|&|n|aswell as|as well as)\s+"
     r"(?=(?:what|whats|what's|how|hows|how's|when|whens|can|could|will|would|is|are|do|does|"
-    r"should|which|where|why|any|also)\b)",
+    r"should|which|where|why|any|also|whether)\b)",
     re.IGNORECASE,
 )
 MIN_WORDS = 2
@@ -49,6 +49,24 @@ REQUEST = re.compile(
 )
 # "and" (or "&", "plus", "as well as") between two parts of one question.
 CONJUNCTION = re.compile(r"\s*,?\s*\b(?:and|plus|as\s+well\s+as)\b\s*|\s*&\s*", re.IGNORECASE)
+
+
+# A what-if condition that names a day, in text whose dates are masked as
+# DATE: "if I have it on DATE", "say I get it done DATE", "thinking of having it
+# DATE". Up to the next punctuation, so the question around it stays.
+CONDITION = re.compile(
+    r"\b(?:what\s+if|if|say|suppose|supposing|imagine|assuming|let'?s\s+say|"
+    r"(?:thinking|planning|considering|hoping)(?:\s+(?:of|about|on|to))?)\s+[^,?.;!]*?\bDATE\b"
+    r"[^,?.;!]*",
+    re.IGNORECASE,
+)
+
+
+def without_condition(masked: str) -> str:
+    """The question a what-if asks, without its condition: "if I have it on
+    DATE, when can I exercise?" -> "when can I exercise?". Text without one
+    comes back as it is."""
+    return " ".join(CONDITION.sub(" ", masked).split()).strip(" ,")
 
 
 def question_segments(text: str) -> List[str]:

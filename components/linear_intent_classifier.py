@@ -26,8 +26,9 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
-from rasa.shared.nlu.constants import (ENTITIES, INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY,
-                                       INTENT_RESPONSE_KEY, PREDICTED_CONFIDENCE_KEY, TEXT)
+from rasa.shared.nlu.constants import (ENTITIES, ENTITY_ATTRIBUTE_ROLE, INTENT, INTENT_NAME_KEY,
+                                       INTENT_RANKING_KEY, INTENT_RESPONSE_KEY,
+                                       PREDICTED_CONFIDENCE_KEY, TEXT)
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.calibration import CalibratedClassifierCV
@@ -35,7 +36,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
-from clinicbot.segments import conjunct_splits, in_frame, is_question, question_segments
+from clinicbot.segments import (conjunct_splits, in_frame, is_question, question_segments,
+                               without_condition)
 from components.treatment_date_extractor import masked_text
 
 logger = logging.getLogger(__name__)
@@ -47,6 +49,9 @@ MULTIPLE_QUESTIONS = "multiple_questions"
 QUESTIONS_KEY = "questions"
 # A message that only gives a date: a question beside it wins over this.
 DATE_ONLY_INTENT = "share_treatment_date"
+# The role TreatmentDateExtractor gives a what-if date ("if I have it on Friday").
+HYPOTHETICAL = "hypothetical"
+MIN_QUESTION_WORDS = 2
 
 
 def classifier_text(message: Message) -> Text:
@@ -159,6 +164,10 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             if len(questions) == 1 and intent_of(best_label) == DATE_ONLY_INTENT:
                 # "had the laser yesterday. how red will I be": the question wins.
                 by_label = dict(zip(self.model.classes_, rows[1 + questions[0]["index"]]))
+            if len(questions) < 2 and self._has_what_if(message):
+                # "if I have it on Friday, when can I exercise?": the question
+                # the what-if asks, without its condition.
+                questions = self._what_if_question(masked) or questions
             self._set_outputs(message, by_label)
             if len(questions) >= 2:
                 message.set(INTENT, {INTENT_NAME_KEY: MULTIPLE_QUESTIONS,
@@ -168,6 +177,22 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             message.set(QUESTIONS_KEY, [{k: v for k, v in q.items() if k != "index"}
                                         for q in questions], add_to_output=True)
         return messages
+
+    @staticmethod
+    def _has_what_if(message: Message) -> bool:
+        return any(entity.get(ENTITY_ATTRIBUTE_ROLE) == HYPOTHETICAL
+                   for entity in message.get(ENTITIES) or [])
+
+    def _what_if_question(self, masked: Text) -> List[Dict[Text, Any]]:
+        question = without_condition(masked)
+        if question == masked.strip() or len(question.split()) < MIN_QUESTION_WORDS:
+            return []
+        row = self.model.predict_proba([question])[0]  # type: ignore[union-attr]
+        label, confidence = self._best(row)
+        if "/" not in label or confidence < self.config["segment_confidence"]:
+            return []
+        return [{"label": label, PREDICTED_CONFIDENCE_KEY: confidence, "text": question,
+                 "index": -1}]
 
     def _best(self, row: Any) -> Tuple[Text, float]:
         best = int(np.argmax(row))

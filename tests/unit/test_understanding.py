@@ -7,7 +7,8 @@ from clinicbot.content import load_content
 from clinicbot.conversation_eval import ReplyReader, judge_turn, render
 from clinicbot.dates import DateFound, NoDate, find_date_mentions, read_treatment_date
 from clinicbot.planning import asks_what_if, date_role, plan_around_event, what_if_answer
-from clinicbot.segments import conjunct_splits, in_frame, is_question, question_segments
+from clinicbot.segments import (conjunct_splits, in_frame, is_question, question_segments,
+                                without_condition)
 
 CONTENT = load_content()
 MONDAY = dt.date(2026, 11, 30)
@@ -210,3 +211,35 @@ def test_a_treatment_said_as_days_before_the_event_is_planned_from_the_event():
 
 def test_one_word_questions_count():
     assert question_segments("price? and downtime?") == ["price?", "and downtime?"]
+
+
+@pytest.mark.parametrize("masked, question", [
+    ("if i have it on DATE , when could i go back to the gym?", "when could i go back to the gym?"),
+    ("would I be able to swim straight after if I have it DATE ?", "would I be able to swim straight after ?"),
+    ("say i get it done DATE , how long would i be red for", "how long would i be red for"),
+    ("when can I wear makeup?", "when can I wear makeup?"),
+])
+def test_a_what_if_question_without_its_condition(masked, question):
+    assert without_condition(masked) == question
+
+
+def test_an_event_on_a_day_of_the_month_is_the_coming_one():
+    plan = plan_around_event(CONTENT, "we've got a family reunion on the 14th, how close to it "
+                                      "can I have the treatment?", MONDAY, None)
+    assert plan.event == dt.date(2026, 12, 14)
+
+
+def test_an_event_after_the_patients_own_treatment_is_a_day_of_their_recovery():
+    treated = MONDAY - dt.timedelta(days=3)
+    plan = plan_around_event(CONTENT, "I've got a party on 4 December, will I be able to wear "
+                                      "makeup?", MONDAY, "makeup", treated)
+    assert plan.treatment == treated and plan.recovery_day == 7 and plan.allowed is True
+    # planning a further treatment is a plan
+    plan = plan_around_event(CONTENT, "I've got a party on 24 December, when should I book the "
+                                      "next session?", MONDAY, "makeup", treated)
+    assert plan.treatment is None and plan.latest_treatment == dt.date(2026, 12, 17)
+
+
+def test_going_ahead_is_a_treatment_what_if():
+    assert asks_what_if(CONTENT, "If I went ahead tomorrow, could I wear makeup to work on "
+                                 "Tuesday?", MONDAY)
