@@ -1,4 +1,5 @@
 """Compound messages, planning and the conversation-set tools, without Rasa."""
+
 import datetime as dt
 
 import pytest
@@ -7,36 +8,40 @@ from clinicbot.content import load_content
 from clinicbot.conversation_eval import ReplyReader, judge_turn, render
 from clinicbot.dates import DateFound, NoDate, find_date_mentions, read_treatment_date
 from clinicbot.planning import asks_what_if, date_role, plan_around_event, what_if_answer
-from clinicbot.segments import (conjunct_splits, in_frame, is_question, question_segments,
-                                without_condition)
+from clinicbot.segments import conjunct_splits, in_frame, is_question, question_segments, without_condition
 
 CONTENT = load_content()
 MONDAY = dt.date(2026, 11, 30)
 
 
-@pytest.mark.parametrize("text, parts", [
-    ("how much is it and how long is the downtime?", ["how much is it", "how long is the downtime?"]),
-    ("can I wear makeup and when can I go running", ["can I wear makeup", "when can I go running"]),
-    ("had the laser yesterday. how red will I be", ["had the laser yesterday.", "how red will I be"]),
-    ("red and sore", ["red and sore"]),
-    ("", []),
-])
+@pytest.mark.parametrize(
+    "text, parts",
+    [
+        ("how much is it and how long is the downtime?", ["how much is it", "how long is the downtime?"]),
+        ("can I wear makeup and when can I go running", ["can I wear makeup", "when can I go running"]),
+        ("had the laser yesterday. how red will I be", ["had the laser yesterday.", "how red will I be"]),
+        ("red and sore", ["red and sore"]),
+        ("", []),
+    ],
+)
 def test_question_segments(text, parts):
     assert question_segments(text) == parts
 
 
 def test_latest_treatment_day_for_an_event_comes_from_the_milestones():
     event = MONDAY + dt.timedelta(days=20)
-    plan = plan_around_event(CONTENT, f"wedding on {event.day} {event:%B}, when should I have it?",
-                             MONDAY, None)
+    plan = plan_around_event(
+        CONTENT, f"wedding on {event.day} {event:%B}, when should I have it?", MONDAY, None
+    )
     ready = max(CONTENT.milestones[k].day for k in CONTENT.planning.ready_milestones)
     assert plan.latest_treatment == event - dt.timedelta(days=ready)
     assert plan.treatment is None
 
 
 def test_what_applies_on_the_event_day_after_a_planned_treatment():
-    plan = plan_around_event(CONTENT, "if I have it on Friday, can I wear makeup on Wednesday?",
-                             MONDAY, "makeup")
+    plan = plan_around_event(
+        CONTENT, "if I have it on Friday, can I wear makeup on Wednesday?", MONDAY, "makeup"
+    )
     assert plan.treatment == dt.date(2026, 12, 4) and plan.event == dt.date(2026, 12, 9)
     makeup_day = CONTENT.milestones["makeup_allowed"].day
     assert plan.recovery_day == 5 and plan.allowed is (5 >= makeup_day)
@@ -45,19 +50,24 @@ def test_what_applies_on_the_event_day_after_a_planned_treatment():
 def test_an_event_too_close_is_said_so_and_no_date_asks_for_one():
     soon = plan_around_event(CONTENT, "party on the 2nd of December", MONDAY, None)
     assert "less than" in soon.text
-    assert plan_around_event(CONTENT, "when should I book it for my holiday", MONDAY,
-                             None).event is None
+    assert plan_around_event(CONTENT, "when should I book it for my holiday", MONDAY, None).event is None
 
 
 def test_placeholders_are_filled_relative_to_today():
-    assert render("had it {date:-7:d_month}, {date:-2:dmy_dot} or {date:-3:weekday}",
-                  MONDAY) == "had it 23 November, 28.11. or Friday"
+    assert (
+        render("had it {date:-7:d_month}, {date:-2:dmy_dot} or {date:-3:weekday}", MONDAY)
+        == "had it 23 November, 28.11. or Friday"
+    )
 
 
 def test_turn_judge_reads_labels_days_and_storage():
     reader = ReplyReader(CONTENT)
-    reply = [{"text": "Day 3: not yet.", "custom": {"type": "recovery", "topic": "makeup",
-                                                     "day": 3, "allowed": False}}]
+    reply = [
+        {
+            "text": "Day 3: not yet.",
+            "custom": {"type": "recovery", "topic": "makeup", "day": 3, "allowed": False},
+        }
+    ]
     expect = {"topics": ["recovery/makeup"], "day": 3, "allowed": False, "stored_days_ago": 3}
     stored = (MONDAY - dt.timedelta(days=3)).isoformat()
     assert judge_turn(expect, reply, reader, None, stored, MONDAY).ok
@@ -65,52 +75,73 @@ def test_turn_judge_reads_labels_days_and_storage():
     assert not wrong.ok and len(wrong.problems) == 2
 
 
-@pytest.mark.parametrize("segment, asks", [
-    ("how long is the downtime?", True), ("can I wear makeup", True),
-    ("I usually run 5k every morning.", False), ("had the laser yesterday.", False),
-    ("and when can I swim", True),
-])
+@pytest.mark.parametrize(
+    "segment, asks",
+    [
+        ("how long is the downtime?", True),
+        ("can I wear makeup", True),
+        ("I usually run 5k every morning.", False),
+        ("had the laser yesterday.", False),
+        ("and when can I swim", True),
+    ],
+)
 def test_only_questions_count_as_questions(segment, asks):
     assert is_question(segment) is asks
 
 
 def test_a_booked_treatment_date_answers_for_that_treatment():
     treatment = MONDAY + dt.timedelta(days=14)
-    plan = plan_around_event(CONTENT, f"I'm booked in for {treatment.day} {treatment:%B}, when "
-                                      f"can I go back to the gym?", MONDAY, "exercise")
+    plan = plan_around_event(
+        CONTENT,
+        f"I'm booked in for {treatment.day} {treatment:%B}, when can I go back to the gym?",
+        MONDAY,
+        "exercise",
+    )
     assert plan.treatment == treatment and plan.event is None and plan.allowed is False
 
 
 def test_an_event_date_without_a_year_is_the_next_one():
-    plan = plan_around_event(CONTENT, "wedding on 14 December, can I wear makeup?",
-                             dt.date(2026, 12, 20), "makeup")
+    plan = plan_around_event(
+        CONTENT, "wedding on 14 December, can I wear makeup?", dt.date(2026, 12, 20), "makeup"
+    )
     assert plan.event == dt.date(2027, 12, 14)
 
 
-@pytest.mark.parametrize("segment, splits", [
-    ("can I exercise and wear makeup yet?", [("can I exercise", "wear makeup yet?")]),
-    ("price & downtime", [("price", "downtime")]),
-    # the part before "and" must ask, or be a bare topic
-    ("my face is red and swollen, is that ok?", []),
-    ("cost", []),
-])
+@pytest.mark.parametrize(
+    "segment, splits",
+    [
+        ("can I exercise and wear makeup yet?", [("can I exercise", "wear makeup yet?")]),
+        ("price & downtime", [("price", "downtime")]),
+        # the part before "and" must ask, or be a bare topic
+        ("my face is red and swollen, is that ok?", []),
+        ("cost", []),
+    ],
+)
 def test_a_question_can_be_read_as_two_parts_joined_by_and(segment, splits):
     assert conjunct_splits(segment) == splits
 
 
-@pytest.mark.parametrize("before, after, framed", [
-    ("what's the cost", "the recovery time?", "what's the recovery time?"),
-    ("can it help with large pores", "oily skin", "can it help with oily skin"),
-    ("price", "downtime please", "downtime please"),
-])
+@pytest.mark.parametrize(
+    "before, after, framed",
+    [
+        ("what's the cost", "the recovery time?", "what's the recovery time?"),
+        ("can it help with large pores", "oily skin", "can it help with oily skin"),
+        ("price", "downtime please", "downtime please"),
+    ],
+)
 def test_the_second_part_is_read_in_the_first_parts_question(before, after, framed):
     assert in_frame(before, after) == framed
 
 
-@pytest.mark.parametrize("segment", [
-    "I'd like to know the price", "Hi, two questions - how many sessions will I need",
-    "tell me about the downtime", "wondering how long it lasts",
-])
+@pytest.mark.parametrize(
+    "segment",
+    [
+        "I'd like to know the price",
+        "Hi, two questions - how many sessions will I need",
+        "tell me about the downtime",
+        "wondering how long it lasts",
+    ],
+)
 def test_requests_and_questions_after_a_preamble_ask(segment):
     assert is_question(segment)
 
@@ -119,44 +150,62 @@ def _mention(text, words):
     return next(m for m in find_date_mentions(text, MONDAY) if m.text.endswith(words))
 
 
-@pytest.mark.parametrize("text, words, role", [
-    ("if I have it on Friday, can I wear makeup on Wednesday?", "Friday", "treatment"),
-    ("if I have it on Friday, can I wear makeup on Wednesday?", "Wednesday", None),
-    ("Have a wedding on 8 December, if I have it done 1 December can I wear makeup", "8 December",
-     "event"),
-    ("Have a wedding on 8 December, if I have it done 1 December can I wear makeup", "1 December",
-     "treatment"),
-    ("the 20th is my sister's wedding", "the 20th", "event"),
-])
+@pytest.mark.parametrize(
+    "text, words, role",
+    [
+        ("if I have it on Friday, can I wear makeup on Wednesday?", "Friday", "treatment"),
+        ("if I have it on Friday, can I wear makeup on Wednesday?", "Wednesday", None),
+        (
+            "Have a wedding on 8 December, if I have it done 1 December can I wear makeup",
+            "8 December",
+            "event",
+        ),
+        (
+            "Have a wedding on 8 December, if I have it done 1 December can I wear makeup",
+            "1 December",
+            "treatment",
+        ),
+        ("the 20th is my sister's wedding", "the 20th", "event"),
+    ],
+)
 def test_a_date_is_the_treatment_or_the_event_by_the_words_of_its_clause(text, words, role):
     assert date_role(text, _mention(text, words), CONTENT.planning.event_words) == role
 
 
 def test_an_event_named_first_is_still_the_event():
-    plan = plan_around_event(CONTENT, "Have a wedding on 8 December, if I have it done 1 December "
-                                      "can i wear makeup there", MONDAY, "makeup")
+    plan = plan_around_event(
+        CONTENT,
+        "Have a wedding on 8 December, if I have it done 1 December can i wear makeup there",
+        MONDAY,
+        "makeup",
+    )
     assert plan.treatment == dt.date(2026, 12, 1) and plan.event == dt.date(2026, 12, 8)
     assert plan.recovery_day == 7 and plan.allowed is True
 
 
 def test_a_weekday_event_is_the_coming_one_and_the_plan_suggests_a_treatment_day():
-    plan = plan_around_event(CONTENT, "we have family photos on Thursday, could I squeeze the "
-                                      "laser in before", MONDAY, None)
+    plan = plan_around_event(
+        CONTENT, "we have family photos on Thursday, could I squeeze the laser in before", MONDAY, None
+    )
     assert plan.event == dt.date(2026, 12, 3)
     event = MONDAY + dt.timedelta(days=20)
-    plan = plan_around_event(CONTENT, f"wedding on {event.day} {event:%B}, when should I have it?",
-                             MONDAY, None)
+    plan = plan_around_event(
+        CONTENT, f"wedding on {event.day} {event:%B}, when should I have it?", MONDAY, None
+    )
     ready = max(CONTENT.milestones[k].day for k in CONTENT.planning.ready_milestones)
     assert plan.payload()["treatment_date"] == (event - dt.timedelta(days=ready)).isoformat()
 
 
-@pytest.mark.parametrize("text, what_if", [
-    ("suppose I have it on 2 December, when can I exercise again?", True),
-    ("if I get it done this week can I wear makeup at my wedding?", True),
-    ("I had it on Monday, if I go swimming on Saturday will it sting?", False),
-    ("if I go swimming on Saturday will it sting?", False),
-    ("can I wear makeup tomorrow?", False),
-])
+@pytest.mark.parametrize(
+    "text, what_if",
+    [
+        ("suppose I have it on 2 December, when can I exercise again?", True),
+        ("if I get it done this week can I wear makeup at my wedding?", True),
+        ("I had it on Monday, if I go swimming on Saturday will it sting?", False),
+        ("if I go swimming on Saturday will it sting?", False),
+        ("can I wear makeup tomorrow?", False),
+    ],
+)
 def test_a_what_if_is_about_the_treatment_day_itself(text, what_if):
     assert asks_what_if(CONTENT, text, MONDAY) is what_if
 
@@ -166,8 +215,13 @@ def test_a_what_if_without_an_occasion_answers_its_topic_and_what_applies_from_t
     label, plan = what_if_answer(CONTENT, text, MONDAY, ["recovery/exercise"], "exercise")
     assert label == "recovery/exercise"
     assert plan is not None and plan.treatment == dt.date(2026, 12, 2) and plan.event is None
-    label, plan = what_if_answer(CONTENT, "if i book it for next friday would i need time off work?",
-                                 MONDAY, ["faq/downtime"], "exercise")
+    label, plan = what_if_answer(
+        CONTENT,
+        "if i book it for next friday would i need time off work?",
+        MONDAY,
+        ["faq/downtime"],
+        "exercise",
+    )
     assert (label, plan) == ("faq/downtime", None)
 
 
@@ -178,22 +232,28 @@ def test_a_what_if_with_an_occasion_is_a_plan():
     assert plan.treatment == dt.date(2026, 12, 4) and plan.event == dt.date(2026, 12, 9)
 
 
-@pytest.mark.parametrize("text", [
-    "if i had it on Thursday, when could i go back to the gym?",
-    "say i get it done 7 December, how long would i be red for",
-    "thinking of having it 10 December, would i be able to wear makeup?",
-    "what if i did it 2 December, could i still go to spin class?",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "if i had it on Thursday, when could i go back to the gym?",
+        "say i get it done 7 December, how long would i be red for",
+        "thinking of having it 10 December, would i be able to wear makeup?",
+        "what if i did it 2 December, could i still go to spin class?",
+    ],
+)
 def test_a_what_if_date_is_never_the_treatment_date(text):
     assert all(m.tense == "hypothetical" for m in find_date_mentions(text, MONDAY))
     assert isinstance(read_treatment_date(text, MONDAY), NoDate)
 
 
-@pytest.mark.parametrize("text, days_ago", [
-    ("just got home from my co2 appointment, can i put moisturiser on?", 0),
-    ("had it 3 days post laser", 3),
-    ("i'm 6 months post partum and still nursing", None),
-])
+@pytest.mark.parametrize(
+    "text, days_ago",
+    [
+        ("just got home from my co2 appointment, can i put moisturiser on?", 0),
+        ("had it 3 days post laser", 3),
+        ("i'm 6 months post partum and still nursing", None),
+    ],
+)
 def test_dates_said_without_a_date(text, days_ago):
     reading = read_treatment_date(text, MONDAY)
     if days_ago is None:
@@ -203,8 +263,12 @@ def test_dates_said_without_a_date(text, days_ago):
 
 
 def test_a_treatment_said_as_days_before_the_event_is_planned_from_the_event():
-    plan = plan_around_event(CONTENT, "what if i get it done the day before my birthday on "
-                                      "9 December, could i wear makeup?", MONDAY, "makeup")
+    plan = plan_around_event(
+        CONTENT,
+        "what if i get it done the day before my birthday on 9 December, could i wear makeup?",
+        MONDAY,
+        "makeup",
+    )
     assert plan.treatment == dt.date(2026, 12, 8) and plan.event == dt.date(2026, 12, 9)
     assert plan.recovery_day == 1 and plan.allowed is False
 
@@ -213,33 +277,48 @@ def test_one_word_questions_count():
     assert question_segments("price? and downtime?") == ["price?", "and downtime?"]
 
 
-@pytest.mark.parametrize("masked, question", [
-    ("if i have it on DATE , when could i go back to the gym?", "when could i go back to the gym?"),
-    ("would I be able to swim straight after if I have it DATE ?", "would I be able to swim straight after ?"),
-    ("say i get it done DATE , how long would i be red for", "how long would i be red for"),
-    ("when can I wear makeup?", "when can I wear makeup?"),
-])
+@pytest.mark.parametrize(
+    "masked, question",
+    [
+        ("if i have it on DATE , when could i go back to the gym?", "when could i go back to the gym?"),
+        (
+            "would I be able to swim straight after if I have it DATE ?",
+            "would I be able to swim straight after ?",
+        ),
+        ("say i get it done DATE , how long would i be red for", "how long would i be red for"),
+        ("when can I wear makeup?", "when can I wear makeup?"),
+    ],
+)
 def test_a_what_if_question_without_its_condition(masked, question):
     assert without_condition(masked) == question
 
 
 def test_an_event_on_a_day_of_the_month_is_the_coming_one():
-    plan = plan_around_event(CONTENT, "we've got a family reunion on the 14th, how close to it "
-                                      "can I have the treatment?", MONDAY, None)
+    plan = plan_around_event(
+        CONTENT,
+        "we've got a family reunion on the 14th, how close to it can I have the treatment?",
+        MONDAY,
+        None,
+    )
     assert plan.event == dt.date(2026, 12, 14)
 
 
 def test_an_event_after_the_patients_own_treatment_is_a_day_of_their_recovery():
     treated = MONDAY - dt.timedelta(days=3)
-    plan = plan_around_event(CONTENT, "I've got a party on 4 December, will I be able to wear "
-                                      "makeup?", MONDAY, "makeup", treated)
+    plan = plan_around_event(
+        CONTENT, "I've got a party on 4 December, will I be able to wear makeup?", MONDAY, "makeup", treated
+    )
     assert plan.treatment == treated and plan.recovery_day == 7 and plan.allowed is True
     # planning a further treatment is a plan
-    plan = plan_around_event(CONTENT, "I've got a party on 24 December, when should I book the "
-                                      "next session?", MONDAY, "makeup", treated)
+    plan = plan_around_event(
+        CONTENT,
+        "I've got a party on 24 December, when should I book the next session?",
+        MONDAY,
+        "makeup",
+        treated,
+    )
     assert plan.treatment is None and plan.latest_treatment == dt.date(2026, 12, 17)
 
 
 def test_going_ahead_is_a_treatment_what_if():
-    assert asks_what_if(CONTENT, "If I went ahead tomorrow, could I wear makeup to work on "
-                                 "Tuesday?", MONDAY)
+    assert asks_what_if(CONTENT, "If I went ahead tomorrow, could I wear makeup to work on Tuesday?", MONDAY)
