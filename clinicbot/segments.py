@@ -69,6 +69,30 @@ def without_condition(masked: str) -> str:
     return " ".join(CONDITION.sub(" ", masked).split()).strip(" ,")
 
 
+# "they" in a second question is usually a thing the first one named: "when
+# will I see results and how long do they last?" ("it" is mostly the treatment).
+PLURAL_PRONOUN = re.compile(r"\b(?:they|them|those|these|theyll|they'll|they're|theyre)\b", re.IGNORECASE)
+WORD = re.compile(r"[a-z][a-z'-]{3,}", re.IGNORECASE)
+NOT_A_THING = frozenset(
+    (
+        "what when where which will would could should does have having about after before "
+        "with from that this there their then than into your yours mine just much many long "
+        "soon going been being also like want know tell take make need doing done still "
+        "start started showing show"
+    ).split()
+)
+
+
+def pronoun_readings(previous: str, segment: str) -> List[str]:
+    """`segment` with its "they" replaced by each thing `previous` names:
+    ("when will I see results", "how long do they last?") -> ["how long do
+    results last?"]. Empty when there is no "they" to resolve."""
+    if not PLURAL_PRONOUN.search(segment):
+        return []
+    things = [w for w in WORD.findall(previous) if w.lower() not in NOT_A_THING]
+    return [PLURAL_PRONOUN.sub(thing, segment, count=1) for thing in dict.fromkeys(things)]
+
+
 def question_segments(text: str) -> List[str]:
     """The parts of `text` that can stand as questions of their own, in order."""
     parts: List[str] = []

@@ -36,8 +36,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
-from clinicbot.segments import (conjunct_splits, in_frame, is_question, question_segments,
-                               without_condition)
+from clinicbot.segments import (conjunct_splits, in_frame, is_question, pronoun_readings,
+                               question_segments, without_condition)
 from components.treatment_date_extractor import masked_text
 
 logger = logging.getLogger(__name__)
@@ -92,6 +92,8 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             "segment_confidence": 0.5,
             # "cost and downtime": each part must be its own topic at this confidence
             "conjunct_confidence": 0.7,
+            # a later question about "they" below this is read with what "they" are
+            "pronoun_confidence": 0.8,
             # a message this short is read as asking about what it names
             "short_message_words": 6,
         }
@@ -159,7 +161,8 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             units = self._question_units(masked)
             rows = self.model.predict_proba([masked] + [unit for unit, _ in units])
             by_label = dict(zip(self.model.classes_, rows[0]))
-            questions = self._questions(units, rows[1:], self.model.classes_)
+            questions = self._questions(units, self._resolve_pronouns(units, rows[1:]),
+                                        self.model.classes_)
             best_label = max(by_label, key=lambda label: by_label[label])
             if len(questions) == 1 and intent_of(best_label) == DATE_ONLY_INTENT:
                 # "had the laser yesterday. how red will I be": the question wins.
@@ -177,6 +180,22 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             message.set(QUESTIONS_KEY, [{k: v for k, v in q.items() if k != "index"}
                                         for q in questions], add_to_output=True)
         return messages
+
+    def _resolve_pronouns(self, units: List[Tuple[Text, bool]], rows: Any) -> Any:
+        """A later question about "they" unclear on its own ("... and how long do
+        they last?") is read with "they" as each thing the question before named;
+        the clearest reading counts."""
+        rows = np.array(rows, copy=True)
+        for index in range(1, len(units)):
+            if float(np.max(rows[index])) >= self.config["pronoun_confidence"]:
+                continue
+            readings = pronoun_readings(units[index - 1][0], units[index][0])
+            if readings:
+                candidates = self.model.predict_proba(readings)  # type: ignore[union-attr]
+                best = candidates[int(np.argmax(candidates.max(axis=1)))]
+                if float(np.max(best)) > float(np.max(rows[index])):
+                    rows[index] = best
+        return rows
 
     @staticmethod
     def _has_what_if(message: Message) -> bool:

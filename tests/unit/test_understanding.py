@@ -8,7 +8,14 @@ from clinicbot.content import load_content
 from clinicbot.conversation_eval import ReplyReader, judge_turn, render
 from clinicbot.dates import DateFound, NoDate, find_date_mentions, read_treatment_date
 from clinicbot.planning import asks_what_if, date_role, plan_around_event, what_if_answer
-from clinicbot.segments import conjunct_splits, in_frame, is_question, question_segments, without_condition
+from clinicbot.segments import (
+    conjunct_splits,
+    in_frame,
+    is_question,
+    pronoun_readings,
+    question_segments,
+    without_condition,
+)
 
 CONTENT = load_content()
 MONDAY = dt.date(2026, 11, 30)
@@ -322,3 +329,10 @@ def test_an_event_after_the_patients_own_treatment_is_a_day_of_their_recovery():
 
 def test_going_ahead_is_a_treatment_what_if():
     assert asks_what_if(CONTENT, "If I went ahead tomorrow, could I wear makeup to work on Tuesday?", MONDAY)
+
+
+def test_they_in_a_later_question_is_read_as_what_the_first_one_named():
+    assert pronoun_readings("when will I see results", "how long do they last?") == [
+        "how long do results last?"
+    ]
+    assert pronoun_readings("how much is it", "does it hurt?") == []
