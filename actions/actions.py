@@ -31,10 +31,11 @@ from clinicbot.privacy import erase_after_turn_is_saved
 from console.erasure import PatientErasure, erase_for_patient
 from clinicbot.clarify import choices, likely_labels
 from clinicbot import handoff
-from clinicbot.planning import asks_what_if, what_if_answer
+from clinicbot.planning import asks_what_if, plan_reasons, what_if_answer
 from clinicbot.timeline import TIMELINE_TOPIC, general_answer
 
 FAQ_INTENT = "faq"
+PLAN_INTENT = "plan_event"
 
 RECOVERY_INTENT = "recovery"
 
@@ -140,6 +141,8 @@ def _answered_label(event: Dict[Text, Any]) -> Optional[str]:
     label = intent.get("full_retrieval_intent_name") or ""
     if intent.get("name") == "multiple_questions" and questions:
         return questions[-1].get("label")
+    if intent.get("name") == PLAN_INTENT:
+        return PLAN_INTENT
     return label if "/" in label else None
 
 
@@ -172,11 +175,19 @@ class ActionAnswerFollowUp(Action):
         content = cached_content()
         today = patient_today(content, _patient_timezone(tracker))
         user_events = [e for e in tracker.events if e.get("event") == "user"][:-1]
-        label = next((found for found in map(_answered_label, reversed(user_events)) if found),
-                     None)
-        if label is None:
+        answered = next(((event, found) for event, found in
+                         ((e, _answered_label(e)) for e in reversed(user_events)) if found),
+                        None)
+        if answered is None:
             dispatcher.utter_message(response="utter_follow_up_unknown")
             return [SlotSet("pending_recovery_topic", None)]
+        earlier, label = answered
+        if label == PLAN_INTENT:
+            # "why that long?" after a plan: the milestones behind it, then the plan again.
+            if content.planning.why:
+                dispatcher.utter_message(text=plan_reasons(content))
+            return _answer_plan(content, earlier.get("parse_data") or {},
+                                str(earlier.get("text") or ""), tracker, today, dispatcher)
         intent, _, key = label.partition("/")
         if intent == FAQ_INTENT or key not in content.topics:
             return _topic_reply(content, label, tracker, today, dispatcher, "") or [
@@ -201,22 +212,28 @@ class ActionPlanEvent(Action):
                   domain: Dict[Text, Any]) -> List[EventType]:
         content = cached_content()
         today = patient_today(content, _patient_timezone(tracker))
-        text = tracker.latest_message.get("text") or ""
-        labels = _asked_labels(tracker.latest_message)
-        if not asks_what_if(content, text, today):
-            # No treatment day named: the plan.
-            labels = []
-        label, plan = what_if_answer(content, text, today, labels,
-                                     planning_topic(tracker.latest_message, set(content.topics)),
-                                     parse_known_date(tracker.get_slot("treatment_date")))
-        events: List[EventType] = []
-        if label is not None and label.startswith(FAQ_INTENT + "/"):
-            dispatcher.utter_message(response=f"utter_{label}")
-        elif label is not None:
-            dispatcher.utter_message(text=general_answer(content, label.split("/", 1)[1]))
-        if plan is not None:
-            events = _send(Reply([plan.text], payload=plan.payload()), dispatcher)
-        return events or [SlotSet("pending_recovery_topic", None)]
+        return _answer_plan(content, tracker.latest_message,
+                            tracker.latest_message.get("text") or "", tracker, today, dispatcher)
+
+
+def _answer_plan(content: ClinicContent, parse: Dict[Text, Any], text: str, tracker: Tracker,
+                 today: date, dispatcher: CollectingDispatcher) -> List[EventType]:
+    """The plan for one message (its text and parse result)."""
+    labels = _asked_labels(parse)
+    if not asks_what_if(content, text, today):
+        # No treatment day named: the plan.
+        labels = []
+    label, plan = what_if_answer(content, text, today, labels,
+                                 planning_topic(parse, set(content.topics)),
+                                 parse_known_date(tracker.get_slot("treatment_date")))
+    events: List[EventType] = []
+    if label is not None and label.startswith(FAQ_INTENT + "/"):
+        dispatcher.utter_message(response=f"utter_{label}")
+    elif label is not None:
+        dispatcher.utter_message(text=general_answer(content, label.split("/", 1)[1]))
+    if plan is not None:
+        events = _send(Reply([plan.text], payload=plan.payload()), dispatcher)
+    return events or [SlotSet("pending_recovery_topic", None)]
 
 
 def _asked_labels(latest_message: Dict[Text, Any]) -> List[str]:

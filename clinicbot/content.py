@@ -100,6 +100,8 @@ class Planning:
     # Words that name an occasion: a message with one date and one of these
     # asks about the event, not about a treatment on that day.
     event_words: Tuple[str, ...] = ()
+    # A follow-up to a plan ("why that long?"); may use {milestones}. Optional.
+    why: str = ""
 
 
 @dataclass(frozen=True)
@@ -374,7 +376,15 @@ def _planning(data: Mapping[str, Any], milestones: Mapping[str, Milestone]) -> P
         latest_date,
         too_soon,
         event_words=tuple(word.strip().lower() for word in event_words),
+        why=_optional_text(data, "why"),
     )
+
+
+def _optional_text(data: Mapping[str, Any], key: str) -> str:
+    value = data.get(key, "")
+    if not isinstance(value, str):
+        raise ContentError(f"'planning.{key}' must be text")
+    return value
 
 
 def _all_texts(content: ClinicContent) -> List[str]:
@@ -391,6 +401,7 @@ def _all_texts(content: ClinicContent) -> List[str]:
         content.planning.ask_event_date,
         content.planning.latest_date,
         content.planning.too_soon,
+        content.planning.why,
         content.handoff.when_closed,
     ]
     texts += list(content.responses.values())

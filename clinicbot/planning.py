@@ -224,9 +224,7 @@ def plan_around_event(content: ClinicContent, text: str, today: dt.date,
                          recovery_day=status.day, allowed=status.allowed)
     if len(dated) == 1 and known_topic:
         mention, treatment = dated[0]
-        role = date_role(text, mention, event_words)
-        if role == TREATMENT or (role is None and mention.tense == HYPOTHETICAL
-                                 and not _names_an_event(text, event_words)):
+        if date_role(text, mention, event_words) == TREATMENT:
             status = topic_status(content, content.topics[str(topic)], treatment, treatment)
             answer = content.render(status.phase.text, treatment)
             return EventPlan(f"If you have your treatment on {format_patient_date(treatment)}, "
@@ -284,5 +282,12 @@ def what_if_answer(content: ClinicContent, text: str, today: dt.date, labels: Se
     return label, None
 
 
+def plan_reasons(content: ClinicContent) -> str:
+    """Why a plan leaves the time it does: the clinic's ready milestones."""
+    ready = [content.milestones[key] for key in content.planning.ready_milestones]
+    milestones = "; ".join(f"{m.label.lower()} from day {m.day}" for m in ready)
+    return content.render(content.planning.why, extra={"milestones": milestones})
+
+
 __all__ = ["EventPlan", "asks_what_if", "date_role", "is_about_an_event", "plan_around_event",
-           "what_if_answer", "TIMELINE_TOPIC"]
+           "plan_reasons", "what_if_answer", "TIMELINE_TOPIC"]

@@ -7,7 +7,7 @@ import pytest
 from clinicbot.content import load_content
 from clinicbot.conversation_eval import ReplyReader, judge_turn, render
 from clinicbot.dates import DateFound, NoDate, find_date_mentions, read_treatment_date
-from clinicbot.planning import asks_what_if, date_role, plan_around_event, what_if_answer
+from clinicbot.planning import asks_what_if, date_role, plan_around_event, plan_reasons, what_if_answer
 from clinicbot.segments import (
     conjunct_splits,
     in_frame,
@@ -336,3 +336,15 @@ def test_they_in_a_later_question_is_read_as_what_the_first_one_named():
         "how long do results last?"
     ]
     assert pronoun_readings("how much is it", "does it hurt?") == []
+
+
+def test_a_single_date_is_the_treatment_only_when_its_own_words_say_so():
+    text = "I'm walking my daughter down the aisle on December 28, how far in advance should I get the laser?"
+    plan = plan_around_event(CONTENT, text, MONDAY, "makeup")
+    assert plan.event == dt.date(2026, 12, 28) and plan.payload()["treatment_date"] == "2026-12-21"
+
+
+def test_why_a_plan_leaves_the_time_it_does_names_the_ready_milestones():
+    reasons = plan_reasons(CONTENT)
+    for key in CONTENT.planning.ready_milestones:
+        assert f"day {CONTENT.milestones[key].day}" in reasons
