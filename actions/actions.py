@@ -31,7 +31,8 @@ from clinicbot.privacy import erase_after_turn_is_saved
 from console.erasure import PatientErasure, erase_for_patient
 from clinicbot.clarify import choices, likely_labels
 from clinicbot import handoff
-from clinicbot.planning import asks_what_if, plan_reasons, what_if_answer
+from clinicbot.planning import (asks_about_an_event_ahead, asks_what_if, plan_around_event,
+                                plan_reasons, what_if_answer)
 from clinicbot.timeline import TIMELINE_TOPIC, general_answer
 
 FAQ_INTENT = "faq"
@@ -105,6 +106,10 @@ class ActionRecoveryAnswer(_ClinicAction):
         if tracker.get_slot("red_flag_followup") and is_self_treatment_question(text):
             # After urgent advice, home treatment is not the answer: call.
             return self_treatment_warning(content)
+        known = parse_known_date(tracker.get_slot("treatment_date"))
+        if known is None and asks_about_an_event_ahead(content, text, today):
+            # "can I wear makeup at my wedding on 20 December?", not treated yet
+            return _plan_reply(content, tracker, today)
         if asks_what_if(content, text, today):
             # "suppose I have it on Friday, when can I exercise?": the topic
             # for that day, or a plan; never the patient's treatment date.
@@ -114,9 +119,15 @@ class ActionRecoveryAnswer(_ClinicAction):
             content,
             topic=recovery_topic(tracker.latest_message),
             message_text=tracker.latest_message.get("text") or "",
-            known_date=parse_known_date(tracker.get_slot("treatment_date")),
+            known_date=known,
             today=today,
         )
+
+
+def _plan_reply(content: ClinicContent, tracker: Tracker, today: date) -> Reply:
+    plan = plan_around_event(content, tracker.latest_message.get("text") or "", today,
+                             planning_topic(tracker.latest_message, set(content.topics)))
+    return Reply([plan.text], payload=plan.payload())
 
 
 def _topic_reply(content: ClinicContent, label: str, tracker: Tracker, today: date,

@@ -453,6 +453,18 @@ DAY_WORDS = (
 )
 
 
+# "this time last week" (7 days ago); "a week today/yesterday/tomorrow": a week
+# before that day, or after it in a future clause ("my appointment is a week today").
+THIS_TIME_LAST = _rx(r"\bthis\s+time\s+last\s+week\b")
+A_WEEK_FROM_DAY = _rx(rf"\ba\s+week\s+(?:(?P<today>today)|(?P<yesterday>{YESTERDAY})|{TOMORROW})\b")
+
+
+def _week_from_day(offset: int) -> Resolver:
+    def resolve(today: dt.date, tense: str) -> Resolution:
+        return _shift(today, relativedelta(days=offset + (7 if tense == FUTURE else -7)))
+    return resolve
+
+
 def _day_word_spans(text: str) -> Iterator[_Span]:
     for pattern, days, tense in DAY_WORDS:
         for m in pattern.finditer(text):
@@ -460,11 +472,16 @@ def _day_word_spans(text: str) -> Iterator[_Span]:
             if days == 0 and m.group(0).lower().startswith("earlier"):
                 intrinsic = PAST
             yield _Span(m.start(), m.end(), "relative", intrinsic, _shifted(relativedelta(days=days)))
+    for m in THIS_TIME_LAST.finditer(text):
+        yield _Span(m.start(), m.end(), "relative", PAST, _shifted(relativedelta(days=-7)))
+    for m in A_WEEK_FROM_DAY.finditer(text):
+        offset = 0 if m.group("today") else (-1 if m.group("yesterday") else 1)
+        yield _Span(m.start(), m.end(), "relative", None, _week_from_day(offset))
 
 
 COUNTED = _rx(rf"\b(?:(?:i{_APOS}?m|im|i\s+am|today\s+is|today{_APOS}s|it{_APOS}?s|its|"
               rf"now|currently|i{_APOS}?m\s+now|i\s+am\s+now)\s+(?:on\s+)?day\s+(?P<n>\d{{1,3}})\b"
-              rf"|\bon\s+day\s+(?P<n2>\d{{1,3}})\s+(?:today|now)\b)")
+              rf"|\b(?:on\s+)?day\s+(?P<n2>\d{{1,3}})\s+(?:today|now)\b)")
 
 
 def _counted_spans(text: str) -> Iterator[_Span]:
@@ -643,6 +660,7 @@ VAGUE_PHRASES = _rx(
     r"not\s+(?:that\s+|so\s+)?long\s+ago|"
     r"(?:a\s+)?(?:few|several|some|couple)\s+(?:of\s+)?(?:days|weeks|months|years)\s+(?:ago|back)|"
     r"(?:quite\s+)?recently|lately|the\s+other\s+(?:day|week)|"
+    r"(?:at|over|on)\s+the\s+weekend|last\s+weekend|"
     r"(?:in|during|early|mid|late|end\s+of|beginning\s+of|start\s+of|last)\s+"
     r"(?:january|february|march|april|may|june|july|august|september|october|november|december))\b")
 

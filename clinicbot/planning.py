@@ -257,6 +257,17 @@ def _latest_for(content: ClinicContent, event: dt.date, today: dt.date, ready_da
                      latest_treatment=latest)
 
 
+def asks_about_an_event_ahead(content: ClinicContent, text: str, today: dt.date) -> bool:
+    """An occasion on a day ahead and no treatment date of the patient's own:
+    "can I wear makeup at my wedding on 20 December?" from someone not yet
+    treated is a plan."""
+    mentions = find_date_mentions(text, today, content.clinic.date_order)
+    if any(m.tense == PAST and m.status == FOUND for m in mentions):
+        return False
+    return _names_an_event(text, content.planning.event_words) and bool(
+        _future_dates(mentions, today))
+
+
 def what_if_answer(content: ClinicContent, text: str, today: dt.date, labels: Sequence[str],
                    topic: Optional[str], treated: Optional[dt.date] = None,
                    ) -> Tuple[Optional[str], Optional[EventPlan]]:
@@ -289,5 +300,5 @@ def plan_reasons(content: ClinicContent) -> str:
     return content.render(content.planning.why, extra={"milestones": milestones})
 
 
-__all__ = ["EventPlan", "asks_what_if", "date_role", "is_about_an_event", "plan_around_event",
+__all__ = ["EventPlan", "asks_about_an_event_ahead", "asks_what_if", "date_role", "is_about_an_event", "plan_around_event",
            "plan_reasons", "what_if_answer", "TIMELINE_TOPIC"]

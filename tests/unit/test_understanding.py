@@ -6,8 +6,15 @@ import pytest
 
 from clinicbot.content import load_content
 from clinicbot.conversation_eval import ReplyReader, judge_turn, render
-from clinicbot.dates import DateFound, NoDate, find_date_mentions, read_treatment_date
-from clinicbot.planning import asks_what_if, date_role, plan_around_event, plan_reasons, what_if_answer
+from clinicbot.dates import DateFound, NoDate, VagueDate, find_date_mentions, read_treatment_date
+from clinicbot.planning import (
+    asks_about_an_event_ahead,
+    asks_what_if,
+    date_role,
+    plan_around_event,
+    plan_reasons,
+    what_if_answer,
+)
 from clinicbot.segments import (
     conjunct_splits,
     in_frame,
@@ -348,3 +355,33 @@ def test_why_a_plan_leaves_the_time_it_does_names_the_ready_milestones():
     reasons = plan_reasons(CONTENT)
     for key in CONTENT.planning.ready_milestones:
         assert f"day {CONTENT.milestones[key].day}" in reasons
+
+
+@pytest.mark.parametrize(
+    "text, ahead",
+    [
+        ("can I wear makeup at my wedding on 20 December?", True),
+        ("I had it on Friday, can I wear makeup at the party on Saturday?", False),
+        ("can I wear makeup at my wedding?", False),
+        ("can I go to the gym on Saturday?", False),
+    ],
+)
+def test_an_occasion_ahead_from_someone_not_yet_treated_is_a_plan(text, ahead):
+    assert asks_about_an_event_ahead(CONTENT, text, MONDAY) is ahead
+
+
+@pytest.mark.parametrize(
+    "text, days_ago",
+    [
+        ("this time last week", 7),
+        ("had it a week today", 7),
+        ("it was a week yesterday", 8),
+        ("day 6 today", 6),
+    ],
+)
+def test_days_counted_from_a_named_day(text, days_ago):
+    assert read_treatment_date(text, MONDAY, explicit=True).date == MONDAY - dt.timedelta(days=days_ago)
+
+
+def test_the_weekend_asks_which_day():
+    assert isinstance(read_treatment_date("I had it done at the weekend", MONDAY), VagueDate)
