@@ -93,6 +93,28 @@ def pronoun_readings(previous: str, segment: str) -> List[str]:
     return [PLURAL_PRONOUN.sub(thing, segment, count=1) for thing in dict.fromkeys(things)]
 
 
+# "ok and what about exercise?", "and how about sunscreen": a new topic named
+# after a follow-up's opening words, not a follow-up to the last answer.
+TOPIC_SWITCH = re.compile(
+    r"^\s*(?:(?:ok|okay|ok\s+then|right|cool|great|thanks|thank\s+you|so|and|also)[\s,.!]+)*"
+    r"(?:and\s+)?(?:what|how)\s+about\s+(?P<rest>.+)$",
+    re.IGNORECASE,
+)
+NOT_A_TOPIC = re.compile(
+    r"^(?:it|that|this|then|them|those|these|after(?:\s+that)?|later|now|tomorrow|today)\W*$",
+    re.IGNORECASE,
+)
+
+
+def switched_topic(text: str) -> str:
+    """The topic a "what about ...?" names ("ok and what about exercise?" ->
+    "exercise?"), or "" when it names none ("what about after that?")."""
+    match = TOPIC_SWITCH.match(text or "")
+    if not match or NOT_A_TOPIC.match(match.group("rest").strip()):
+        return ""
+    return match.group("rest").strip()
+
+
 def question_segments(text: str) -> List[str]:
     """The parts of `text` that can stand as questions of their own, in order."""
     parts: List[str] = []

@@ -37,7 +37,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
 from clinicbot.segments import (conjunct_splits, in_frame, is_question, pronoun_readings,
-                               question_segments, without_condition)
+                               question_segments, switched_topic, without_condition)
 from components.treatment_date_extractor import masked_text
 
 logger = logging.getLogger(__name__)
@@ -49,6 +49,7 @@ MULTIPLE_QUESTIONS = "multiple_questions"
 QUESTIONS_KEY = "questions"
 # A message that only gives a date: a question beside it wins over this.
 DATE_ONLY_INTENT = "share_treatment_date"
+FOLLOW_UP_INTENT = "follow_up"
 # The role TreatmentDateExtractor gives a what-if date ("if I have it on Friday").
 HYPOTHETICAL = "hypothetical"
 MIN_QUESTION_WORDS = 2
@@ -164,6 +165,12 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             questions = self._questions(units, self._resolve_pronouns(units, rows[1:]),
                                         self.model.classes_)
             best_label = max(by_label, key=lambda label: by_label[label])
+            if best_label == FOLLOW_UP_INTENT and switched_topic(masked):
+                # "ok and what about exercise?" names a topic of its own.
+                row = self.model.predict_proba([switched_topic(masked)])[0]
+                label, confidence = self._best(row)
+                if "/" in label and confidence >= self.config["segment_confidence"]:
+                    by_label = dict(zip(self.model.classes_, row))
             if len(questions) == 1 and intent_of(best_label) == DATE_ONLY_INTENT:
                 # "had the laser yesterday. how red will I be": the question wins.
                 by_label = dict(zip(self.model.classes_, rows[1 + questions[0]["index"]]))

@@ -21,6 +21,7 @@ from clinicbot.segments import (
     is_question,
     pronoun_readings,
     question_segments,
+    switched_topic,
     without_condition,
 )
 
@@ -385,3 +386,17 @@ def test_days_counted_from_a_named_day(text, days_ago):
 
 def test_the_weekend_asks_which_day():
     assert isinstance(read_treatment_date("I had it done at the weekend", MONDAY), VagueDate)
+
+
+@pytest.mark.parametrize(
+    "text, topic",
+    [
+        ("ok and what about exercise?", "exercise?"),
+        ("how about the sun", "the sun"),
+        ("what about after that?", ""),
+        ("what about it?", ""),
+        ("why?", ""),
+    ],
+)
+def test_what_about_names_a_topic_unless_it_points_back(text, topic):
+    assert switched_topic(text) == topic
