@@ -6,6 +6,7 @@ redness usually faded) behind by the event. "If I have it on Friday, can I
 wear makeup on Wednesday?" gets what applies on that recovery day. Nothing
 here is a treatment date: nothing is stored.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -26,7 +27,9 @@ TREATMENT, EVENT = "treatment", "event"
 PLANNED_TREATMENT = re.compile(
     r"\b(?:booked|booking|book|appointment|having it|have it|had it|get it|getting it|got it|did it|"
     r"it done|treatment|treated|lasered|laser|procedure|session|scheduled|the co2|do it|"
-    r"doing it|go in|come in|go ahead|went ahead|going ahead)\b", re.IGNORECASE)
+    r"doing it|go in|come in|go ahead|went ahead|going ahead)\b",
+    re.IGNORECASE,
+)
 CLAUSE_BREAK = re.compile(r"[,.;:!?\n]|\b(?:and|but|so|then)\b", re.IGNORECASE)
 DAY_OF_MONTH = re.compile(r"^(?:the\s+)?\d{1,2}(?:st|nd|rd|th)?$", re.IGNORECASE)
 WEEKDAY = re.compile(r"\b(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\b", re.IGNORECASE)
@@ -34,9 +37,23 @@ PAST_WEEKDAY = re.compile(r"\b(?:last|before\s+last|ago)\b", re.IGNORECASE)
 # "get it done the day before my birthday on 9 December", "... 10 days before"
 OFFSET_BEFORE = re.compile(
     r"\b(?P<n>the|a|one|two|three|four|five|six|seven|eight|nine|ten|\d{1,2})\s+"
-    r"(?P<unit>days?|weeks?|fortnights?)\s+(?:before|earlier|ahead)\b", re.IGNORECASE)
-NUMBERS = {"the": 1, "a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-           "seven": 7, "eight": 8, "nine": 9, "ten": 10}
+    r"(?P<unit>days?|weeks?|fortnights?)\s+(?:before|earlier|ahead)\b",
+    re.IGNORECASE,
+)
+NUMBERS = {
+    "the": 1,
+    "a": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+}
 UNIT_DAYS = {"day": 1, "week": 7, "fortnight": 14}
 # How many words after a date can still say what it is ("on the 20th for my
 # sister's wedding", "Friday is my party").
@@ -55,12 +72,18 @@ class EventPlan:
     def payload(self) -> dict:
         """The plan card. Its treatment_date is the day the plan is for: the
         one the patient named, else the latest one it suggests."""
+
         def iso(day: Optional[dt.date]) -> Optional[str]:
             return day.isoformat() if day else None
-        return {"type": "plan", "event_date": iso(self.event),
-                "treatment_date": iso(self.treatment or self.latest_treatment),
-                "latest_treatment_date": iso(self.latest_treatment),
-                "day": self.recovery_day, "allowed": self.allowed}
+
+        return {
+            "type": "plan",
+            "event_date": iso(self.event),
+            "treatment_date": iso(self.treatment or self.latest_treatment),
+            "latest_treatment_date": iso(self.latest_treatment),
+            "day": self.recovery_day,
+            "allowed": self.allowed,
+        }
 
 
 def _future_dates(mentions: List[DateMention], today: dt.date) -> List[Tuple[DateMention, dt.date]]:
@@ -122,14 +145,14 @@ def date_role(text: str, mention: DateMention, event_words: Sequence[str]) -> Op
     Read from the words of its own clause: the nearest treatment word ("if I
     have it on", "booked for") or event word ("wedding on") before it wins;
     else a few words after it ("the 20th for my party")."""
-    before = text[:mention.start]
+    before = text[: mention.start]
     clause_starts = [m.end() for m in CLAUSE_BREAK.finditer(before)]
-    before = before[clause_starts[-1]:] if clause_starts else before
+    before = before[clause_starts[-1] :] if clause_starts else before
     events = re.compile(r"\b(?:" + "|".join(map(re.escape, event_words)) + r")\b", re.IGNORECASE)
     treatment_at, event_at = _last_position(PLANNED_TREATMENT, before), _last_position(events, before)
     if treatment_at >= 0 or event_at >= 0:
         return TREATMENT if treatment_at > event_at else EVENT
-    after = CLAUSE_BREAK.split(text[mention.end:], maxsplit=1)[0]
+    after = CLAUSE_BREAK.split(text[mention.end :], maxsplit=1)[0]
     after = " ".join(after.split()[:WORDS_AFTER])
     if events.search(after):
         return EVENT
@@ -142,8 +165,7 @@ def treatment_offset(text: str) -> Optional[dt.timedelta]:
     """How long before the event the treatment would be, when said with a
     treatment word: "if I get it done the day before my birthday" -> 1 day."""
     for match in OFFSET_BEFORE.finditer(text):
-        if PLANNED_TREATMENT.search(text[:match.start()]) or PLANNED_TREATMENT.search(
-                text[match.end():]):
+        if PLANNED_TREATMENT.search(text[: match.start()]) or PLANNED_TREATMENT.search(text[match.end() :]):
             count = NUMBERS.get(match.group("n").lower()) or int(match.group("n"))
             return dt.timedelta(days=count * UNIT_DAYS[match.group("unit").lower().rstrip("s")])
     return None
@@ -157,13 +179,17 @@ def asks_what_if(content: ClinicContent, text: str, today: dt.date) -> bool:
     mentions = find_date_mentions(text, today, content.clinic.date_order)
     if any(m.tense == PAST and m.status == FOUND for m in mentions):
         return False
-    return any(m.tense == HYPOTHETICAL and m.status in (FOUND, VAGUE)
-               and date_role(text, m, content.planning.event_words) == TREATMENT
-               for m in mentions)
+    return any(
+        m.tense == HYPOTHETICAL
+        and m.status in (FOUND, VAGUE)
+        and date_role(text, m, content.planning.event_words) == TREATMENT
+        for m in mentions
+    )
 
 
-def _treatment_and_event(dated: List[Tuple[DateMention, dt.date]], text: str,
-                         event_words: Sequence[str]) -> Tuple[dt.date, dt.date]:
+def _treatment_and_event(
+    dated: List[Tuple[DateMention, dt.date]], text: str, event_words: Sequence[str]
+) -> Tuple[dt.date, dt.date]:
     """Of two or more dates, the treatment day and the day asked about: by
     their roles, else in the order written."""
     roles = [date_role(text, mention, event_words) for mention, _ in dated]
@@ -173,26 +199,36 @@ def _treatment_and_event(dated: List[Tuple[DateMention, dt.date]], text: str,
         treatment = next(day for (_, day), role in zip(dated, roles) if role != EVENT)
     if event is None:
         event = next((day for _, day in dated if day != treatment), dated[-1][1])
-    while event <= treatment:   # "on Friday ... on Wednesday": the Wednesday after
+    while event <= treatment:  # "on Friday ... on Wednesday": the Wednesday after
         event += dt.timedelta(days=7)
     return treatment, event
 
 
-def plan_around_event(content: ClinicContent, text: str, today: dt.date,
-                      topic: Optional[str], treated: Optional[dt.date] = None) -> EventPlan:
+def plan_around_event(
+    content: ClinicContent, text: str, today: dt.date, topic: Optional[str], treated: Optional[dt.date] = None
+) -> EventPlan:
     """The plan for `text`. `treated` is the patient's own treatment date, if
     known: "I've got a party on 4 December, can I wear makeup?" from a patient
     already treated is about their recovery on that day, unless the message
     plans a treatment ("when should I book the next one?")."""
     dated = _future_dates(find_date_mentions(text, today, content.clinic.date_order), today)
-    if (treated is not None and treated <= today and topic in content.topics
-            and len(dated) == 1 and not PLANNED_TREATMENT.search(text)):
+    if (
+        treated is not None
+        and treated <= today
+        and topic in content.topics
+        and len(dated) == 1
+        and not PLANNED_TREATMENT.search(text)
+    ):
         event = dated[0][1]
         status = topic_status(content, content.topics[str(topic)], treated, event)
         answer = content.render(status.phase.text, treated)
-        return EventPlan(f"{format_patient_date(event)} is day {status.day} of your recovery: "
-                         f"{answer}", event=event, treatment=treated, recovery_day=status.day,
-                         allowed=status.allowed)
+        return EventPlan(
+            f"{format_patient_date(event)} is day {status.day} of your recovery: {answer}",
+            event=event,
+            treatment=treated,
+            recovery_day=status.day,
+            allowed=status.allowed,
+        )
     ready = [content.milestones[key] for key in content.planning.ready_milestones]
     ready_day = max((m.day for m in ready), default=0)
     event_words = content.planning.event_words
@@ -204,11 +240,14 @@ def plan_around_event(content: ClinicContent, text: str, today: dt.date,
         if known_topic:
             status = topic_status(content, content.topics[str(topic)], treatment, event)
             answer = content.render(status.phase.text, treatment)
-            text = (f"If you have your treatment on {format_patient_date(treatment)}, "
-                    f"{format_patient_date(event)} is day {status.day} of your recovery: "
-                    f"{answer}")
-            return EventPlan(text, event=event, treatment=treatment, recovery_day=status.day,
-                             allowed=status.allowed)
+            text = (
+                f"If you have your treatment on {format_patient_date(treatment)}, "
+                f"{format_patient_date(event)} is day {status.day} of your recovery: "
+                f"{answer}"
+            )
+            return EventPlan(
+                text, event=event, treatment=treatment, recovery_day=status.day, allowed=status.allowed
+            )
         return _latest_for(content, event, today, ready_day, ready, treatment)
     offset = treatment_offset(text)
     if len(dated) == 1 and offset is not None and known_topic:
@@ -218,43 +257,72 @@ def plan_around_event(content: ClinicContent, text: str, today: dt.date,
         treatment = event - offset
         status = topic_status(content, content.topics[str(topic)], treatment, event)
         answer = content.render(status.phase.text, treatment)
-        return EventPlan(f"If you have your treatment on {format_patient_date(treatment)}, "
-                         f"{format_patient_date(event)} is day {status.day} of your recovery: "
-                         f"{answer}", event=event, treatment=treatment,
-                         recovery_day=status.day, allowed=status.allowed)
+        return EventPlan(
+            f"If you have your treatment on {format_patient_date(treatment)}, "
+            f"{format_patient_date(event)} is day {status.day} of your recovery: "
+            f"{answer}",
+            event=event,
+            treatment=treatment,
+            recovery_day=status.day,
+            allowed=status.allowed,
+        )
     if len(dated) == 1 and known_topic:
         mention, treatment = dated[0]
         if date_role(text, mention, event_words) == TREATMENT:
             status = topic_status(content, content.topics[str(topic)], treatment, treatment)
             answer = content.render(status.phase.text, treatment)
-            return EventPlan(f"If you have your treatment on {format_patient_date(treatment)}, "
-                             f"then on the day itself: {answer}", treatment=treatment,
-                             recovery_day=0, allowed=status.allowed)
+            return EventPlan(
+                f"If you have your treatment on {format_patient_date(treatment)}, "
+                f"then on the day itself: {answer}",
+                treatment=treatment,
+                recovery_day=0,
+                allowed=status.allowed,
+            )
     events = [day for mention, day in dated if date_role(text, mention, event_words) == EVENT]
-    return _latest_for(content, (events or [day for _, day in dated])[-1], today, ready_day,
-                       ready, None)
+    return _latest_for(content, (events or [day for _, day in dated])[-1], today, ready_day, ready, None)
 
 
-def _latest_for(content: ClinicContent, event: dt.date, today: dt.date, ready_day: int,
-                ready: Sequence[Milestone], treatment: Optional[dt.date]) -> EventPlan:
+def _latest_for(
+    content: ClinicContent,
+    event: dt.date,
+    today: dt.date,
+    ready_day: int,
+    ready: Sequence[Milestone],
+    treatment: Optional[dt.date],
+) -> EventPlan:
     """The last treatment day that leaves the ready milestones behind by the event."""
     latest = event - dt.timedelta(days=ready_day)
     milestones = " and ".join(m.label.lower() for m in ready)
-    extra = {"event": format_patient_date(event), "latest": format_patient_date(latest),
-             "days": str(ready_day), "milestones": milestones}
+    extra = {
+        "event": format_patient_date(event),
+        "latest": format_patient_date(latest),
+        "days": str(ready_day),
+        "milestones": milestones,
+    }
     if treatment is not None:
         day = (event - treatment).days
-        lead = (f"If you have your treatment on {format_patient_date(treatment)}, "
-                f"{format_patient_date(event)} is day {day} of your recovery. ")
-        return EventPlan(lead + content.render(
-            content.planning.latest_date if treatment <= latest else content.planning.too_soon,
-            extra=extra), event=event, treatment=treatment, latest_treatment=latest,
-            recovery_day=day)
+        lead = (
+            f"If you have your treatment on {format_patient_date(treatment)}, "
+            f"{format_patient_date(event)} is day {day} of your recovery. "
+        )
+        return EventPlan(
+            lead
+            + content.render(
+                content.planning.latest_date if treatment <= latest else content.planning.too_soon,
+                extra=extra,
+            ),
+            event=event,
+            treatment=treatment,
+            latest_treatment=latest,
+            recovery_day=day,
+        )
     if latest < today:
-        return EventPlan(content.render(content.planning.too_soon, extra=extra), event=event,
-                         latest_treatment=latest)
-    return EventPlan(content.render(content.planning.latest_date, extra=extra), event=event,
-                     latest_treatment=latest)
+        return EventPlan(
+            content.render(content.planning.too_soon, extra=extra), event=event, latest_treatment=latest
+        )
+    return EventPlan(
+        content.render(content.planning.latest_date, extra=extra), event=event, latest_treatment=latest
+    )
 
 
 def asks_about_an_event_ahead(content: ClinicContent, text: str, today: dt.date) -> bool:
@@ -264,13 +332,17 @@ def asks_about_an_event_ahead(content: ClinicContent, text: str, today: dt.date)
     mentions = find_date_mentions(text, today, content.clinic.date_order)
     if any(m.tense == PAST and m.status == FOUND for m in mentions):
         return False
-    return _names_an_event(text, content.planning.event_words) and bool(
-        _future_dates(mentions, today))
+    return _names_an_event(text, content.planning.event_words) and bool(_future_dates(mentions, today))
 
 
-def what_if_answer(content: ClinicContent, text: str, today: dt.date, labels: Sequence[str],
-                   topic: Optional[str], treated: Optional[dt.date] = None,
-                   ) -> Tuple[Optional[str], Optional[EventPlan]]:
+def what_if_answer(
+    content: ClinicContent,
+    text: str,
+    today: dt.date,
+    labels: Sequence[str],
+    topic: Optional[str],
+    treated: Optional[dt.date] = None,
+) -> Tuple[Optional[str], Optional[EventPlan]]:
     """How to answer a question about a treatment not had yet: (topic label to
     answer first, plan to give).
 
@@ -300,5 +372,14 @@ def plan_reasons(content: ClinicContent) -> str:
     return content.render(content.planning.why, extra={"milestones": milestones})
 
 
-__all__ = ["EventPlan", "asks_about_an_event_ahead", "asks_what_if", "date_role", "is_about_an_event", "plan_around_event",
-           "plan_reasons", "what_if_answer", "TIMELINE_TOPIC"]
+__all__ = [
+    "EventPlan",
+    "asks_about_an_event_ahead",
+    "asks_what_if",
+    "date_role",
+    "is_about_an_event",
+    "plan_around_event",
+    "plan_reasons",
+    "what_if_answer",
+    "TIMELINE_TOPIC",
+]
