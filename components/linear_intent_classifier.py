@@ -13,6 +13,7 @@ does, so Rasa's retrieval actions, `full_retrieval_intent_name` in
 /model/parse and the custom actions work unchanged. A clinic that prefers
 DIET and ResponseSelector can switch back in config.yml.
 """
+
 from __future__ import annotations
 
 import logging
@@ -26,9 +27,16 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
-from rasa.shared.nlu.constants import (ENTITIES, ENTITY_ATTRIBUTE_ROLE, INTENT, INTENT_NAME_KEY,
-                                       INTENT_RANKING_KEY, INTENT_RESPONSE_KEY,
-                                       PREDICTED_CONFIDENCE_KEY, TEXT)
+from rasa.shared.nlu.constants import (
+    ENTITIES,
+    ENTITY_ATTRIBUTE_ROLE,
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    INTENT_RESPONSE_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.calibration import CalibratedClassifierCV
@@ -36,8 +44,15 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
-from clinicbot.segments import (conjunct_splits, in_frame, is_question, pronoun_readings,
-                               question_segments, switched_topic, without_condition)
+from clinicbot.segments import (
+    conjunct_splits,
+    in_frame,
+    is_question,
+    pronoun_readings,
+    question_segments,
+    switched_topic,
+    without_condition,
+)
 from components.treatment_date_extractor import masked_text
 
 logger = logging.getLogger(__name__)
@@ -66,15 +81,20 @@ def intent_of(label: Text) -> Text:
 
 def build_model(config: Dict[Text, Any], smallest_label: int) -> Pipeline:
     words, chars = config["word_ngrams"], config["char_ngrams"]
-    features = FeatureUnion([
-        ("words", TfidfVectorizer(analyzer="word", ngram_range=tuple(words), sublinear_tf=True)),
-        ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=tuple(chars),
-                                  sublinear_tf=True)),
-    ])
+    features = FeatureUnion(
+        [
+            ("words", TfidfVectorizer(analyzer="word", ngram_range=tuple(words), sublinear_tf=True)),
+            ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=tuple(chars), sublinear_tf=True)),
+        ]
+    )
     svm = LinearSVC(C=config["C"], random_state=config["random_seed"])
     folds = max(2, min(config["calibration_folds"], smallest_label))
-    return Pipeline([("features", features), ("classifier", CalibratedClassifierCV(
-        svm, cv=folds, method="sigmoid", ensemble=False))])
+    return Pipeline(
+        [
+            ("features", features),
+            ("classifier", CalibratedClassifierCV(svm, cv=folds, method="sigmoid", ensemble=False)),
+        ]
+    )
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -99,17 +119,27 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             "short_message_words": 6,
         }
 
-    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-                 model: Optional[Pipeline] = None,
-                 responses: Optional[Dict[Text, List[Dict[Text, Any]]]] = None) -> None:
+    def __init__(
+        self,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        model: Optional[Pipeline] = None,
+        responses: Optional[Dict[Text, List[Dict[Text, Any]]]] = None,
+    ) -> None:
         self.config = {**self.get_default_config(), **config}
         self._model_storage, self._resource = model_storage, resource
         self.model = model
         self.responses = responses or {}
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "LinearIntentClassifier":
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "LinearIntentClassifier":
         return cls(config, model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
@@ -129,19 +159,23 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         self.model = build_model(self.config, min(counts.values()))
         # numpy labels: scikit-learn 1.1 miscounts a label list when calibrating
         self.model.fit(texts, np.array(labels))
-        self.responses = {name: variants for name, variants in training_data.responses.items()
-                          if "/" in name}
+        self.responses = {name: variants for name, variants in training_data.responses.items() if "/" in name}
         self.persist()
         return self._resource
 
     def persist(self) -> None:
         with self._model_storage.write_to(self._resource) as directory:
-            joblib.dump({"model": self.model, "responses": self.responses},
-                        directory / MODEL_FILE)
+            joblib.dump({"model": self.model, "responses": self.responses}, directory / MODEL_FILE)
 
     @classmethod
-    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> "LinearIntentClassifier":
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> "LinearIntentClassifier":
         try:
             with model_storage.read_from(resource) as directory:
                 stored = joblib.load(directory / MODEL_FILE)
@@ -154,16 +188,16 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         for message in messages:
             text = message.get(TEXT) or ""
             if self.model is None or not text.strip():
-                message.set(INTENT, {INTENT_NAME_KEY: None, PREDICTED_CONFIDENCE_KEY: 0.0},
-                            add_to_output=True)
+                message.set(
+                    INTENT, {INTENT_NAME_KEY: None, PREDICTED_CONFIDENCE_KEY: 0.0}, add_to_output=True
+                )
                 message.set(INTENT_RANKING_KEY, [], add_to_output=True)
                 continue
             masked = classifier_text(message)
             units = self._question_units(masked)
             rows = self.model.predict_proba([masked] + [unit for unit, _ in units])
             by_label = dict(zip(self.model.classes_, rows[0]))
-            questions = self._questions(units, self._resolve_pronouns(units, rows[1:]),
-                                        self.model.classes_)
+            questions = self._questions(units, self._resolve_pronouns(units, rows[1:]), self.model.classes_)
             best_label = max(by_label, key=lambda label: by_label[label])
             if best_label == FOLLOW_UP_INTENT and switched_topic(masked):
                 # "ok and what about exercise?" names a topic of its own.
@@ -180,12 +214,19 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
                 questions = self._what_if_question(masked) or questions
             self._set_outputs(message, by_label)
             if len(questions) >= 2:
-                message.set(INTENT, {INTENT_NAME_KEY: MULTIPLE_QUESTIONS,
-                                     PREDICTED_CONFIDENCE_KEY: min(q[PREDICTED_CONFIDENCE_KEY]
-                                                                   for q in questions)},
-                            add_to_output=True)
-            message.set(QUESTIONS_KEY, [{k: v for k, v in q.items() if k != "index"}
-                                        for q in questions], add_to_output=True)
+                message.set(
+                    INTENT,
+                    {
+                        INTENT_NAME_KEY: MULTIPLE_QUESTIONS,
+                        PREDICTED_CONFIDENCE_KEY: min(q[PREDICTED_CONFIDENCE_KEY] for q in questions),
+                    },
+                    add_to_output=True,
+                )
+            message.set(
+                QUESTIONS_KEY,
+                [{k: v for k, v in q.items() if k != "index"} for q in questions],
+                add_to_output=True,
+            )
         return messages
 
     def _resolve_pronouns(self, units: List[Tuple[Text, bool]], rows: Any) -> Any:
@@ -206,8 +247,9 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
 
     @staticmethod
     def _has_what_if(message: Message) -> bool:
-        return any(entity.get(ENTITY_ATTRIBUTE_ROLE) == HYPOTHETICAL
-                   for entity in message.get(ENTITIES) or [])
+        return any(
+            entity.get(ENTITY_ATTRIBUTE_ROLE) == HYPOTHETICAL for entity in message.get(ENTITIES) or []
+        )
 
     def _what_if_question(self, masked: Text) -> List[Dict[Text, Any]]:
         question = without_condition(masked)
@@ -217,8 +259,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         label, confidence = self._best(row)
         if "/" not in label or confidence < self.config["segment_confidence"]:
             return []
-        return [{"label": label, PREDICTED_CONFIDENCE_KEY: confidence, "text": question,
-                 "index": -1}]
+        return [{"label": label, PREDICTED_CONFIDENCE_KEY: confidence, "text": question, "index": -1}]
 
     def _best(self, row: Any) -> Tuple[Text, float]:
         best = int(np.argmax(row))
@@ -237,15 +278,19 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         units = [(segment, short or is_question(segment)) for segment in segments]
         if len(segments) == 1 and not units[0][1]:
             return []
-        splits = [(index, before, after) for index, (segment, asks) in enumerate(units) if asks
-                  for before, after in conjunct_splits(segment)]
+        splits = [
+            (index, before, after)
+            for index, (segment, asks) in enumerate(units)
+            if asks
+            for before, after in conjunct_splits(segment)
+        ]
         if not splits:
             return units if len(units) > 1 else []
         rows = self.model.predict_proba(  # type: ignore[union-attr]
             [segment for segment, _ in units]
-            + [part for _, before, after in splits
-               for part in (before, after, in_frame(before, after))])
-        whole = [self._best(row)[0] for row in rows[:len(units)]]
+            + [part for _, before, after in splits for part in (before, after, in_frame(before, after))]
+        )
+        whole = [self._best(row)[0] for row in rows[: len(units)]]
         threshold = self.config["conjunct_confidence"]
         chosen: Dict[int, Tuple[float, Text, Text]] = {}
         for number, (index, before, after) in enumerate(splits):
@@ -255,9 +300,15 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             # Two topics: each part clear on its own, different from the other,
             # and the second still its own topic when read in the first's
             # question ("large pores and oily skin" is one question).
-            if ("/" in first and "/" in second and first != second and framed == second
-                    and min(p_first, p_second) >= threshold and whole[index] in (first, second)
-                    and min(p_first, p_second) > chosen.get(index, (0.0, "", ""))[0]):
+            if (
+                "/" in first
+                and "/" in second
+                and first != second
+                and framed == second
+                and min(p_first, p_second) >= threshold
+                and whole[index] in (first, second)
+                and min(p_first, p_second) > chosen.get(index, (0.0, "", ""))[0]
+            ):
                 chosen[index] = (min(p_first, p_second), before, after)
         expanded: List[Tuple[Text, bool]] = []
         for index, unit in enumerate(units):
@@ -267,18 +318,21 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
                 expanded.append(unit)
         return expanded if len(expanded) > 1 else []
 
-    def _questions(self, units: List[Tuple[Text, bool]], rows: Any,
-                   classes: Any) -> List[Dict[Text, Any]]:
+    def _questions(self, units: List[Tuple[Text, bool]], rows: Any, classes: Any) -> List[Dict[Text, Any]]:
         """Distinct answerable questions (faq/*, recovery/*), in the order asked."""
         found: List[Dict[Text, Any]] = []
         for index, ((segment, asks), row) in enumerate(zip(units, rows)):
             best = int(np.argmax(row))
             label, confidence = classes[best], float(row[best])
-            if ("/" in label and asks
-                    and confidence >= self.config["segment_confidence"]
-                    and label not in {q["label"] for q in found}):
-                found.append({"label": label, PREDICTED_CONFIDENCE_KEY: confidence,
-                              "text": segment, "index": index})
+            if (
+                "/" in label
+                and asks
+                and confidence >= self.config["segment_confidence"]
+                and label not in {q["label"] for q in found}
+            ):
+                found.append(
+                    {"label": label, PREDICTED_CONFIDENCE_KEY: confidence, "text": segment, "index": index}
+                )
         return found[:2]
 
     def _set_outputs(self, message: Message, by_label: Dict[Text, float]) -> None:
@@ -287,18 +341,31 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             by_intent[intent_of(label)] += float(probability)
         ranking = sorted(by_intent.items(), key=lambda item: -item[1])
         top_intent, top_confidence = ranking[0]
-        message.set(INTENT, {INTENT_NAME_KEY: top_intent,
-                             PREDICTED_CONFIDENCE_KEY: top_confidence}, add_to_output=True)
-        message.set(INTENT_RANKING_KEY, [
-            {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: confidence}
-            for name, confidence in ranking[:self.config["ranking_length"]]], add_to_output=True)
+        message.set(
+            INTENT,
+            {INTENT_NAME_KEY: top_intent, PREDICTED_CONFIDENCE_KEY: top_confidence},
+            add_to_output=True,
+        )
+        message.set(
+            INTENT_RANKING_KEY,
+            [
+                {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: confidence}
+                for name, confidence in ranking[: self.config["ranking_length"]]
+            ],
+            add_to_output=True,
+        )
 
         retrieval_intents = sorted({intent_of(label) for label in by_label if "/" in label})
         selector: Dict[Text, Any] = {"all_retrieval_intents": retrieval_intents}
         for retrieval_intent in retrieval_intents:
-            subs = sorted(((label, float(p)) for label, p in by_label.items()
-                           if intent_of(label) == retrieval_intent and "/" in label),
-                          key=lambda item: -item[1])
+            subs = sorted(
+                (
+                    (label, float(p))
+                    for label, p in by_label.items()
+                    if intent_of(label) == retrieval_intent and "/" in label
+                ),
+                key=lambda item: -item[1],
+            )
             total = sum(p for _, p in subs) or 1.0
             best, best_p = subs[0]
             selector[retrieval_intent] = {
@@ -308,7 +375,9 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
                     INTENT_RESPONSE_KEY: best,
                     "utter_action": f"utter_{best}",
                 },
-                "ranking": [{PREDICTED_CONFIDENCE_KEY: p / total, INTENT_RESPONSE_KEY: label}
-                            for label, p in subs[:self.config["ranking_length"]]],
+                "ranking": [
+                    {PREDICTED_CONFIDENCE_KEY: p / total, INTENT_RESPONSE_KEY: label}
+                    for label, p in subs[: self.config["ranking_length"]]
+                ],
             }
         message.set(RESPONSE_SELECTOR, selector, add_to_output=True)
