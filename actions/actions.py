@@ -4,6 +4,7 @@ Every action returns at least one event or message: the dialogue policy
 ActionFailureGuardPolicy reads "a custom action with no events" as a failure
 and answers for it.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -24,15 +25,27 @@ from rasa_sdk.types import DomainDict
 
 from clinicbot.callbacks import Checked, callback_reason, read_first_name, read_phone_number
 from clinicbot.content import ClinicContent, cached_content
-from clinicbot.conversation import (Reply, answer_recovery_question, answer_treatment_date,
-                                    is_self_treatment_question, parse_known_date,
-                                    patient_today, self_treatment_warning, urgent_advice)
+from clinicbot.conversation import (
+    Reply,
+    answer_recovery_question,
+    answer_treatment_date,
+    is_self_treatment_question,
+    parse_known_date,
+    patient_today,
+    self_treatment_warning,
+    urgent_advice,
+)
 from clinicbot.privacy import erase_after_turn_is_saved
 from console.erasure import PatientErasure, erase_for_patient
 from clinicbot.clarify import choices, likely_labels
 from clinicbot import handoff
-from clinicbot.planning import (asks_about_an_event_ahead, asks_what_if, plan_around_event,
-                                plan_reasons, what_if_answer)
+from clinicbot.planning import (
+    asks_about_an_event_ahead,
+    asks_what_if,
+    plan_around_event,
+    plan_reasons,
+    what_if_answer,
+)
 from clinicbot.timeline import TIMELINE_TOPIC, general_answer
 
 FAQ_INTENT = "faq"
@@ -49,23 +62,27 @@ def _patient_timezone(tracker: Tracker) -> Optional[str]:
 
 def recovery_topic(latest_message: Dict[Text, Any]) -> str:
     """'makeup' from the recovery response selector's 'recovery/makeup'."""
-    selected = (latest_message.get("response_selector", {}).get(RECOVERY_INTENT, {})
-                .get("response", {}).get("intent_response_key") or "")
+    selected = (
+        latest_message.get("response_selector", {})
+        .get(RECOVERY_INTENT, {})
+        .get("response", {})
+        .get("intent_response_key")
+        or ""
+    )
     prefix = RECOVERY_INTENT + "/"
-    return selected[len(prefix):] if selected.startswith(prefix) else TIMELINE_TOPIC
+    return selected[len(prefix) :] if selected.startswith(prefix) else TIMELINE_TOPIC
 
 
 def planning_topic(latest_message: Dict[Text, Any], topics: Set[str]) -> Optional[str]:
     """The recovery topic a planning question is about ("can I wear makeup
     at my wedding", "will I still be red"): the most likely one the clinic has
     phases for."""
-    ranking = (latest_message.get("response_selector", {}).get(RECOVERY_INTENT, {})
-               .get("ranking") or [])
+    ranking = latest_message.get("response_selector", {}).get(RECOVERY_INTENT, {}).get("ranking") or []
     prefix = RECOVERY_INTENT + "/"
     for item in ranking:
         key = str(item.get("intent_response_key") or "")
-        if key.startswith(prefix) and key[len(prefix):] in topics:
-            return key[len(prefix):]
+        if key.startswith(prefix) and key[len(prefix) :] in topics:
+            return key[len(prefix) :]
     return None
 
 
@@ -73,8 +90,11 @@ def _send(reply: Reply, dispatcher: CollectingDispatcher) -> List[EventType]:
     for index, text in enumerate(reply.texts):
         is_last = index == len(reply.texts) - 1
         buttons = [{"title": title, "payload": payload} for title, payload in reply.buttons]
-        dispatcher.utter_message(text=text, json_message=reply.payload if is_last else None,
-                                 buttons=buttons if is_last and buttons else None)
+        dispatcher.utter_message(
+            text=text,
+            json_message=reply.payload if is_last else None,
+            buttons=buttons if is_last and buttons else None,
+        )
     events: List[EventType] = [SlotSet("pending_recovery_topic", reply.pending_topic)]
     if reply.treatment_date is not None:
         events.append(SlotSet("treatment_date", reply.treatment_date.isoformat()))
@@ -90,8 +110,9 @@ class _ClinicAction(Action, ABC):
     def reply(self, content: ClinicContent, tracker: Tracker, today: date) -> Reply:
         """The reply for this tracker."""
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
         content = cached_content()
         today = patient_today(content, _patient_timezone(tracker))
         return _send(self.reply(content, tracker, today), dispatcher)
@@ -113,8 +134,13 @@ class ActionRecoveryAnswer(_ClinicAction):
         if asks_what_if(content, text, today):
             # "suppose I have it on Friday, when can I exercise?": the topic
             # for that day, or a plan; never the patient's treatment date.
-            return _what_if_reply(content, tracker, today, _asked_labels(tracker.latest_message)[:1]
-                                  or [f"{RECOVERY_INTENT}/{recovery_topic(tracker.latest_message)}"])
+            return _what_if_reply(
+                content,
+                tracker,
+                today,
+                _asked_labels(tracker.latest_message)[:1]
+                or [f"{RECOVERY_INTENT}/{recovery_topic(tracker.latest_message)}"],
+            )
         return answer_recovery_question(
             content,
             topic=recovery_topic(tracker.latest_message),
@@ -125,13 +151,23 @@ class ActionRecoveryAnswer(_ClinicAction):
 
 
 def _plan_reply(content: ClinicContent, tracker: Tracker, today: date) -> Reply:
-    plan = plan_around_event(content, tracker.latest_message.get("text") or "", today,
-                             planning_topic(tracker.latest_message, set(content.topics)))
+    plan = plan_around_event(
+        content,
+        tracker.latest_message.get("text") or "",
+        today,
+        planning_topic(tracker.latest_message, set(content.topics)),
+    )
     return Reply([plan.text], payload=plan.payload())
 
 
-def _topic_reply(content: ClinicContent, label: str, tracker: Tracker, today: date,
-                 dispatcher: CollectingDispatcher, text: str) -> List[EventType]:
+def _topic_reply(
+    content: ClinicContent,
+    label: str,
+    tracker: Tracker,
+    today: date,
+    dispatcher: CollectingDispatcher,
+    text: str,
+) -> List[EventType]:
     """Answers one question by its label: faq/<key> from the domain's own
     response, recovery/<topic> personalised with the treatment date."""
     intent, _, key = label.partition("/")
@@ -139,8 +175,12 @@ def _topic_reply(content: ClinicContent, label: str, tracker: Tracker, today: da
         dispatcher.utter_message(response=f"utter_{label}")
         return []
     reply = answer_recovery_question(
-        content, topic=key or TIMELINE_TOPIC, message_text=text,
-        known_date=parse_known_date(tracker.get_slot("treatment_date")), today=today)
+        content,
+        topic=key or TIMELINE_TOPIC,
+        message_text=text,
+        known_date=parse_known_date(tracker.get_slot("treatment_date")),
+        today=today,
+    )
     return _send(reply, dispatcher)
 
 
@@ -163,32 +203,38 @@ class ActionAnswerQuestions(Action):
     def name(self) -> Text:
         return "action_answer_questions"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
         content = cached_content()
         today = patient_today(content, _patient_timezone(tracker))
         events: List[EventType] = []
         text = tracker.latest_message.get("text") or ""
         for question in tracker.latest_message.get("questions") or []:
-            events += _topic_reply(content, str(question.get("label")), tracker, today,
-                                   dispatcher, text)
+            events += _topic_reply(content, str(question.get("label")), tracker, today, dispatcher, text)
         return events or [SlotSet("pending_recovery_topic", None)]
 
 
 class ActionAnswerFollowUp(Action):
-    """"why?", "how long?": answered for the topic of the last answer."""
+    """ "why?", "how long?": answered for the topic of the last answer."""
 
     def name(self) -> Text:
         return "action_answer_follow_up"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
         content = cached_content()
         today = patient_today(content, _patient_timezone(tracker))
         user_events = [e for e in tracker.events if e.get("event") == "user"][:-1]
-        answered = next(((event, found) for event, found in
-                         ((e, _answered_label(e)) for e in reversed(user_events)) if found),
-                        None)
+        answered = next(
+            (
+                (event, found)
+                for event, found in ((e, _answered_label(e)) for e in reversed(user_events))
+                if found
+            ),
+            None,
+        )
         if answered is None:
             dispatcher.utter_message(response="utter_follow_up_unknown")
             return [SlotSet("pending_recovery_topic", None)]
@@ -197,12 +243,19 @@ class ActionAnswerFollowUp(Action):
             # "why that long?" after a plan: the milestones behind it, then the plan again.
             if content.planning.why:
                 dispatcher.utter_message(text=plan_reasons(content))
-            return _answer_plan(content, earlier.get("parse_data") or {},
-                                str(earlier.get("text") or ""), tracker, today, dispatcher)
+            return _answer_plan(
+                content,
+                earlier.get("parse_data") or {},
+                str(earlier.get("text") or ""),
+                tracker,
+                today,
+                dispatcher,
+            )
         intent, _, key = label.partition("/")
         if intent == FAQ_INTENT or key not in content.topics:
             return _topic_reply(content, label, tracker, today, dispatcher, "") or [
-                SlotSet("pending_recovery_topic", None)]
+                SlotSet("pending_recovery_topic", None)
+            ]
         # The clinic's general text gives the why and the how long; the
         # personal day follows when the date is known.
         dispatcher.utter_message(text=general_answer(content, key))
@@ -219,24 +272,42 @@ class ActionPlanEvent(Action):
     def name(self) -> Text:
         return "action_plan_event"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
         content = cached_content()
         today = patient_today(content, _patient_timezone(tracker))
-        return _answer_plan(content, tracker.latest_message,
-                            tracker.latest_message.get("text") or "", tracker, today, dispatcher)
+        return _answer_plan(
+            content,
+            tracker.latest_message,
+            tracker.latest_message.get("text") or "",
+            tracker,
+            today,
+            dispatcher,
+        )
 
 
-def _answer_plan(content: ClinicContent, parse: Dict[Text, Any], text: str, tracker: Tracker,
-                 today: date, dispatcher: CollectingDispatcher) -> List[EventType]:
+def _answer_plan(
+    content: ClinicContent,
+    parse: Dict[Text, Any],
+    text: str,
+    tracker: Tracker,
+    today: date,
+    dispatcher: CollectingDispatcher,
+) -> List[EventType]:
     """The plan for one message (its text and parse result)."""
     labels = _asked_labels(parse)
     if not asks_what_if(content, text, today):
         # No treatment day named: the plan.
         labels = []
-    label, plan = what_if_answer(content, text, today, labels,
-                                 planning_topic(parse, set(content.topics)),
-                                 parse_known_date(tracker.get_slot("treatment_date")))
+    label, plan = what_if_answer(
+        content,
+        text,
+        today,
+        labels,
+        planning_topic(parse, set(content.topics)),
+        parse_known_date(tracker.get_slot("treatment_date")),
+    )
     events: List[EventType] = []
     if label is not None and label.startswith(FAQ_INTENT + "/"):
         dispatcher.utter_message(response=f"utter_{label}")
@@ -256,11 +327,15 @@ def _asked_labels(latest_message: Dict[Text, Any]) -> List[str]:
     return [label for label in dict.fromkeys(asked + ranked) if "/" in label]
 
 
-def _what_if_reply(content: ClinicContent, tracker: Tracker, today: date,
-                   labels: List[str]) -> Reply:
-    label, plan = what_if_answer(content, tracker.latest_message.get("text") or "", today, labels,
-                                 planning_topic(tracker.latest_message, set(content.topics)),
-                                 parse_known_date(tracker.get_slot("treatment_date")))
+def _what_if_reply(content: ClinicContent, tracker: Tracker, today: date, labels: List[str]) -> Reply:
+    label, plan = what_if_answer(
+        content,
+        tracker.latest_message.get("text") or "",
+        today,
+        labels,
+        planning_topic(tracker.latest_message, set(content.topics)),
+        parse_known_date(tracker.get_slot("treatment_date")),
+    )
     texts = [general_answer(content, label.split("/", 1)[1])] if label else []
     if plan is None:
         return Reply(texts)
@@ -273,14 +348,17 @@ class ActionClarify(Action):
     def name(self) -> Text:
         return "action_clarify"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
         picked = choices(cached_content(), tracker.latest_message)
         if len(picked) < 2:
             dispatcher.utter_message(response="utter_out_of_scope")
         else:
-            dispatcher.utter_message(response="utter_clarify", buttons=[
-                {"title": choice.title, "payload": choice.question} for choice in picked])
+            dispatcher.utter_message(
+                response="utter_clarify",
+                buttons=[{"title": choice.title, "payload": choice.question} for choice in picked],
+            )
         return [SlotSet("pending_recovery_topic", None)]
 
 
@@ -307,8 +385,9 @@ class ActionHumanHandoff(_ClinicAction):
     def reply(self, content: ClinicContent, tracker: Tracker, today: date) -> Reply:
         return handoff.handoff_reply(content, dt.datetime.now(dt.timezone.utc))
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
         content = cached_content()
         reply = self.reply(content, tracker, patient_today(content, _patient_timezone(tracker)))
         status = handoff.WAITING if handoff.queues_for_staff(reply) else None
@@ -324,8 +403,9 @@ class ActionCallbackStart(Action):
     def name(self) -> Text:
         return "action_callback_start"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
         return [SlotSet(slot, None) for slot in CALLBACK_SLOTS]
 
 
@@ -342,18 +422,20 @@ class ValidateCallbackForm(FormValidationAction):
             dispatcher.utter_message(response=f"utter_{checked.problem}")
         return {slot: checked.value}
 
-    def validate_callback_name(self, value: Any, dispatcher: CollectingDispatcher,
-                               tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    def validate_callback_name(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
         return self._verdict("callback_name", read_first_name(str(value or "")), dispatcher)
 
-    def validate_callback_phone(self, value: Any, dispatcher: CollectingDispatcher,
-                                tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    def validate_callback_phone(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
         checked = read_phone_number(str(value or ""), cached_content().clinic.region)
         return self._verdict("callback_phone", checked, dispatcher)
 
-
-    def validate_callback_consent(self, value: Any, dispatcher: CollectingDispatcher,
-                                  tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    def validate_callback_consent(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         if intent in CONSENT_ANSWERS:
             return {"callback_consent": CONSENT_ANSWERS[intent]}
@@ -371,10 +453,12 @@ class ActionCallbackSubmit(Action):
     def name(self) -> Text:
         return "action_callback_submit"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
         complete = tracker.get_slot("callback_consent") is True and all(
-            tracker.get_slot(slot) for slot in ("callback_name", "callback_phone"))
+            tracker.get_slot(slot) for slot in ("callback_name", "callback_phone")
+        )
         if not complete:
             dispatcher.utter_message(response="utter_callback_declined")
             return [SlotSet(slot, None) for slot in CALLBACK_SLOTS]
@@ -402,8 +486,9 @@ class ActionDeleteConversation(Action):
     def name(self) -> Text:
         return "action_delete_conversation"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
         database_url = os.environ.get("TRACKER_DB_URL")
         if not database_url:
             dispatcher.utter_message(response="utter_delete_failed")
@@ -412,13 +497,11 @@ class ActionDeleteConversation(Action):
         loop = asyncio.get_running_loop()
         console_side = loop.run_in_executor(None, erase_for_patient, tracker.sender_id)
         # The erase waits for Rasa to save this turn, so it must not block it.
-        task = loop.run_in_executor(None, erase_after_turn_is_saved, engine,
-                                    tracker.sender_id, self.name())
+        task = loop.run_in_executor(None, erase_after_turn_is_saved, engine, tracker.sender_id, self.name())
         _background_erasures.add(task)
         task.add_done_callback(_background_erasures.discard)
         try:
-            console = await asyncio.wait_for(asyncio.shield(console_side),
-                                             CONSOLE_ERASURE_SECONDS)
+            console = await asyncio.wait_for(asyncio.shield(console_side), CONSOLE_ERASURE_SECONDS)
         except asyncio.TimeoutError:
             console = PatientErasure(done=False)
         dispatcher.utter_message(response=deletion_response(console))
