@@ -37,6 +37,7 @@ Rules worth knowing:
 * Dot dates: "18.11.2026", "18.11." and "on 18.11" are dates; "1.5", prices
   ("£3.50", "costs 3.10.") and amounts ("1.5 ml") are not. See `_dot_date_ok`.
 """
+
 from __future__ import annotations
 
 import calendar
@@ -65,13 +66,13 @@ _APOS = "['\u2019]"
 
 @dataclass(frozen=True)
 class DateMention:
-    start: int                 # character offsets into the original text
+    start: int  # character offsets into the original text
     end: int
-    text: str                  # original_text[start:end]
-    date: Optional[dt.date]    # resolved against `today`; None when impossible or vague
-    status: str                # "found" | "impossible" | "vague"
-    tense: str                 # "past" | "future" | "hypothetical"
-    kind: str = "relative"     # "counted" | "calendar" | "relative" (how it was written)
+    text: str  # original_text[start:end]
+    date: Optional[dt.date]  # resolved against `today`; None when impossible or vague
+    status: str  # "found" | "impossible" | "vague"
+    tense: str  # "past" | "future" | "hypothetical"
+    kind: str = "relative"  # "counted" | "calendar" | "relative" (how it was written)
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,7 @@ class DateFound:
 @dataclass(frozen=True)
 class ImpossibleDate:
     """The patient wrote something shaped like a date that no calendar has."""
+
     matched_text: str
 
 
@@ -90,6 +92,7 @@ class ImpossibleDate:
 class VagueDate:
     """The patient gave a time too loose to count days from ("last week",
     "recently"): ask which day."""
+
     matched_text: str
 
 
@@ -128,27 +131,61 @@ MONTHS = {name.lower(): number for number, name in enumerate(calendar.month_name
 MONTHS.update({name.lower(): number for number, name in enumerate(calendar.month_abbr) if name})
 MONTHS["sept"] = 9
 # "may" the modal verb ("2 may be ok", "co2 may I") is no month.
-MAY_VERB = (r"(?!\s+(?:be|not|have|need|help|cause|take|get|also|still|feel|look|want|"
-            r"well|just)\b)")
-MONTH = (r"(?P<month>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may" + MAY_VERB + r"|june?|july?|"
-         r"aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?(?![a-z])")
+MAY_VERB = (
+    r"(?!\s+(?:be|not|have|need|help|cause|take|get|also|still|feel|look|want|"
+    r"well|just)\b)"
+)
+MONTH = (
+    r"(?P<month>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may" + MAY_VERB + r"|june?|july?|"
+    r"aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?(?![a-z])"
+)
 WEEKDAYS = (MO, TU, WE, TH, FR, SA, SU)
 # Full names and unmistakable short forms anywhere; "mon", "sat", "sun"... only
 # after last/next/this ("sun" and "sat" are everyday words).
-WEEKDAY_LONG = (r"(?P<wd>monday|tuesday|tues|wednesday|weds|thursday|thurs|friday|"
-                r"saturday|sunday)")
-WEEKDAY_ANY = (r"(?P<wd>monday|mon|tuesday|tues|tue|wednesday|weds|wed|thursday|thurs|thu|"
-               r"friday|fri|saturday|sat|sunday|sun)\.?(?![a-z])")
+WEEKDAY_LONG = (
+    r"(?P<wd>monday|tuesday|tues|wednesday|weds|thursday|thurs|friday|"
+    r"saturday|sunday)"
+)
+WEEKDAY_ANY = (
+    r"(?P<wd>monday|mon|tuesday|tues|tue|wednesday|weds|wed|thursday|thurs|thu|"
+    r"friday|fri|saturday|sat|sunday|sun)\.?(?![a-z])"
+)
 WEEKDAY_PREFIX = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
-NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
-                "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11,
-                "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
-                "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30}
+NUMBER_WORDS = {
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+    "twenty": 20,
+    "thirty": 30,
+}
 # A number not glued to letters or other digits: the "2" of "co2" is no number.
-NUM = (r"(?P<n>(?<![\w.,/])\d{1,5}(?![.,]\d)|\b(?:(?:a\s+)?couple(?:\s+of)?|"
-       + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")\b)")
-UNIT = (r"(?P<unit>days?|dys?|d|weeks?|wks?|wk|w|fortnights?|months?|mths?|mos?|years?|yrs?)"
-        r"(?![a-z])")
+NUM = (
+    r"(?P<n>(?<![\w.,/])\d{1,5}(?![.,]\d)|\b(?:(?:a\s+)?couple(?:\s+of)?|"
+    + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
+    + r")\b)"
+)
+UNIT = (
+    r"(?P<unit>days?|dys?|d|weeks?|wks?|wk|w|fortnights?|months?|mths?|mos?|years?|yrs?)"
+    r"(?![a-z])"
+)
 YESTERDAY = r"(?:yesterday|yesterdy|yesteday|yestrday|ystrday|ystrdy|ystdy|yday|ytd|yest)"
 TOMORROW = r"(?:tomorrow|tomorow|tommorow|tommorrow|tmrw|tmr|tomoz)"
 YEAR = r"(?:,?\s+(?P<year>\d{4}|'\d{2})(?!\d))?"
@@ -177,21 +214,25 @@ HYPOTHETICAL_CUE = _rx(
     r"would\s+like|'d\s+like|like)\s+(?:of\s+|about\s+|on\s+|to\s+)?"
     r"(?:having|getting|booking|doing|have|get|book|do)\s+(?:it|the|my|a|an|co2|laser)\b"
     r"|\b(?:can|could|should|would|shall)\s+i\s+(?:have|get|book)\s+(?:it|my|the|a|an)\b"
-    r"|\bto\s+(?:have|get)\s+(?:it|the\s+\w+|my\s+\w+)\s+done\b")
+    r"|\bto\s+(?:have|get)\s+(?:it|the\s+\w+|my\s+\w+)\s+done\b"
+)
 FUTURE_CUE = _rx(
     r"\b(?:will|shall|going\s+to|gonna|booked|book|scheduled|planned|planning|upcoming|"
     r"coming\s+up|next|is\s+on|is\s+booked|is\s+scheduled|can\s+i|could\s+i|may\s+i|"
     r"should\s+i|would\s+i|is\s+it\s+ok(?:ay)?|am\s+i\s+(?:ok|okay|allowed|able)|"
     r"allowed\s+to|want\s+to|wanna|hoping\s+to|i\s+have\s+(?:it|my\s+\w+|an?\s+appointment))\b"
-    rf"|\b(?:i{_APOS}m|im|i\s+am)\s+(?:having|getting)\b|{_APOS}ll\b")
+    rf"|\b(?:i{_APOS}m|im|i\s+am)\s+(?:having|getting)\b|{_APOS}ll\b"
+)
 PAST_CUE = _rx(
     r"\b(?:had|did|was|were|went|since|ago|"
     r"(?<!'ve\s)(?<!have\s)(?<!has\s)got(?!\s+to)|"
-    r"(?<!be\s)(?<!being\s)(?<!get\s)(?<!getting\s)(?<!to\s)(?:treated|lasered))\b")
+    r"(?<!be\s)(?<!being\s)(?<!get\s)(?<!getting\s)(?<!to\s)(?:treated|lasered))\b"
+)
 # Words that tie a date in a question to the treatment ("had it 3 days ago").
 TREATMENT_CUE = _rx(
     r"\b(had|got|get|did|done|treated|treatment|laser(?:ed)?|procedure|session|"
-    r"ago|since|was|were|appointment|day \d+)\b")
+    r"ago|since|was|were|appointment|day \d+)\b"
+)
 
 
 def _sentences(text: str) -> List[Tuple[int, int]]:
@@ -204,22 +245,22 @@ def _sentences(text: str) -> List[Tuple[int, int]]:
 
 
 def _cues(text: str) -> List[Tuple[int, int, str]]:
-    found = [(m.start(), m.end(), kind)
-             for kind, pattern in ((HYPOTHETICAL, HYPOTHETICAL_CUE), (FUTURE, FUTURE_CUE),
-                                   (PAST, PAST_CUE))
-             for m in pattern.finditer(text)]
+    found = [
+        (m.start(), m.end(), kind)
+        for kind, pattern in ((HYPOTHETICAL, HYPOTHETICAL_CUE), (FUTURE, FUTURE_CUE), (PAST, PAST_CUE))
+        for m in pattern.finditer(text)
+    ]
     # A hypothetical cue contains words that are future or past cues too.
     hypothetical = [(s, e) for s, e, kind in found if kind == HYPOTHETICAL]
-    return sorted(c for c in found
-                  if c[2] == HYPOTHETICAL or not any(s <= c[0] < e for s, e in hypothetical))
+    return sorted(c for c in found if c[2] == HYPOTHETICAL or not any(s <= c[0] < e for s, e in hypothetical))
 
 
-def _context_tense(text: str, start: int, end: int,
-                   cues: List[Tuple[int, int, str]]) -> str:
+def _context_tense(text: str, start: int, end: int, cues: List[Tuple[int, int, str]]) -> str:
     """past / future / hypothetical / neutral, from the cue words around a span."""
     sentence = next(((s, e) for s, e in _sentences(text) if s <= start < e), (0, len(text)))
-    local = [c for c in cues if sentence[0] <= c[0] and c[1] <= sentence[1]
-             and (c[1] <= start or c[0] >= end)]
+    local = [
+        c for c in cues if sentence[0] <= c[0] and c[1] <= sentence[1] and (c[1] <= start or c[0] >= end)
+    ]
     before = [c for c in local if c[1] <= start]
     # A question after the date ("Tuesday, can I swim?") says nothing about it.
     after = [c for c in local if c[0] >= end and c[2] != FUTURE]
@@ -233,8 +274,8 @@ def _context_tense(text: str, start: int, end: int,
 # Resolution helpers (datetime / dateutil arithmetic)
 # --------------------------------------------------------------------------
 
-Resolution = Tuple[Optional[dt.date], str]          # (date, status)
-Resolver = Callable[[dt.date, str], Resolution]      # (today, context tense) -> resolution
+Resolution = Tuple[Optional[dt.date], str]  # (date, status)
+Resolver = Callable[[dt.date, str], Resolution]  # (today, context tense) -> resolution
 
 
 def _found(day: dt.date) -> Resolution:
@@ -305,7 +346,7 @@ def _nearest(candidates: List[dt.date], today: dt.date, tense: str) -> Resolutio
         return _found(min(ahead))
     if past:
         return _found(max(past))
-    return (_found(min(ahead)) if ahead else (None, IMPOSSIBLE))
+    return _found(min(ahead)) if ahead else (None, IMPOSSIBLE)
 
 
 def _safe_date(year: int, month: int, day: int) -> Optional[dt.date]:
@@ -327,17 +368,20 @@ def _day_month(day: int, month: int, year: Optional[int]) -> Resolver:
         if year is not None:
             found = _safe_date(year, month, day)
             return _found(found) if found else (None, IMPOSSIBLE)
-        if _safe_date(2000, month, day) is None:      # 2000 is a leap year: 29/02 is fine
+        if _safe_date(2000, month, day) is None:  # 2000 is a leap year: 29/02 is fine
             return None, IMPOSSIBLE
         # 29 February may be up to four years back.
-        candidates = [d for y in range(today.year - 4, today.year + 2)
-                      if (d := _safe_date(y, month, day)) is not None]
+        candidates = [
+            d for y in range(today.year - 4, today.year + 2) if (d := _safe_date(y, month, day)) is not None
+        ]
         return _nearest(candidates, today, tense)
+
     return resolve
 
 
 def _day_of_some_month(day: int, month_offset: Optional[int]) -> Resolver:
-    """"the 21st": that day of a nearby month ("of last month" fixes which)."""
+    """ "the 21st": that day of a nearby month ("of last month" fixes which)."""
+
     def resolve(today: dt.date, tense: str) -> Resolution:
         if not 1 <= day <= 31:
             return None, IMPOSSIBLE
@@ -354,6 +398,7 @@ def _day_of_some_month(day: int, month_offset: Optional[int]) -> Resolver:
         if month_offset is not None:
             return _found(candidates[0])
         return _nearest(candidates, today, tense)
+
     return resolve
 
 
@@ -361,12 +406,13 @@ def _day_of_some_month(day: int, month_offset: Optional[int]) -> Resolver:
 # Phrase families
 # --------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class _Span:
     start: int
     end: int
-    kind: str                  # counted | calendar | relative
-    intrinsic: Optional[str]   # the phrase's own tense, if it has one
+    kind: str  # counted | calendar | relative
+    intrinsic: Optional[str]  # the phrase's own tense, if it has one
     resolve: Resolver
 
 
@@ -393,16 +439,22 @@ def _unit_delta(unit: str, n: int) -> relativedelta:
 
 
 APPROX_VAGUE = r"(?P<q>over|more\s+than|at\s+least|less\s+than|under|almost|nearly)\s+"
-AGO = _rx(rf"(?:{APPROX_VAGUE})?{NUM}\s*{UNIT}\s+(?:ago|back|before\s+now)"
-          rf"(?:\s+(?P<extra>{YESTERDAY}|today))?\b")
-BEEN = _rx(rf"\b(?:(?:it{_APOS}?s|it\s+has|it{_APOS}s)\s+been|been)\s+{NUM}\s+{UNIT}"
-           rf"(?:\s+since\b)?")
+AGO = _rx(
+    rf"(?:{APPROX_VAGUE})?{NUM}\s*{UNIT}\s+(?:ago|back|before\s+now)"
+    rf"(?:\s+(?P<extra>{YESTERDAY}|today))?\b"
+)
+BEEN = _rx(
+    rf"\b(?:(?:it{_APOS}?s|it\s+has|it{_APOS}s)\s+been|been)\s+{NUM}\s+{UNIT}"
+    rf"(?:\s+since\b)?"
+)
 # "3 days post laser", not "6 months post partum"
 SINCE = _rx(rf"{NUM}\s*{UNIT}\s+(?:since|post(?![\s-]*(?:partum|natal|pregnancy|baby|birth)))\b")
 IN_FUTURE = _rx(rf"\bin\s+{NUM}\s+{UNIT}(?:{_APOS}?\s*time)?")
 FROM_NOW = _rx(rf"{NUM}\s+{UNIT}\s+from\s+now\b")
-RANGE_AGO = _rx(r"(?<![\w.,/])\d{1,3}\s*(?:or|-|to|\u2013)\s*\d{1,3}\s*"
-                r"(?:days?|weeks?|wks?)\s+(?:ago|back)\b")
+RANGE_AGO = _rx(
+    r"(?<![\w.,/])\d{1,3}\s*(?:or|-|to|\u2013)\s*\d{1,3}\s*"
+    r"(?:days?|weeks?|wks?)\s+(?:ago|back)\b"
+)
 FORTNIGHT = _rx(r"\b(?:a\s+)?fortnight\s+ago\b")
 
 
@@ -416,7 +468,7 @@ def _amount_spans(text: str) -> Iterator[_Span]:
             continue
         delta = -_unit_delta(m.group("unit"), n)
         if m.group("extra") and m.group("extra").lower() != "today":
-            delta -= relativedelta(days=1)      # "a week ago yesterday"
+            delta -= relativedelta(days=1)  # "a week ago yesterday"
         yield _Span(m.start(), m.end(), "relative", PAST, _shifted(delta))
     for pattern in (BEEN, SINCE):
         for m in pattern.finditer(text):
@@ -437,19 +489,29 @@ def _amount_spans(text: str) -> Iterator[_Span]:
 
 
 DAY_WORDS = (
-    (_rx(rf"\b(?:the\s+)?day\s+before\s+{YESTERDAY}\b|\bthe\s+night\s+before\s+last\b"),
-     -2, PAST),
+    (_rx(rf"\b(?:the\s+)?day\s+before\s+{YESTERDAY}\b|\bthe\s+night\s+before\s+last\b"), -2, PAST),
     (_rx(rf"\b(?:the\s+)?day\s+after\s+{TOMORROW}\b"), 2, FUTURE),
-    (_rx(rf"\b{YESTERDAY}(?:\s+(?:morning|afternoon|evening|night))?\b|\blast\s+night\b"),
-     -1, PAST),
+    (_rx(rf"\b{YESTERDAY}(?:\s+(?:morning|afternoon|evening|night))?\b|\blast\s+night\b"), -1, PAST),
     (_rx(rf"\b{TOMORROW}(?:\s+(?:morning|afternoon|evening|night))?\b"), 1, FUTURE),
-    (_rx(r"\b(?:earlier\s+(?:on\s+)?today|today(?:\s+(?:morning|afternoon|evening))?|"
-         r"this\s+(?:morning|afternoon|evening)|tonight|earlier\s+this\s+(?:morning|afternoon)|"
-         r"this\s+am|this\s+pm)\b"), 0, None),
+    (
+        _rx(
+            r"\b(?:earlier\s+(?:on\s+)?today|today(?:\s+(?:morning|afternoon|evening))?|"
+            r"this\s+(?:morning|afternoon|evening)|tonight|earlier\s+this\s+(?:morning|afternoon)|"
+            r"this\s+am|this\s+pm)\b"
+        ),
+        0,
+        None,
+    ),
     # "just got home from my co2 appointment": today
-    (_rx(r"\b(?:just\s+(?:got|gotten|come|came|back|home)|on\s+my\s+way)\s+(?:(?:home|back)\s+)?"
-         r"from\s+(?:my|the)\s+(?:[\w-]+\s+){0,2}?(?:appointment|treatment|laser|session|clinic|"
-         r"procedure)\b"), 0, PAST),
+    (
+        _rx(
+            r"\b(?:just\s+(?:got|gotten|come|came|back|home)|on\s+my\s+way)\s+(?:(?:home|back)\s+)?"
+            r"from\s+(?:my|the)\s+(?:[\w-]+\s+){0,2}?(?:appointment|treatment|laser|session|clinic|"
+            r"procedure)\b"
+        ),
+        0,
+        PAST,
+    ),
 )
 
 
@@ -462,6 +524,7 @@ A_WEEK_FROM_DAY = _rx(rf"\ba\s+week\s+(?:(?P<today>today)|(?P<yesterday>{YESTERD
 def _week_from_day(offset: int) -> Resolver:
     def resolve(today: dt.date, tense: str) -> Resolution:
         return _shift(today, relativedelta(days=offset + (7 if tense == FUTURE else -7)))
+
     return resolve
 
 
@@ -479,9 +542,11 @@ def _day_word_spans(text: str) -> Iterator[_Span]:
         yield _Span(m.start(), m.end(), "relative", None, _week_from_day(offset))
 
 
-COUNTED = _rx(rf"\b(?:(?:i{_APOS}?m|im|i\s+am|today\s+is|today{_APOS}s|it{_APOS}?s|its|"
-              rf"now|currently|i{_APOS}?m\s+now|i\s+am\s+now)\s+(?:on\s+)?day\s+(?P<n>\d{{1,3}})\b"
-              rf"|\b(?:on\s+)?day\s+(?P<n2>\d{{1,3}})\s+(?:today|now)\b)")
+COUNTED = _rx(
+    rf"\b(?:(?:i{_APOS}?m|im|i\s+am|today\s+is|today{_APOS}s|it{_APOS}?s|its|"
+    rf"now|currently|i{_APOS}?m\s+now|i\s+am\s+now)\s+(?:on\s+)?day\s+(?P<n>\d{{1,3}})\b"
+    rf"|\b(?:on\s+)?day\s+(?P<n2>\d{{1,3}})\s+(?:today|now)\b)"
+)
 
 
 def _counted_spans(text: str) -> Iterator[_Span]:
@@ -494,13 +559,16 @@ def _counted_spans(text: str) -> Iterator[_Span]:
 LAST_WEEKDAY = _rx(rf"\blast\s+{WEEKDAY_ANY}")
 NEXT_WEEKDAY = _rx(rf"\bnext\s+{WEEKDAY_ANY}")
 THIS_WEEKDAY = _rx(rf"\bthis\s+(?:(?:coming|past)\s+)?{WEEKDAY_ANY}")
-WEEKDAY_OF_WEEK = _rx(rf"\b(?:on\s+)?{WEEKDAY_ANY}\s+(?:of\s+)?(?P<which>last|this|next)\s+week\b"
-                      rf"|\b(?P<which2>last|this|next)\s+week\s+(?:on\s+)?"
-                      + WEEKDAY_ANY.replace("(?P<wd>", "(?P<wd2>"))
+WEEKDAY_OF_WEEK = _rx(
+    rf"\b(?:on\s+)?{WEEKDAY_ANY}\s+(?:of\s+)?(?P<which>last|this|next)\s+week\b"
+    rf"|\b(?P<which2>last|this|next)\s+week\s+(?:on\s+)?" + WEEKDAY_ANY.replace("(?P<wd>", "(?P<wd2>")
+)
 A_WEEK_LAST = _rx(rf"\ba\s+week\s+(?:last|on|before\s+last)\s+{WEEKDAY_ANY}")
 BEFORE_LAST = _rx(rf"\b(?:the\s+)?{WEEKDAY_ANY}\s+before\s+last\b")
-ON_WEEKDAY = _rx(rf"\b(?:on\s+|since\s+)?{WEEKDAY_LONG}(?![a-z])"
-                 r"|\b(?:on|since)\s+(?P<wd2>mon|tue|wed|thu|fri)\.?(?![a-z])")
+ON_WEEKDAY = _rx(
+    rf"\b(?:on\s+|since\s+)?{WEEKDAY_LONG}(?![a-z])"
+    r"|\b(?:on|since)\s+(?P<wd2>mon|tue|wed|thu|fri)\.?(?![a-z])"
+)
 
 
 def _weekday_spans(text: str) -> Iterator[_Span]:
@@ -523,6 +591,7 @@ def _weekday_spans(text: str) -> Iterator[_Span]:
             elif tense in (FUTURE, HYPOTHETICAL) and day < t:
                 day += dt.timedelta(days=7)
             return _found(day)
+
         yield _Span(m.start(), m.end(), "relative", intrinsic, this)
     for m in WEEKDAY_OF_WEEK.finditer(text):
         wd = _weekday_number(m.group("wd") or m.group("wd2"))
@@ -534,8 +603,13 @@ def _weekday_spans(text: str) -> Iterator[_Span]:
         for m in pattern.finditer(text):
             wd = _weekday_number(m.group("wd"))
             if pattern is A_WEEK_LAST and re.search(r"\bon\s", m.group(0), _I):
-                yield _Span(m.start(), m.end(), "relative", FUTURE,      # "a week on Friday"
-                            _weekday(_next_weekday, wd, weeks=1))
+                yield _Span(
+                    m.start(),
+                    m.end(),
+                    "relative",
+                    FUTURE,  # "a week on Friday"
+                    _weekday(_next_weekday, wd, weeks=1),
+                )
                 continue
             yield _Span(m.start(), m.end(), "relative", PAST, _weekday(_previous_weekday, wd, weeks=-1))
     for m in ON_WEEKDAY.finditer(text):
@@ -545,33 +619,49 @@ def _weekday_spans(text: str) -> Iterator[_Span]:
 
 
 ISO_DATE = _rx(r"(?<![\w/.,-])(?P<y>\d{4})([-/.])(?P<m>\d{1,2})\2(?P<d>\d{1,2})(?![\w/-]|[.,]\d)")
-SLASH_DATE = _rx(r"(?<![\w/.,:-])(?P<a>\d{1,2})/(?P<b>\d{1,2})(?:/(?P<y>\d{4}|\d{2}))?"
-                 r"(?![\w/]|[.,:]\d)")
-DOT_DATE = _rx(r"(?<![\w/.,:-])(?P<a>\d{1,2})\.(?P<b>\d{1,2})"
-               r"(?:\.(?P<y>\d{4}|\d{2})(?![\w.]|[.,]\d)|(?P<dot>\.)(?![\w.])|(?![\w./]|,\d))")
+SLASH_DATE = _rx(
+    r"(?<![\w/.,:-])(?P<a>\d{1,2})/(?P<b>\d{1,2})(?:/(?P<y>\d{4}|\d{2}))?"
+    r"(?![\w/]|[.,:]\d)"
+)
+DOT_DATE = _rx(
+    r"(?<![\w/.,:-])(?P<a>\d{1,2})\.(?P<b>\d{1,2})"
+    r"(?:\.(?P<y>\d{4}|\d{2})(?![\w.]|[.,]\d)|(?P<dot>\.)(?![\w.])|(?![\w./]|,\d))"
+)
 WORD_DAY = r"(?<![\w.,/:£$€])(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
 DAY_MONTH = _rx(rf"(?:\bthe\s+)?{WORD_DAY}\s+(?:of\s+)?{MONTH}{YEAR}")
 MONTH_DAY = _rx(rf"\b{MONTH}\s+(?:the\s+)?{WORD_DAY}(?![\d:]|\s*(?:am|pm|h)\b)(?![a-z]){YEAR}")
-THE_ORDINAL = _rx(r"\b(?P<prep>(?:on|since|from|was|of|until)\s+)?(?:the\s+)?"
-                  r"(?P<day>\d{1,2})(?P<suffix>st|nd|rd|th)\b"
-                  r"(?:\s+of\s+(?P<which>last|this|next)\s+month)?")
+THE_ORDINAL = _rx(
+    r"\b(?P<prep>(?:on|since|from|was|of|until)\s+)?(?:the\s+)?"
+    r"(?P<day>\d{1,2})(?P<suffix>st|nd|rd|th)\b"
+    r"(?:\s+of\s+(?P<which>last|this|next)\s+month)?"
+)
 ON_BARE_DAY = _rx(r"\b(?:on|since)\s+the\s+(?P<day>\d{1,2})(?![\w.,:/])")
 # Nouns after an ordinal that make it a count, not a date ("my 3rd session").
-ORDINAL_NOUN = _rx(r"\s*(?:time|times|session|sessions|treatment|treatments|day|days|week|weeks|"
-                   r"month|months|one|ones|round|rounds|visit|visits|appointment|appointments|"
-                   r"go|try|attempt|pass|passes|layer|layers|coat|dose|floor|place|year|laser|"
-                   r"peel|course|child|baby|birthday|anniversary|hour|hours|minute|minutes|"
-                   r"and\s+\d|or\s+\d|,\s*\d|-)\b")
-PRICE_BEFORE = _rx(r"(?:[£$€¥]\s*|\b(?:price|prices|cost|costs|costing|paid|pay|paying|"
-                   r"charge|charged|fee|fees|spent|spend|usd|eur|gbp)\b[^.?!\d]{0,20})$")
-UNIT_AFTER = _rx(r"^\s*(?:%|€|£|\$|percent|per\s*cent|mg|ml|mls|g|kg|j|cm|cm2|mm|nm|x|times|"
-                 r"hours?|hrs?|h|mins?|minutes?|weeks?|days?|months?|years?|units?|iu|"
-                 r"sessions?|eur|euros?|usd|dollars?|pounds?|gbp|quid|k|stars?|points?|of|"
-                 r"a|an|the)\b")
-RATING_BEFORE = _rx(r"\b(?:pain|rate|rated|rating|score|scored|scale|level|hurts?|sore|itch\w*|"
-                    r"burn\w*|sting\w*|out\s+of)\b[^.?!]{0,25}$")
-DATE_PREP_BEFORE = _rx(r"\b(?:on|since|from|dated?|date\s*:?|of|was|treated|done|lasered|"
-                       r"until|till|by)\s*$")
+ORDINAL_NOUN = _rx(
+    r"\s*(?:time|times|session|sessions|treatment|treatments|day|days|week|weeks|"
+    r"month|months|one|ones|round|rounds|visit|visits|appointment|appointments|"
+    r"go|try|attempt|pass|passes|layer|layers|coat|dose|floor|place|year|laser|"
+    r"peel|course|child|baby|birthday|anniversary|hour|hours|minute|minutes|"
+    r"and\s+\d|or\s+\d|,\s*\d|-)\b"
+)
+PRICE_BEFORE = _rx(
+    r"(?:[£$€¥]\s*|\b(?:price|prices|cost|costs|costing|paid|pay|paying|"
+    r"charge|charged|fee|fees|spent|spend|usd|eur|gbp)\b[^.?!\d]{0,20})$"
+)
+UNIT_AFTER = _rx(
+    r"^\s*(?:%|€|£|\$|percent|per\s*cent|mg|ml|mls|g|kg|j|cm|cm2|mm|nm|x|times|"
+    r"hours?|hrs?|h|mins?|minutes?|weeks?|days?|months?|years?|units?|iu|"
+    r"sessions?|eur|euros?|usd|dollars?|pounds?|gbp|quid|k|stars?|points?|of|"
+    r"a|an|the)\b"
+)
+RATING_BEFORE = _rx(
+    r"\b(?:pain|rate|rated|rating|score|scored|scale|level|hurts?|sore|itch\w*|"
+    r"burn\w*|sting\w*|out\s+of)\b[^.?!]{0,25}$"
+)
+DATE_PREP_BEFORE = _rx(
+    r"\b(?:on|since|from|dated?|date\s*:?|of|was|treated|done|lasered|"
+    r"until|till|by)\s*$"
+)
 
 
 def _numeric_day_month(a: int, b: int, date_order: str) -> Tuple[int, int]:
@@ -584,16 +674,16 @@ def _calendar_spans(text: str, date_order: str) -> Iterator[_Span]:
         yield _Span(m.start(), m.end(), "calendar", None, _day_month(d, mo, y))
     for m in SLASH_DATE.finditer(text):
         a, b = int(m.group("a")), int(m.group("b"))
-        before, after = text[:m.start()], text[m.end():]
+        before, after = text[: m.start()], text[m.end() :]
         if m.group("y") is None:
             if m.group(0) == "24/7" and not DATE_PREP_BEFORE.search(before):
-                continue                                  # "24/7", unless "on 24/7"
+                continue  # "24/7", unless "on 24/7"
             if max(a, b) > 31 and min(a, b) > 12:
-                continue                                  # "50/50", "70/30"
+                continue  # "50/50", "70/30"
             if UNIT_AFTER.search(after) or PRICE_BEFORE.search(before):
-                continue                                  # "1/2 of", "3/4 a day", "$1/2"
+                continue  # "1/2 of", "3/4 a day", "$1/2"
             if RATING_BEFORE.search(before) and not DATE_PREP_BEFORE.search(before):
-                continue                                  # "pain 7/10"
+                continue  # "pain 7/10"
         day, month = _numeric_day_month(a, b, date_order)
         yield _Span(m.start(), m.end(), "calendar", None, _day_month(day, month, _year(m.group("y"))))
     for m in DOT_DATE.finditer(text):
@@ -605,8 +695,13 @@ def _calendar_spans(text: str, date_order: str) -> Iterator[_Span]:
     for pattern in (DAY_MONTH, MONTH_DAY):
         for m in pattern.finditer(text):
             month = MONTHS[m.group("month").lower().rstrip(".")]
-            yield _Span(m.start(), m.end(), "calendar", None,
-                        _day_month(int(m.group("day")), month, _year(m.group("year"))))
+            yield _Span(
+                m.start(),
+                m.end(),
+                "calendar",
+                None,
+                _day_month(int(m.group("day")), month, _year(m.group("year"))),
+            )
 
 
 def _dot_date_ok(text: str, m: "re.Match[str]", day: int, month: int) -> bool:
@@ -620,15 +715,15 @@ def _dot_date_ok(text: str, m: "re.Match[str]", day: int, month: int) -> bool:
     """
     if _safe_date(2000, month, day) is None:
         return False
-    before, after = text[:m.start()], text[m.end():]
+    before, after = text[: m.start()], text[m.end() :]
     if PRICE_BEFORE.search(before) or UNIT_AFTER.search(after) or RATING_BEFORE.search(before):
         return False
     if DATE_PREP_BEFORE.search(before):
         return True
     if len(m.group("a")) == 1 and len(m.group("b")) == 1:
         return False
-    if not (text[:m.start()].strip() or text[m.end():].strip(" .!?")):
-        return True                                       # the whole message: "18.11"
+    if not (text[: m.start()].strip() or text[m.end() :].strip(" .!?")):
+        return True  # the whole message: "18.11"
     sentence = next((text[s:e] for s, e in _sentences(text) if s <= m.start() < e), text)
     return bool(m.group("dot")) or bool(TREATMENT_CUE.search(sentence))
 
@@ -637,14 +732,13 @@ def _ordinal_spans(text: str) -> Iterator[_Span]:
     for m in THE_ORDINAL.finditer(text):
         has_the = "the" in m.group(0).lower().split()
         if not (has_the or m.group("prep")):
-            continue                                      # "3rd" alone: "my 3rd"
+            continue  # "3rd" alone: "my 3rd"
         if ORDINAL_NOUN.match(text, m.end()):
-            continue                                      # "the 2nd session"
+            continue  # "the 2nd session"
         which = m.group("which")
         offset = {"last": -1, "this": 0, "next": 1}[which.lower()] if which else None
         start = m.start("prep") + len(m.group("prep")) if m.group("prep") else m.start()
-        yield _Span(start, m.end(), "relative", None,
-                    _day_of_some_month(int(m.group("day")), offset))
+        yield _Span(start, m.end(), "relative", None, _day_of_some_month(int(m.group("day")), offset))
     for m in ON_BARE_DAY.finditer(text):
         if ORDINAL_NOUN.match(text, m.end()):
             continue
@@ -662,20 +756,21 @@ VAGUE_PHRASES = _rx(
     r"(?:quite\s+)?recently|lately|the\s+other\s+(?:day|week)|"
     r"(?:at|over|on)\s+the\s+weekend|last\s+weekend|"
     r"(?:in|during|early|mid|late|end\s+of|beginning\s+of|start\s+of|last)\s+"
-    r"(?:january|february|march|april|may|june|july|august|september|october|november|december))\b")
+    r"(?:january|february|march|april|may|june|july|august|september|october|november|december))\b"
+)
 
 
 def _vague_spans(text: str) -> Iterator[_Span]:
     for m in VAGUE_PHRASES.finditer(text):
         word = m.group(0).lower()
-        intrinsic = FUTURE if word.startswith("next") else (
-            None if word.startswith("this") else PAST)
+        intrinsic = FUTURE if word.startswith("next") else (None if word.startswith("this") else PAST)
         yield _Span(m.start(), m.end(), "relative", intrinsic, lambda t, c: (None, VAGUE))
 
 
 # --------------------------------------------------------------------------
 # Public API
 # --------------------------------------------------------------------------
+
 
 def _clean(text: str) -> str:
     """Same length as the input, so offsets stay valid: control characters
@@ -684,9 +779,15 @@ def _clean(text: str) -> str:
 
 
 def _all_spans(text: str, date_order: str) -> List[_Span]:
-    spans = [*_counted_spans(text), *_calendar_spans(text, date_order), *_amount_spans(text),
-             *_day_word_spans(text), *_weekday_spans(text), *_ordinal_spans(text),
-             *_vague_spans(text)]
+    spans = [
+        *_counted_spans(text),
+        *_calendar_spans(text, date_order),
+        *_amount_spans(text),
+        *_day_word_spans(text),
+        *_weekday_spans(text),
+        *_ordinal_spans(text),
+        *_vague_spans(text),
+    ]
     # Longest first, then keep the ones that do not overlap a longer one.
     order = {"counted": 0, "calendar": 1, "relative": 2}
     chosen: List[_Span] = []
@@ -723,13 +824,23 @@ def find_date_mentions(text: str, today: dt.date, date_order: str = "DMY") -> Li
     for span in _all_spans(text, date_order):
         context = _context_tense(text, span.start, span.end, cues)
         day, status = span.resolve(today, span.intrinsic if span.intrinsic else context)
-        mentions.append(DateMention(span.start, span.end, original[span.start:span.end],
-                                    day, status, _tense(span, context, day, today), span.kind))
+        mentions.append(
+            DateMention(
+                span.start,
+                span.end,
+                original[span.start : span.end],
+                day,
+                status,
+                _tense(span, context, day, today),
+                span.kind,
+            )
+        )
     return mentions
 
 
-def read_treatment_date(text: str, today: dt.date, date_order: str = "DMY",
-                        explicit: bool = False) -> DateReading:
+def read_treatment_date(
+    text: str, today: dt.date, date_order: str = "DMY", explicit: bool = False
+) -> DateReading:
     """Reads the treatment date from `text`.
 
     `explicit` says the patient's message is about their treatment date (the
@@ -755,8 +866,10 @@ def read_treatment_date(text: str, today: dt.date, date_order: str = "DMY",
         return True
 
     rank = {"counted": 0, "calendar": 1, "relative": 2}
-    readings = sorted((m for m in mentions if m.status != VAGUE and usable(m)),
-                      key=lambda m: (m.tense == FUTURE, rank[m.kind], m.start))
+    readings = sorted(
+        (m for m in mentions if m.status != VAGUE and usable(m)),
+        key=lambda m: (m.tense == FUTURE, rank[m.kind], m.start),
+    )
     if readings:
         best = readings[0]
         if best.status == FOUND and best.date is not None:
