@@ -296,10 +296,10 @@ def _answer_plan(
     dispatcher: CollectingDispatcher,
 ) -> List[EventType]:
     """The plan for one message (its text and parse result)."""
-    labels = _asked_labels(parse)
-    if not asks_what_if(content, text, today):
-        # No treatment day named: the plan.
-        labels = []
+    # A what-if's own question (judged without its condition), else the
+    # question it answers ("when can I wear makeup?" ... "what if I have it on
+    # the 5th?"); no treatment day named: the plan.
+    labels = _what_if_labels(parse, tracker) if asks_what_if(content, text, today) else []
     label, plan = what_if_answer(
         content,
         text,
@@ -325,6 +325,12 @@ def _asked_labels(latest_message: Dict[Text, Any]) -> List[str]:
     asked = [str(q.get("label")) for q in latest_message.get("questions") or []]
     ranked = [label for label, _ in likely_labels(latest_message)]
     return [label for label in dict.fromkeys(asked + ranked) if "/" in label]
+
+
+def _what_if_labels(parse: Dict[Text, Any], tracker: Tracker) -> List[str]:
+    asked = [str(q.get("label")) for q in parse.get("questions") or [] if "/" in str(q.get("label"))]
+    pending = tracker.get_slot("pending_recovery_topic")
+    return asked or ([f"{RECOVERY_INTENT}/{pending}"] if pending else [])
 
 
 def _what_if_reply(content: ClinicContent, tracker: Tracker, today: date, labels: List[str]) -> Reply:
@@ -472,6 +478,9 @@ class ActionStoreTreatmentDate(_ClinicAction):
         return "action_store_treatment_date"
 
     def reply(self, content: ClinicContent, tracker: Tracker, today: date) -> Reply:
+        if asks_what_if(content, tracker.latest_message.get("text") or "", today):
+            # "say I get it done on 9 December": a plan, never the treatment date
+            return _what_if_reply(content, tracker, today, _what_if_labels(tracker.latest_message, tracker))
         return answer_treatment_date(
             content,
             message_text=tracker.latest_message.get("text") or "",

@@ -278,8 +278,27 @@ def plan_around_event(
                 recovery_day=0,
                 allowed=status.allowed,
             )
+    if len(dated) == 1 and not known_topic and date_role(text, dated[0][0], event_words) == TREATMENT:
+        treatment = dated[0][1]
+        return EventPlan(_milestones_after(content, treatment), treatment=treatment, recovery_day=0)
     events = [day for mention, day in dated if date_role(text, mention, event_words) == EVENT]
     return _latest_for(content, (events or [day for _, day in dated])[-1], today, ready_day, ready, None)
+
+
+# A what-if treatment day is told with the milestones of its first month.
+WHAT_IF_MILESTONE_DAYS = 30
+
+
+def _milestones_after(content: ClinicContent, treatment: dt.date) -> str:
+    """What a treatment on `treatment` would mean: the milestones' dates."""
+    steps = sorted(
+        (m for m in content.milestones.values() if 0 < m.day <= WHAT_IF_MILESTONE_DAYS),
+        key=lambda m: (m.day, m.key),
+    )
+    dates = "; ".join(
+        f"{m.label.lower()}: {format_patient_date(treatment + dt.timedelta(days=m.day))}" for m in steps
+    )
+    return f"If you have your treatment on {format_patient_date(treatment)}: {dates}."
 
 
 def _latest_for(
@@ -355,8 +374,11 @@ def what_if_answer(
     given, what applies from that day. Either way nothing is the patient's
     treatment date."""
     label = next((label for label in labels if "/" in label), None)
-    if label is None or is_about_an_event(content, text, today):
+    if is_about_an_event(content, text, today):
         return None, plan_around_event(content, text, today, topic, treated)
+    if label is None:
+        # "I'm thinking of having it on Friday": what that day would mean
+        return None, plan_around_event(content, text, today, None)
     key = label.split("/", 1)[1]
     if label.startswith("recovery/") and key in content.topics:
         plan = plan_around_event(content, text, today, key)

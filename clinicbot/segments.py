@@ -57,7 +57,9 @@ CONJUNCTION = re.compile(r"\s*,?\s*\b(?:and|plus|as\s+well\s+as)\b\s*|\s*&\s*", 
 CONDITION = re.compile(
     r"\b(?:what\s+if|if|say|suppose|supposing|imagine|assuming|let'?s\s+say|"
     r"(?:thinking|planning|considering|hoping)(?:\s+(?:of|about|on|to))?)\s+[^,?.;!]*?\bDATE\b"
-    r"[^,?.;!]*",
+    # up to the question that follows ("if I do it DATE how long ..."), else
+    # to the next punctuation
+    rf"(?:[^,?.;!]*?(?=\s+(?:{QUESTION_WORDS})\b)|[^,?.;!]*)",
     re.IGNORECASE,
 )
 

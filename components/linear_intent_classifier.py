@@ -113,6 +113,8 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             "segment_confidence": 0.5,
             # "cost and downtime": each part must be its own topic at this confidence
             "conjunct_confidence": 0.7,
+            # a what-if's question without its condition is its topic at this confidence
+            "what_if_confidence": 0.3,
             # a later question about "they" below this is read with what "they" are
             "pronoun_confidence": 0.8,
             # a message this short is read as asking about what it names
@@ -257,7 +259,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             return []
         row = self.model.predict_proba([question])[0]  # type: ignore[union-attr]
         label, confidence = self._best(row)
-        if "/" not in label or confidence < self.config["segment_confidence"]:
+        if "/" not in label or confidence < self.config["what_if_confidence"]:
             return []
         return [{"label": label, PREDICTED_CONFIDENCE_KEY: confidence, "text": question, "index": -1}]
 

@@ -302,6 +302,7 @@ def test_one_word_questions_count():
         ),
         ("say i get it done DATE , how long would i be red for", "how long would i be red for"),
         ("when can I wear makeup?", "when can I wear makeup?"),
+        ("if I do it DATE how long will I be peeling for?", "how long will I be peeling for?"),
     ],
 )
 def test_a_what_if_question_without_its_condition(masked, question):
@@ -400,3 +401,11 @@ def test_the_weekend_asks_which_day():
 )
 def test_what_about_names_a_topic_unless_it_points_back(text, topic):
     assert switched_topic(text) == topic
+
+
+def test_a_what_if_day_without_a_question_gets_the_milestones_from_that_day():
+    label, plan = what_if_answer(CONTENT, "I'm thinking of having it on Friday", MONDAY, [], "makeup")
+    friday = dt.date(2026, 12, 4)
+    makeup = friday + dt.timedelta(days=CONTENT.milestones["makeup_allowed"].day)
+    assert label is None and plan is not None and plan.treatment == friday and plan.event is None
+    assert f"{makeup:%A} {makeup.day} {makeup:%B}" in plan.text
