@@ -18,7 +18,7 @@ from clinicbot.paths import RESULTS_DIR
 pytestmark = pytest.mark.servers
 
 REPORT = RESULTS_DIR / "conversations_heldout.json"
-PASS_FLOOR = 0.60
+PASS_FLOOR = 0.70
 CONTENT = load_content()
 
 

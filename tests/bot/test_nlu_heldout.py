@@ -19,7 +19,7 @@ from clinicbot.paths import RESULTS_DIR
 pytestmark = pytest.mark.servers
 
 REPORT = RESULTS_DIR / "nlu_heldout.json"
-ACCURACY_FLOOR = 0.95
+ACCURACY_FLOOR = 0.975
 RED_FLAG_RECALL_FLOOR = 1.0
 MAX_FALSE_ALARMS = 5
 

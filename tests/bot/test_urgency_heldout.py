@@ -15,8 +15,8 @@ from clinicbot.urgency_metrics import is_urgent_parse, load_urgency_cases, score
 pytestmark = pytest.mark.servers
 
 REPORT = RESULTS_DIR / "urgency_heldout.json"
-RECALL_FLOOR = 0.95
-FALSE_ALARM_CEILING = 0.07
+RECALL_FLOOR = 0.985
+FALSE_ALARM_CEILING = 0.055
 
 
 def test_urgent_recall_and_false_alarms_on_the_heldout_set(bot):
