@@ -17,7 +17,14 @@ from typing import List, Optional, Sequence, Tuple
 from dateutil.relativedelta import relativedelta
 
 from clinicbot.content import ClinicContent, Milestone, format_patient_date
-from clinicbot.dates import HYPOTHETICAL, PAST, VAGUE, DateMention, find_date_mentions
+from clinicbot.dates import (
+    HYPOTHETICAL,
+    NUMBER_WORDS,
+    PAST,
+    VAGUE,
+    DateMention,
+    find_date_mentions,
+)
 from clinicbot.timeline import TIMELINE_TOPIC, topic_status
 
 FOUND = "found"
@@ -34,26 +41,14 @@ CLAUSE_BREAK = re.compile(r"[,.;:!?\n]|\b(?:and|but|so|then)\b", re.IGNORECASE)
 DAY_OF_MONTH = re.compile(r"^(?:the\s+)?\d{1,2}(?:st|nd|rd|th)?$", re.IGNORECASE)
 WEEKDAY = re.compile(r"\b(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\b", re.IGNORECASE)
 PAST_WEEKDAY = re.compile(r"\b(?:last|before\s+last|ago)\b", re.IGNORECASE)
+# "the day before": a count of one, as "a day before" (dates.NUMBER_WORDS).
+NUMBERS = {**NUMBER_WORDS, "the": 1}
 # "get it done the day before my birthday on 9 December", "... 10 days before"
 OFFSET_BEFORE = re.compile(
-    r"\b(?P<n>the|a|one|two|three|four|five|six|seven|eight|nine|ten|\d{1,2})\s+"
+    r"\b(?P<n>" + "|".join(sorted(NUMBERS, key=len, reverse=True)) + r"|\d{1,2})\s+"
     r"(?P<unit>days?|weeks?|fortnights?)\s+(?:before|earlier|ahead)\b",
     re.IGNORECASE,
 )
-NUMBERS = {
-    "the": 1,
-    "a": 1,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-}
 UNIT_DAYS = {"day": 1, "week": 7, "fortnight": 14}
 # How many words after a date can still say what it is ("on the 20th for my
 # sister's wedding", "Friday is my party").
