@@ -201,9 +201,10 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             by_label = dict(zip(self.model.classes_, rows[0]))
             questions = self._questions(units, self._resolve_pronouns(units, rows[1:]), self.model.classes_)
             best_label = max(by_label, key=lambda label: by_label[label])
-            if best_label == FOLLOW_UP_INTENT and switched_topic(masked):
+            own_topic = switched_topic(masked) if best_label == FOLLOW_UP_INTENT else ""
+            if own_topic:
                 # "ok and what about exercise?" names a topic of its own.
-                row = self.model.predict_proba([switched_topic(masked)])[0]
+                row = self.model.predict_proba([own_topic])[0]
                 label, confidence = self._best(row)
                 if "/" in label and confidence >= self.config["segment_confidence"]:
                     by_label = dict(zip(self.model.classes_, row))
