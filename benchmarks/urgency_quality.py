@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import statistics
 import time
-from typing import Dict
+from typing import Any, Dict
 
 import yaml
 
@@ -27,11 +27,16 @@ def evaluate_peer_urgency() -> Dict[str, object]:
 
 def product_settings() -> Dict[str, float]:
     """The UrgencyDetector settings in config.yml, as train_urgency_classifier takes them."""
-    config = yaml.safe_load((PROJECT_ROOT / "config.yml").read_text(encoding="utf-8"))
-    entry = next(c for c in config["pipeline"] if c["name"].endswith("UrgencyDetector"))
+    entry = {key: detector_setting(key) for key in ("max_false_alarm_rate", "overrule_threshold", "C")}
     names = {"max_false_alarm_rate": "max_false_alarm_rate",
              "overrule_threshold": "overrule_threshold", "C": "c"}
-    return {names[key]: value for key, value in entry.items() if key in names}
+    return {names[key]: value for key, value in entry.items() if value is not None}
+
+
+def detector_setting(name: str) -> Any:
+    """One UrgencyDetector setting in config.yml (None when not set)."""
+    config = yaml.safe_load((PROJECT_ROOT / "config.yml").read_text(encoding="utf-8"))
+    return next(c for c in config["pipeline"] if c["name"].endswith("UrgencyDetector")).get(name)
 
 
 def detector_cost_ms() -> Dict[str, float]:
@@ -47,13 +52,14 @@ def detector_cost_ms() -> Dict[str, float]:
     train = sorted({(t.lower(), label == RED_FLAG) for t, label in training_examples()})
     classifier = train_beside_rules([t for t, _ in train], [u for _, u in train], detector, nlp,
                                     **product_settings())
+    settled = detector_setting("settled_threshold")
     docs = [nlp(c.text.lower()) for c in load_urgency_cases()]
     for doc in docs[:20]:
-        assess(doc, detector, classifier)
+        assess(doc, detector, classifier, settled)
     timings = []
     for doc in docs:
         started = time.perf_counter()
-        assess(doc, detector, classifier)
+        assess(doc, detector, classifier, settled)
         timings.append((time.perf_counter() - started) * 1000)
     timings.sort()
     return {"median_ms": statistics.median(timings),

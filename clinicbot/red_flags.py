@@ -135,6 +135,9 @@ class RedFlagFinding:
     # Clauses that only say an earlier clause's symptom is over ("... but
     # it's shrinking now"): read together with the clause they qualify.
     qualifiers: Tuple[int, ...] = field(default=())
+    # Clauses that say something is over or easing ("it's much better now",
+    # "the swelling is going down"), with nothing present or coming back.
+    settled: Tuple[int, ...] = field(default=())
 
     @property
     def symptoms(self) -> Tuple[str, ...]:
@@ -583,7 +586,13 @@ class RedFlagDetector:
                 if m.status == RESOLVED and m.clause + 1 in settling and m.clause + 1 not in present
             )
         )
-        return RedFlagFinding(tuple(mentions), tuple(clauses), tuple(sorted(set(qualifiers))))
+        recurring = {clause_of[s] for s, _e in cues.get("recurrence", [])}
+        # "it was fine yesterday" says how it was before, not that it is easing.
+        easing = {
+            clause_of[s] for s, _e in cues.get("resolved", []) if doc[s].lower_ not in self.rules.past_verbs
+        }
+        settled = tuple(sorted(easing - recurring - present))
+        return RedFlagFinding(tuple(mentions), tuple(clauses), tuple(sorted(set(qualifiers))), settled)
 
     def _past_then_calm(
         self,

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Callable, Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, NamedTuple, Optional, Sequence
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -184,17 +184,36 @@ def enough_to_judge(unit: str, is_stop: Callable[[str], bool]) -> bool:
     return len(words) >= MIN_WORDS and len(content) >= MIN_CONTENT_WORDS
 
 
+class ClassifierUnit(NamedTuple):
+    """A text the classifier judges, and what the rules said about it."""
+
+    text: str
+    # The rules named symptoms here and ruled out every one.
+    cleared: bool
+    # The patient says here, or right after, that it is over or easing.
+    settled: bool = False
+
+
 def classifier_units(
     text: str, finding: RedFlagFinding, is_stop: Callable[[str], bool] = lambda word: False
-) -> List[Tuple[str, bool]]:
+) -> List[ClassifierUnit]:
     """What the classifier scores: the whole message, and each clause on its
     own, so that a symptom after an ordinary question is judged without the
     question around it. A clause the rules cleared stays with the clause it
     qualifies ("my skin is red | but not hot and not spreading"): alone, the
-    first half reads like a report. Each unit says whether the rules cleared it."""
+    first half reads like a report."""
     cleared_clauses = finding.cleared_clauses
-    units: List[Tuple[str, bool]] = [(text, finding.cleared)]
+    named = {m.clause for m in finding.mentions}
     clauses = list(finding.clauses)
+
+    def settled(last: int) -> bool:
+        # A text is settled when it ends on easing: "the pain was bad on day 1
+        # but it's much better now", but not "the redness has faded but my
+        # lip is swelling now". The clause after settles the one before when
+        # it names no symptom of its own.
+        return last in finding.settled or (last + 1 in finding.settled and last + 1 not in named)
+
+    units = [ClassifierUnit(text, finding.cleared, settled(len(clauses) - 1))]
     index = 0
     while index < len(clauses):
         unit, cleared, index = clauses[index], index in cleared_clauses, index + 1
@@ -207,11 +226,18 @@ def classifier_units(
             while index < len(clauses) and index in finding.qualifiers:
                 unit, index = f"{unit} {clauses[index]}", index + 1
         if unit != text:
-            units.append((unit, cleared))
-    return [(unit, cleared) for unit, cleared in units if enough_to_judge(unit, is_stop)]
+            units.append(ClassifierUnit(unit, cleared, settled(index - 1)))
+    return [unit for unit in units if enough_to_judge(unit.text, is_stop)]
 
 
-def assess(doc: Doc, detector: RedFlagDetector, classifier: Optional[UrgencyClassifier]) -> UrgencyVerdict:
+def assess(
+    doc: Doc,
+    detector: RedFlagDetector,
+    classifier: Optional[UrgencyClassifier],
+    settled_threshold: Optional[float] = None,
+) -> UrgencyVerdict:
+    """`settled_threshold`: what the classifier needs on a text whose patient
+    says it is over or easing; None judges it like any other."""
     finding = detector.detect(doc)
     verdict = UrgencyVerdict(urgent=finding.is_red_flag, rules=finding)
     if finding.is_red_flag:
@@ -221,14 +247,19 @@ def assess(doc: Doc, detector: RedFlagDetector, classifier: Optional[UrgencyClas
     units = classifier_units(doc.text.lower(), finding, lambda word: doc.vocab[word].is_stop)
     if not units:
         return verdict
-    scores = classifier.probabilities([text for text, _ in units])
-    margins = [
-        score - (classifier.overrule_threshold if cleared else classifier.threshold)
-        for score, (_, cleared) in zip(scores, units)
-    ]
+    scores = classifier.probabilities([unit.text for unit in units])
+
+    def needed(unit: ClassifierUnit) -> float:
+        if unit.cleared:
+            return classifier.overrule_threshold
+        if unit.settled and settled_threshold is not None:
+            return max(classifier.threshold, settled_threshold)
+        return classifier.threshold
+
+    margins = [score - needed(unit) for score, unit in zip(scores, units)]
     best = int(np.argmax(margins))
     verdict.classifier_probability = scores[best]
-    verdict.classifier_text = units[best][0]
+    verdict.classifier_text = units[best].text
     verdict.classifier_threshold = scores[best] - margins[best]
     if margins[best] >= 0:
         verdict.urgent = True

@@ -64,6 +64,9 @@ class UrgencyDetector(GraphComponent, IntentClassifier):
             # The score the classifier needs to overrule the rules where they
             # ruled out every symptom named ("no fever, pus or bleeding").
             "overrule_threshold": 0.9,
+            # The score the classifier needs where the patient says it is over
+            # or easing ("the swelling is going down"); None: no more than usual.
+            "settled_threshold": None,
             "C": 4.0,
             "random_seed": 42,
         }
@@ -132,7 +135,7 @@ class UrgencyDetector(GraphComponent, IntentClassifier):
         red_flag = self.config["red_flag_intent"]
         for message in messages:
             doc: Doc = message.get(SPACY_DOCS[TEXT]) or model.model((message.get(TEXT) or "").lower())
-            verdict = assess(doc, detector, self.classifier)
+            verdict = assess(doc, detector, self.classifier, self.config["settled_threshold"])
             classified_as = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
             ranking = [dict(item) for item in message.get(INTENT_RANKING_KEY) or []]
             overridden_from = None

@@ -62,10 +62,49 @@ def test_a_cleared_clause_stays_with_the_clause_it_qualifies(nlp):
     detector = detector_for(nlp)
     text = "my cheeks are red but not hot and not spreading. how long until it fades"
     units = classifier_units(text, detector.detect(nlp(text)))
-    texts = [unit for unit, _cleared in units]
+    texts = [unit.text for unit in units]
     assert "my cheeks are red but not hot and not spreading." in texts
     assert "my cheeks are red" not in texts
     assert "how long until it fades" in texts
+
+
+@pytest.mark.parametrize(
+    "text, settled_units",
+    [
+        # the clause after settles the one before when it names no symptom
+        (
+            "the pain was bad on day 1 but it's much better now",
+            {
+                "the pain was bad on day 1 but it's much better now",
+                "the pain was bad on day 1",
+                "but it's much better now",
+            },
+        ),
+        (
+            "the swelling peaked on day 2 and is going down",
+            {"the swelling peaked on day 2 and is going down"},
+        ),
+        # how it was before is not easing, and nor is something coming back
+        ("my whole face swelled up more today, it was fine yesterday", set()),
+        ("it was healing nicely but the pain is worse again tonight", set()),
+        # a later clause with a symptom of its own is judged on its own
+        ("the redness has faded but my lip is swelling up now", {"the redness has faded"}),
+    ],
+)
+def test_a_text_saying_it_is_over_or_easing_is_marked_settled(nlp, text, settled_units):
+    detector = detector_for(nlp)
+    units = classifier_units(text, detector.detect(nlp(text)))
+    assert {unit.text.strip() for unit in units if unit.settled} == settled_units
+
+
+def test_the_classifier_needs_the_settled_threshold_where_the_patient_says_it_is_easing(nlp, trained):
+    detector = detector_for(nlp)
+    doc = nlp("the hot feeling has faded and my cheeks look calmer")
+    usual = assess(doc, detector, trained)
+    assert usual.classifier_threshold == trained.threshold
+    strict = assess(doc, detector, trained, settled_threshold=0.99)
+    assert strict.classifier_threshold == 0.99
+    assert not strict.urgent
 
 
 def test_clopper_pearson_bound():
@@ -78,8 +117,8 @@ def test_a_clause_saying_it_is_over_stays_with_the_symptom_it_settles(nlp):
     detector = detector_for(nlp)
     text = "the redness spread a bit on day 2 but it's shrinking now"
     units = classifier_units(text, detector.detect(nlp(text)))
-    assert ("but it's shrinking now", False) not in units
-    assert all(cleared for _unit, cleared in units)
+    assert "but it's shrinking now" not in [unit.text for unit in units]
+    assert all(unit.cleared for unit in units)
 
 
 def test_the_classifier_never_judges_a_text_of_function_words_and_one_word(nlp):
@@ -89,8 +128,8 @@ def test_the_classifier_never_judges_a_text_of_function_words_and_one_word(nlp):
 
     def judged(text):
         return [
-            unit
-            for unit, _ in classifier_units(
+            unit.text
+            for unit in classifier_units(
                 text, detector.detect(nlp(text)), lambda word: nlp.vocab[word].is_stop
             )
         ]
