@@ -34,6 +34,9 @@ def detect(nlp):
         ("yellow stuff oozing from the scabs", "infection_pus_or_smell"),
         ("my face smells really bad", "infection_pus_or_smell"),
         ("the redness is spreading to my neck", "spreading_redness"),
+        ("the redness is going down my neck", "spreading_redness"),
+        ("red streaks going down from the treated area towards my neck", "spreading_redness"),
+        ("cheek is sore with a line of red going down", "spreading_redness"),
         ("my cheek is red and hot", "spreading_redness"),
         ("the pain is getting worse and worse", "severe_pain"),
         ("I'm in agony", "severe_pain"),
@@ -138,6 +141,18 @@ def test_negation_covers_every_item_of_a_list(detect, text):
     finding = detect(text)
     assert not finding.is_red_flag
     assert finding.mentions and {m.status for m in finding.mentions} == {NEGATED}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "when will my redness go down?",
+        "how long until the redness goes down",
+        "the redness is going down nicely",
+    ],
+)
+def test_redness_going_down_is_easing_not_spreading(detect, text):
+    assert "spreading_redness" not in detect(text).symptoms
 
 
 def test_negation_stops_where_a_new_statement_starts(detect):
