@@ -5,7 +5,7 @@ import math
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Callable, Dict, List, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Sequence, Tuple
 
 import yaml
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -68,12 +68,18 @@ def evaluate_bot(parse: Callable[[str], dict]) -> Dict[str, object]:
     return result
 
 
+def pipeline_setting(component: str, key: str, default: Any = None,
+                     config_path: Path = PROJECT_ROOT / "config.yml") -> Any:
+    """A setting of the pipeline component whose name ends with `component`
+    in config.yml (`default` when the component or the setting is absent)."""
+    config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    entry: Dict[str, Any] = next((c for c in config["pipeline"] if str(c["name"]).endswith(component)), {})
+    return entry.get(key, default)
+
+
 def fallback_threshold(config_path: Path = PROJECT_ROOT / "config.yml") -> float:
     """The FallbackClassifier threshold config.yml sets (Rasa's default 0.3 if none)."""
-    config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
-    entry: Dict[str, object] = next(
-        (c for c in config["pipeline"] if c["name"] == "FallbackClassifier"), {})
-    return float(str(entry.get("threshold", 0.3)))
+    return float(pipeline_setting("FallbackClassifier", "threshold", 0.3, config_path))
 
 
 def stage_of(parsed: dict, gold: str) -> Dict[str, object]:

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import statistics
 import time
-from typing import Any, Dict
+from typing import Dict
 
-import yaml
 
-from benchmarks.nlu_quality import tfidf_peer, training_examples
+from benchmarks.nlu_quality import pipeline_setting, tfidf_peer, training_examples
 from clinicbot.model_quality import RED_FLAG
-from clinicbot.paths import PROJECT_ROOT
 from clinicbot.urgency_metrics import load_urgency_cases, score_urgency
 
 SPACY_PIPELINE = "build/spacy-en-clinic"
@@ -27,16 +25,10 @@ def evaluate_peer_urgency() -> Dict[str, object]:
 
 def product_settings() -> Dict[str, float]:
     """The UrgencyDetector settings in config.yml, as train_urgency_classifier takes them."""
-    entry = {key: detector_setting(key) for key in ("max_false_alarm_rate", "overrule_threshold", "C")}
     names = {"max_false_alarm_rate": "max_false_alarm_rate",
              "overrule_threshold": "overrule_threshold", "C": "c"}
-    return {names[key]: value for key, value in entry.items() if value is not None}
-
-
-def detector_setting(name: str) -> Any:
-    """One UrgencyDetector setting in config.yml (None when not set)."""
-    config = yaml.safe_load((PROJECT_ROOT / "config.yml").read_text(encoding="utf-8"))
-    return next(c for c in config["pipeline"] if c["name"].endswith("UrgencyDetector")).get(name)
+    settings = {name: pipeline_setting("UrgencyDetector", key) for key, name in names.items()}
+    return {name: value for name, value in settings.items() if value is not None}
 
 
 def detector_cost_ms() -> Dict[str, float]:
@@ -52,7 +44,7 @@ def detector_cost_ms() -> Dict[str, float]:
     train = sorted({(t.lower(), label == RED_FLAG) for t, label in training_examples()})
     classifier = train_beside_rules([t for t, _ in train], [u for _, u in train], detector, nlp,
                                     **product_settings())
-    settled = detector_setting("settled_threshold")
+    settled = pipeline_setting("UrgencyDetector", "settled_threshold")
     docs = [nlp(c.text.lower()) for c in load_urgency_cases()]
     for doc in docs[:20]:
         assess(doc, detector, classifier, settled)
