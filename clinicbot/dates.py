@@ -241,7 +241,7 @@ PAST_CUE = _rx(
 # Words that tie a date in a question to the treatment ("had it 3 days ago").
 TREATMENT_CUE = _rx(
     r"\b(had|got|get|did|done|treated|treatment|laser(?:ed)?|procedure|session|"
-    r"ago|since|post|post-?op|was|were|appointment|day \d+)\b"
+    r"ago|since|(?:days?|dys?|weeks?|wks?|months?)\s+post(?:-?op)?|was|were|appointment|day \d+)\b"
 )
 
 
