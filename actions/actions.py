@@ -40,6 +40,7 @@ from console.erasure import PatientErasure, erase_for_patient
 from clinicbot.clarify import choices, likely_labels
 from clinicbot import handoff
 from clinicbot.planning import (
+    answers_event_question,
     asks_about_an_event_ahead,
     asks_what_if,
     plan_around_event,
@@ -127,6 +128,9 @@ class ActionRecoveryAnswer(_ClinicAction):
         if tracker.get_slot("red_flag_followup") and is_self_treatment_question(text):
             # After urgent advice, home treatment is not the answer: call.
             return self_treatment_warning(content)
+        if answers_the_event_question(content, tracker, today):
+            # "When is your event?" ... "the 24th": the pending question wins.
+            return _plan_reply(content, tracker, today)
         known = parse_known_date(tracker.get_slot("treatment_date"))
         if known is None and asks_about_an_event_ahead(content, text, today):
             # "can I wear makeup at my wedding on 20 December?", not treated yet
@@ -148,6 +152,32 @@ class ActionRecoveryAnswer(_ClinicAction):
             known_date=known,
             today=today,
         )
+
+
+def _asked_for_the_event_date(tracker: Tracker) -> bool:
+    """Was the bot's last turn a plan card that asked when the event is (no
+    date in it at all)?"""
+    seen_latest = False
+    for event in reversed(tracker.events):
+        kind = event.get("event")
+        if kind == "user":
+            if seen_latest:
+                return False
+            seen_latest = True
+        elif kind == "bot" and seen_latest:
+            custom = (event.get("data") or {}).get("custom") or {}
+            if custom.get("type") == "plan" and not any(
+                custom.get(key) for key in ("event_date", "treatment_date", "latest_treatment_date")
+            ):
+                return True
+    return False
+
+
+def answers_the_event_question(content: ClinicContent, tracker: Tracker, today: date) -> bool:
+    """The patient answers the bot's "When is your event?" with a day ahead."""
+    return _asked_for_the_event_date(tracker) and answers_event_question(
+        content, tracker.latest_message.get("text") or "", today
+    )
 
 
 def _plan_reply(content: ClinicContent, tracker: Tracker, today: date) -> Reply:
@@ -478,6 +508,9 @@ class ActionStoreTreatmentDate(_ClinicAction):
         return "action_store_treatment_date"
 
     def reply(self, content: ClinicContent, tracker: Tracker, today: date) -> Reply:
+        if answers_the_event_question(content, tracker, today):
+            # "When is your event?" ... "4 January": the event, nothing stored
+            return _plan_reply(content, tracker, today)
         if asks_what_if(content, tracker.latest_message.get("text") or "", today):
             # "say I get it done on 9 December": a plan, never the treatment date
             return _what_if_reply(content, tracker, today, _what_if_labels(tracker.latest_message, tracker))

@@ -137,7 +137,14 @@ MAY_VERB = (
 )
 MONTH = (
     r"(?P<month>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may" + MAY_VERB + r"|june?|july?|"
-    r"aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?(?![a-z])"
+    r"aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+    # a dot only after a short form ("Nov."): "22 November." ends a sentence
+    r"(?:(?:"
+    + "|".join(
+        rf"(?<={short})"
+        for short in ("jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec")
+    )
+    + r")\.)?(?![a-z])"
 )
 WEEKDAYS = (MO, TU, WE, TH, FR, SA, SU)
 # Full names and unmistakable short forms anywhere; "mon", "sat", "sun"... only
@@ -207,12 +214,15 @@ HYPOTHETICAL_CUE = _rx(
     r"|\bif\s+(?:it|the\s+\w+)\s+(?:is|was|gets|'s)\s+(?:done|booked)\b"
     # "if I had it on Thursday", "say I get it done 7 December", "what if I did it"
     r"|\b(?:if|say|suppose|supposing|imagine|assuming|let'?s\s+say)\s+(?:i|we)\s+"
-    r"(?:had|got|did|have|get|do|book|booked)\s+(?:it|the|my|a|an)\b"
+    r"(?:had|got|did|have|get|do|book|booked)\s+(?:it|the|my|a|an|co2|laser|lasered|treated|this|that)\b"
     r"|\b(?:if|say|suppose|supposing|imagine|assuming)\s+(?:i|we)\s+(?:went|go|were\s+to\s+go)\s+ahead\b"
     # "thinking of having it 10 December", "planning to get it done on the 5th"
     r"|\b(?:thinking|think|thought|considering|planning|plan|hoping|wanting|want|wanted|"
     r"would\s+like|'d\s+like|like)\s+(?:of\s+|about\s+|on\s+|to\s+)?"
     r"(?:having|getting|booking|doing|have|get|book|do)\s+(?:it|the|my|a|an|co2|laser)\b"
+    # "thinking of booking Wednesday": booking needs no object
+    r"|\b(?:thinking|think|considering|planning|plan|hoping)\s+(?:of\s+|about\s+|on\s+|to\s+)?(?:booking|book)\b"
+    r"|\bhypothetically\b"
     r"|\b(?:can|could|should|would|shall)\s+i\s+(?:have|get|book)\s+(?:it|my|the|a|an)\b"
     r"|\bto\s+(?:have|get)\s+(?:it|the\s+\w+|my\s+\w+)\s+done\b"
 )
@@ -231,7 +241,7 @@ PAST_CUE = _rx(
 # Words that tie a date in a question to the treatment ("had it 3 days ago").
 TREATMENT_CUE = _rx(
     r"\b(had|got|get|did|done|treated|treatment|laser(?:ed)?|procedure|session|"
-    r"ago|since|was|were|appointment|day \d+)\b"
+    r"ago|since|(?:days?|dys?|weeks?|wks?|months?)\s+post(?:-?op)?|was|were|appointment|day \d+)\b"
 )
 
 
@@ -448,7 +458,7 @@ BEEN = _rx(
     rf"(?:\s+since\b)?"
 )
 # "3 days post laser", not "6 months post partum"
-SINCE = _rx(rf"{NUM}\s*{UNIT}\s+(?:since|post(?![\s-]*(?:partum|natal|pregnancy|baby|birth)))\b")
+SINCE = _rx(rf"{NUM}\s*{UNIT}\s+(?:since|post(?:-?op)?(?![\s-]*(?:partum|natal|pregnancy|baby|birth)))\b")
 IN_FUTURE = _rx(rf"\bin\s+{NUM}\s+{UNIT}(?:{_APOS}?\s*time)?")
 FROM_NOW = _rx(rf"{NUM}\s+{UNIT}\s+from\s+now\b")
 RANGE_AGO = _rx(

@@ -21,6 +21,7 @@ from clinicbot.dates import (
     HYPOTHETICAL,
     NUMBER_WORDS,
     PAST,
+    PAST_CUE,
     VAGUE,
     DateMention,
     find_date_mentions,
@@ -33,11 +34,12 @@ TREATMENT, EVENT = "treatment", "event"
 # "I'm booked in for 14 December", "say I get lasered on the 3rd".
 PLANNED_TREATMENT = re.compile(
     r"\b(?:booked|booking|book|appointment|having it|have it|had it|get it|getting it|got it|did it|"
-    r"it done|treatment|treated|lasered|laser|procedure|session|scheduled|the co2|do it|"
+    r"it done|treatment|treated|lasered|laser|procedure|session|scheduled|co2|do it|"
     r"doing it|go in|come in|go ahead|went ahead|going ahead)\b",
     re.IGNORECASE,
 )
-CLAUSE_BREAK = re.compile(r"[,.;:!?\n]|\b(?:and|but|so|then)\b", re.IGNORECASE)
+# "... on the 10th if I get lasered on the 3rd": a condition is a clause of its own.
+CLAUSE_BREAK = re.compile(r"[,.;:!?\n]|\b(?:and|but|so|then|if|once)\b", re.IGNORECASE)
 DAY_OF_MONTH = re.compile(r"^(?:the\s+)?\d{1,2}(?:st|nd|rd|th)?$", re.IGNORECASE)
 WEEKDAY = re.compile(r"\b(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\b", re.IGNORECASE)
 PAST_WEEKDAY = re.compile(r"\b(?:last|before\s+last|ago)\b", re.IGNORECASE)
@@ -389,9 +391,27 @@ def plan_reasons(content: ClinicContent) -> str:
     return content.render(content.planning.why, extra={"milestones": milestones})
 
 
+def answers_event_question(content: ClinicContent, text: str, today: dt.date) -> bool:
+    """After the bot asked "When is your event?": does `text` answer it? A day
+    ahead ("5 February", "it's on the 20th", "Saturday") said without a word
+    of the past ("I had it on 5 February", "3 days ago", "yesterday")."""
+    mentions = find_date_mentions(text, today, content.clinic.date_order)
+    if PAST_CUE.search(text) or any(
+        m.tense == PAST
+        and m.kind == "relative"
+        and m.date
+        and not WEEKDAY.search(m.text)
+        and not DAY_OF_MONTH.match(m.text)
+        for m in mentions
+    ):
+        return False
+    return bool(_future_dates(mentions, today))
+
+
 __all__ = [
     "EventPlan",
     "asks_about_an_event_ahead",
+    "answers_event_question",
     "asks_what_if",
     "date_role",
     "is_about_an_event",

@@ -27,8 +27,9 @@ QUESTION_WORDS = (
 # question word starts a new question.
 JOINED_QUESTION = re.compile(
     r"\s*(?:,\s*)?\b(?:and|also|plus|&|n|aswell as|as well as)\s+"
-    r"(?=(?:what|whats|what's|how|hows|how's|when|whens|can|could|will|would|is|are|do|does|"
-    r"should|which|where|why|any|also|whether)\b)",
+    # "and also when can I ...", not "and also go back to the gym"
+    r"(?=(?:also\s+)?(?:what|whats|what's|how|hows|how's|when|whens|can|could|will|would|is|are|"
+    r"do|does|should|which|where|why|any|whether)\b)",
     re.IGNORECASE,
 )
 MIN_WORDS = 2
@@ -38,7 +39,11 @@ QUESTION_START = re.compile(
 )
 # A question word after a preamble: "Hi, two questions - how many ...",
 # "one more thing: is it ...".
-QUESTION_AFTER_BREAK = re.compile(rf"[,:\-\u2013\u2014]\s*(?:{QUESTION_WORDS})\b", re.IGNORECASE)
+# A date (masked as DATE) ends what came before too: "had it done DATE can I
+# wear makeup".
+QUESTION_AFTER_BREAK = re.compile(
+    rf"(?:[,:\-\u2013\u2014]|\bDATE\b)\s*(?P<question>(?:{QUESTION_WORDS})\b.*)", re.IGNORECASE
+)
 # A question asked as a request: "I'd like to know the price", "tell me about
 # the downtime", "wondering how long it lasts".
 REQUEST = re.compile(
@@ -48,13 +53,16 @@ REQUEST = re.compile(
     re.IGNORECASE,
 )
 # "and" (or "&", "plus", "as well as") between two parts of one question.
-CONJUNCTION = re.compile(r"\s*,?\s*\b(?:and|plus|as\s+well\s+as)\b\s*|\s*&\s*", re.IGNORECASE)
+CONJUNCTION = re.compile(
+    r"\s*,?\s*\b(?:and|plus|as\s+well\s+as)\b(?:\s+also\b)?\s*|\s*&\s*(?:also\b\s*)?", re.IGNORECASE
+)
 
 
 # A what-if condition that names a day, in text whose dates are masked as
 # DATE: "if I have it on DATE", "say I get it done DATE", "thinking of having it
 # DATE". Up to the next punctuation, so the question around it stays.
 CONDITION = re.compile(
+    r"(?:\bhypothetically(?:\s+speaking)?[\s,]*)?"
     r"\b(?:what\s+if|if|say|suppose|supposing|imagine|assuming|let'?s\s+say|"
     r"(?:thinking|planning|considering|hoping)(?:\s+(?:of|about|on|to))?)\s+[^,?.;!]*?\bDATE\b"
     # up to the question that follows ("if I do it DATE how long ..."), else
@@ -108,10 +116,20 @@ NOT_A_TOPIC = re.compile(
 )
 
 
+# "and running?", "ok and sunbathing?": "and" with a topic and no question
+# word names a topic too ("and how long?", "and why" point back).
+AND_TOPIC = re.compile(
+    r"^\s*(?:(?:ok|okay|ok\s+then|right|cool|great|thanks|thank\s+you|so)[\s,.!]+)*"
+    rf"(?:and|also|plus)\s+(?!(?:{QUESTION_WORDS}|what|how)\b)(?P<rest>.+)$",
+    re.IGNORECASE,
+)
+
+
 def switched_topic(text: str) -> str:
-    """The topic a "what about ...?" names ("ok and what about exercise?" ->
-    "exercise?"), or "" when it names none ("what about after that?")."""
-    match = TOPIC_SWITCH.match(text or "")
+    """The topic a "what about ...?" or "and ...?" names ("ok and what about
+    exercise?" -> "exercise?", "and running?" -> "running?"), or "" when it
+    names none ("what about after that?", "and why?")."""
+    match = TOPIC_SWITCH.match(text or "") or AND_TOPIC.match(text or "")
     if not match or NOT_A_TOPIC.match(match.group("rest").strip()):
         return ""
     return match.group("rest").strip()
@@ -127,6 +145,14 @@ def question_segments(text: str) -> List[str]:
             if len(part.split()) >= MIN_WORDS or (part.endswith("?") and part.strip("?")):
                 parts.append(part)
     return parts
+
+
+def question_after_break(segment: str) -> str:
+    """The question asked after a preamble or a date in one sentence ("my
+    treatment was on DATE, are the scabs meant to be gone" -> "are the scabs
+    meant to be gone"), or "" when there is none."""
+    match = QUESTION_AFTER_BREAK.search(segment or "")
+    return match.group("question").strip() if match else ""
 
 
 def is_question(segment: str) -> bool:

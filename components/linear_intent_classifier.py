@@ -49,6 +49,7 @@ from clinicbot.segments import (
     in_frame,
     is_question,
     pronoun_readings,
+    question_after_break,
     question_segments,
     switched_topic,
     without_condition,
@@ -201,7 +202,9 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             by_label = dict(zip(self.model.classes_, rows[0]))
             questions = self._questions(units, self._resolve_pronouns(units, rows[1:]), self.model.classes_)
             best_label = max(by_label, key=lambda label: by_label[label])
-            own_topic = switched_topic(masked) if best_label == FOLLOW_UP_INTENT else ""
+            # Not when the message is a question of its own already; the
+            # urgency detector decides on red_flag whatever the label here.
+            own_topic = switched_topic(masked) if "/" not in best_label else ""
             if own_topic:
                 # "ok and what about exercise?" names a topic of its own.
                 row = self.model.predict_proba([own_topic])[0]
@@ -211,10 +214,19 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             if len(questions) == 1 and intent_of(best_label) == DATE_ONLY_INTENT:
                 # "had the laser yesterday. how red will I be": the question wins.
                 by_label = dict(zip(self.model.classes_, rows[1 + questions[0]["index"]]))
+            elif not questions and intent_of(best_label) == DATE_ONLY_INTENT:
+                # "my treatment was on DATE, are the scabs meant to be gone":
+                # one sentence, and its question wins too.
+                by_label = self._question_after_date(masked) or by_label
             if len(questions) < 2 and self._has_what_if(message):
                 # "if I have it on Friday, when can I exercise?": the question
                 # the what-if asks, without its condition.
-                questions = self._what_if_question(masked) or questions
+                what_if = self._what_if_question(masked)
+                if what_if and "/" in best_label and what_if[0]["label"] != best_label:
+                    # "hypothetically if I got it done DATE when could I put
+                    # makeup on": the question wins over its condition's words.
+                    by_label = dict(zip(self.model.classes_, what_if[0].pop("row")))
+                questions = [{k: v for k, v in q.items() if k != "row"} for q in what_if] or questions
             self._set_outputs(message, by_label)
             if len(questions) >= 2:
                 message.set(
@@ -262,7 +274,19 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         label, confidence = self._best(row)
         if "/" not in label or confidence < self.config["what_if_confidence"]:
             return []
-        return [{"label": label, PREDICTED_CONFIDENCE_KEY: confidence, "text": question, "index": -1}]
+        return [
+            {"label": label, PREDICTED_CONFIDENCE_KEY: confidence, "text": question, "index": -1, "row": row}
+        ]
+
+    def _question_after_date(self, masked: Text) -> Optional[Dict[Text, float]]:
+        question = question_after_break(masked)
+        if len(question.split()) < MIN_QUESTION_WORDS:
+            return None
+        row = self.model.predict_proba([question])[0]  # type: ignore[union-attr]
+        label, confidence = self._best(row)
+        if "/" not in label or confidence < self.config["segment_confidence"]:
+            return None
+        return dict(zip(self.model.classes_, row))  # type: ignore[union-attr]
 
     def _best(self, row: Any) -> Tuple[Text, float]:
         best = int(np.argmax(row))

@@ -171,3 +171,40 @@ def test_the_deletion_reply_says_what_was_done():
     rendered = CONTENT.responses
     assert "next update" in rendered["conversation_deleted_from_training"]
     assert "can't be reached" in rendered["conversation_deleted_notes_pending"]
+
+
+def _after_the_event_question(text, intent, earlier_custom):
+    """A tracker whose last bot turn was the plan card `earlier_custom`."""
+    events = [
+        {"event": "user", "text": "I want it done before my holiday"},
+        {"event": "action", "name": "action_plan_event"},
+        {"event": "bot", "text": "When is your event?", "data": {"custom": earlier_custom}},
+        {"event": "action", "name": "action_listen"},
+        {"event": "user", "text": text},
+    ]
+    latest = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": []}
+    return Tracker("patient-1", {}, latest, events, False, None, {}, "action_listen")
+
+
+ASKED = {"type": "plan", "event_date": None, "treatment_date": None, "latest_treatment_date": None}
+
+
+def test_a_date_after_the_event_question_is_the_event_not_the_treatment():
+    event = clinic_today() + dt.timedelta(days=30)
+    for action, intent in ((ActionStoreTreatmentDate(), "share_treatment_date"),
+                           (ActionRecoveryAnswer(), "recovery")):
+        messages, slots = run(action, _after_the_event_question(
+            f"{event.day} {event:%B}", intent, ASKED))
+        assert messages[-1]["custom"]["type"] == "plan"
+        assert messages[-1]["custom"]["event_date"] == event.isoformat()
+        assert "treatment_date" not in slots
+
+
+def test_a_past_date_after_the_event_question_is_still_the_treatment_date():
+    messages, slots = run(ActionStoreTreatmentDate(), _after_the_event_question(
+        "I had it 3 days ago", "share_treatment_date", ASKED))
+    assert slots["treatment_date"] == (clinic_today() - dt.timedelta(days=3)).isoformat()
+    plan_given = {**ASKED, "event_date": "2030-01-01"}
+    messages, slots = run(ActionStoreTreatmentDate(), _after_the_event_question(
+        "4 days ago", "share_treatment_date", plan_given))
+    assert slots["treatment_date"] == (clinic_today() - dt.timedelta(days=4)).isoformat()

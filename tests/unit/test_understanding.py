@@ -9,6 +9,7 @@ from clinicbot.conversation_eval import ReplyReader, judge_turn, render
 from clinicbot.dates import DateFound, NoDate, VagueDate, find_date_mentions, read_treatment_date
 from clinicbot.planning import (
     asks_about_an_event_ahead,
+    answers_event_question,
     asks_what_if,
     date_role,
     plan_around_event,
@@ -20,6 +21,7 @@ from clinicbot.segments import (
     in_frame,
     is_question,
     pronoun_readings,
+    question_after_break,
     question_segments,
     switched_topic,
     without_condition,
@@ -409,3 +411,136 @@ def test_a_what_if_day_without_a_question_gets_the_milestones_from_that_day():
     makeup = friday + dt.timedelta(days=CONTENT.milestones["makeup_allowed"].day)
     assert label is None and plan is not None and plan.treatment == friday and plan.event is None
     assert f"{makeup:%A} {makeup.day} {makeup:%B}" in plan.text
+
+
+@pytest.mark.parametrize(
+    "text, days_ago",
+    [
+        ("Im 6 days post co2 can I wear mascara", 6),
+        ("4 days post-op, is it ok to wash my face", 4),
+        ("two weeks postop now, can I swim", 14),
+        ("3 days post laser and still red, normal?", 3),
+    ],
+)
+def test_days_post_the_treatment_are_days_ago(text, days_ago):
+    reading = read_treatment_date(text, MONDAY)
+    assert reading == DateFound(MONDAY - dt.timedelta(days=days_ago), reading.matched_text)
+
+
+def test_a_full_month_name_does_not_take_the_full_stop_that_ends_the_sentence():
+    mention = find_date_mentions("I had co2 22 November. can I go swimming", MONDAY)[0]
+    assert mention.text == "22 November"
+    assert find_date_mentions("had it on 22 Nov. yesterday?", MONDAY)[0].text.startswith("22 Nov")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "lets say i get co2 on Friday, could i wear makeup by Tuesday",
+        "let's say we do the laser on Thursday, can I swim on Sunday?",
+        "im thinking of booking Thursday. if i do, can i go running on 9 December?",
+        "I'm planning to book Friday, would I be red at the weekend?",
+        "hypothetically, Wednesday, if I went ahead, when could I exercise",
+    ],
+)
+def test_more_what_if_phrasings_make_every_date_hypothetical(text):
+    mentions = [m for m in find_date_mentions(text, MONDAY) if m.status == "found"]
+    assert mentions and all(m.tense == "hypothetical" for m in mentions)
+    assert isinstance(read_treatment_date(text, MONDAY), NoDate)
+
+
+def test_an_if_clause_after_a_date_is_not_that_dates_own_words():
+    text = "would i be able to wear make up on the 10th of December if i get lasered on the 3rd of December"
+    assert date_role(text, _mention(text, "10th of December"), CONTENT.planning.event_words) is None
+    assert date_role(text, _mention(text, "3rd of December"), CONTENT.planning.event_words) == "treatment"
+    plan = plan_around_event(CONTENT, text, MONDAY, "makeup")
+    assert plan.treatment == dt.date(2026, 12, 3) and plan.event == dt.date(2026, 12, 10)
+
+
+def test_booking_a_weekday_then_asking_about_a_later_day_is_a_plan():
+    text = "im thinking of booking Thursday. if i do, can i go running on 9 December?"
+    assert asks_what_if(CONTENT, text, MONDAY)
+    label, plan = what_if_answer(CONTENT, text, MONDAY, ["recovery/exercise"], "exercise")
+    assert plan is not None and plan.treatment == dt.date(2026, 12, 3) and plan.event == dt.date(2026, 12, 9)
+    assert plan.recovery_day == 6 and plan.allowed is False
+
+
+@pytest.mark.parametrize(
+    "masked, question",
+    [
+        ("hypothetically if i had it DATE when could i use retinol", "when could i use retinol"),
+        ("hypothetically speaking, say i get it done DATE, can i swim", "can i swim"),
+    ],
+)
+def test_hypothetically_goes_with_the_condition(masked, question):
+    assert without_condition(masked) == question
+
+
+@pytest.mark.parametrize(
+    "text, answers",
+    [
+        ("5 February", True),
+        ("it's on the 20th", True),
+        ("Saturday", True),
+        ("I had it 3 days ago", False),
+        ("yesterday", False),
+        ("no, I had the laser on 5 February", False),
+        ("thanks", False),
+    ],
+)
+def test_a_date_given_after_the_bot_asked_for_the_event_date_answers_it(text, answers):
+    assert answers_event_question(CONTENT, text, MONDAY) is answers
+
+
+def test_the_event_date_given_alone_gets_the_plan():
+    plan = plan_around_event(CONTENT, "it's on the 20th", MONDAY, None)
+    ready = max(CONTENT.milestones[k].day for k in CONTENT.planning.ready_milestones)
+    assert plan.event == dt.date(2026, 12, 20)
+    assert plan.payload()["treatment_date"] == (dt.date(2026, 12, 20) - dt.timedelta(days=ready)).isoformat()
+
+
+@pytest.mark.parametrize(
+    "text, topic",
+    [
+        ("and running?", "running?"),
+        ("ok and sunbathing?", "sunbathing?"),
+        ("and how long?", ""),
+        ("and after that?", ""),
+        ("and why", ""),
+        ("and then?", ""),
+    ],
+)
+def test_and_with_a_topic_names_a_topic_of_its_own(text, topic):
+    assert switched_topic(text) == topic
+
+
+@pytest.mark.parametrize(
+    "segment",
+    ["I had co2 DATE can I go swimming", "had it done DATE when can I wear makeup"],
+)
+def test_a_question_after_a_date_asks(segment):
+    assert is_question(segment)
+
+
+def test_and_also_without_a_question_word_stays_in_the_question():
+    text = "is it ok to put makeup on now and also go back to the gym"
+    assert question_segments(text) == [text]
+    assert conjunct_splits(text) == [("is it ok to put makeup on now", "go back to the gym")]
+    assert question_segments("can I swim and also when can I wear makeup") == [
+        "can I swim",
+        "when can I wear makeup",
+    ]
+
+
+@pytest.mark.parametrize(
+    "segment, question",
+    [
+        ("my treatment was on DATE , are the scabs meant to be gone", "are the scabs meant to be gone"),
+        ("had it DATE - can i swim", "can i swim"),
+        ("had it DATE can i swim", "can i swim"),
+        ("can i swim", ""),
+        ("had it DATE", ""),
+    ],
+)
+def test_the_question_after_a_break(segment, question):
+    assert question_after_break(segment) == question

@@ -1,0 +1,78 @@
+"""LinearIntentClassifier's message handling, with a stand-in model."""
+
+import numpy as np
+from rasa.shared.nlu.training_data.message import Message
+
+from components.linear_intent_classifier import LinearIntentClassifier
+
+LABELS = [
+    "faq/side_effects",
+    "follow_up",
+    "recovery/exercise",
+    "recovery/makeup",
+    "red_flag",
+    "share_treatment_date",
+]
+# word in the text -> the label the stand-in model is sure of
+KEYWORDS = {
+    "makeup": "recovery/makeup",
+    "running": "recovery/exercise",
+    "hypothetically": "faq/side_effects",
+    "swimming": "recovery/exercise",
+    "and swimming": "red_flag",
+    "treatment was": "share_treatment_date",
+}
+
+
+class StandIn:
+    classes_ = np.array(LABELS)
+
+    def predict_proba(self, texts):
+        rows = []
+        for text in texts:
+            found = [label for word, label in KEYWORDS.items() if word in text.lower()]
+            # the last keyword named wins; nothing named: a follow-up
+            label = found[-1] if found else "follow_up"
+            row = np.full(len(LABELS), 0.1 / (len(LABELS) - 1))
+            row[LABELS.index(label)] = 0.9
+            rows.append(row)
+        return np.array(rows)
+
+
+def _parse(text, entities=()):
+    classifier = LinearIntentClassifier({}, None, None, model=StandIn())
+    message = Message(data={"text": text, "entities": list(entities)})
+    classifier.process([message])
+    return message
+
+
+def _date(text, words, role):
+    start = text.index(words)
+    return {"entity": "date", "start": start, "end": start + len(words), "value": words, "role": role}
+
+
+def test_the_question_a_what_if_asks_wins_over_its_condition():
+    text = "hypothetically if i got it done tomorrow when could i put makeup on"
+    message = _parse(text, [_date(text, "tomorrow", "hypothetical")])
+    assert message.get("intent")["name"] == "recovery"
+    assert (
+        message.get("response_selector")["recovery"]["response"]["intent_response_key"] == "recovery/makeup"
+    )
+
+
+def test_and_with_a_topic_after_an_answer_is_that_topic():
+    message = _parse("and running?")
+    assert message.get("intent")["name"] == "recovery"
+    assert message.get("response_selector")["recovery"]["response"]["intent_response_key"] == (
+        "recovery/exercise"
+    )
+    assert _parse("and why?").get("intent")["name"] == "follow_up"
+    # whatever the label of the whole (the urgency detector has the last word on red_flag)
+    assert _parse("and swimming?").get("intent")["name"] == "recovery"
+
+
+def test_a_question_after_the_date_in_one_sentence_wins_over_the_date():
+    text = "my treatment was on the 16th, can I wear makeup yet"
+    message = _parse(text, [_date(text, "the 16th", "past")])
+    assert message.get("intent")["name"] == "recovery"
+    assert _parse("my treatment was on the 16th").get("intent")["name"] == "share_treatment_date"
