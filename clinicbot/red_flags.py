@@ -12,6 +12,7 @@ staff can see why the bot raised (or did not raise) the alarm.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -26,6 +27,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 from spellchecker import SpellChecker
 
+from clinicbot.dates import FUTURE, FUTURE_CUE, find_date_mentions
 from clinicbot.paths import CLINIC_DIR
 
 DEFAULT_RULES_PATH = CLINIC_DIR / "red_flags.yml"
@@ -58,6 +60,10 @@ HAVE = {"'s", "has", "have", "'ve", "ve"}
 FIRST_PERSON = {"i", "me", "my", "mine", "myself", "im", "ive", "i'm", "i've"}
 FINDING_VERBS = {"see", "find", "notice", "spot", "feel", "detect", "smell"}
 FINDING_OBJECTS = {"any", "a", "an", "anything", "signs", "sign", "much", "no"}
+# A date that says by itself that it is ahead.
+DATE_AHEAD = re.compile(
+    r"\b(?:tomorrow|tmrw|tmr|next|coming|in\s+(?:a|an|a\s+few|\w+)\s+(?:days?|weeks?|months?|hours?))\b"
+)
 CELSIUS_RANGE = (34.0, 43.5)
 FAHRENHEIT_RANGE = (93.0, 110.0)
 
@@ -113,6 +119,8 @@ class RedFlagRules:
     anxiety_cues: Set[str] = field(default_factory=set)
     report_after_question: List[str] = field(default_factory=list)
     treated_cues: List[str] = field(default_factory=list)
+    ahead_words: List[str] = field(default_factory=list)
+    ahead_linking: List[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -138,6 +146,9 @@ class RedFlagFinding:
     # Clauses that say something is over or easing ("it's much better now",
     # "the swelling is going down"), with nothing present or coming back.
     settled: Tuple[int, ...] = field(default=())
+    # The patient is not yet treated (deciding, or booked for later), and
+    # nothing says treated: no symptom here is a complication.
+    not_treated: bool = False
 
     @property
     def symptoms(self) -> Tuple[str, ...]:
@@ -252,6 +263,8 @@ def load_rules(path: Optional[Path] = None) -> RedFlagRules:
         anxiety_cues={w.lower() for w in _terms(data, "anxiety_cues", source)},
         report_after_question=_terms(data, "report_after_question", source),
         treated_cues=_terms(data, "treated_cues", source),
+        ahead_words=_terms(data.get("treatment_ahead") or {}, "words", source),
+        ahead_linking=_terms(data.get("treatment_ahead") or {}, "linking", source),
     )
 
 
@@ -385,6 +398,13 @@ class RedFlagDetector:
         self._clause_breaks = PhraseMatcher(nlp.vocab, attr="LOWER")
         self._clause_breaks.add("break", [nlp.make_doc(w) for w in rules.clause_breaks])
         self.corrector = SpellingCorrector(vocabulary)
+        self._ahead_word: Optional[re.Pattern[str]] = None
+        self._ahead_before: Optional[re.Pattern[str]] = None
+        if rules.ahead_words:
+            ahead = "|".join(re.escape(w.lower()) for w in sorted(rules.ahead_words, key=len, reverse=True))
+            linking = "|".join(re.escape(w.lower()) for w in rules.ahead_linking) or "(?!)"
+            self._ahead_word = re.compile(rf"\b(?:{ahead})\b")
+            self._ahead_before = re.compile(rf"\b(?:{ahead})\s+(?:(?:{linking})\s+){{0,2}}$")
 
     # -- text preparation -------------------------------------------------
     def prepared(self, doc: Doc) -> Doc:
@@ -570,9 +590,11 @@ class RedFlagDetector:
             if not any(ns < e and s < ne for ns, ne in not_treated)
             and not any(0 <= s - ne <= 1 and clause_of[ns] == clause_of[s] for ns, ne in negations)
         ]
-        if not_treated and not treated:
+        not_yet = not treated and bool(not_treated or self._treatment_ahead(doc.text))
+        if not_yet:
             # Someone deciding whether to have it ("I get cold sores, can I
-            # still have it?") describes their history, not a complication.
+            # still have it?") or booked for later ("my laser is next week")
+            # describes their history, not a complication.
             mentions = [
                 Mention(m.symptom, m.words, m.clause, NOT_TREATED) if m.status == PRESENT else m
                 for m in mentions
@@ -592,7 +614,26 @@ class RedFlagDetector:
             clause_of[s] for s, _e in cues.get("resolved", []) if doc[s].lower_ not in self.rules.past_verbs
         }
         settled = tuple(sorted(easing - recurring - present))
-        return RedFlagFinding(tuple(mentions), tuple(clauses), tuple(sorted(set(qualifiers))), settled)
+        return RedFlagFinding(
+            tuple(mentions), tuple(clauses), tuple(sorted(set(qualifiers))), settled, not_treated=not_yet
+        )
+
+    def _treatment_ahead(self, text: str) -> bool:
+        """A treatment word right before a date given as future: "my laser is
+        next week", "booked for next Tuesday", "treat me on Monday"."""
+        if self._ahead_word is None or self._ahead_before is None or not self._ahead_word.search(text):
+            return False
+        for mention in find_date_mentions(text, dt.date.today()):
+            before = text[: mention.start]
+            if mention.tense != FUTURE or not self._ahead_before.search(before):
+                continue
+            # Said to be ahead, by the date ("next week", "in 2 days") or the
+            # words before it ("is on", "booked", "will"), not only because
+            # the day has not come yet: "temp 101 F, laser on the 3rd".
+            sentence = re.split(r"[.?!;\n]", before)[-1]
+            if DATE_AHEAD.search(mention.text) or FUTURE_CUE.search(sentence):
+                return True
+        return False
 
     def _past_then_calm(
         self,

@@ -723,3 +723,36 @@ def test_an_exception_word_describes_the_words_beside_it_not_the_clause(detect):
     assert not detect("tiny black dots on my cheeks").is_red_flag
     text = "the dead skin layer came off and underneath one patch has gone black"
     assert "skin_turning_white_grey_or_black" in detect(text).symptoms
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I have hives today from something I ate, my laser is next week, is that ok?",
+        "I've got a temperature of 38.2 from a cold, my appointment is in 2 days, should I cancel?",
+        "I have a spot that's infected on my chin right now, will you still treat me on Monday?",
+        "I have a sunburn that's blistering, my appointment is in 10 days",
+        "my lips swelled up from a new lipstick. I'm booked Thursday, is that ok?",
+        "Not booked yet. I have a cold sore, would that stop me having it?",
+    ],
+)
+def test_a_treatment_still_ahead_says_not_yet_treated(detect, text):
+    finding = detect(text)
+    assert not finding.is_red_flag and finding.not_treated
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "had it 3 days ago, my follow-up is next week, there's pus",
+        "there's pus coming out of my cheek, can I come in tomorrow?",
+        "my eyes are swollen shut, can someone see me tomorrow to check the laser area?",
+    ],
+)
+def test_a_date_ahead_with_treated_evidence_or_no_treatment_word_still_reports(detect, text):
+    finding = detect(text)
+    assert finding.is_red_flag and not finding.not_treated
+
+
+def test_a_day_not_yet_come_is_no_treatment_ahead_unless_said_so(detect):
+    assert detect("temp reading 101 F, laser on the 3rd").is_red_flag
