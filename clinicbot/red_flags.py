@@ -60,6 +60,10 @@ HAVE = {"'s", "has", "have", "'ve", "ve"}
 FIRST_PERSON = {"i", "me", "my", "mine", "myself", "im", "ive", "i'm", "i've"}
 FINDING_VERBS = {"see", "find", "notice", "spot", "feel", "detect", "smell"}
 FINDING_OBJECTS = {"any", "a", "an", "anything", "signs", "sign", "much", "no"}
+# Words between a negation and the verb it negates ("wasn't even treated"),
+# and the verbs that start a new predicate after it ("... is now red").
+NEGATED_VERB_FILLERS = {"been", "be", "being", "even", "yet", "really", "ever", "actually", "got"}
+FINITE_VERBS = {"is", "are", "am", "was", "were", "has", "have", "'s", "'re", "'ve"}
 # A date that says by itself that it is ahead.
 DATE_AHEAD = re.compile(
     r"\b(?:tomorrow|tmrw|tmr|next|coming|in\s+(?:a|an|a\s+few|\w+)\s+(?:days?|weeks?|months?|hours?))\b"
@@ -120,6 +124,9 @@ class RedFlagRules:
     report_after_question: List[str] = field(default_factory=list)
     treated_cues: List[str] = field(default_factory=list)
     ahead_words: List[str] = field(default_factory=list)
+    resolved_not_after: List[str] = field(default_factory=list)
+    question_reports: List[str] = field(default_factory=list)
+    question_reports_not_before: Set[str] = field(default_factory=set)
     ahead_linking: List[str] = field(default_factory=list)
 
 
@@ -264,6 +271,9 @@ def load_rules(path: Optional[Path] = None) -> RedFlagRules:
         report_after_question=_terms(data, "report_after_question", source),
         treated_cues=_terms(data, "treated_cues", source),
         ahead_words=_terms(data.get("treatment_ahead") or {}, "words", source),
+        resolved_not_after=_terms(data, "resolved_not_after", source),
+        question_reports=_terms(data, "question_reports", source),
+        question_reports_not_before={w.lower() for w in _terms(data, "question_reports_not_before", source)},
         ahead_linking=_terms(data.get("treatment_ahead") or {}, "linking", source),
     )
 
@@ -381,6 +391,8 @@ class RedFlagDetector:
             ("pet", rules.pet_cues),
             ("calm", rules.calm_cues),
             ("report_after_question", rules.report_after_question),
+            ("resolved_not_after", rules.resolved_not_after),
+            ("question_report", rules.question_reports),
         ):
             if words:
                 self._cues.add(name, [nlp.make_doc(w) for w in words])
@@ -499,6 +511,13 @@ class RedFlagDetector:
             and not (e < len(doc) and (e in named or doc[e].lower_ in self.rules.resolved_not_before))
             # "he says it's fine": someone's view, not that it is over
             and not self._said_by_someone(doc, s)
+            # "expanding rather than settling": what is not happening
+            and not any(ae == s for _as, ae in cues.get("resolved_not_after", []))
+        ]
+        cues["question_report"] = [
+            (s, e)
+            for s, e in cues.get("question_report", [])
+            if not (e < len(doc) and doc[e].lower_ in self.rules.question_reports_not_before)
         ]
         # An exception that contains a term cancels that term ("blood
         # thinners", "hay fever"), so "I'm on blood thinners and it won't
@@ -696,9 +715,32 @@ class RedFlagDetector:
                 continue
             if start - cue_end > self.rules.negation_reach:
                 continue
+            if self._past_its_verb(doc, cue_start, cue_end, start, symptom_words):
+                continue
             if self._reaches(doc, cue_end, start, symptom_words, openers):
                 return True
         return False
+
+    def _past_its_verb(
+        self, doc: Doc, cue_start: int, cue_end: int, start: int, symptom_words: List[Tuple[int, int]]
+    ) -> bool:
+        """A negated verb that names no symptom ends its negation at the next
+        verb: "my neck which wasn't treated | is now red", "the bit that was
+        not lasered | has gone grey"; not "isn't red or hot", nor what is
+        said or thought ("I wouldn't say it's infected")."""
+        cue = doc[cue_end - 1].lower_
+        if not (cue in ("n't", "not", "never", "nt") or (cue.endswith("nt") and cue_end - cue_start == 1)):
+            return False
+        negated = cue_end
+        while negated < start and doc[negated].lower_ in NEGATED_VERB_FILLERS:
+            negated += 1
+        if (
+            negated >= start
+            or doc[negated].lower_ in self.rules.reporting_verbs
+            or any(s <= negated < e for s, e in symptom_words)
+        ):
+            return False
+        return any(doc[i].lower_ in FINITE_VERBS for i in range(negated + 1, start))
 
     def _reaches(
         self, doc: Doc, cue_end: int, start: int, symptom_words: List[Tuple[int, int]], openers: Set[int]
@@ -810,6 +852,8 @@ class RedFlagDetector:
             ]
             # "how do I stop the bleeding, it's been going for an hour"
             and not any(s > opener + 1 for s in statements)
+            # "whats this yellow stuff oozing?": asks about what is there
+            and not any(s == opener and e <= first for s, e in in_clause("question_report", clause))
         ):
             return QUESTION
         if measured and self._threshold_asked(doc, clause_of, cues, clause, first):

@@ -756,3 +756,77 @@ def test_a_date_ahead_with_treated_evidence_or_no_treatment_word_still_reports(d
 
 def test_a_day_not_yet_come_is_no_treatment_ahead_unless_said_so(detect):
     assert detect("temp reading 101 F, laser on the 3rd").is_red_flag
+
+
+@pytest.mark.parametrize(
+    "text, symptom",
+    [
+        ("my neck which wasn't treated is now red and hot as well", "spreading_redness"),
+        ("the bit that was not lasered has gone grey", "skin_turning_white_grey_or_black"),
+    ],
+)
+def test_a_negated_verb_does_not_reach_past_the_next_verb(detect, text, symptom):
+    assert symptom in detect(text).symptoms
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "isn't red or hot, is fine",
+        "nothing on my face is red and hot",
+        "I haven't noticed any pus",
+    ],
+)
+def test_a_negation_still_covers_what_it_names(detect, text):
+    assert not detect(text).is_red_flag
+
+
+@pytest.mark.parametrize(
+    "text, symptom",
+    [
+        ("the redness is expanding rather than settling", "spreading_redness"),
+        ("the swelling is getting bigger instead of going down", "swelling_getting_worse"),
+    ],
+)
+def test_a_resolved_word_after_rather_than_is_no_end(detect, text, symptom):
+    assert symptom in detect(text).symptoms
+
+
+@pytest.mark.parametrize(
+    "text, symptom",
+    [
+        ("is it normal to get blisters? I have some now on my jaw", "blisters_or_cold_sores"),
+        ("whats this yellow stuff oozing from my chin after co2", "infection_pus_or_smell"),
+        ("what are these blisters on my lip?", "blisters_or_cold_sores"),
+        (
+            "is it normal that my throat feels swollen after the numbing cream?",
+            "allergic_reaction_or_breathing",
+        ),
+    ],
+)
+def test_asking_about_what_is_there_is_a_report(detect, text, symptom):
+    assert symptom in detect(text).symptoms
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "is it normal to get blisters?",
+        "what's this about pus, should I worry?",
+        "is it normal that people get blisters after co2?",
+    ],
+)
+def test_asking_about_a_risk_is_still_a_question(detect, text):
+    assert not detect(text).is_red_flag
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I have pain that no tablet can stop, after the laser",
+        "codeine isn't even taking the edge off",
+        "paracetamol doesn't even touch the pain",
+    ],
+)
+def test_pain_told_by_painkillers_failing(detect, text):
+    assert "severe_pain" in detect(text).symptoms
