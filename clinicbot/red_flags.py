@@ -64,6 +64,20 @@ FINDING_OBJECTS = {"any", "a", "an", "anything", "signs", "sign", "much", "no"}
 # and the verbs that start a new predicate after it ("... is now red").
 NEGATED_VERB_FILLERS = {"been", "be", "being", "even", "yet", "really", "ever", "actually", "got"}
 FINITE_VERBS = {"is", "are", "am", "was", "were", "has", "have", "'s", "'re", "'ve"}
+# A number asked about: "if I get a temperature of 38.5", "is 38 a fever?".
+GETTING = {"get", "gets", "getting", "develop", "develops", "run", "runs", "spike", "spikes"}
+CLASSED_AS = (
+    "a fever",
+    "a temperature",
+    "a high temperature",
+    "a high temp",
+    "a temp",
+    "classed",
+    "considered",
+    "counted",
+    "class as",
+    "count as",
+)
 # A date that says by itself that it is ahead.
 DATE_AHEAD = re.compile(
     r"\b(?:tomorrow|tmrw|tmr|next|coming|in\s+(?:a|an|a\s+few|\w+)\s+(?:days?|weeks?|months?|hours?))\b"
@@ -125,6 +139,9 @@ class RedFlagRules:
     treated_cues: List[str] = field(default_factory=list)
     ahead_words: List[str] = field(default_factory=list)
     resolved_not_after: List[str] = field(default_factory=list)
+    media_cues: List[str] = field(default_factory=list)
+    mistaken_cues: List[str] = field(default_factory=list)
+    mistaken_corrections: List[str] = field(default_factory=list)
     question_reports: List[str] = field(default_factory=list)
     question_reports_not_before: Set[str] = field(default_factory=set)
     ahead_linking: List[str] = field(default_factory=list)
@@ -272,6 +289,9 @@ def load_rules(path: Optional[Path] = None) -> RedFlagRules:
         treated_cues=_terms(data, "treated_cues", source),
         ahead_words=_terms(data.get("treatment_ahead") or {}, "words", source),
         resolved_not_after=_terms(data, "resolved_not_after", source),
+        media_cues=_terms(data.get("someone_else") or {}, "media", source),
+        mistaken_cues=_terms(data, "mistaken_cues", source),
+        mistaken_corrections=_terms(data, "mistaken_corrections", source),
         question_reports=_terms(data, "question_reports", source),
         question_reports_not_before={w.lower() for w in _terms(data, "question_reports_not_before", source)},
         ahead_linking=_terms(data.get("treatment_ahead") or {}, "linking", source),
@@ -392,6 +412,9 @@ class RedFlagDetector:
             ("calm", rules.calm_cues),
             ("report_after_question", rules.report_after_question),
             ("resolved_not_after", rules.resolved_not_after),
+            ("media", rules.media_cues),
+            ("mistaken", rules.mistaken_cues),
+            ("correction", rules.mistaken_corrections),
             ("question_report", rules.question_reports),
         ):
             if words:
@@ -600,6 +623,8 @@ class RedFlagDetector:
         mentions = self._readings_decide_fever(mentions, clause_of, cues)
         mentions = self._past_then_calm(doc, clause_of, cues, mentions)
         mentions = self._answered_by_a_report(clause_of, cues, mentions)
+        mentions = self._listed_after_a_question(doc, clause_of, cues, mentions)
+        mentions = self._mistaken(clause_of, cues, mentions)
         # A treated cue inside a not-treated one ("haven't had the
         # treatment", "delay my session") or negated says nothing.
         not_treated = cues.get("not_treated", [])
@@ -697,6 +722,65 @@ class RedFlagDetector:
         return [
             Mention(m.symptom, m.words, m.clause, PRESENT)
             if m.status == QUESTION and any(c > m.clause for c in reports)
+            else m
+            for m in mentions
+        ]
+
+    def _listed_after_a_question(
+        self,
+        doc: Doc,
+        clause_of: Sequence[int],
+        cues: Dict[str, List[Tuple[int, int]]],
+        mentions: List[Mention],
+    ) -> List[Mention]:
+        """Symptoms listed right after a question about risks: "what are the
+        side effects? pain, blisters, infection?". Not when the list says it
+        is the patient's or now ("... I have pain and blisters")."""
+
+        def clause_tokens(clause: int) -> List[Token]:
+            return [t for t, c in zip(doc, clause_of) if c == clause]
+
+        def has(kind: str, clause: int) -> bool:
+            return any(clause_of[s] == clause for s, _e in cues.get(kind, []))
+
+        def a_bare_list(clause: int) -> bool:
+            tokens = clause_tokens(clause)
+            return not (
+                any(t.lower_ in FIRST_PERSON for t in tokens)
+                or any(has(kind, clause) for kind in ("report", "now", "statement", "recurrence"))
+            )
+
+        def asks_about_risks(clause: int) -> bool:
+            tokens = clause_tokens(clause)
+            return bool(tokens) and tokens[-1].text == "?" and has("question", clause)
+
+        return [
+            Mention(m.symptom, m.words, m.clause, QUESTION)
+            if m.status == PRESENT
+            and m.clause > 0
+            and asks_about_risks(m.clause - 1)
+            and a_bare_list(m.clause)
+            else m
+            for m in mentions
+        ]
+
+    @staticmethod
+    def _mistaken(
+        clause_of: Sequence[int], cues: Dict[str, List[Tuple[int, int]]], mentions: List[Mention]
+    ) -> List[Mention]:
+        """ "what I thought was pus was just the ointment": taken for a symptom,
+        then said to be something else, in the same clause or the next."""
+        mistaken = {
+            clause_of[s]
+            for s, e in cues.get("mistaken", [])
+            if any(
+                (clause_of[cs] == clause_of[s] and cs >= e) or clause_of[cs] == clause_of[s] + 1
+                for cs, _ce in cues.get("correction", [])
+            )
+        }
+        return [
+            Mention(m.symptom, m.words, m.clause, NEGATED)
+            if m.status == PRESENT and m.clause in mistaken
             else m
             for m in mentions
         ]
@@ -892,7 +976,7 @@ class RedFlagDetector:
         it now, and that counts."""
         subjects = [
             (kind, s, e)
-            for kind in ("pet", "other_person")
+            for kind in ("pet", "media", "other_person")
             for s, e in cues.get(kind, [])
             if clause_of[s] == clause and e <= first
         ]
@@ -901,7 +985,7 @@ class RedFlagDetector:
         kind, _start, end = max(subjects, key=lambda subject: subject[2])
         if any(doc[i].lower_ in FIRST_PERSON for i in range(end, first)):
             return False  # "my dog scratched my face and it's bleeding"
-        if kind == "pet":
+        if kind in ("pet", "media"):
             return True
         if any(clause_of[s] == clause for s, _e in cues.get("now", [])):
             return False
@@ -959,10 +1043,16 @@ class RedFlagDetector:
         conditional = any(clause_of[s] == clause and e <= at for s, e in cues.get("conditional", []))
         if threshold and conditional:
             return True
+        # "if I get a temperature of 38.5": a reading imagined, not taken.
+        if indefinite and conditional and any(w in GETTING for w in before):
+            return True
         opening = clause_of.index(clause)
         asked = doc[opening].lower_ in self.rules.question_openers
         own = any(t.lower_ in FIRST_PERSON for t in doc[opening:at])
-        return asked and (threshold or indefinite) and not own
+        # "is 38 degrees a fever?": where a fever starts, asked.
+        after = " ".join(t.lower_ for t in doc[at:] if clause_of[t.i] == clause)
+        classed = any(f" {words}" in after for words in CLASSED_AS)
+        return asked and (threshold or indefinite or classed) and not own
 
     def _asked_before(self, doc: Doc, clause_of: Sequence[int], at: int) -> bool:
         """Whether a question opens the clause, or a part of it after a comma,

@@ -830,3 +830,43 @@ def test_asking_about_a_risk_is_still_a_question(detect, text):
 )
 def test_pain_told_by_painkillers_failing(detect, text):
     assert "severe_pain" in detect(text).symptoms
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I don't think it's infected - no pus, no smell, no yellow crusts",
+        "dont think its infected, just red",
+        "is 38 degrees a fever?",
+        "is 37.9 classed as a temperature?",
+        "if i get a temperature of 38.5 after, is that an emergency?",
+        "what are the side effects? pain, blisters, infection?",
+        "what are the risks? bleeding, scarring, cold sores?",
+        "I get cold sores a lot - is that a problem for co2 laser?",
+        "what I thought was pus was just the ointment, the nurse checked it yesterday",
+        "I thought it was pus but it was only the cream",
+        "I saw a TikTok of a girl whose face oozed yellow stuff after CO2, is that common?",
+        "the bit that was oozing on day 1 has crusted over dry as expected",
+    ],
+)
+def test_more_messages_that_name_a_symptom_without_reporting_it(detect, text):
+    assert not detect(text).is_red_flag
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I don't think it's normal, there's pus",
+        "is 38.5 too high?",
+        "my temp is 38.5, is that a fever?",
+        "if i get a temperature of 38.5 again tonight what do i do, it was 38.6 an hour ago",
+        "if my temp is 38.5 should I come in",
+        "what are the side effects? I have pain and blisters",
+        "what should I do? pus, fever and swelling",
+        "I thought it was a spot but it's oozing pus",
+        "I saw a TikTok about aftercare and now my face is oozing yellow stuff",
+        "it crusted over but now it's oozing again",
+    ],
+)
+def test_reports_beside_those_still_count(detect, text):
+    assert detect(text).is_red_flag
