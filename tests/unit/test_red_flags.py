@@ -870,3 +870,28 @@ def test_more_messages_that_name_a_symptom_without_reporting_it(detect, text):
 )
 def test_reports_beside_those_still_count(detect, text):
     assert detect(text).is_red_flag
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I had a fever last week from a cold but I'm over it, is my laser still ok?",
+        "the swelling round my eyes was bad on day 2 but it's nearly gone",
+        "a bit of clear serum oozing on day 1, is that ok?",
+        "my husband's eye is swollen from hay fever, can he still come with me to my appointment?",
+    ],
+)
+def test_more_ways_of_saying_it_is_over_or_not_the_patients_complication(detect, text):
+    assert not detect(text).is_red_flag
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "clear fluid oozing and it smells bad",
+        "serum oozing and it smells bad",
+        "oozing clear fluid that has turned yellow",
+    ],
+)
+def test_clear_ooze_beside_signs_of_infection_still_counts(detect, text):
+    assert "infection_pus_or_smell" in detect(text).symptoms
