@@ -653,13 +653,16 @@ class RedFlagDetector:
             )
         )
         recurring = {clause_of[s] for s, _e in cues.get("recurrence", [])}
-        # "it was fine yesterday" says how it was before, not that it is easing.
-        easing = {
-            clause_of[s] for s, _e in cues.get("resolved", []) if doc[s].lower_ not in self.rules.past_verbs
-        }
+        # "it was fine yesterday" says how it was before, not that it is easing;
+        # "it went down", "it came down" do.
+        easing = {clause_of[s] for s, _e in cues.get("resolved", []) if doc[s].lower_ not in ("was", "were")}
         settled = tuple(sorted(easing - recurring - present))
         return RedFlagFinding(
-            tuple(mentions), tuple(clauses), tuple(sorted(set(qualifiers))), settled, not_treated=not_yet
+            tuple(mentions),
+            tuple(clauses),
+            tuple(sorted(set(qualifiers))),
+            settled,
+            not_treated=not_yet,
         )
 
     def _treatment_ahead(self, text: str) -> bool:
