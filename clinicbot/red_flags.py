@@ -145,6 +145,7 @@ class RedFlagRules:
     question_reports: List[str] = field(default_factory=list)
     question_reports_not_before: Set[str] = field(default_factory=set)
     ahead_linking: List[str] = field(default_factory=list)
+    ahead_visit_after: List[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -295,6 +296,7 @@ def load_rules(path: Optional[Path] = None) -> RedFlagRules:
         question_reports=_terms(data, "question_reports", source),
         question_reports_not_before={w.lower() for w in _terms(data, "question_reports_not_before", source)},
         ahead_linking=_terms(data.get("treatment_ahead") or {}, "linking", source),
+        ahead_visit_after=_terms(data.get("treatment_ahead") or {}, "visit_after", source),
     )
 
 
@@ -674,6 +676,9 @@ class RedFlagDetector:
             before = text[: mention.start]
             if mention.tense != FUTURE or not self._ahead_before.search(before):
                 continue
+            after = " ".join(text[mention.end :].split()[:6]) + " "
+            if any(after.startswith(visit + " ") for visit in self.rules.ahead_visit_after):
+                continue  # "booked in tomorrow to see the nurse": a visit
             # Said to be ahead, by the date ("next week", "in 2 days") or the
             # words before it ("is on", "booked", "will"), not only because
             # the day has not come yet: "temp 101 F, laser on the 3rd".

@@ -895,3 +895,15 @@ def test_more_ways_of_saying_it_is_over_or_not_the_patients_complication(detect,
 )
 def test_clear_ooze_beside_signs_of_infection_still_counts(detect, text):
     assert "infection_pus_or_smell" in detect(text).symptoms
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the redness is spreading down my neck and the laser area is hot, I'm booked in tomorrow to see the nurse",
+        "my face is oozing pus, I'm booked in tomorrow for a check",
+        "the treated area has gone grey, my appointment is next week",
+    ],
+)
+def test_a_visit_ahead_or_a_treated_area_is_no_treatment_ahead(detect, text):
+    assert detect(text).is_red_flag
