@@ -64,6 +64,20 @@ FINDING_OBJECTS = {"any", "a", "an", "anything", "signs", "sign", "much", "no"}
 # and the verbs that start a new predicate after it ("... is now red").
 NEGATED_VERB_FILLERS = {"been", "be", "being", "even", "yet", "really", "ever", "actually", "got"}
 FINITE_VERBS = {"is", "are", "am", "was", "were", "has", "have", "'s", "'re", "'ve"}
+# Words that put a video's or post's story on a person in it.
+STORY_PEOPLE = {
+    "whose",
+    "who",
+    "girl",
+    "guy",
+    "woman",
+    "man",
+    "lady",
+    "someone",
+    "somebody",
+    "people",
+    "person",
+}
 # A number asked about: "if I get a temperature of 38.5", "is 38 a fever?".
 GETTING = {"get", "gets", "getting", "develop", "develops", "run", "runs", "spike", "spikes"}
 CLASSED_AS = (
@@ -624,8 +638,8 @@ class RedFlagDetector:
         mentions.extend(self._temperatures(doc, clause_of, cues, exceptions))
         mentions = self._readings_decide_fever(mentions, clause_of, cues)
         mentions = self._past_then_calm(doc, clause_of, cues, mentions)
-        mentions = self._answered_by_a_report(clause_of, cues, mentions)
         mentions = self._listed_after_a_question(doc, clause_of, cues, mentions)
+        mentions = self._answered_by_a_report(clause_of, cues, mentions)
         mentions = self._mistaken(clause_of, cues, mentions)
         # A treated cue inside a not-treated one ("haven't had the
         # treatment", "delay my session") or negated says nothing.
@@ -993,8 +1007,15 @@ class RedFlagDetector:
         kind, _start, end = max(subjects, key=lambda subject: subject[2])
         if any(doc[i].lower_ in FIRST_PERSON for i in range(end, first)):
             return False  # "my dog scratched my face and it's bleeding"
-        if kind in ("pet", "media"):
+        if kind == "pet":
             return True
+        if kind == "media":
+            # "a TikTok of a girl whose face oozed": the story's person, not
+            # "saw a tiktok about aftercare, face is oozing".
+            between = {t.lower_ for t in doc[end:first]}
+            return bool(between & STORY_PEOPLE) and not any(
+                clause_of[s] == clause for s, _e in cues.get("now", [])
+            )
         if any(clause_of[s] == clause for s, _e in cues.get("now", [])):
             return False
         last = max(own_terms) + 1 if own_terms else first + 1

@@ -907,3 +907,15 @@ def test_clear_ooze_beside_signs_of_infection_still_counts(detect, text):
 )
 def test_a_visit_ahead_or_a_treated_area_is_no_treatment_ahead(detect, text):
     assert detect(text).is_red_flag
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what are the signs of infection? pus, smell, heat. that's what I have",
+        "saw a tiktok about aftercare, face is oozing yellow pus",
+        "what I thought was a scab is oozing yellow stuff, it's just getting worse",
+    ],
+)
+def test_reports_beside_a_risk_list_a_video_or_a_mistake_still_count(detect, text):
+    assert detect(text).is_red_flag
