@@ -158,6 +158,7 @@ class RedFlagRules:
     mistaken_corrections: List[str] = field(default_factory=list)
     question_reports: List[str] = field(default_factory=list)
     question_reports_not_before: Set[str] = field(default_factory=set)
+    exception_undone_by: List[str] = field(default_factory=list)
     ahead_linking: List[str] = field(default_factory=list)
     ahead_visit_after: List[str] = field(default_factory=list)
 
@@ -308,6 +309,7 @@ def load_rules(path: Optional[Path] = None) -> RedFlagRules:
         mistaken_cues=_terms(data, "mistaken_cues", source),
         mistaken_corrections=_terms(data, "mistaken_corrections", source),
         question_reports=_terms(data, "question_reports", source),
+        exception_undone_by=_terms(data, "exception_undone_by", source),
         question_reports_not_before={w.lower() for w in _terms(data, "question_reports_not_before", source)},
         ahead_linking=_terms(data.get("treatment_ahead") or {}, "linking", source),
         ahead_visit_after=_terms(data.get("treatment_ahead") or {}, "visit_after", source),
@@ -432,6 +434,7 @@ class RedFlagDetector:
             ("mistaken", rules.mistaken_cues),
             ("correction", rules.mistaken_corrections),
             ("question_report", rules.question_reports),
+            ("exception_undone", rules.exception_undone_by),
         ):
             if words:
                 self._cues.add(name, [nlp.make_doc(w) for w in words])
@@ -565,7 +568,12 @@ class RedFlagDetector:
         exceptions: Set[Tuple[str, int, int]] = set()
         cancelled: Set[Tuple[int, int, int]] = set()
         for m, ex_start, _ex_end in self._exceptions(doc):
-            exceptions.add((self.nlp.vocab.strings[m], ex_start, _ex_end))
+            # "black dots merging into a patch": no longer just dots
+            if not any(
+                0 <= us - _ex_end <= 2 and clause_of[us] == clause_of[ex_start]
+                for us, _ue in cues.get("exception_undone", [])
+            ):
+                exceptions.add((self.nlp.vocab.strings[m], ex_start, _ex_end))
         for m, ex_start, ex_end in self._other_meanings(doc):
             symptom = self.nlp.vocab.strings[m]
             cancelled |= {

@@ -919,3 +919,19 @@ def test_a_visit_ahead_or_a_treated_area_is_no_treatment_ahead(detect, text):
 )
 def test_reports_beside_a_risk_list_a_video_or_a_mistake_still_count(detect, text):
     assert detect(text).is_red_flag
+
+
+@pytest.mark.parametrize(
+    "text, symptom",
+    [
+        ("black dots merging into a patch", "skin_turning_white_grey_or_black"),
+        ("the grey specks have joined up into a grey patch", "skin_turning_white_grey_or_black"),
+        ("sheets look like a crime scene", "bleeding"),
+    ],
+)
+def test_dots_that_merge_and_sheets_like_a_crime_scene_are_reports(detect, text, symptom):
+    assert symptom in detect(text).symptoms
+
+
+def test_tiny_dots_alone_are_still_the_exception(detect):
+    assert not detect("tiny black dots all over my cheeks in a grid").is_red_flag
