@@ -935,3 +935,7 @@ def test_dots_that_merge_and_sheets_like_a_crime_scene_are_reports(detect, text,
 
 def test_tiny_dots_alone_are_still_the_exception(detect):
     assert not detect("tiny black dots all over my cheeks in a grid").is_red_flag
+
+
+def test_a_pale_ring_or_dark_centre_is_a_colour_change(detect):
+    assert "skin_turning_white_grey_or_black" in detect("a white ring around a dark centre").symptoms
