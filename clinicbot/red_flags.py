@@ -12,6 +12,7 @@ staff can see why the bot raised (or did not raise) the alarm.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -26,6 +27,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 from spellchecker import SpellChecker
 
+from clinicbot.dates import FUTURE, FUTURE_CUE, find_date_mentions
 from clinicbot.paths import CLINIC_DIR
 
 DEFAULT_RULES_PATH = CLINIC_DIR / "red_flags.yml"
@@ -58,6 +60,42 @@ HAVE = {"'s", "has", "have", "'ve", "ve"}
 FIRST_PERSON = {"i", "me", "my", "mine", "myself", "im", "ive", "i'm", "i've"}
 FINDING_VERBS = {"see", "find", "notice", "spot", "feel", "detect", "smell"}
 FINDING_OBJECTS = {"any", "a", "an", "anything", "signs", "sign", "much", "no"}
+# Words between a negation and the verb it negates ("wasn't even treated"),
+# and the verbs that start a new predicate after it ("... is now red").
+NEGATED_VERB_FILLERS = {"been", "be", "being", "even", "yet", "really", "ever", "actually", "got"}
+FINITE_VERBS = {"is", "are", "am", "was", "were", "has", "have", "'s", "'re", "'ve"}
+# Words that put a video's or post's story on a person in it.
+STORY_PEOPLE = {
+    "whose",
+    "who",
+    "girl",
+    "guy",
+    "woman",
+    "man",
+    "lady",
+    "someone",
+    "somebody",
+    "people",
+    "person",
+}
+# A number asked about: "if I get a temperature of 38.5", "is 38 a fever?".
+GETTING = {"get", "gets", "getting", "develop", "develops", "run", "runs", "spike", "spikes"}
+CLASSED_AS = (
+    "a fever",
+    "a temperature",
+    "a high temperature",
+    "a high temp",
+    "a temp",
+    "classed",
+    "considered",
+    "counted",
+    "class as",
+    "count as",
+)
+# A date that says by itself that it is ahead.
+DATE_AHEAD = re.compile(
+    r"\b(?:tomorrow|tmrw|tmr|next|coming|in\s+(?:a|an|a\s+few|\w+)\s+(?:days?|weeks?|months?|hours?))\b"
+)
 CELSIUS_RANGE = (34.0, 43.5)
 FAHRENHEIT_RANGE = (93.0, 110.0)
 
@@ -113,6 +151,16 @@ class RedFlagRules:
     anxiety_cues: Set[str] = field(default_factory=set)
     report_after_question: List[str] = field(default_factory=list)
     treated_cues: List[str] = field(default_factory=list)
+    ahead_words: List[str] = field(default_factory=list)
+    resolved_not_after: List[str] = field(default_factory=list)
+    media_cues: List[str] = field(default_factory=list)
+    mistaken_cues: List[str] = field(default_factory=list)
+    mistaken_corrections: List[str] = field(default_factory=list)
+    question_reports: List[str] = field(default_factory=list)
+    question_reports_not_before: Set[str] = field(default_factory=set)
+    exception_undone_by: List[str] = field(default_factory=list)
+    ahead_linking: List[str] = field(default_factory=list)
+    ahead_visit_after: List[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -138,6 +186,9 @@ class RedFlagFinding:
     # Clauses that say something is over or easing ("it's much better now",
     # "the swelling is going down"), with nothing present or coming back.
     settled: Tuple[int, ...] = field(default=())
+    # The patient is not yet treated (deciding, or booked for later), and
+    # nothing says treated: no symptom here is a complication.
+    not_treated: bool = False
 
     @property
     def symptoms(self) -> Tuple[str, ...]:
@@ -252,6 +303,16 @@ def load_rules(path: Optional[Path] = None) -> RedFlagRules:
         anxiety_cues={w.lower() for w in _terms(data, "anxiety_cues", source)},
         report_after_question=_terms(data, "report_after_question", source),
         treated_cues=_terms(data, "treated_cues", source),
+        ahead_words=_terms(data.get("treatment_ahead") or {}, "words", source),
+        resolved_not_after=_terms(data, "resolved_not_after", source),
+        media_cues=_terms(data.get("someone_else") or {}, "media", source),
+        mistaken_cues=_terms(data, "mistaken_cues", source),
+        mistaken_corrections=_terms(data, "mistaken_corrections", source),
+        question_reports=_terms(data, "question_reports", source),
+        exception_undone_by=_terms(data, "exception_undone_by", source),
+        question_reports_not_before={w.lower() for w in _terms(data, "question_reports_not_before", source)},
+        ahead_linking=_terms(data.get("treatment_ahead") or {}, "linking", source),
+        ahead_visit_after=_terms(data.get("treatment_ahead") or {}, "visit_after", source),
     )
 
 
@@ -368,6 +429,12 @@ class RedFlagDetector:
             ("pet", rules.pet_cues),
             ("calm", rules.calm_cues),
             ("report_after_question", rules.report_after_question),
+            ("resolved_not_after", rules.resolved_not_after),
+            ("media", rules.media_cues),
+            ("mistaken", rules.mistaken_cues),
+            ("correction", rules.mistaken_corrections),
+            ("question_report", rules.question_reports),
+            ("exception_undone", rules.exception_undone_by),
         ):
             if words:
                 self._cues.add(name, [nlp.make_doc(w) for w in words])
@@ -385,6 +452,13 @@ class RedFlagDetector:
         self._clause_breaks = PhraseMatcher(nlp.vocab, attr="LOWER")
         self._clause_breaks.add("break", [nlp.make_doc(w) for w in rules.clause_breaks])
         self.corrector = SpellingCorrector(vocabulary)
+        self._ahead_word: Optional[re.Pattern[str]] = None
+        self._ahead_before: Optional[re.Pattern[str]] = None
+        if rules.ahead_words:
+            ahead = "|".join(re.escape(w.lower()) for w in sorted(rules.ahead_words, key=len, reverse=True))
+            linking = "|".join(re.escape(w.lower()) for w in rules.ahead_linking) or "(?!)"
+            self._ahead_word = re.compile(rf"\b(?:{ahead})\b")
+            self._ahead_before = re.compile(rf"\b(?:{ahead})\s+(?:(?:{linking})\s+){{0,2}}$")
 
     # -- text preparation -------------------------------------------------
     def prepared(self, doc: Doc) -> Doc:
@@ -479,6 +553,13 @@ class RedFlagDetector:
             and not (e < len(doc) and (e in named or doc[e].lower_ in self.rules.resolved_not_before))
             # "he says it's fine": someone's view, not that it is over
             and not self._said_by_someone(doc, s)
+            # "expanding rather than settling": what is not happening
+            and not any(ae == s for _as, ae in cues.get("resolved_not_after", []))
+        ]
+        cues["question_report"] = [
+            (s, e)
+            for s, e in cues.get("question_report", [])
+            if not (e < len(doc) and doc[e].lower_ in self.rules.question_reports_not_before)
         ]
         # An exception that contains a term cancels that term ("blood
         # thinners", "hay fever"), so "I'm on blood thinners and it won't
@@ -487,7 +568,12 @@ class RedFlagDetector:
         exceptions: Set[Tuple[str, int, int]] = set()
         cancelled: Set[Tuple[int, int, int]] = set()
         for m, ex_start, _ex_end in self._exceptions(doc):
-            exceptions.add((self.nlp.vocab.strings[m], ex_start, _ex_end))
+            # "black dots merging into a patch": no longer just dots
+            if not any(
+                0 <= us - _ex_end <= 2 and clause_of[us] == clause_of[ex_start]
+                for us, _ue in cues.get("exception_undone", [])
+            ):
+                exceptions.add((self.nlp.vocab.strings[m], ex_start, _ex_end))
         for m, ex_start, ex_end in self._other_meanings(doc):
             symptom = self.nlp.vocab.strings[m]
             cancelled |= {
@@ -560,7 +646,9 @@ class RedFlagDetector:
         mentions.extend(self._temperatures(doc, clause_of, cues, exceptions))
         mentions = self._readings_decide_fever(mentions, clause_of, cues)
         mentions = self._past_then_calm(doc, clause_of, cues, mentions)
+        mentions = self._listed_after_a_question(doc, clause_of, cues, mentions)
         mentions = self._answered_by_a_report(clause_of, cues, mentions)
+        mentions = self._mistaken(clause_of, cues, mentions)
         # A treated cue inside a not-treated one ("haven't had the
         # treatment", "delay my session") or negated says nothing.
         not_treated = cues.get("not_treated", [])
@@ -570,9 +658,11 @@ class RedFlagDetector:
             if not any(ns < e and s < ne for ns, ne in not_treated)
             and not any(0 <= s - ne <= 1 and clause_of[ns] == clause_of[s] for ns, ne in negations)
         ]
-        if not_treated and not treated:
+        not_yet = not treated and bool(not_treated or self._treatment_ahead(doc.text))
+        if not_yet:
             # Someone deciding whether to have it ("I get cold sores, can I
-            # still have it?") describes their history, not a complication.
+            # still have it?") or booked for later ("my laser is next week")
+            # describes their history, not a complication.
             mentions = [
                 Mention(m.symptom, m.words, m.clause, NOT_TREATED) if m.status == PRESENT else m
                 for m in mentions
@@ -587,12 +677,37 @@ class RedFlagDetector:
             )
         )
         recurring = {clause_of[s] for s, _e in cues.get("recurrence", [])}
-        # "it was fine yesterday" says how it was before, not that it is easing.
-        easing = {
-            clause_of[s] for s, _e in cues.get("resolved", []) if doc[s].lower_ not in self.rules.past_verbs
-        }
+        # "it was fine yesterday" says how it was before, not that it is easing;
+        # "it went down", "it came down" do.
+        easing = {clause_of[s] for s, _e in cues.get("resolved", []) if doc[s].lower_ not in ("was", "were")}
         settled = tuple(sorted(easing - recurring - present))
-        return RedFlagFinding(tuple(mentions), tuple(clauses), tuple(sorted(set(qualifiers))), settled)
+        return RedFlagFinding(
+            tuple(mentions),
+            tuple(clauses),
+            tuple(sorted(set(qualifiers))),
+            settled,
+            not_treated=not_yet,
+        )
+
+    def _treatment_ahead(self, text: str) -> bool:
+        """A treatment word right before a date given as future: "my laser is
+        next week", "booked for next Tuesday", "treat me on Monday"."""
+        if self._ahead_word is None or self._ahead_before is None or not self._ahead_word.search(text):
+            return False
+        for mention in find_date_mentions(text, dt.date.today()):
+            before = text[: mention.start]
+            if mention.tense != FUTURE or not self._ahead_before.search(before):
+                continue
+            after = " ".join(text[mention.end :].split()[:6]) + " "
+            if any(after.startswith(visit + " ") for visit in self.rules.ahead_visit_after):
+                continue  # "booked in tomorrow to see the nurse": a visit
+            # Said to be ahead, by the date ("next week", "in 2 days") or the
+            # words before it ("is on", "booked", "will"), not only because
+            # the day has not come yet: "temp 101 F, laser on the 3rd".
+            sentence = re.split(r"[.?!;\n]", before)[-1]
+            if DATE_AHEAD.search(mention.text) or FUTURE_CUE.search(sentence):
+                return True
+        return False
 
     def _past_then_calm(
         self,
@@ -641,6 +756,65 @@ class RedFlagDetector:
             for m in mentions
         ]
 
+    def _listed_after_a_question(
+        self,
+        doc: Doc,
+        clause_of: Sequence[int],
+        cues: Dict[str, List[Tuple[int, int]]],
+        mentions: List[Mention],
+    ) -> List[Mention]:
+        """Symptoms listed right after a question about risks: "what are the
+        side effects? pain, blisters, infection?". Not when the list says it
+        is the patient's or now ("... I have pain and blisters")."""
+
+        def clause_tokens(clause: int) -> List[Token]:
+            return [t for t, c in zip(doc, clause_of) if c == clause]
+
+        def has(kind: str, clause: int) -> bool:
+            return any(clause_of[s] == clause for s, _e in cues.get(kind, []))
+
+        def a_bare_list(clause: int) -> bool:
+            tokens = clause_tokens(clause)
+            return not (
+                any(t.lower_ in FIRST_PERSON for t in tokens)
+                or any(has(kind, clause) for kind in ("report", "now", "statement", "recurrence"))
+            )
+
+        def asks_about_risks(clause: int) -> bool:
+            tokens = clause_tokens(clause)
+            return bool(tokens) and tokens[-1].text == "?" and has("question", clause)
+
+        return [
+            Mention(m.symptom, m.words, m.clause, QUESTION)
+            if m.status == PRESENT
+            and m.clause > 0
+            and asks_about_risks(m.clause - 1)
+            and a_bare_list(m.clause)
+            else m
+            for m in mentions
+        ]
+
+    @staticmethod
+    def _mistaken(
+        clause_of: Sequence[int], cues: Dict[str, List[Tuple[int, int]]], mentions: List[Mention]
+    ) -> List[Mention]:
+        """ "what I thought was pus was just the ointment": taken for a symptom,
+        then said to be something else, in the same clause or the next."""
+        mistaken = {
+            clause_of[s]
+            for s, e in cues.get("mistaken", [])
+            if any(
+                (clause_of[cs] == clause_of[s] and cs >= e) or clause_of[cs] == clause_of[s] + 1
+                for cs, _ce in cues.get("correction", [])
+            )
+        }
+        return [
+            Mention(m.symptom, m.words, m.clause, NEGATED)
+            if m.status == PRESENT and m.clause in mistaken
+            else m
+            for m in mentions
+        ]
+
     def _negated(
         self,
         doc: Doc,
@@ -655,9 +829,32 @@ class RedFlagDetector:
                 continue
             if start - cue_end > self.rules.negation_reach:
                 continue
+            if self._past_its_verb(doc, cue_start, cue_end, start, symptom_words):
+                continue
             if self._reaches(doc, cue_end, start, symptom_words, openers):
                 return True
         return False
+
+    def _past_its_verb(
+        self, doc: Doc, cue_start: int, cue_end: int, start: int, symptom_words: List[Tuple[int, int]]
+    ) -> bool:
+        """A negated verb that names no symptom ends its negation at the next
+        verb: "my neck which wasn't treated | is now red", "the bit that was
+        not lasered | has gone grey"; not "isn't red or hot", nor what is
+        said or thought ("I wouldn't say it's infected")."""
+        cue = doc[cue_end - 1].lower_
+        if not (cue in ("n't", "not", "never", "nt") or (cue.endswith("nt") and cue_end - cue_start == 1)):
+            return False
+        negated = cue_end
+        while negated < start and doc[negated].lower_ in NEGATED_VERB_FILLERS:
+            negated += 1
+        if (
+            negated >= start
+            or doc[negated].lower_ in self.rules.reporting_verbs
+            or any(s <= negated < e for s, e in symptom_words)
+        ):
+            return False
+        return any(doc[i].lower_ in FINITE_VERBS for i in range(negated + 1, start))
 
     def _reaches(
         self, doc: Doc, cue_end: int, start: int, symptom_words: List[Tuple[int, int]], openers: Set[int]
@@ -769,6 +966,8 @@ class RedFlagDetector:
             ]
             # "how do I stop the bleeding, it's been going for an hour"
             and not any(s > opener + 1 for s in statements)
+            # "whats this yellow stuff oozing?": asks about what is there
+            and not any(s == opener and e <= first for s, e in in_clause("question_report", clause))
         ):
             return QUESTION
         if measured and self._threshold_asked(doc, clause_of, cues, clause, first):
@@ -807,7 +1006,7 @@ class RedFlagDetector:
         it now, and that counts."""
         subjects = [
             (kind, s, e)
-            for kind in ("pet", "other_person")
+            for kind in ("pet", "media", "other_person")
             for s, e in cues.get(kind, [])
             if clause_of[s] == clause and e <= first
         ]
@@ -818,6 +1017,13 @@ class RedFlagDetector:
             return False  # "my dog scratched my face and it's bleeding"
         if kind == "pet":
             return True
+        if kind == "media":
+            # "a TikTok of a girl whose face oozed": the story's person, not
+            # "saw a tiktok about aftercare, face is oozing".
+            between = {t.lower_ for t in doc[end:first]}
+            return bool(between & STORY_PEOPLE) and not any(
+                clause_of[s] == clause for s, _e in cues.get("now", [])
+            )
         if any(clause_of[s] == clause for s, _e in cues.get("now", [])):
             return False
         last = max(own_terms) + 1 if own_terms else first + 1
@@ -874,10 +1080,16 @@ class RedFlagDetector:
         conditional = any(clause_of[s] == clause and e <= at for s, e in cues.get("conditional", []))
         if threshold and conditional:
             return True
+        # "if I get a temperature of 38.5": a reading imagined, not taken.
+        if indefinite and conditional and any(w in GETTING for w in before):
+            return True
         opening = clause_of.index(clause)
         asked = doc[opening].lower_ in self.rules.question_openers
         own = any(t.lower_ in FIRST_PERSON for t in doc[opening:at])
-        return asked and (threshold or indefinite) and not own
+        # "is 38 degrees a fever?": where a fever starts, asked.
+        after = " ".join(t.lower_ for t in doc[at:] if clause_of[t.i] == clause)
+        classed = any(f" {words}" in after for words in CLASSED_AS)
+        return asked and (threshold or indefinite or classed) and not own
 
     def _asked_before(self, doc: Doc, clause_of: Sequence[int], at: int) -> bool:
         """Whether a question opens the clause, or a part of it after a comma,

@@ -738,3 +738,219 @@ def test_an_exception_word_describes_the_words_beside_it_not_the_clause(detect):
     assert not detect("tiny black dots on my cheeks").is_red_flag
     text = "the dead skin layer came off and underneath one patch has gone black"
     assert "skin_turning_white_grey_or_black" in detect(text).symptoms
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I have hives today from something I ate, my laser is next week, is that ok?",
+        "I've got a temperature of 38.2 from a cold, my appointment is in 2 days, should I cancel?",
+        "I have a spot that's infected on my chin right now, will you still treat me on Monday?",
+        "I have a sunburn that's blistering, my appointment is in 10 days",
+        "my lips swelled up from a new lipstick. I'm booked Thursday, is that ok?",
+        "Not booked yet. I have a cold sore, would that stop me having it?",
+    ],
+)
+def test_a_treatment_still_ahead_says_not_yet_treated(detect, text):
+    finding = detect(text)
+    assert not finding.is_red_flag and finding.not_treated
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "had it 3 days ago, my follow-up is next week, there's pus",
+        "there's pus coming out of my cheek, can I come in tomorrow?",
+        "my eyes are swollen shut, can someone see me tomorrow to check the laser area?",
+    ],
+)
+def test_a_date_ahead_with_treated_evidence_or_no_treatment_word_still_reports(detect, text):
+    finding = detect(text)
+    assert finding.is_red_flag and not finding.not_treated
+
+
+def test_a_day_not_yet_come_is_no_treatment_ahead_unless_said_so(detect):
+    assert detect("temp reading 101 F, laser on the 3rd").is_red_flag
+
+
+@pytest.mark.parametrize(
+    "text, symptom",
+    [
+        ("my neck which wasn't treated is now red and hot as well", "spreading_redness"),
+        ("the bit that was not lasered has gone grey", "skin_turning_white_grey_or_black"),
+    ],
+)
+def test_a_negated_verb_does_not_reach_past_the_next_verb(detect, text, symptom):
+    assert symptom in detect(text).symptoms
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "isn't red or hot, is fine",
+        "nothing on my face is red and hot",
+        "I haven't noticed any pus",
+    ],
+)
+def test_a_negation_still_covers_what_it_names(detect, text):
+    assert not detect(text).is_red_flag
+
+
+@pytest.mark.parametrize(
+    "text, symptom",
+    [
+        ("the redness is expanding rather than settling", "spreading_redness"),
+        ("the swelling is getting bigger instead of going down", "swelling_getting_worse"),
+    ],
+)
+def test_a_resolved_word_after_rather_than_is_no_end(detect, text, symptom):
+    assert symptom in detect(text).symptoms
+
+
+@pytest.mark.parametrize(
+    "text, symptom",
+    [
+        ("is it normal to get blisters? I have some now on my jaw", "blisters_or_cold_sores"),
+        ("whats this yellow stuff oozing from my chin after co2", "infection_pus_or_smell"),
+        ("what are these blisters on my lip?", "blisters_or_cold_sores"),
+        (
+            "is it normal that my throat feels swollen after the numbing cream?",
+            "allergic_reaction_or_breathing",
+        ),
+    ],
+)
+def test_asking_about_what_is_there_is_a_report(detect, text, symptom):
+    assert symptom in detect(text).symptoms
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "is it normal to get blisters?",
+        "what's this about pus, should I worry?",
+        "is it normal that people get blisters after co2?",
+    ],
+)
+def test_asking_about_a_risk_is_still_a_question(detect, text):
+    assert not detect(text).is_red_flag
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I have pain that no tablet can stop, after the laser",
+        "codeine isn't even taking the edge off",
+        "paracetamol doesn't even touch the pain",
+    ],
+)
+def test_pain_told_by_painkillers_failing(detect, text):
+    assert "severe_pain" in detect(text).symptoms
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I don't think it's infected - no pus, no smell, no yellow crusts",
+        "dont think its infected, just red",
+        "is 38 degrees a fever?",
+        "is 37.9 classed as a temperature?",
+        "if i get a temperature of 38.5 after, is that an emergency?",
+        "what are the side effects? pain, blisters, infection?",
+        "what are the risks? bleeding, scarring, cold sores?",
+        "I get cold sores a lot - is that a problem for co2 laser?",
+        "what I thought was pus was just the ointment, the nurse checked it yesterday",
+        "I thought it was pus but it was only the cream",
+        "I saw a TikTok of a girl whose face oozed yellow stuff after CO2, is that common?",
+        "the bit that was oozing on day 1 has crusted over dry as expected",
+    ],
+)
+def test_more_messages_that_name_a_symptom_without_reporting_it(detect, text):
+    assert not detect(text).is_red_flag
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I don't think it's normal, there's pus",
+        "is 38.5 too high?",
+        "my temp is 38.5, is that a fever?",
+        "if i get a temperature of 38.5 again tonight what do i do, it was 38.6 an hour ago",
+        "if my temp is 38.5 should I come in",
+        "what are the side effects? I have pain and blisters",
+        "what should I do? pus, fever and swelling",
+        "I thought it was a spot but it's oozing pus",
+        "I saw a TikTok about aftercare and now my face is oozing yellow stuff",
+        "it crusted over but now it's oozing again",
+    ],
+)
+def test_reports_beside_those_still_count(detect, text):
+    assert detect(text).is_red_flag
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I had a fever last week from a cold but I'm over it, is my laser still ok?",
+        "the swelling round my eyes was bad on day 2 but it's nearly gone",
+        "a bit of clear serum oozing on day 1, is that ok?",
+        "my husband's eye is swollen from hay fever, can he still come with me to my appointment?",
+    ],
+)
+def test_more_ways_of_saying_it_is_over_or_not_the_patients_complication(detect, text):
+    assert not detect(text).is_red_flag
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "clear fluid oozing and it smells bad",
+        "serum oozing and it smells bad",
+        "oozing clear fluid that has turned yellow",
+    ],
+)
+def test_clear_ooze_beside_signs_of_infection_still_counts(detect, text):
+    assert "infection_pus_or_smell" in detect(text).symptoms
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the redness is spreading down my neck and the laser area is hot, I'm booked in tomorrow to see the nurse",
+        "my face is oozing pus, I'm booked in tomorrow for a check",
+        "the treated area has gone grey, my appointment is next week",
+    ],
+)
+def test_a_visit_ahead_or_a_treated_area_is_no_treatment_ahead(detect, text):
+    assert detect(text).is_red_flag
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what are the signs of infection? pus, smell, heat. that's what I have",
+        "saw a tiktok about aftercare, face is oozing yellow pus",
+        "what I thought was a scab is oozing yellow stuff, it's just getting worse",
+    ],
+)
+def test_reports_beside_a_risk_list_a_video_or_a_mistake_still_count(detect, text):
+    assert detect(text).is_red_flag
+
+
+@pytest.mark.parametrize(
+    "text, symptom",
+    [
+        ("black dots merging into a patch", "skin_turning_white_grey_or_black"),
+        ("the grey specks have joined up into a grey patch", "skin_turning_white_grey_or_black"),
+        ("sheets look like a crime scene", "bleeding"),
+    ],
+)
+def test_dots_that_merge_and_sheets_like_a_crime_scene_are_reports(detect, text, symptom):
+    assert symptom in detect(text).symptoms
+
+
+def test_tiny_dots_alone_are_still_the_exception(detect):
+    assert not detect("tiny black dots all over my cheeks in a grid").is_red_flag
+
+
+def test_a_pale_ring_or_dark_centre_is_a_colour_change(detect):
+    assert "skin_turning_white_grey_or_black" in detect("a white ring around a dark centre").symptoms

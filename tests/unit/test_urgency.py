@@ -138,3 +138,29 @@ def test_the_classifier_never_judges_a_text_of_function_words_and_one_word(nlp):
     assert judged("what about the pool?") == []
     assert judged("my tongue feels thick") == ["my tongue feels thick"]
     assert judged("lips r swelling") == ["lips r swelling"]
+
+
+def test_the_classifier_never_overrules_a_message_the_rules_read_as_not_yet_treated(nlp):
+    """'Not booked yet. | I have a red hot patch ...': every unit, not only the
+    clause that names the symptom, needs the overrule threshold."""
+    detector = detector_for(nlp)
+    for text in (
+        "not booked yet. i have a red hot swollen patch on my leg from a bite, would that stop me having it?",
+        "i'm booked for next tuesday but i've got conjunctivitis in one eye, should i move it?",
+    ):
+        units = classifier_units(text, detector.detect(nlp(text)))
+        assert units and all(unit.cleared for unit in units)
+
+
+def test_a_symptom_that_went_down_or_has_not_come_back_is_settled(nlp):
+    """'went down', 'came down' ease as 'is going down' does; only 'it was
+    fine yesterday' tells how it was before."""
+    detector = detector_for(nlp)
+    for text in (
+        "swelling went down a lot overnight",
+        "woke up with some blood spots on the pillow the first night, none since",
+    ):
+        units = classifier_units(text, detector.detect(nlp(text)))
+        assert units and all(unit.settled for unit in units), text
+    text = "it was fine yesterday, today my cheek is throbbing"
+    assert not any(unit.settled for unit in classifier_units(text, detector.detect(nlp(text))))
