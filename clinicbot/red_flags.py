@@ -141,6 +141,8 @@ class RedFlagRules:
     report_markers: List[str]
     temperature: Optional[TemperatureRules]
     not_treated_cues: List[str] = field(default_factory=list)
+    # Symptoms that stay urgent for someone not yet treated.
+    urgent_before_treatment: Set[str] = field(default_factory=set)
     other_meanings: Dict[str, List[str]] = field(default_factory=dict)
     other_person_cues: List[str] = field(default_factory=list)
     pet_cues: List[str] = field(default_factory=list)
@@ -256,6 +258,9 @@ def load_rules(path: Optional[Path] = None) -> RedFlagRules:
     unknown = (set(exceptions) | set(other_meanings)) - set(symptoms)
     if unknown:
         raise ValueError(f"{source}: exceptions for unknown symptoms: {sorted(unknown)}")
+    unknown = set(_terms(data, "urgent_before_treatment", source)) - set(symptoms)
+    if unknown:
+        raise ValueError(f"{source}: urgent_before_treatment names unknown symptoms: {sorted(unknown)}")
     negation = data.get("negation") or {}
     return RedFlagRules(
         symptoms={
@@ -294,6 +299,7 @@ def load_rules(path: Optional[Path] = None) -> RedFlagRules:
         report_markers=_terms(data, "report_markers", source),
         temperature=_temperature_rules(data, source),
         not_treated_cues=_terms(data, "not_treated_cues", source),
+        urgent_before_treatment=set(_terms(data, "urgent_before_treatment", source)),
         other_person_cues=_terms(data.get("someone_else") or {}, "people", source),
         pet_cues=_terms(data.get("someone_else") or {}, "pets", source),
         past_verbs={w.lower() for w in _terms(data.get("someone_else") or {}, "past_verbs", source)},
@@ -664,7 +670,9 @@ class RedFlagDetector:
             # still have it?") or booked for later ("my laser is next week")
             # describes their history, not a complication.
             mentions = [
-                Mention(m.symptom, m.words, m.clause, NOT_TREATED) if m.status == PRESENT else m
+                Mention(m.symptom, m.words, m.clause, NOT_TREATED)
+                if m.status == PRESENT and m.symptom not in self.rules.urgent_before_treatment
+                else m
                 for m in mentions
             ]
         present = {m.clause for m in mentions if m.status == PRESENT}

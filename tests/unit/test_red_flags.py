@@ -51,6 +51,7 @@ def detect(nlp):
         ("I can't breathe properly", "allergic_reaction_or_breathing"),
         ("my tongue feels thick", "allergic_reaction_or_breathing"),
         ("hives all over and my chest is tight", "allergic_reaction_or_breathing"),
+        ("I've come out in hives since the laser", "allergic_hives"),
         ("a patch on my cheek has gone grey", "skin_turning_white_grey_or_black"),
         ("the skin by my nose looks black", "skin_turning_white_grey_or_black"),
         ("the wound on my forehead is getting bigger", "wound_getting_bigger"),
@@ -747,13 +748,26 @@ def test_an_exception_word_describes_the_words_beside_it_not_the_clause(detect):
         "I've got a temperature of 38.2 from a cold, my appointment is in 2 days, should I cancel?",
         "I have a spot that's infected on my chin right now, will you still treat me on Monday?",
         "I have a sunburn that's blistering, my appointment is in 10 days",
-        "my lips swelled up from a new lipstick. I'm booked Thursday, is that ok?",
+        "my cheek came up in welts from a new face cream. I'm booked Thursday, is that ok?",
         "Not booked yet. I have a cold sore, would that stop me having it?",
     ],
 )
 def test_a_treatment_still_ahead_says_not_yet_treated(detect, text):
     finding = detect(text)
     assert not finding.is_red_flag and finding.not_treated
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "can't breathe properly, my appointment is tomorrow",
+        "my tongue is swelling up, I'm booked for my laser next week",
+        "Not booked yet but my throat feels like it's closing",
+        "my lips swelled up from a new lipstick. I'm booked Thursday, is that ok?",
+    ],
+)
+def test_an_airway_sign_is_urgent_even_before_treatment(detect, text):
+    assert "allergic_reaction_or_breathing" in detect(text).symptoms
 
 
 @pytest.mark.parametrize(
