@@ -138,6 +138,7 @@ class RedFlagRules:
     sentence_ends: Set[str]
     question_openers: Set[str]
     opener_not_before: Set[str]
+    question_lead_ins: Set[str]
     report_markers: List[str]
     temperature: Optional[TemperatureRules]
     not_treated_cues: List[str] = field(default_factory=list)
@@ -296,6 +297,7 @@ def load_rules(path: Optional[Path] = None) -> RedFlagRules:
         sentence_ends={w.lower() for w in _terms(data, "sentence_ends", source)},
         question_openers={w.lower() for w in _terms(data, "question_openers", source)},
         opener_not_before={w.lower() for w in _terms(data, "opener_not_before", source)},
+        question_lead_ins={w.lower() for w in _terms(data, "question_lead_ins", source)},
         report_markers=_terms(data, "report_markers", source),
         temperature=_temperature_rules(data, source),
         not_treated_cues=_terms(data, "not_treated_cues", source),
@@ -1116,7 +1118,10 @@ class RedFlagDetector:
         "is bleeding ..."), if it comes before the symptom."""
         opening = clause_of.index(clause)
         while opening < first and (
-            doc[opening].is_punct or doc[opening].is_space or doc[opening].lower_ in self.rules.clause_breaks
+            doc[opening].is_punct
+            or doc[opening].is_space
+            or doc[opening].lower_ in self.rules.clause_breaks
+            or doc[opening].lower_ in self.rules.question_lead_ins
         ):
             opening += 1
         if (

@@ -968,3 +968,28 @@ def test_tiny_dots_alone_are_still_the_exception(detect):
 
 def test_a_pale_ring_or_dark_centre_is_a_colour_change(detect):
     assert "skin_turning_white_grey_or_black" in detect("a white ring around a dark centre").symptoms
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "and what about cold sores? I get them a few times a year",
+        "ok so could I get blisters from it?",
+        "I'm a regular cold sore sufferer - does that mean I can't have the laser?",
+        "I had a keloid from an old chickenpox spot, would you still treat my face?",
+    ],
+)
+def test_a_question_after_a_lead_in_or_about_being_treated_is_not_a_report(detect, text):
+    assert not detect(text).is_red_flag
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "there are little water blisters all over my chin, should I wait until I'm healed to post photos?",
+        "yellow pus on my cheek, do I keep the cream on until it's cleared?",
+        "and my lips are swelling",
+    ],
+)
+def test_a_cure_still_to_come_does_not_settle_a_symptom(detect, text):
+    assert detect(text).is_red_flag
