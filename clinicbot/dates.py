@@ -219,11 +219,13 @@ HYPOTHETICAL_CUE = _rx(
     # "if it's done Tuesday", "if its done", "if the laser gets done on the 3rd"
     rf"|\bif\s+(?:it|the\s+\w+|my\s+\w+)(?:{_APOS}s|s|\s+(?:is|was|were|gets|got|{_APOS}s))\s+"
     r"(?:done|booked)\b"
-    # "if my treatment was 8 December", "if the appointment were on Friday"
+    # "if my treatment is on Friday", "if the appointment's the 9th" ("if my
+    # treatment was ..." is a what-if only about a day ahead: see
+    # find_date_mentions)
     rf"|\bif\s+(?:my|the)\s+(?:treatment|appointment|session|procedure|booking|{LASER}|co2)"
-    rf"(?:{_APOS}s|\s+(?:is|was|were|'s))\b"
-    # "if I was treated on the 5th", "if we were lasered Friday"
-    rf"|\bif\s+(?:i|we)\s+(?:was|were|am|are|got|get)\s+(?:treated|lasered|{LASER}ed)\b"
+    rf"(?:{_APOS}s|\s+is)\b"
+    # "if I get treated on the 5th", "if we got lasered Friday"
+    rf"|\bif\s+(?:i|we)\s+(?:am|are|got|get)\s+(?:treated|lasered|{LASER}ed)\b"
     # "if I had it on Thursday", "say I get it done 7 December", "what if I did it"
     r"|\b(?:if|say|suppose|supposing|imagine|assuming|let'?s\s+say)\s+(?:i|we)\s+"
     r"(?:had|got|did|have|get|do|book|booked)\s+(?:it|the|my|a|an|co2|"
@@ -852,10 +854,10 @@ def find_date_mentions(text: str, today: dt.date, date_order: str = "DMY") -> Li
         day, status = span.resolve(today, span.intrinsic if span.intrinsic else context)
         tense = _tense(span, context, day, today)
         if context == PAST and tense == FUTURE and _conditional_before(text, span.start):
-            # "if I'd had it on 2026-12-03": said in the past about a day
-            # ahead, after an "if", is a what-if, never a treatment had; and
-            # so is every day ahead after it in the sentence ("... could I
-            # wear makeup on 2026-12-09?").
+            # "if I'd had it on 2026-12-03", "if my treatment was 2026-12-08":
+            # said in the past about a day ahead, after an "if", is a what-if;
+            # and so is every day ahead after it in the sentence ("... could
+            # I wear makeup on 2026-12-09?").
             what_if_from = min(what_if_from, span.start)
         if tense == FUTURE and _same_sentence(text, what_if_from, span.start):
             tense = HYPOTHETICAL

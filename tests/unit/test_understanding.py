@@ -655,3 +655,15 @@ def test_a_treatment_said_without_if_is_still_read(text, stored):
     assert read_treatment_date(text, MONDAY, explicit=True) == DateFound(
         stored, read_treatment_date(text, MONDAY, explicit=True).matched_text
     )
+
+
+@pytest.mark.parametrize(
+    "text, stored",
+    [
+        ("if my treatment was on the 25th, when can I wear makeup?", dt.date(2026, 11, 25)),
+        ("if my treatment was Tuesday am I on day 6", dt.date(2026, 11, 24)),
+        ("if I was treated on 27 November can I swim yet", dt.date(2026, 11, 27)),
+    ],
+)
+def test_if_my_treatment_was_a_day_that_can_be_past_is_the_treatment_had(text, stored):
+    assert read_treatment_date(text, MONDAY, explicit=True).date == stored
