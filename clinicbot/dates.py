@@ -33,7 +33,9 @@ Rules worth knowing:
   "next Friday" future) or else from the nearest cue word before it in the
   same sentence (else a past or what-if cue after it): "had", "was" are past;
   "will", "booked", "can I" future; "if/when I have it" makes every mention
-  of the sentence that is not governed by a past cue hypothetical.
+  of the sentence that is not governed by a past cue hypothetical. So does a
+  past-tense "if" about a day ahead ("if my treatment was 2026-12-08", "if
+  I'd had it on 9 Dec 2026"): a day ahead is never a treatment had.
 * Dot dates: "18.11.2026", "18.11." and "on 18.11" are dates; "1.5", prices
   ("£3.50", "costs 3.10.") and amounts ("1.5 ml") are not. See `_dot_date_ok`.
 """
@@ -196,6 +198,9 @@ UNIT = (
 YESTERDAY = r"(?:yesterday|yesterdy|yesteday|yestrday|ystrday|ystrdy|ystdy|yday|ytd|yest)"
 TOMORROW = r"(?:tomorrow|tomorow|tommorow|tommorrow|tmrw|tmr|tomoz)"
 YEAR = r"(?:,?\s+(?P<year>\d{4}|'\d{2})(?!\d))?"
+# Common spellings of "should" and "laser" in a hurry ("when shud i book the lazer").
+SHOULD = r"(?:should|shud|shoud|shuld|shld)"
+LASER = r"(?:laser|lazer)"
 
 
 def _rx(pattern: str) -> "re.Pattern[str]":
@@ -211,25 +216,37 @@ HYPOTHETICAL_CUE = _rx(
     r"\b(?:if|when|once|whenever|after|before|in case|suppose|supposing|assuming)\s+"
     r"(?:i|we)\s*(?:'m|am|'d|would|should|were|was)?\s*(?:to\s+)?"
     r"(?:have|having|get|getting|do|doing|book|go|come|decide|choose|end up)\b"
-    r"|\bif\s+(?:it|the\s+\w+)\s+(?:is|was|gets|'s)\s+(?:done|booked)\b"
+    # "if it's done Tuesday", "if its done", "if the laser gets done on the 3rd"
+    rf"|\bif\s+(?:it|the\s+\w+|my\s+\w+)(?:{_APOS}s|s|\s+(?:is|was|were|gets|got|{_APOS}s))\s+"
+    r"(?:done|booked)\b"
+    # "if my treatment is on Friday", "if the appointment's the 9th" ("if my
+    # treatment was ..." is a what-if only about a day ahead: see
+    # find_date_mentions)
+    rf"|\bif\s+(?:my|the)\s+(?:treatment|appointment|session|procedure|booking|{LASER}|co2)"
+    rf"(?:{_APOS}s|\s+is)\b"
+    # "if I get treated on the 5th", "if we got lasered Friday"
+    rf"|\bif\s+(?:i|we)\s+(?:am|are|got|get)\s+(?:treated|lasered|{LASER}ed)\b"
     # "if I had it on Thursday", "say I get it done 7 December", "what if I did it"
     r"|\b(?:if|say|suppose|supposing|imagine|assuming|let'?s\s+say)\s+(?:i|we)\s+"
-    r"(?:had|got|did|have|get|do|book|booked)\s+(?:it|the|my|a|an|co2|laser|lasered|treated|this|that)\b"
+    r"(?:had|got|did|have|get|do|book|booked)\s+(?:it|the|my|a|an|co2|"
+    + LASER
+    + r"|lasered|lazered|treated|this|that)\b"
     r"|\b(?:if|say|suppose|supposing|imagine|assuming)\s+(?:i|we)\s+(?:went|go|were\s+to\s+go)\s+ahead\b"
     # "thinking of having it 10 December", "planning to get it done on the 5th"
     r"|\b(?:thinking|think|thought|considering|planning|plan|hoping|wanting|want|wanted|"
     r"would\s+like|'d\s+like|like)\s+(?:of\s+|about\s+|on\s+|to\s+)?"
-    r"(?:having|getting|booking|doing|have|get|book|do)\s+(?:it|the|my|a|an|co2|laser)\b"
+    r"(?:having|getting|booking|doing|have|get|book|do)\s+(?:it|the|my|a|an|co2|" + LASER + r")\b"
     # "thinking of booking Wednesday": booking needs no object
     r"|\b(?:thinking|think|considering|planning|plan|hoping)\s+(?:of\s+|about\s+|on\s+|to\s+)?(?:booking|book)\b"
     r"|\bhypothetically\b"
-    r"|\b(?:can|could|should|would|shall)\s+i\s+(?:have|get|book)\s+(?:it|my|the|a|an)\b"
+    r"|\b(?:can|could|" + SHOULD + r"|would|shall)\s+i\s+(?:have|get|book)\s+(?:it|my|the|a|an)\b"
     r"|\bto\s+(?:have|get)\s+(?:it|the\s+\w+|my\s+\w+)\s+done\b"
 )
 FUTURE_CUE = _rx(
     r"\b(?:will|shall|going\s+to|gonna|booked|book|scheduled|planned|planning|upcoming|"
     r"coming\s+up|next|is\s+on|is\s+booked|is\s+scheduled|can\s+i|could\s+i|may\s+i|"
-    r"should\s+i|would\s+i|is\s+it\s+ok(?:ay)?|am\s+i\s+(?:ok|okay|allowed|able)|"
+    + SHOULD
+    + r"\s+i|would\s+i|is\s+it\s+ok(?:ay)?|am\s+i\s+(?:ok|okay|allowed|able)|"
     r"allowed\s+to|want\s+to|wanna|hoping\s+to|i\s+have\s+(?:it|my\s+\w+|an?\s+appointment))\b"
     rf"|\b(?:i{_APOS}m|im|i\s+am)\s+(?:having|getting)\b|{_APOS}ll\b"
 )
@@ -240,7 +257,7 @@ PAST_CUE = _rx(
 )
 # Words that tie a date in a question to the treatment ("had it 3 days ago").
 TREATMENT_CUE = _rx(
-    r"\b(had|got|get|did|done|treated|treatment|laser(?:ed)?|procedure|session|"
+    r"\b(had|got|get|did|done|treated|treatment|(?:laser|lazer)(?:ed)?|procedure|session|"
     r"ago|since|(?:days?|dys?|weeks?|wks?|months?)\s+post(?:-?op)?|was|were|appointment|day \d+)\b"
 )
 
@@ -831,9 +848,19 @@ def find_date_mentions(text: str, today: dt.date, date_order: str = "DMY") -> Li
     text = _clean(text)
     cues = _cues(text)
     mentions = []
+    what_if_from = len(text)
     for span in _all_spans(text, date_order):
         context = _context_tense(text, span.start, span.end, cues)
         day, status = span.resolve(today, span.intrinsic if span.intrinsic else context)
+        tense = _tense(span, context, day, today)
+        if context == PAST and tense == FUTURE and _conditional_before(text, span.start):
+            # "if I'd had it on 2026-12-03", "if my treatment was 2026-12-08":
+            # said in the past about a day ahead, after an "if", is a what-if;
+            # and so is every day ahead after it in the sentence ("... could
+            # I wear makeup on 2026-12-09?").
+            what_if_from = min(what_if_from, span.start)
+        if tense == FUTURE and _same_sentence(text, what_if_from, span.start):
+            tense = HYPOTHETICAL
         mentions.append(
             DateMention(
                 span.start,
@@ -841,11 +868,26 @@ def find_date_mentions(text: str, today: dt.date, date_order: str = "DMY") -> Li
                 original[span.start : span.end],
                 day,
                 status,
-                _tense(span, context, day, today),
+                tense,
                 span.kind,
             )
         )
     return mentions
+
+
+CONDITIONAL = _rx(r"\b(?:if|suppose|supposing|assuming|imagine|say)\b")
+
+
+def _sentence_of(text: str, position: int) -> Tuple[int, int]:
+    return next(((s, e) for s, e in _sentences(text) if s <= position < e), (0, len(text)))
+
+
+def _conditional_before(text: str, start: int) -> bool:
+    return bool(CONDITIONAL.search(text, _sentence_of(text, start)[0], start))
+
+
+def _same_sentence(text: str, earlier: int, later: int) -> bool:
+    return earlier <= later and _sentence_of(text, earlier) == _sentence_of(text, later)
 
 
 def read_treatment_date(

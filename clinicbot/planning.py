@@ -12,7 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import List, Optional, Sequence, Tuple
+from functools import lru_cache
+from typing import Iterator, List, Optional, Sequence, Tuple
 
 from dateutil.relativedelta import relativedelta
 
@@ -34,7 +35,8 @@ TREATMENT, EVENT = "treatment", "event"
 # "I'm booked in for 14 December", "say I get lasered on the 3rd".
 PLANNED_TREATMENT = re.compile(
     r"\b(?:booked|booking|book|appointment|having it|have it|had it|get it|getting it|got it|did it|"
-    r"it done|treatment|treated|lasered|laser|procedure|session|scheduled|co2|do it|"
+    r"it(?:['\u2019]?s|\s+is|\s+was|\s+gets|\s+got)?\s+done|treatment|treated|lasered|laser|lazered|lazer|"
+    r"procedure|session|scheduled|co2|do it|"
     r"doing it|go in|come in|go ahead|went ahead|going ahead)\b",
     re.IGNORECASE,
 )
@@ -119,9 +121,35 @@ def _next_day_of_month(day: dt.date, today: dt.date) -> Optional[dt.date]:
     return None
 
 
+# Event words this long are still read with one letter left out or two
+# neighbouring letters swapped ("weding", "aniversary", "chrismas",
+# "brithday"); shorter ones would catch everyday words ("flight" -> "fight").
+TYPO_MIN_LETTERS = 7
+
+
+def _misspellings(word: str) -> Iterator[str]:
+    """`word` with one inner letter left out or two inner neighbours swapped
+    (the first and last letters are kept: "concert" is no "concern")."""
+    yield word
+    if len(word) < TYPO_MIN_LETTERS or not word.isalpha():
+        return
+    for i in range(1, len(word) - 1):
+        yield word[:i] + word[i + 1 :]
+        if i < len(word) - 2:
+            yield word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+
+
+@lru_cache(maxsize=8)
+def _event_pattern(event_words: Tuple[str, ...]) -> "re.Pattern[str]":
+    forms = {form for word in event_words for form in _misspellings(word.lower())}
+    return re.compile(
+        r"\b(?:" + "|".join(map(re.escape, sorted(forms, key=len, reverse=True))) + r")\b", re.IGNORECASE
+    )
+
+
 def _names_an_event(text: str, event_words: Sequence[str]) -> bool:
-    words = set(re.findall(r"[a-z']+", text.lower()))
-    return any(word in words for word in event_words)
+    # Words only: "the 30th" alone is a date, not a 30th birthday.
+    return bool(_event_pattern(tuple(w for w in event_words if w.isalpha())).search(text))
 
 
 def is_about_an_event(content: ClinicContent, text: str, today: dt.date) -> bool:
@@ -145,7 +173,7 @@ def date_role(text: str, mention: DateMention, event_words: Sequence[str]) -> Op
     before = text[: mention.start]
     clause_starts = [m.end() for m in CLAUSE_BREAK.finditer(before)]
     before = before[clause_starts[-1] :] if clause_starts else before
-    events = re.compile(r"\b(?:" + "|".join(map(re.escape, event_words)) + r")\b", re.IGNORECASE)
+    events = _event_pattern(tuple(event_words))
     treatment_at, event_at = _last_position(PLANNED_TREATMENT, before), _last_position(events, before)
     if treatment_at >= 0 or event_at >= 0:
         return TREATMENT if treatment_at > event_at else EVENT

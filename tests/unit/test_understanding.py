@@ -544,3 +544,126 @@ def test_and_also_without_a_question_word_stays_in_the_question():
 )
 def test_the_question_after_a_break(segment, question):
     assert question_after_break(segment) == question
+
+
+# --- An event with a misspelt name, and its date without a year -----------
+
+
+@pytest.mark.parametrize(
+    "text, event, latest",
+    [
+        ("my weding is 2 January when shud i book the lazer by", "2027-01-02", "2026-12-26"),
+        ("our aniversary is the 3rd of February when shud i book the lazer by", "2027-02-03", "2027-01-27"),
+        ("my chrismas do is 20 December when should I book it by", "2026-12-20", "2026-12-13"),
+        ("the graduaton is 10/1 when do i need to book the lazer", "2027-01-10", "2027-01-03"),
+        ("sister's weddin is on 5 March how late can i book the laser", "2027-03-05", "2027-02-26"),
+    ],
+)
+def test_a_misspelt_event_on_a_date_without_a_year_is_the_next_one(text, event, latest):
+    plan = plan_around_event(CONTENT, text, MONDAY, None)
+    assert plan.payload()["event_date"] == event
+    assert plan.payload()["latest_treatment_date"] == latest
+    assert plan.treatment is None
+
+
+@pytest.mark.parametrize("word", ["light", "concern", "fight", "diner", "part"])
+def test_everyday_words_near_an_event_word_are_no_event(word):
+    text = f"the {word} on 8 December, when should I book the laser"
+    mention = _mention(text, "8 December")
+    assert date_role(text, mention, CONTENT.planning.event_words) != "event"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my weding is 2 January when shud i book the lazer by",
+        "my brother's wedding is 9 January, when shud I get the laser",
+    ],
+)
+def test_should_i_book_misspelt_makes_an_event_date_the_coming_one(text):
+    mention = find_date_mentions(text, MONDAY)[0]
+    assert mention.date is not None and mention.date > MONDAY
+
+
+# --- "if it's done <day>": a what-if ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, treatment, event",
+    [
+        ("if its done Tuesday, can i do hot yoga Saturday", "2026-12-01", "2026-12-05"),
+        ("if it's done Wednesday could i go swimming on Sunday", "2026-12-02", "2026-12-06"),
+        ("if it\u2019s done on Thursday, can I go for a run Monday?", "2026-12-03", "2026-12-07"),
+        ("if i got it done friday can i go to the gym on tuesday", "2026-12-04", "2026-12-08"),
+        ("if I do it Tuesday am I ok to go spinning Saturday", "2026-12-01", "2026-12-05"),
+        ("if it is done on 2/12 can i go running on 6/12", "2026-12-02", "2026-12-06"),
+        ("if it gets done Wednesday can i play football on Sunday", "2026-12-02", "2026-12-06"),
+    ],
+)
+def test_if_its_done_on_a_day_is_a_what_if_and_a_second_day_makes_a_plan(text, treatment, event):
+    assert all(m.tense == "hypothetical" for m in find_date_mentions(text, MONDAY))
+    assert isinstance(read_treatment_date(text, MONDAY), NoDate)
+    assert isinstance(read_treatment_date(text, MONDAY, explicit=True), NoDate)
+    assert asks_what_if(CONTENT, text, MONDAY)
+    label, plan = what_if_answer(CONTENT, text, MONDAY, ["recovery/exercise"], "exercise")
+    assert label is None and plan is not None
+    assert plan.payload()["treatment_date"] == treatment and plan.payload()["event_date"] == event
+    assert plan.recovery_day == 4 and plan.allowed is False
+
+
+# --- "if my treatment was <future date>": a what-if -------------------------
+
+
+@pytest.mark.parametrize(
+    "text, treatment, event",
+    [
+        (
+            "if my treatment was 2026-12-08, could I wear mascara and concealer on 2026-12-12?",
+            "2026-12-08",
+            "2026-12-12",
+        ),
+        ("if my appointment were 3 Dec 2026 could i wear makeup on 9 Dec 2026", "2026-12-03", "2026-12-09"),
+        ("If my session was on 10.12.2026, can I wear foundation on 14.12.2026?", "2026-12-10", "2026-12-14"),
+        (
+            "if the laser was next Friday could i put makeup on the wednesday after",
+            "2026-12-04",
+            "2026-12-09",
+        ),
+        ("if I was treated on 2026-12-05, could I wear makeup on 2026-12-11?", "2026-12-05", "2026-12-11"),
+        ("if I'd had it on 2026-12-03, could I wear makeup on 2026-12-09?", "2026-12-03", "2026-12-09"),
+        ("and if I had my laser on 7 Dec 2026, makeup ok on 12 Dec 2026?", "2026-12-07", "2026-12-12"),
+    ],
+)
+def test_if_my_treatment_was_a_day_ahead_is_a_what_if(text, treatment, event):
+    assert isinstance(read_treatment_date(text, MONDAY), NoDate)
+    assert isinstance(read_treatment_date(text, MONDAY, explicit=True), NoDate)
+    assert asks_what_if(CONTENT, text, MONDAY)
+    label, plan = what_if_answer(CONTENT, text, MONDAY, ["recovery/makeup"], "makeup")
+    assert label is None and plan is not None
+    assert plan.payload()["treatment_date"] == treatment and plan.payload()["event_date"] == event
+
+
+@pytest.mark.parametrize(
+    "text, stored",
+    [
+        ("my treatment was 2026-11-20, can I wear makeup?", dt.date(2026, 11, 20)),
+        ("if my treatment was 3 days ago can i wear makeup", dt.date(2026, 11, 27)),
+        ("my treatment is booked for 2026-12-08", dt.date(2026, 12, 8)),
+    ],
+)
+def test_a_treatment_said_without_if_is_still_read(text, stored):
+    assert read_treatment_date(text, MONDAY, explicit=True) == DateFound(
+        stored, read_treatment_date(text, MONDAY, explicit=True).matched_text
+    )
+
+
+@pytest.mark.parametrize(
+    "text, stored",
+    [
+        ("if my treatment was on the 25th, when can I wear makeup?", dt.date(2026, 11, 25)),
+        ("if my treatment was Tuesday am I on day 6", dt.date(2026, 11, 24)),
+        ("if I was treated on 27 November can I swim yet", dt.date(2026, 11, 27)),
+    ],
+)
+def test_if_my_treatment_was_a_day_that_can_be_past_is_the_treatment_had(text, stored):
+    assert read_treatment_date(text, MONDAY, explicit=True).date == stored
