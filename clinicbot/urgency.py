@@ -8,9 +8,10 @@ from out-of-fold predictions on the training data, never by hand: the lowest
 
 Where the rules themselves ruled out every symptom a clause names ("no
 fever, pus or bleeding", "could I get blisters?"), the classifier needs
-`overrule_threshold` to overrule them. The product sets it above 1 (never):
-across authors, the classifier's scores on negated lists were the main source
-of false alarms, and the rules' reading is explicit there.
+`overrule_threshold` to overrule them: across authors, the classifier's scores
+on negated lists were the main source of false alarms, but the rules' reading
+is not always right either ("it's not clear fluid anymore, it's thick and
+yellow"). The product sets it high (0.95, config.yml).
 
 Every verdict says which part decided and on which words, so `/model/parse`
 and the staff console can show why the bot raised the alarm.
