@@ -993,3 +993,15 @@ def test_a_question_after_a_lead_in_or_about_being_treated_is_not_a_report(detec
 )
 def test_a_cure_still_to_come_does_not_settle_a_symptom(detect, text):
     assert detect(text).is_red_flag
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "haven't had anything done yet, just a rash on my chest at the moment, is that a problem?",
+        "before my first session: I've got a cold sore, should I delay?",
+        "there's an impetigo outbreak at my son's nursery with honey crusts, can I still have my treatment?",
+    ],
+)
+def test_someone_not_yet_treated_asking_about_their_appointment_is_not_a_report(detect, text):
+    assert not detect(text).is_red_flag
