@@ -400,7 +400,13 @@ def what_if_answer(
     treatment date."""
     label = next((label for label in labels if "/" in label), None)
     if is_about_an_event(content, text, today):
-        return None, plan_around_event(content, text, today, topic, treated)
+        plan = plan_around_event(content, text, today, topic, treated)
+        if plan.event is None and label is not None and label.split("/", 1)[1] in content.topics:
+            # "will I be able to wear makeup at my wedding if I have it done
+            # this week?": with no day for the occasion the clinic's timeline
+            # still answers the question; the plan then asks for the day.
+            return label, plan
+        return None, plan
     if label is None:
         # "I'm thinking of having it on Friday": what that day would mean
         return None, plan_around_event(content, text, today, None)

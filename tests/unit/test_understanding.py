@@ -250,6 +250,26 @@ def test_a_what_if_with_an_occasion_is_a_plan():
 
 
 @pytest.mark.parametrize(
+    "text, label",
+    [
+        ("will I be able to wear makeup at my wedding if I have it done this week?", "recovery/makeup"),
+        (
+            "if I have the laser before my daughter's wedding will I still be red in the photos?",
+            "recovery/redness",
+        ),
+        (
+            "if I went for it before the party could I still do spin classes the week after?",
+            "recovery/exercise",
+        ),
+    ],
+)
+def test_a_what_if_about_an_occasion_with_no_day_answers_its_topic_then_asks_the_day(text, label):
+    answered, plan = what_if_answer(CONTENT, text, MONDAY, [label], label.split("/")[1])
+    assert answered == label
+    assert plan is not None and plan.event is None
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "if i had it on Thursday, when could i go back to the gym?",
