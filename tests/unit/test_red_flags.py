@@ -1000,6 +1000,7 @@ def test_a_cure_still_to_come_does_not_settle_a_symptom(detect, text):
     [
         "haven't had anything done yet, just a rash on my chest at the moment, is that a problem?",
         "before my first session: I've got a cold sore, should I delay?",
+        "i get cold sores quite often, can i still get the laser",
         "there's an impetigo outbreak at my son's nursery with honey crusts, can I still have my treatment?",
     ],
 )
