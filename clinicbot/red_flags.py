@@ -210,14 +210,19 @@ class RedFlagFinding:
 
     @property
     def cleared_clauses(self) -> Set[int]:
-        """Clauses that name symptoms, every one of them ruled out."""
+        """Clauses that name symptoms, every one of them ruled out; every
+        clause of a message from someone not yet treated ("Not booked yet. |
+        I have a red hot patch ..."), whichever clause names what."""
+        if self.not_treated and not self.is_red_flag:
+            return set(range(len(self.clauses)))
         named = {m.clause for m in self.mentions}
         return named - {m.clause for m in self.mentions if m.status == PRESENT}
 
     @property
     def cleared(self) -> bool:
-        """Symptoms were named, and every one of them was ruled out."""
-        return bool(self.mentions) and not self.is_red_flag
+        """Symptoms were named, and every one of them was ruled out, or the
+        patient is not yet treated."""
+        return (bool(self.mentions) or self.not_treated) and not self.is_red_flag
 
 
 def _term(value: object, source: Path, where: str) -> str:
@@ -236,6 +241,13 @@ def _terms(data: dict, key: str, source: Path) -> List[str]:
     if not isinstance(values, list):
         raise ValueError(f"{source}: {key!r} must be a list of words")
     return [_term(v, source, key) for v in values]
+
+
+def _cue_in_clause(
+    cues: Dict[str, List[Tuple[int, int]]], clause_of: Sequence[int], kind: str, clause: int
+) -> bool:
+    """Whether a cue of `kind` starts in `clause`."""
+    return any(clause_of[s] == clause for s, _e in cues.get(kind, []))
 
 
 def load_rules(path: Optional[Path] = None) -> RedFlagRules:
@@ -731,7 +743,7 @@ class RedFlagDetector:
         present = {m.clause for m in mentions if m.status == PRESENT}
 
         def has(kind: str, clause: int) -> bool:
-            return any(clause_of[s] == clause for s, _e in cues.get(kind, []))
+            return _cue_in_clause(cues, clause_of, kind, clause)
 
         def past(clause: int) -> bool:
             return any(t.lower_ in self.rules.past_verbs for t, c in zip(doc, clause_of) if c == clause)
@@ -781,7 +793,7 @@ class RedFlagDetector:
             return [t for t, c in zip(doc, clause_of) if c == clause]
 
         def has(kind: str, clause: int) -> bool:
-            return any(clause_of[s] == clause for s, _e in cues.get(kind, []))
+            return _cue_in_clause(cues, clause_of, kind, clause)
 
         def a_bare_list(clause: int) -> bool:
             tokens = clause_tokens(clause)
@@ -1034,7 +1046,7 @@ class RedFlagDetector:
             return bool(between & STORY_PEOPLE) and not any(
                 clause_of[s] == clause for s, _e in cues.get("now", [])
             )
-        if any(clause_of[s] == clause for s, _e in cues.get("now", [])):
+        if _cue_in_clause(cues, clause_of, "now", clause):
             return False
         last = max(own_terms) + 1 if own_terms else first + 1
         # The treatment's own verb is not the symptom's: "she had the laser
@@ -1082,7 +1094,7 @@ class RedFlagDetector:
     ) -> bool:
         """A number asked about as a limit, not read: "would a temperature of
         38 be worrying?", "call if my temperature goes over 38"."""
-        if any(clause_of[s] == clause for s, _e in cues.get("now", [])):
+        if _cue_in_clause(cues, clause_of, "now", clause):
             return False
         before = [t.lower_ for t in doc[max(0, at - 4) : at] if clause_of[t.i] == clause]
         threshold = any(w in THRESHOLD_WORDS for w in before[-3:])
