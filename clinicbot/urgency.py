@@ -146,7 +146,7 @@ def train_beside_rules(
         texts,
         urgent,
         rules_urgent=[f.is_red_flag for f in findings],
-        rules_cleared=[f.cleared or f.not_treated for f in findings],
+        rules_cleared=[f.cleared for f in findings],
         **settings,
     )
 
@@ -206,10 +206,6 @@ def classifier_units(
     cleared_clauses = finding.cleared_clauses
     named = {m.clause for m in finding.mentions}
     clauses = list(finding.clauses)
-    if finding.not_treated:
-        # Not yet treated ("Not booked yet. | I have a red hot patch ..."):
-        # the rules cleared the whole message, whichever clause names what.
-        cleared_clauses = set(range(len(clauses)))
 
     def settled(last: int) -> bool:
         # A text is settled when it ends on easing: "the pain was bad on day 1
@@ -218,7 +214,7 @@ def classifier_units(
         # it names no symptom of its own.
         return last in finding.settled or (last + 1 in finding.settled and last + 1 not in named)
 
-    units = [ClassifierUnit(text, finding.cleared or finding.not_treated, settled(len(clauses) - 1))]
+    units = [ClassifierUnit(text, finding.cleared, settled(len(clauses) - 1))]
     index = 0
     while index < len(clauses):
         unit, cleared, index = clauses[index], index in cleared_clauses, index + 1
