@@ -87,22 +87,34 @@ class ReplyReader:
                 self.label_of_text[variants[0]["text"].strip()] = name[len("utter_"):]
         self.ask_which_day = content.render(content.responses["ask_which_day"]).strip()
 
-    def labels(self, reply: List[Dict[str, Any]]) -> List[str]:
-        found: List[str] = []
+    def answers(self, reply: List[Dict[str, Any]]) -> List[Tuple[str, ...]]:
+        """What each message of the reply answered, in order: a plan card
+        that answers a recovery topic for its day ("if I have it on Friday,
+        can I wear makeup on Wednesday?") answers both the plan and the topic."""
+        found: List[Tuple[str, ...]] = []
         for message in reply:
             custom = message.get("custom") or {}
-            label = None
+            options: Tuple[str, ...] = ()
             if custom.get("type") == "recovery":
-                label = f"recovery/{custom.get('topic')}"
+                options = (f"recovery/{custom.get('topic')}",)
             elif custom.get("type") == "red_flag":
-                label = "red_flag"
+                options = ("red_flag",)
             elif custom.get("type") == "plan":
-                label = "plan_event"
+                topic = custom.get("topic")
+                options = ("plan_event", f"recovery/{topic}") if topic else ("plan_event",)
             elif (message.get("text") or "").strip() in self.label_of_text:
-                label = self.label_of_text[(message.get("text") or "").strip()]
-            if label and label not in found:
-                found.append(label)
+                options = (self.label_of_text[(message.get("text") or "").strip()],)
+            if options and not any(options[0] == seen[0] for seen in found):
+                found.append(options)
         return found
+
+    def labels(self, reply: List[Dict[str, Any]]) -> List[str]:
+        return [options[0] for options in self.answers(reply)]
+
+
+def answered_in_order(wanted: List[str], answered: List[Tuple[str, ...]]) -> bool:
+    """The reply's first messages answer the wanted topics, in order."""
+    return len(answered) >= len(wanted) and all(w in a for w, a in zip(wanted, answered))
 
 
 @dataclass
@@ -115,7 +127,8 @@ def judge_turn(expect: Dict[str, Any], reply: List[Dict[str, Any]], reader: Repl
                stored_before: Optional[str], stored_after: Optional[str],
                today: dt.date) -> TurnResult:
     problems: List[str] = []
-    answered = reader.labels(reply)
+    answers = reader.answers(reply)
+    answered = [options[0] for options in answers]
     wanted = [str(t) for t in expect.get("topics") or []]
     # follow_up is the patient's move; the bot answers the topic it refers to.
     wanted = [t for t in wanted if t != "follow_up"]
@@ -123,7 +136,7 @@ def judge_turn(expect: Dict[str, Any], reply: List[Dict[str, Any]], reader: Repl
     # that was waiting for it).
     if wanted == ["share_treatment_date"]:
         wanted = [a for a in answered if a.startswith("recovery/")][:1] or wanted
-    if wanted and answered[:len(wanted)] != wanted:
+    if wanted and not answered_in_order(wanted, answers):
         problems.append(f"answered {answered}, wanted {wanted}")
     cards = [m.get("custom") or {} for m in reply]
     if "day" in expect:

@@ -67,6 +67,9 @@ class EventPlan:
     latest_treatment: Optional[dt.date] = None
     recovery_day: Optional[int] = None
     allowed: Optional[bool] = None
+    # The recovery topic the plan answers for its day ("can I wear makeup on
+    # Wednesday?" -> makeup), if it answers one.
+    topic: Optional[str] = None
 
     def payload(self) -> dict:
         """The plan card. Its treatment_date is the day the plan is for: the
@@ -82,6 +85,7 @@ class EventPlan:
             "latest_treatment_date": iso(self.latest_treatment),
             "day": self.recovery_day,
             "allowed": self.allowed,
+            "topic": self.topic,
         }
 
 
@@ -253,6 +257,7 @@ def plan_around_event(
             treatment=treated,
             recovery_day=status.day,
             allowed=status.allowed,
+            topic=topic,
         )
     ready = [content.milestones[key] for key in content.planning.ready_milestones]
     ready_day = max((m.day for m in ready), default=0)
@@ -271,7 +276,12 @@ def plan_around_event(
                 f"{answer}"
             )
             return EventPlan(
-                text, event=event, treatment=treatment, recovery_day=status.day, allowed=status.allowed
+                text,
+                event=event,
+                treatment=treatment,
+                recovery_day=status.day,
+                allowed=status.allowed,
+                topic=topic,
             )
         return _latest_for(content, event, today, ready_day, ready, treatment)
     offset = treatment_offset(text)
@@ -290,6 +300,7 @@ def plan_around_event(
             treatment=treatment,
             recovery_day=status.day,
             allowed=status.allowed,
+            topic=topic,
         )
     if len(dated) == 1 and known_topic:
         mention, treatment = dated[0]
@@ -302,6 +313,7 @@ def plan_around_event(
                 treatment=treatment,
                 recovery_day=0,
                 allowed=status.allowed,
+                topic=topic,
             )
     if len(dated) == 1 and not known_topic and date_role(text, dated[0][0], event_words) == TREATMENT:
         treatment = dated[0][1]

@@ -92,6 +92,20 @@ def test_turn_judge_reads_labels_days_and_storage():
     assert not wrong.ok and len(wrong.problems) == 2
 
 
+def test_a_plan_that_answers_a_topic_for_its_day_answers_both():
+    reader = ReplyReader(CONTENT)
+    plan = plan_around_event(
+        CONTENT, "if I have it on Friday, can I wear makeup on Wednesday?", MONDAY, "makeup"
+    )
+    reply = [{"text": plan.text, "custom": plan.payload()}]
+    for wanted in (["plan_event"], ["recovery/makeup"]):
+        assert judge_turn({"topics": wanted, "day": 5}, reply, reader, None, None, MONDAY).ok
+    assert not judge_turn({"topics": ["recovery/exercise"]}, reply, reader, None, None, MONDAY).ok
+    latest = plan_around_event(CONTENT, "wedding on 20 December, when should I have it?", MONDAY, None)
+    only_plan = [{"text": latest.text, "custom": latest.payload()}]
+    assert not judge_turn({"topics": ["recovery/makeup"]}, only_plan, reader, None, None, MONDAY).ok
+
+
 @pytest.mark.parametrize(
     "segment, asks",
     [
