@@ -227,8 +227,9 @@ HYPOTHETICAL_CUE = _rx(
     # "if I get treated on the 5th", "if we got lasered Friday"
     rf"|\bif\s+(?:i|we)\s+(?:am|are|got|get)\s+(?:treated|lasered|{LASER}ed)\b"
     # "if I had it on Thursday", "say I get it done 7 December", "what if I did it"
+    # ("if I make the laser on 4/12": how some write it in English)
     r"|\b(?:if|say|suppose|supposing|imagine|assuming|let'?s\s+say)\s+(?:i|we)\s+"
-    r"(?:had|got|did|have|get|do|book|booked)\s+(?:it|the|my|a|an|co2|"
+    r"(?:had|got|did|have|get|do|book|booked|make|made|take|took)\s+(?:it|the|my|a|an|co2|"
     + LASER
     + r"|lasered|lazered|treated|this|that)\b"
     r"|\b(?:if|say|suppose|supposing|imagine|assuming)\s+(?:i|we)\s+(?:went|go|were\s+to\s+go)\s+ahead\b"
@@ -237,8 +238,12 @@ HYPOTHETICAL_CUE = _rx(
     r"would\s+like|'d\s+like|like)\s+(?:of\s+|about\s+|on\s+|to\s+)?"
     r"(?:having|getting|booking|doing|have|get|book|do)\s+(?:it|the|my|a|an|co2|" + LASER + r")\b"
     # "thinking of booking Wednesday": booking needs no object
-    r"|\b(?:thinking|think|considering|planning|plan|hoping)\s+(?:of\s+|about\s+|on\s+|to\s+)?(?:booking|book)\b"
-    r"|\bhypothetically\b"
+    r"|\b(?:thinking|think|considering|planning|plan|hoping|wants?|wanting|wanted|would\s+like|'d\s+like)"
+    r"\s+(?:of\s+|about\s+|on\s+|to\s+)?(?:booking|book)\b"
+    r"|\bhypothetical(?:ly)?\b"
+    # "supposing my appointment is 9 December", "say the treatment was on the 3rd"
+    rf"|\b(?:suppose|supposing|assuming|imagine|say|what\s+if)\s+(?:my|the)\s+"
+    rf"(?:treatment|appointment|session|procedure|booking|{LASER}|co2)\b"
     r"|\b(?:can|could|" + SHOULD + r"|would|shall)\s+i\s+(?:have|get|book)\s+(?:it|my|the|a|an)\b"
     r"|\bto\s+(?:have|get)\s+(?:it|the\s+\w+|my\s+\w+)\s+done\b"
 )

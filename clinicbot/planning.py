@@ -53,6 +53,12 @@ OFFSET_BEFORE = re.compile(
     r"(?P<unit>days?|weeks?|fortnights?)\s+(?:before|earlier|ahead)\b",
     re.IGNORECASE,
 )
+# "if I have it on Sunday, could I wear makeup a week later?"
+OFFSET_AFTER = re.compile(
+    r"\b(?P<n>" + "|".join(sorted(NUMBERS, key=len, reverse=True)) + r"|\d{1,2})\s+"
+    r"(?P<unit>days?|weeks?|fortnights?)\s+(?:later|after|afterwards|on)\b",
+    re.IGNORECASE,
+)
 UNIT_DAYS = {"day": 1, "week": 7, "fortnight": 14}
 # How many words after a date can still say what it is ("on the 20th for my
 # sister's wedding", "Friday is my party").
@@ -190,13 +196,23 @@ def date_role(text: str, mention: DateMention, event_words: Sequence[str]) -> Op
     return None
 
 
+def _offset(match: "re.Match[str]") -> dt.timedelta:
+    count = NUMBERS.get(match.group("n").lower()) or int(match.group("n"))
+    return dt.timedelta(days=count * UNIT_DAYS[match.group("unit").lower().rstrip("s")])
+
+
+def offset_after_treatment(text: str) -> Optional[dt.timedelta]:
+    """How long after the treatment the day asked about is: "a week later"."""
+    match = OFFSET_AFTER.search(text)
+    return _offset(match) if match else None
+
+
 def treatment_offset(text: str) -> Optional[dt.timedelta]:
     """How long before the event the treatment would be, when said with a
     treatment word: "if I get it done the day before my birthday" -> 1 day."""
     for match in OFFSET_BEFORE.finditer(text):
         if PLANNED_TREATMENT.search(text[: match.start()]) or PLANNED_TREATMENT.search(text[match.end() :]):
-            count = NUMBERS.get(match.group("n").lower()) or int(match.group("n"))
-            return dt.timedelta(days=count * UNIT_DAYS[match.group("unit").lower().rstrip("s")])
+            return _offset(match)
     return None
 
 
@@ -268,40 +284,21 @@ def plan_around_event(
     if len(dated) >= 2 and any(date_role(text, m, event_words) != EVENT for m, _ in dated):
         treatment, event = _treatment_and_event(dated, text, event_words)
         if known_topic:
-            status = topic_status(content, content.topics[str(topic)], treatment, event)
-            answer = content.render(status.phase.text, treatment)
-            text = (
-                f"If you have your treatment on {format_patient_date(treatment)}, "
-                f"{format_patient_date(event)} is day {status.day} of your recovery: "
-                f"{answer}"
-            )
-            return EventPlan(
-                text,
-                event=event,
-                treatment=treatment,
-                recovery_day=status.day,
-                allowed=status.allowed,
-                topic=topic,
-            )
+            return _topic_on_the_day(content, str(topic), treatment, event)
         return _latest_for(content, event, today, ready_day, ready, treatment)
-    offset = treatment_offset(text)
-    if len(dated) == 1 and offset is not None and known_topic:
+    before, after = treatment_offset(text), offset_after_treatment(text)
+    if len(dated) == 1 and before is not None and known_topic:
         # "the day before my birthday on 9 December": the treatment is a day
         # before the event.
-        event = dated[0][1]
-        treatment = event - offset
-        status = topic_status(content, content.topics[str(topic)], treatment, event)
-        answer = content.render(status.phase.text, treatment)
-        return EventPlan(
-            f"If you have your treatment on {format_patient_date(treatment)}, "
-            f"{format_patient_date(event)} is day {status.day} of your recovery: "
-            f"{answer}",
-            event=event,
-            treatment=treatment,
-            recovery_day=status.day,
-            allowed=status.allowed,
-            topic=topic,
-        )
+        return _topic_on_the_day(content, str(topic), dated[0][1] - before, dated[0][1])
+    if (
+        len(dated) == 1
+        and after is not None
+        and known_topic
+        and date_role(text, dated[0][0], event_words) != EVENT
+    ):
+        # "if I have it on Sunday, could I wear makeup a week later?"
+        return _topic_on_the_day(content, str(topic), dated[0][1], dated[0][1] + after)
     if len(dated) == 1 and known_topic:
         mention, treatment = dated[0]
         if date_role(text, mention, event_words) == TREATMENT:
@@ -320,6 +317,21 @@ def plan_around_event(
         return EventPlan(_milestones_after(content, treatment), treatment=treatment, recovery_day=0)
     events = [day for mention, day in dated if date_role(text, mention, event_words) == EVENT]
     return _latest_for(content, (events or [day for _, day in dated])[-1], today, ready_day, ready, None)
+
+
+def _topic_on_the_day(content: ClinicContent, topic: str, treatment: dt.date, event: dt.date) -> EventPlan:
+    """What `topic` allows on `event` after a treatment on `treatment`."""
+    status = topic_status(content, content.topics[topic], treatment, event)
+    answer = content.render(status.phase.text, treatment)
+    return EventPlan(
+        f"If you have your treatment on {format_patient_date(treatment)}, "
+        f"{format_patient_date(event)} is day {status.day} of your recovery: {answer}",
+        event=event,
+        treatment=treatment,
+        recovery_day=status.day,
+        allowed=status.allowed,
+        topic=topic,
+    )
 
 
 # A what-if treatment day is told with the milestones of its first month.

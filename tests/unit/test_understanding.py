@@ -475,12 +475,31 @@ def test_a_full_month_name_does_not_take_the_full_stop_that_ends_the_sentence():
         "im thinking of booking Thursday. if i do, can i go running on 9 December?",
         "I'm planning to book Friday, would I be red at the weekend?",
         "hypothetically, Wednesday, if I went ahead, when could I exercise",
+        "supposing my appointment is 2026-12-09, when can i use my normal moisturiser again after",
+        "hypothetical q: treatment on the 12th, my birthday dinner on the 16th - will the redness be gone?",
+        "If I make the laser on 4/12, is possible to do sport on 12/12?",
+        "my friend wants to book for 5 December, could she go to the gym on 10 December?",
     ],
 )
 def test_more_what_if_phrasings_make_every_date_hypothetical(text):
     mentions = [m for m in find_date_mentions(text, MONDAY) if m.status == "found"]
     assert mentions and all(m.tense == "hypothetical" for m in mentions)
     assert isinstance(read_treatment_date(text, MONDAY), NoDate)
+
+
+
+@pytest.mark.parametrize(
+    "text, days_later",
+    [
+        ("if I have it on Friday, could I wear makeup a week later?", 7),
+        ("say I get it done on the 4th, can I go to the gym 3 days after?", 3),
+    ],
+)
+def test_a_day_counted_from_a_what_if_treatment_is_the_day_asked_about(text, days_later):
+    topic = "makeup" if "makeup" in text else "exercise"
+    plan = plan_around_event(CONTENT, text, MONDAY, topic)
+    assert plan.treatment is not None and plan.event == plan.treatment + dt.timedelta(days=days_later)
+    assert plan.recovery_day == days_later and plan.topic == topic
 
 
 def test_an_if_clause_after_a_date_is_not_that_dates_own_words():
