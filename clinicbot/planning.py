@@ -60,6 +60,11 @@ OFFSET_AFTER = re.compile(
     re.IGNORECASE,
 )
 UNIT_DAYS = {"day": 1, "week": 7, "fortnight": 14}
+# An event word this close after a date names what the date is ("30 Dec
+# school reunion"), and the words that may stand between a treatment word and
+# its own date ("booked in for the 3rd").
+EVENT_RIGHT_AFTER = 2
+LINKING_WORDS = {"in", "for", "on", "at", "the", "a", "is", "was", "be", "of", "done", "it", "-"}
 # How many words after a date can still say what it is ("on the 20th for my
 # sister's wedding", "Friday is my party").
 WORDS_AFTER = 4
@@ -185,10 +190,17 @@ def date_role(text: str, mention: DateMention, event_words: Sequence[str]) -> Op
     before = before[clause_starts[-1] :] if clause_starts else before
     events = _event_pattern(tuple(event_words))
     treatment_at, event_at = _last_position(PLANNED_TREATMENT, before), _last_position(events, before)
-    if treatment_at >= 0 or event_at >= 0:
-        return TREATMENT if treatment_at > event_at else EVENT
     after = CLAUSE_BREAK.split(text[mention.end :], maxsplit=1)[0]
     after = " ".join(after.split()[:WORDS_AFTER])
+    if treatment_at > event_at and events.search(" ".join(after.split()[:EVENT_RIGHT_AFTER])):
+        # "latest booking date for a 30 Dec school reunion": the date names
+        # the occasion right after it, unless only linking words tie it to
+        # the treatment word ("booked for 30 Dec wedding prep").
+        between = before[treatment_at:].split()
+        if any(word.lower() not in LINKING_WORDS for word in between):
+            return EVENT
+    if treatment_at >= 0 or event_at >= 0:
+        return TREATMENT if treatment_at > event_at else EVENT
     if events.search(after):
         return EVENT
     if PLANNED_TREATMENT.search(after):

@@ -487,7 +487,6 @@ def test_more_what_if_phrasings_make_every_date_hypothetical(text):
     assert isinstance(read_treatment_date(text, MONDAY), NoDate)
 
 
-
 @pytest.mark.parametrize(
     "text, days_later",
     [
@@ -500,6 +499,19 @@ def test_a_day_counted_from_a_what_if_treatment_is_the_day_asked_about(text, day
     plan = plan_around_event(CONTENT, text, MONDAY, topic)
     assert plan.treatment is not None and plan.event == plan.treatment + dt.timedelta(days=days_later)
     assert plan.recovery_day == days_later and plan.topic == topic
+
+
+@pytest.mark.parametrize(
+    "text, event, treatment",
+    [
+        ("latest booking date for a 30 Dec school reunion?", dt.date(2026, 12, 30), None),
+        ("latest treatment date for a 20 December wedding", dt.date(2026, 12, 20), None),
+        ("booked for 30 Dec wedding prep?", None, dt.date(2026, 12, 30)),
+    ],
+)
+def test_an_occasion_named_right_after_a_date_makes_it_the_event(text, event, treatment):
+    plan = plan_around_event(CONTENT, text, MONDAY, None)
+    assert plan.event == event and plan.treatment == treatment
 
 
 def test_an_if_clause_after_a_date_is_not_that_dates_own_words():
