@@ -35,6 +35,7 @@ from clinicbot.conversation import (
     self_treatment_warning,
     urgent_advice,
 )
+from clinicbot.dates import own_treatment_date
 from clinicbot.privacy import erase_after_turn_is_saved
 from console.erasure import PatientErasure, erase_for_patient
 from clinicbot.clarify import choices, likely_labels
@@ -132,8 +133,10 @@ class ActionRecoveryAnswer(_ClinicAction):
             # "When is your event?" ... "the 24th": the pending question wins.
             return _plan_reply(content, tracker, today)
         known = parse_known_date(tracker.get_slot("treatment_date"))
-        if known is None and asks_about_an_event_ahead(content, text, today):
-            # "can I wear makeup at my wedding on 20 December?", not treated yet
+        told = own_treatment_date(text, today, content.clinic.date_order)
+        if (known is None or told is not None) and asks_about_an_event_ahead(content, text, today):
+            # "can I wear makeup at my wedding on 20 December?", not treated
+            # yet; "had it Monday, can I wear makeup at the party on Saturday?"
             return _plan_reply(content, tracker, today)
         if asks_what_if(content, text, today):
             # "suppose I have it on Friday, when can I exercise?": the topic
@@ -187,7 +190,7 @@ def _plan_reply(content: ClinicContent, tracker: Tracker, today: date) -> Reply:
         today,
         planning_topic(tracker.latest_message, set(content.topics)),
     )
-    return Reply([plan.text], payload=plan.payload())
+    return Reply([plan.text], payload=plan.payload(), treatment_date=plan.told_treatment)
 
 
 def _topic_reply(
@@ -344,7 +347,9 @@ def _answer_plan(
     elif label is not None:
         dispatcher.utter_message(text=general_answer(content, label.split("/", 1)[1]))
     if plan is not None:
-        events = _send(Reply([plan.text], payload=plan.payload()), dispatcher)
+        events = _send(
+            Reply([plan.text], payload=plan.payload(), treatment_date=plan.told_treatment), dispatcher
+        )
     return events or [SlotSet("pending_recovery_topic", None)]
 
 
@@ -408,7 +413,9 @@ class ActionUrgentAdvice(_ClinicAction):
         return "action_urgent_advice"
 
     def reply(self, content: ClinicContent, tracker: Tracker, today: date) -> Reply:
-        return urgent_advice(content, dt.datetime.now(dt.timezone.utc))
+        text = tracker.latest_message.get("text") or ""
+        told = own_treatment_date(text, today, content.clinic.date_order)
+        return urgent_advice(content, dt.datetime.now(dt.timezone.utc), told.date if told else None)
 
 
 class ActionHumanHandoff(_ClinicAction):

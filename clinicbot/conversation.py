@@ -12,7 +12,8 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from clinicbot.callbacks import request_button
 from clinicbot.content import ClinicContent, format_patient_date
-from clinicbot.dates import DateFound, ImpossibleDate, VagueDate, read_treatment_date, today_in
+from clinicbot.dates import (DateFound, ImpossibleDate, VagueDate, about_someone_else,
+                             read_treatment_date, today_in)
 from clinicbot.opening_hours import describe_opening
 from clinicbot.timeline import TIMELINE_TOPIC, general_answer, recovery_day, topic_answer
 
@@ -36,28 +37,30 @@ SELF_TREATMENT = re.compile(
     r"paracetamol|ibuprofen|antihistamines?|home remed(?:y|ies)|myself|at home)\b",
     re.IGNORECASE)
 
-
 def is_self_treatment_question(text: str) -> bool:
     return bool(SELF_TREATMENT.search(text or ""))
 
 
-def urgent_advice(content: ClinicContent, now: dt.datetime) -> Reply:
+def urgent_advice(content: ClinicContent, now: dt.datetime,
+                  treatment_date: Optional[dt.date] = None) -> Reply:
     """The urgent card: call now if the clinic is open, else the out-of-hours route;
-    either way the patient can ask for a call back."""
+    either way the patient can ask for a call back. A treatment date the
+    patient gave with the symptom is kept, so staff see the recovery day."""
     hours = content.clinic.weekly_hours
     payload: Dict[str, Any] = {"type": "red_flag", "urgent": True,
                                "phone": content.clinic.phone,
                                "emergency_number": content.clinic.emergency_number}
     if hours.is_open(now):
         return Reply([content.render(content.urgent.when_open)],
-                     payload={**payload, "open_now": True}, buttons=request_button(content))
+                     payload={**payload, "open_now": True}, buttons=request_button(content),
+                     treatment_date=treatment_date)
     opens = hours.next_opening(now)
     text = content.render(content.urgent.when_closed, extra={
         "opens_next": describe_opening(opens, now) if opens else "as soon as we can"})
     return Reply([text], payload={**payload, "open_now": False,
                                   "out_of_hours_service": content.clinic.out_of_hours_service,
                                   "out_of_hours_number": content.clinic.out_of_hours_number},
-                 buttons=request_button(content))
+                 buttons=request_button(content), treatment_date=treatment_date)
 
 
 def self_treatment_warning(content: ClinicContent) -> Reply:
@@ -107,7 +110,8 @@ def answer_recovery_question(content: ClinicContent, topic: str, message_text: s
                                      extra={"text": reading.matched_text})],
                      pending_topic=topic)
     if isinstance(reading, DateFound):
-        return answer_for_date(content, topic, reading.date, today)
+        return answer_for_date(content, topic, reading.date, today,
+                               newly_given=not about_someone_else(message_text))
     if isinstance(reading, VagueDate) and known_date is None:
         return Reply([general_answer(content, topic), content.render(
             content.responses["ask_which_day"])], pending_topic=topic)
@@ -133,4 +137,5 @@ def answer_treatment_date(content: ClinicContent, message_text: str,
     if not isinstance(reading, DateFound):
         return Reply([content.render(content.recovery.offer_personalise)],
                      pending_topic=pending_topic)
-    return answer_for_date(content, topic, reading.date, today)
+    return answer_for_date(content, topic, reading.date, today,
+                           newly_given=not about_someone_else(message_text))

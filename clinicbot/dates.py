@@ -260,6 +260,26 @@ PAST_CUE = _rx(
     r"(?<!'ve\s)(?<!have\s)(?<!has\s)got(?!\s+to)|"
     r"(?<!be\s)(?<!being\s)(?<!get\s)(?<!getting\s)(?<!to\s)(?:treated|lasered))\b"
 )
+# A treatment date told about someone who is not writing and is not the one
+# the writer looks after ("my friend had it 5 days ago, can she swim?"): the
+# answer is for that day, and it is not this patient's date. A relative
+# ("my wife had it on Tuesday") is usually someone the writer speaks for.
+SOMEONE_ELSE = _rx(
+    r"\b(?:my|a|our|her|his)\s+(?:friend|friends|mate|colleague|co-?worker|neighbou?r|boss|pal|"
+    r"flatmate|housemate|classmate|client)\b|\b(?:someone|somebody|anyone|a\s+person)\b"
+)
+# ...unless the writer says they were treated too ("my friend and I both had it").
+WRITER_TREATED = _rx(
+    r"\b(?:i|we)\s*(?:'ve|\u2019ve|have)?\s*(?:had|got)\b|\b(?:mine|my\s+(?:treatment|laser|session|"
+    r"appointment|procedure))\b|\b(?:and|&)\s+i\b|\bme\s+and\b"
+)
+
+
+def about_someone_else(text: str) -> bool:
+    """The message tells someone else's treatment, not the writer's."""
+    return bool(SOMEONE_ELSE.search(text or "")) and not WRITER_TREATED.search(text or "")
+
+
 # Words that tie a date in a question to the treatment ("had it 3 days ago").
 TREATMENT_CUE = _rx(
     r"\b(had|got|get|did|done|treated|treatment|(?:laser|lazer)(?:ed)?|procedure|session|"
@@ -934,3 +954,18 @@ def read_treatment_date(
         return ImpossibleDate(best.text)
     vague = [m for m in mentions if m.status == VAGUE and tied]
     return VagueDate(vague[0].text) if vague else NoDate()
+
+
+def own_treatment_date(text: str, today: dt.date, date_order: str = "DMY") -> Optional[DateFound]:
+    """The writer's own treatment date, on or before today, if `text` tells
+    it ("had co2 on 27 Nov and now I've got a temperature"): not a what-if,
+    not someone else's."""
+    reading = read_treatment_date(text, today, date_order, explicit=False)
+    if not isinstance(reading, DateFound) or reading.date > today or about_someone_else(text):
+        return None
+    # Said as had ("had co2 on 27 Nov", "3 days ago"), not a day named for
+    # something else ("my wedding is on 14 December").
+    at = text.find(reading.matched_text)
+    sentence_start = _sentence_of(text, max(at, 0))[0]
+    told = text[sentence_start : at + len(reading.matched_text)] if at >= 0 else text
+    return reading if PAST_CUE.search(told) else None

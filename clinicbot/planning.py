@@ -26,6 +26,7 @@ from clinicbot.dates import (
     VAGUE,
     DateMention,
     find_date_mentions,
+    own_treatment_date,
 )
 from clinicbot.timeline import TIMELINE_TOPIC, topic_status
 
@@ -81,6 +82,9 @@ class EventPlan:
     # The recovery topic the plan answers for its day ("can I wear makeup on
     # Wednesday?" -> makeup), if it answers one.
     topic: Optional[str] = None
+    # The patient's own past treatment date, told in this message ("had it
+    # on Monday, can I wear makeup at my party on Saturday?"): to be kept.
+    told_treatment: Optional[dt.date] = None
 
     def payload(self) -> dict:
         """The plan card. Its treatment_date is the day the plan is for: the
@@ -100,14 +104,19 @@ class EventPlan:
         }
 
 
-def _future_dates(mentions: List[DateMention], today: dt.date) -> List[Tuple[DateMention, dt.date]]:
+def _future_dates(
+    mentions: List[DateMention], today: dt.date, text: str = ""
+) -> List[Tuple[DateMention, dt.date]]:
     """Dates ahead, with their mentions; a day and month without a year is
     the next one, since a plan is always about the future ("wedding on 14
-    December")."""
+    December"), unless its own clause says a treatment was had on it
+    ("someone had co2 on 24/11")."""
     dates = []
     for mention in mentions:
         day = mention.date
         if mention.status != FOUND or day is None:
+            continue
+        if day < today and _treated_on(text, mention):
             continue
         if day < today and mention.kind == "calendar" and not re.search(r"\d{4}", mention.text):
             try:
@@ -125,6 +134,11 @@ def _future_dates(mentions: List[DateMention], today: dt.date) -> List[Tuple[Dat
         if day >= today:
             dates.append((mention, day))
     return dates
+
+
+def _treated_on(text: str, mention: DateMention) -> bool:
+    clause = CLAUSE_BREAK.split(text[: mention.start])[-1]
+    return bool(PAST_CUE.search(clause) and PLANNED_TREATMENT.search(clause))
 
 
 def _next_day_of_month(day: dt.date, today: dt.date) -> Optional[dt.date]:
@@ -170,7 +184,7 @@ def _names_an_event(text: str, event_words: Sequence[str]) -> bool:
 def is_about_an_event(content: ClinicContent, text: str, today: dt.date) -> bool:
     """The message names an occasion ("wedding", "holiday") or a second day
     to plan for ("if I have it on Friday, can I swim on Wednesday?")."""
-    dated = _future_dates(find_date_mentions(text, today, content.clinic.date_order), today)
+    dated = _future_dates(find_date_mentions(text, today, content.clinic.date_order), today, text)
     return _names_an_event(text, content.planning.event_words) or len(dated) >= 2
 
 
@@ -268,24 +282,33 @@ def plan_around_event(
     known: "I've got a party on 4 December, can I wear makeup?" from a patient
     already treated is about their recovery on that day, unless the message
     plans a treatment ("when should I book the next one?")."""
-    dated = _future_dates(find_date_mentions(text, today, content.clinic.date_order), today)
+    mentions = find_date_mentions(text, today, content.clinic.date_order)
+    told = own_treatment_date(text, today, content.clinic.date_order)
+    if told is not None:
+        # Not an event: the day the patient was treated.
+        mentions = [m for m in mentions if m.text != told.matched_text]
+    dated = _future_dates(mentions, today, text)
     if (
-        treated is not None
-        and treated <= today
+        (
+            told is not None
+            or (treated is not None and treated <= today and not PLANNED_TREATMENT.search(text))
+        )
         and topic in content.topics
         and len(dated) == 1
-        and not PLANNED_TREATMENT.search(text)
     ):
+        own = told.date if told is not None else treated
+        assert own is not None
         event = dated[0][1]
-        status = topic_status(content, content.topics[str(topic)], treated, event)
-        answer = content.render(status.phase.text, treated)
+        status = topic_status(content, content.topics[str(topic)], own, event)
+        answer = content.render(status.phase.text, own)
         return EventPlan(
             f"{format_patient_date(event)} is day {status.day} of your recovery: {answer}",
             event=event,
-            treatment=treated,
+            treatment=own,
             recovery_day=status.day,
             allowed=status.allowed,
             topic=topic,
+            told_treatment=told.date if told is not None else None,
         )
     ready = [content.milestones[key] for key in content.planning.ready_milestones]
     ready_day = max((m.day for m in ready), default=0)
@@ -406,13 +429,18 @@ def _latest_for(
 
 
 def asks_about_an_event_ahead(content: ClinicContent, text: str, today: dt.date) -> bool:
-    """An occasion on a day ahead and no treatment date of the patient's own:
-    "can I wear makeup at my wedding on 20 December?" from someone not yet
-    treated is a plan."""
+    """An occasion on a day ahead: "can I wear makeup at my wedding on 20
+    December?" from someone not yet treated is a plan, and so is "had it on
+    Monday, can I wear makeup at my party on Saturday?" (the party's day of
+    recovery)."""
     mentions = find_date_mentions(text, today, content.clinic.date_order)
+    told = own_treatment_date(text, today, content.clinic.date_order)
+    if told is not None:
+        # "had it on Monday, can I wear makeup at my party on Saturday?"
+        mentions = [m for m in mentions if m.text != told.matched_text]
     if any(m.tense == PAST and m.status == FOUND for m in mentions):
         return False
-    return _names_an_event(text, content.planning.event_words) and bool(_future_dates(mentions, today))
+    return _names_an_event(text, content.planning.event_words) and bool(_future_dates(mentions, today, text))
 
 
 def what_if_answer(
@@ -475,7 +503,7 @@ def answers_event_question(content: ClinicContent, text: str, today: dt.date) ->
         for m in mentions
     ):
         return False
-    return bool(_future_dates(mentions, today))
+    return bool(_future_dates(mentions, today, text))
 
 
 __all__ = [

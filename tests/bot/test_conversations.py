@@ -190,6 +190,31 @@ def test_date_and_question_in_one_message_answers_the_question_for_that_day(bot)
     assert bot.tracker("date-question")["slots"]["treatment_date"] == treated.isoformat()
 
 
+def test_an_urgent_message_with_the_treatment_date_keeps_the_date_for_staff(bot):
+    treated = clinic_today() - dt.timedelta(days=3)
+    reply = bot.send("urgent-dated", f"had co2 on {treated.day} {treated:%b} and since last night "
+                                     f"I've got a temperature and chills")
+    assert customs(reply)[0]["type"] == "red_flag"
+    assert bot.tracker("urgent-dated")["slots"]["treatment_date"] == treated.isoformat()
+
+
+def test_someone_elses_treatment_date_is_answered_not_stored(bot):
+    reply = bot.send("friend", "my friend had it 5 days ago, can she go to the gym yet?")
+    card = next(c for c in customs(reply) if c.get("type") == "recovery")
+    assert card["day"] == 5 and card["allowed"] is False
+    assert bot.tracker("friend")["slots"]["treatment_date"] is None
+
+
+def test_an_occasion_after_the_patients_own_treatment_gets_that_days_answer(bot):
+    treated = clinic_today() - dt.timedelta(days=2)
+    party = clinic_today() + dt.timedelta(days=5)
+    reply = bot.send("party", f"had co2 {treated.day} {treated:%B}. will i be able to wear makeup "
+                              f"for a party on {party.day} {party:%B}?")
+    card = next(c for c in customs(reply) if c.get("type") == "plan")
+    assert card["day"] == 7 and card["allowed"] is True and card["topic"] == "makeup"
+    assert bot.tracker("party")["slots"]["treatment_date"] == treated.isoformat()
+
+
 def test_planning_around_an_event_stores_nothing(bot):
     event = clinic_today() + dt.timedelta(days=20)
     reply = bot.send("plan", f"I have a wedding on {event.day} {event:%B}, when should I have "

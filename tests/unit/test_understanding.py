@@ -6,12 +6,20 @@ import pytest
 
 from clinicbot.content import load_content
 from clinicbot.conversation_eval import ReplyReader, judge_turn, render
-from clinicbot.dates import DateFound, NoDate, VagueDate, find_date_mentions, read_treatment_date
+from clinicbot.dates import (
+    DateFound,
+    NoDate,
+    VagueDate,
+    find_date_mentions,
+    own_treatment_date,
+    read_treatment_date,
+)
 from clinicbot.planning import (
     asks_about_an_event_ahead,
     answers_event_question,
     asks_what_if,
     date_role,
+    is_about_an_event,
     plan_around_event,
     plan_reasons,
     what_if_answer,
@@ -399,13 +407,51 @@ def test_why_a_plan_leaves_the_time_it_does_names_the_ready_milestones():
     "text, ahead",
     [
         ("can I wear makeup at my wedding on 20 December?", True),
-        ("I had it on Friday, can I wear makeup at the party on Saturday?", False),
+        ("I had it on Friday, can I wear makeup at the party on Saturday?", True),
         ("can I wear makeup at my wedding?", False),
         ("can I go to the gym on Saturday?", False),
+        ("I had it on Friday, can I wear makeup yet?", False),
     ],
 )
-def test_an_occasion_ahead_from_someone_not_yet_treated_is_a_plan(text, ahead):
+def test_an_occasion_ahead_is_a_plan(text, ahead):
     assert asks_about_an_event_ahead(CONTENT, text, MONDAY) is ahead
+
+
+@pytest.mark.parametrize(
+    "text, treated, day",
+    [
+        ("I had it on Friday, can I wear makeup at the party on Saturday?", dt.date(2026, 11, 27), 8),
+        (
+            "had co2 28 November. will i be able to wear makeup for a party on Saturday?",
+            dt.date(2026, 11, 28),
+            7,
+        ),
+    ],
+)
+def test_an_occasion_ahead_after_the_patients_own_treatment_is_that_days_recovery(text, treated, day):
+    plan = plan_around_event(CONTENT, text, MONDAY, "makeup")
+    assert plan.treatment == treated and plan.told_treatment == treated and plan.recovery_day == day
+
+
+@pytest.mark.parametrize(
+    "text, told",
+    [
+        ("had co2 on 27 Nov and since last night I've got a temperature", dt.date(2026, 11, 27)),
+        ("my wife had it 3 days ago, can she swim?", dt.date(2026, 11, 27)),
+        ("my friend had it 5 days ago, can she go to the gym yet?", None),
+        ("if someone had co2 on 24/11, could they go swimming today?", None),
+        ("me and my friend both had it 5 days ago", dt.date(2026, 11, 25)),
+        ("my wedding is on 14 December", None),
+    ],
+)
+def test_the_writers_own_treatment_date_is_told_someone_elses_is_not(text, told):
+    found = own_treatment_date(text, MONDAY)
+    assert (found.date if found else None) == told
+
+
+def test_a_date_someone_else_was_treated_on_is_not_an_event_ahead():
+    text = "just wondering, if someone had co2 on 24/11, could they go swimming today?"
+    assert not is_about_an_event(CONTENT, text, MONDAY)
 
 
 @pytest.mark.parametrize(
