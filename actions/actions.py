@@ -27,6 +27,7 @@ from clinicbot.callbacks import Checked, callback_reason, read_first_name, read_
 from clinicbot.content import ClinicContent, cached_content
 from clinicbot.conversation import (
     Reply,
+    answer_for_date,
     answer_recovery_question,
     answer_treatment_date,
     is_self_treatment_question,
@@ -35,7 +36,7 @@ from clinicbot.conversation import (
     self_treatment_warning,
     urgent_advice,
 )
-from clinicbot.dates import own_treatment_date
+from clinicbot.dates import own_treatment_date, what_if_treated_on
 from clinicbot.privacy import erase_after_turn_is_saved
 from console.erasure import PatientErasure, erase_for_patient
 from clinicbot.clarify import choices, likely_labels
@@ -138,6 +139,12 @@ class ActionRecoveryAnswer(_ClinicAction):
             # "can I wear makeup at my wedding on 20 December?", not treated
             # yet; "had it Monday, can I wear makeup at the party on Saturday?"
             return _plan_reply(content, tracker, today)
+        imagined = what_if_treated_on(text, today, content.clinic.date_order)
+        if imagined is not None:
+            # "say I'd had it a week ago, would I still be red?"
+            return answer_for_date(
+                content, recovery_topic(tracker.latest_message), imagined, today, newly_given=False
+            )
         if asks_what_if(content, text, today):
             # "suppose I have it on Friday, when can I exercise?": the topic
             # for that day, or a plan; never the patient's treatment date.

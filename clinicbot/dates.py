@@ -886,6 +886,10 @@ def find_date_mentions(text: str, today: dt.date, date_order: str = "DMY") -> Li
             what_if_from = min(what_if_from, span.start)
         if tense == FUTURE and _same_sentence(text, what_if_from, span.start):
             tense = HYPOTHETICAL
+        elif tense == PAST and _counterfactual_before(text, span.start):
+            # "what if I'd had it on 20 November instead?": a day that was
+            # not the treatment day.
+            tense = HYPOTHETICAL
         mentions.append(
             DateMention(
                 span.start,
@@ -909,6 +913,32 @@ def _sentence_of(text: str, position: int) -> Tuple[int, int]:
 
 def _conditional_before(text: str, start: int) -> bool:
     return bool(CONDITIONAL.search(text, _sentence_of(text, start)[0], start))
+
+
+# Said of a past that did not happen: "if I'd had it", "say id had the
+# laser", "hypothetically, if I had it on the 10th".
+COUNTERFACTUAL = _rx(
+    r"\b(?:what\s+if|if|say|suppose|supposing|imagine|assuming)\s+(?:i|we)\s*(?:'|\u2019)?d\s+had\b"
+    r"|\b(?:if|say|suppose|supposing|imagine|assuming)\s+(?:i|we)\s+had\s+had\b"
+    r"|\bhypothetical(?:ly)?\b"
+)
+
+
+def _counterfactual_before(text: str, start: int) -> bool:
+    return bool(COUNTERFACTUAL.search(text, _sentence_of(text, start)[0], start))
+
+
+def what_if_treated_on(text: str, today: dt.date, date_order: str = "DMY") -> Optional[dt.date]:
+    """A past day asked about as if treated on it ("say I'd had it a week
+    ago, would I still be red?"): answered for that day, never stored."""
+    return next(
+        (
+            m.date
+            for m in find_date_mentions(text, today, date_order)
+            if m.tense == HYPOTHETICAL and m.status == FOUND and m.date is not None and m.date <= today
+        ),
+        None,
+    )
 
 
 def _same_sentence(text: str, earlier: int, later: int) -> bool:

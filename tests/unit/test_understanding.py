@@ -13,6 +13,7 @@ from clinicbot.dates import (
     find_date_mentions,
     own_treatment_date,
     read_treatment_date,
+    what_if_treated_on,
 )
 from clinicbot.planning import (
     asks_about_an_event_ahead,
@@ -447,6 +448,20 @@ def test_an_occasion_ahead_after_the_patients_own_treatment_is_that_days_recover
 def test_the_writers_own_treatment_date_is_told_someone_elses_is_not(text, told):
     found = own_treatment_date(text, MONDAY)
     assert (found.date if found else None) == told
+
+
+@pytest.mark.parametrize(
+    "text, imagined",
+    [
+        ("say id had the laser a week ago, would i still be red?", dt.date(2026, 11, 23)),
+        ("what if I'd had it on 20 November instead, could i go to the gym?", dt.date(2026, 11, 20)),
+        ("I had it a week ago, am I still meant to be red?", None),
+    ],
+)
+def test_a_past_day_asked_about_as_if_treated_on_it_is_never_the_treatment_date(text, imagined):
+    assert what_if_treated_on(text, MONDAY) == imagined
+    if imagined is not None:
+        assert isinstance(read_treatment_date(text, MONDAY), NoDate)
 
 
 def test_a_date_someone_else_was_treated_on_is_not_an_event_ahead():
