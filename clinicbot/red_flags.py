@@ -979,12 +979,15 @@ class RedFlagDetector:
         ):
             return QUESTION
         opener = None if measured else self._question_opener(doc, clause_of, clause, first)
+        # What follows an "if" in the question belongs to the condition, not
+        # to a report: "could I lose sight if the laser is close to my eyes?"
+        condition = min((s for s, _e in in_clause("conditional", clause) if s > first), default=len(doc))
         if (
             opener is not None
             and not [
                 s
                 for s, e in in_clause("report", clause)
-                if s != opener and not self._verb_of_the_question(doc, s, e)
+                if s != opener and s < condition and not self._verb_of_the_question(doc, s, e)
             ]
             # "how do I stop the bleeding, it's been going for an hour"
             and not any(s > opener + 1 for s in statements)

@@ -1006,3 +1006,27 @@ def test_a_cure_still_to_come_does_not_settle_a_symptom(detect, text):
 )
 def test_someone_not_yet_treated_asking_about_their_appointment_is_not_a_report(detect, text):
     assert not detect(text).is_red_flag
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Could I lose my sight if the laser is too near my eyes?",
+        "will the scabs get infected if I touch them by accident?",
+        "would it bleed a lot if I shave the area?",
+    ],
+)
+def test_a_modal_question_about_what_could_happen_if_is_not_a_report(detect, text):
+    assert not detect(text).is_red_flag
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "will the scabs get infected if I touch them, they're oozing yellow",
+        "it's infected if I touch it, isn't it",
+        "could it be infected? it's been oozing pus since I touched it",
+    ],
+)
+def test_a_condition_after_a_report_leaves_the_report(detect, text):
+    assert detect(text).is_red_flag
