@@ -27,7 +27,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 from spellchecker import SpellChecker
 
-from clinicbot.dates import FUTURE, FUTURE_CUE, find_date_mentions
+from clinicbot.dates import FUTURE, FUTURE_CUE, HYPOTHETICAL, find_date_mentions
 from clinicbot.paths import CLINIC_DIR
 
 DEFAULT_RULES_PATH = CLINIC_DIR / "red_flags.yml"
@@ -164,6 +164,8 @@ class RedFlagRules:
     exception_undone_by: List[str] = field(default_factory=list)
     ahead_linking: List[str] = field(default_factory=list)
     ahead_visit_after: List[str] = field(default_factory=list)
+    ahead_time_only: List[str] = field(default_factory=list)
+    ahead_repeat_before: List[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -333,6 +335,8 @@ def load_rules(path: Optional[Path] = None) -> RedFlagRules:
         question_reports_not_before={w.lower() for w in _terms(data, "question_reports_not_before", source)},
         ahead_linking=_terms(data.get("treatment_ahead") or {}, "linking", source),
         ahead_visit_after=_terms(data.get("treatment_ahead") or {}, "visit_after", source),
+        ahead_time_only=_terms(data.get("treatment_ahead") or {}, "time_only", source),
+        ahead_repeat_before=_terms(data.get("treatment_ahead") or {}, "repeat_before", source),
     )
 
 
@@ -672,13 +676,19 @@ class RedFlagDetector:
         # A treated cue inside a not-treated one ("haven't had the
         # treatment", "delay my session") or negated says nothing.
         not_treated = cues.get("not_treated", [])
+        ahead = self._treatment_ahead(doc.text)
+        # A first treatment ahead outweighs a bare time word ("a sunburn I got
+        # yesterday, laser is in 3 weeks"); a repeat ahead ("my next laser")
+        # says one was had.
+        first_ahead = ahead and self._treatment_ahead(doc.text, first_only=True)
         treated = [
             (s, e)
             for s, e in cues.get("treated", [])
             if not any(ns < e and s < ne for ns, ne in not_treated)
             and not any(0 <= s - ne <= 1 and clause_of[ns] == clause_of[s] for ns, ne in negations)
+            and not (first_ahead and doc[s:e].text.lower() in self.rules.ahead_time_only)
         ]
-        not_yet = not treated and bool(not_treated or self._treatment_ahead(doc.text))
+        not_yet = not treated and bool(not_treated or ahead)
         if not_yet:
             # Someone deciding whether to have it ("I get cold sores, can I
             # still have it?") or booked for later ("my laser is next week")
@@ -711,14 +721,26 @@ class RedFlagDetector:
             not_treated=not_yet,
         )
 
-    def _treatment_ahead(self, text: str) -> bool:
+    def _treatment_ahead(self, text: str, first_only: bool = False) -> bool:
         """A treatment word right before a date given as future: "my laser is
-        next week", "booked for next Tuesday", "treat me on Monday"."""
+        next week", "booked for next Tuesday", "treat me on Monday". With
+        `first_only`, not a repeat: "my next laser is in 6 weeks"."""
         if self._ahead_word is None or self._ahead_before is None or not self._ahead_word.search(text):
             return False
         for mention in find_date_mentions(text, dt.date.today()):
             before = text[: mention.start]
-            if mention.tense != FUTURE or not self._ahead_before.search(before):
+            found = self._ahead_before.search(before)
+            # "due to have it done next week" reads as hypothetical, yet the
+            # date says ahead.
+            ahead = mention.tense == FUTURE or (
+                mention.tense == HYPOTHETICAL and bool(DATE_AHEAD.search(mention.text))
+            )
+            if not ahead or not found:
+                continue
+            if first_only and any(
+                re.search(rf"\b{re.escape(word)}\s+$", before[: found.start()])
+                for word in self.rules.ahead_repeat_before
+            ):
                 continue
             after = " ".join(text[mention.end :].split()[:6]) + " "
             if any(after.startswith(visit + " ") for visit in self.rules.ahead_visit_after):

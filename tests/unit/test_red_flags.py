@@ -1030,3 +1030,27 @@ def test_a_modal_question_about_what_could_happen_if_is_not_a_report(detect, tex
 )
 def test_a_condition_after_a_report_leaves_the_report(detect, text):
     assert detect(text).is_red_flag
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my forehead is red and hot from sunbathing yesterday, my laser is in 2 weeks",
+        "I scraped my chin and it bled a lot today, my laser isn't until next month",
+        "I'm due to have it done next week but I've had a fever since this morning",
+    ],
+)
+def test_a_time_word_or_a_treatment_not_until_later_leaves_the_patient_untreated(detect, text):
+    assert not detect(text).is_red_flag
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "had it yesterday and my next laser is in 6 weeks, now my face is blistering",
+        "lasered yesterday, the pus is bad, my treatment is in 3 weeks",
+        "my review appointment is next week but it's bleeding heavily since yesterday",
+    ],
+)
+def test_a_repeat_or_a_treatment_had_still_counts_beside_one_ahead(detect, text):
+    assert detect(text).is_red_flag
