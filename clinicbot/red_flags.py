@@ -165,6 +165,9 @@ class RedFlagRules:
     ahead_linking: List[str] = field(default_factory=list)
     ahead_visit_after: List[str] = field(default_factory=list)
     ahead_time_only: List[str] = field(default_factory=list)
+    resolved_when: Set[str] = field(default_factory=set)
+    early_time_cues: List[str] = field(default_factory=list)
+    recent_cues: List[str] = field(default_factory=list)
     ahead_repeat_before: List[str] = field(default_factory=list)
 
 
@@ -335,6 +338,9 @@ def load_rules(path: Optional[Path] = None) -> RedFlagRules:
         question_reports_not_before={w.lower() for w in _terms(data, "question_reports_not_before", source)},
         ahead_linking=_terms(data.get("treatment_ahead") or {}, "linking", source),
         ahead_visit_after=_terms(data.get("treatment_ahead") or {}, "visit_after", source),
+        resolved_when={w.lower() for w in _terms(data, "resolved_when", source)},
+        early_time_cues=_terms(data, "early_time_cues", source),
+        recent_cues=_terms(data, "recent_cues", source),
         ahead_time_only=_terms(data.get("treatment_ahead") or {}, "time_only", source),
         ahead_repeat_before=_terms(data.get("treatment_ahead") or {}, "repeat_before", source),
     )
@@ -452,6 +458,8 @@ class RedFlagDetector:
             ("other_person", rules.other_person_cues),
             ("pet", rules.pet_cues),
             ("calm", rules.calm_cues),
+            ("early", rules.early_time_cues),
+            ("recent", rules.recent_cues),
             ("report_after_question", rules.report_after_question),
             ("resolved_not_after", rules.resolved_not_after),
             ("media", rules.media_cues),
@@ -574,7 +582,13 @@ class RedFlagDetector:
             (s, e)
             for s, e in cues.get("resolved", [])
             if not any(0 <= s - ne <= 2 and clause_of[ns] == clause_of[s] for ns, ne in negations)
-            and not (e < len(doc) and (e in named or doc[e].lower_ in self.rules.resolved_not_before))
+            and not (
+                e < len(doc)
+                and (
+                    e in named
+                    or (doc[e].lower_ in self.rules.resolved_not_before and not self._a_time_after(doc, e))
+                )
+            )
             # "he says it's fine": someone's view, not that it is over
             and not self._said_by_someone(doc, s)
             # "expanding rather than settling": what is not happening
@@ -753,6 +767,10 @@ class RedFlagDetector:
                 return True
         return False
 
+    def _a_time_after(self, doc: Doc, at: int) -> bool:
+        """ "settled the same night", "went down the next day": when, not where."""
+        return any(t.lower_ in self.rules.resolved_when for t in doc[at + 1 : at + 3])
+
     def _past_then_calm(
         self,
         doc: Doc,
@@ -768,7 +786,10 @@ class RedFlagDetector:
             return _cue_in_clause(cues, clause_of, kind, clause)
 
         def past(clause: int) -> bool:
-            return any(t.lower_ in self.rules.past_verbs for t, c in zip(doc, clause_of) if c == clause)
+            # "kept me up on the first night": dated early is told in the past.
+            return has("early", clause) or any(
+                t.lower_ in self.rules.past_verbs for t, c in zip(doc, clause_of) if c == clause
+            )
 
         result = []
         for mention in mentions:
@@ -780,7 +801,10 @@ class RedFlagDetector:
                     for c in later
                 )
                 if not going_on and any(
-                    has("now", c) and has("calm", c) and not has("recurrence", c) and c not in present
+                    (has("now", c) or has("recent", c))
+                    and has("calm", c)
+                    and not has("recurrence", c)
+                    and c not in present
                     for c in later
                 ):
                     mention = Mention(mention.symptom, mention.words, mention.clause, RESOLVED)

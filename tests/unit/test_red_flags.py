@@ -1054,3 +1054,28 @@ def test_a_time_word_or_a_treatment_not_until_later_leaves_the_patient_untreated
 )
 def test_a_repeat_or_a_treatment_had_still_counts_beside_one_ahead(detect, text):
     assert detect(text).is_red_flag
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the pain kept me awake on the first night but I slept well last night",
+        "the redness spread a bit on the first day, but it calmed down the next morning",
+        "a little blister came up on day 1 and it has flattened since, nothing new",
+    ],
+)
+def test_a_symptom_dated_early_then_settled_is_over(detect, text):
+    assert not detect(text).is_red_flag
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the pain kept me awake on the first night and last night it was unbearable again",
+        "the redness spread on the first day and is still spreading down my neck",
+        "the redness settled the first day but now the redness is spreading to my neck",
+        "it bled a lot, dried blood all over the pillow",
+    ],
+)
+def test_an_early_symptom_still_going_counts(detect, text):
+    assert detect(text).is_red_flag
