@@ -551,6 +551,16 @@ class RedFlagDetector:
                 # after a question ("is it ok to have it if I get a fever?")
                 continue
             cues.setdefault(kind, []).append((start, end))
+        # "in 2015", "back in 2019": a past year dates a story, like "years ago".
+        cues.setdefault("past_time", []).extend(
+            (t.i - 1, t.i + 1)
+            for t in doc
+            if t.i > 0
+            and doc[t.i - 1].lower_ in ("in", "during")
+            and t.text.isdigit()
+            and len(t.text) == 4
+            and 1950 <= int(t.text) < dt.date.today().year
+        )
         # "fever? none", "pus - nil": the answer ends there ("none at all"),
         # unlike "unreal, nothing takes it away".
         negated_after = [

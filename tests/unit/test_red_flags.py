@@ -1079,3 +1079,29 @@ def test_a_symptom_dated_early_then_settled_is_over(detect, text):
 )
 def test_an_early_symptom_still_going_counts(detect, text):
     assert detect(text).is_red_flag
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my sister had co2 back in 2018 and it blistered, I'm a bit nervous about my appointment",
+        "I had an infection after a peel in 2019, does that matter?",
+    ],
+)
+def test_a_symptom_dated_to_a_past_year_is_history(detect, text):
+    assert not detect(text).is_red_flag
+
+
+def test_a_past_year_beside_a_symptom_now_still_counts(detect):
+    assert detect("I had the laser in 2019 and again last week, now there's pus today").is_red_flag
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my heels are sore so I use blister plasters, will that affect my face healing",
+        "I'm on the waiting list and my finger is infected from a splinter, is that a problem?",
+    ],
+)
+def test_a_product_name_or_someone_on_the_waiting_list_is_no_report(detect, text):
+    assert not detect(text).is_red_flag
