@@ -54,6 +54,8 @@ CONDITIONAL_WORDS = {"if", "when", "whether", "case", "once", "until", "unless"}
 DEFINITE = {"the", "my", "this", "these", "that", "those", "her", "his", "how", "what"}
 # How many words from a symptom's own words an exception word may stand.
 EXCEPTION_REACH = 6
+# Tokens of a negation inside a symptom's own words ("can't cope", "won't stop").
+NEGATION_WORDS = {"n't", "nt", "not", "no", "never", "cannot"}
 WEAK_REPORT_MARKERS = {"is", "are", "am", "was", "were", "has", "have"}
 THRESHOLD_WORDS = {"over", "above", "exceeds", "exceed", "reaches", "hits", "higher", "more", "beyond"}
 HAVE = {"'s", "has", "have", "'ve", "ve"}
@@ -166,6 +168,7 @@ class RedFlagRules:
     ahead_visit_after: List[str] = field(default_factory=list)
     ahead_time_only: List[str] = field(default_factory=list)
     resolved_when: Set[str] = field(default_factory=set)
+    ongoing_after_negated_term: Set[str] = field(default_factory=set)
     early_time_cues: List[str] = field(default_factory=list)
     recent_cues: List[str] = field(default_factory=list)
     ahead_repeat_before: List[str] = field(default_factory=list)
@@ -339,6 +342,7 @@ def load_rules(path: Optional[Path] = None) -> RedFlagRules:
         ahead_linking=_terms(data.get("treatment_ahead") or {}, "linking", source),
         ahead_visit_after=_terms(data.get("treatment_ahead") or {}, "visit_after", source),
         resolved_when={w.lower() for w in _terms(data, "resolved_when", source)},
+        ongoing_after_negated_term={w.lower() for w in _terms(data, "ongoing_after_negated_term", source)},
         early_time_cues=_terms(data, "early_time_cues", source),
         recent_cues=_terms(data, "recent_cues", source),
         ahead_time_only=_terms(data.get("treatment_ahead") or {}, "time_only", source),
@@ -617,9 +621,13 @@ class RedFlagDetector:
         cancelled: Set[Tuple[int, int, int]] = set()
         for m, ex_start, _ex_end in self._exceptions(doc):
             # "black dots merging into a patch": no longer just dots
+            # "gone black, not like the tiny dots": the harmless sense set aside
             if not any(
                 0 <= us - _ex_end <= 2 and clause_of[us] == clause_of[ex_start]
                 for us, _ue in cues.get("exception_undone", [])
+            ) and not any(
+                0 <= ex_start - ne <= 3 and clause_of[ns] == clause_of[ex_start]
+                for ns, ne in cues.get("negation", [])
             ):
                 exceptions.add((self.nlp.vocab.strings[m], ex_start, _ex_end))
         for m, ex_start, ex_end in self._other_meanings(doc):
@@ -1058,7 +1066,7 @@ class RedFlagDetector:
             or in_clause("past_time", clause)
         ) and not in_clause("now", clause):
             return HISTORY
-        if self._over(in_clause, clause, first, own_terms, clause_of):
+        if self._over(doc, in_clause, clause, first, own_terms, clause_of):
             return RESOLVED
         if self._someone_else(doc, clause_of, cues, clause, first, own_terms):
             return OTHER_PERSON
@@ -1204,13 +1212,18 @@ class RedFlagDetector:
         return None
 
     def _over(
-        self, in_clause, clause: int, first: int, own_terms: Set[int], clause_of: Sequence[int]
+        self, doc: Doc, in_clause, clause: int, first: int, own_terms: Set[int], clause_of: Sequence[int]
     ) -> bool:
+        # "can't cope with the pain anymore": after a symptom that is itself
+        # a negation, "anymore" says it goes on.
+        negated_term = any(doc[i].lower_ in NEGATION_WORDS for i in own_terms)
         # After the symptom, and not one of its own words ("has gone grey").
         resolved_here = [
             s
             for s, e in in_clause("resolved", clause)
-            if s > first and not own_terms.intersection(range(s, e))
+            if s > first
+            and not own_terms.intersection(range(s, e))
+            and not (negated_term and doc[s:e].text.lower() in self.rules.ongoing_after_negated_term)
         ]
         if resolved_here:
             # Unless it came back or is worse: "it stopped but started again",

@@ -1105,3 +1105,31 @@ def test_a_past_year_beside_a_symptom_now_still_counts(detect):
 )
 def test_a_product_name_or_someone_on_the_waiting_list_is_no_report(detect, text):
     assert not detect(text).is_red_flag
+
+
+@pytest.mark.parametrize(
+    "text, symptom",
+    [
+        ("a spot on my cheek has gone black, not like the little dots", "skin_turning_white_grey_or_black"),
+        (
+            "my nose looks black and hard now, not the tiny dots, a big patch",
+            "skin_turning_white_grey_or_black",
+        ),
+        ("I really can't cope with the pain anymore", "severe_pain"),
+        ("honestly cant stand the pain any more", "severe_pain"),
+    ],
+)
+def test_an_exception_set_aside_or_a_negated_symptom_going_on_still_counts(detect, text, symptom):
+    assert symptom in detect(text).symptoms
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "just tiny black dots all over, not a patch",
+        "it doesn't hurt anymore",
+        "the pain isn't bad any more",
+    ],
+)
+def test_dots_or_a_pain_that_is_no_more_stay_cleared(detect, text):
+    assert not detect(text).is_red_flag
