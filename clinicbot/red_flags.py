@@ -172,6 +172,7 @@ class RedFlagRules:
     early_time_cues: List[str] = field(default_factory=list)
     recent_cues: List[str] = field(default_factory=list)
     ahead_repeat_before: List[str] = field(default_factory=list)
+    ahead_time_of_treatment: List[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -346,6 +347,7 @@ def load_rules(path: Optional[Path] = None) -> RedFlagRules:
         early_time_cues=_terms(data, "early_time_cues", source),
         recent_cues=_terms(data, "recent_cues", source),
         ahead_time_only=_terms(data.get("treatment_ahead") or {}, "time_only", source),
+        ahead_time_of_treatment=_terms(data.get("treatment_ahead") or {}, "time_of_treatment", source),
         ahead_repeat_before=_terms(data.get("treatment_ahead") or {}, "repeat_before", source),
     )
 
@@ -463,6 +465,7 @@ class RedFlagDetector:
             ("pet", rules.pet_cues),
             ("calm", rules.calm_cues),
             ("early", rules.early_time_cues),
+            ("time_of_treatment", rules.ahead_time_of_treatment),
             ("recent", rules.recent_cues),
             ("report_after_question", rules.report_after_question),
             ("resolved_not_after", rules.resolved_not_after),
@@ -718,7 +721,15 @@ class RedFlagDetector:
             for s, e in cues.get("treated", [])
             if not any(ns < e and s < ne for ns, ne in not_treated)
             and not any(0 <= s - ne <= 1 and clause_of[ns] == clause_of[s] for ns, ne in negations)
-            and not (first_ahead and doc[s:e].text.lower() in self.rules.ahead_time_only)
+            and not (
+                first_ahead
+                and doc[s:e].text.lower() in self.rules.ahead_time_only
+                # "did the laser yesterday": the time of a treatment had
+                and not any(
+                    s - 4 <= ts and te <= e + 3 and not any(t.is_punct for t in doc[min(te, e) : max(ts, s)])
+                    for ts, te in cues.get("time_of_treatment", [])
+                )
+            )
         ]
         not_yet = not treated and bool(not_treated or ahead)
         if not_yet:

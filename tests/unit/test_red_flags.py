@@ -1050,6 +1050,9 @@ def test_a_time_word_or_a_treatment_not_until_later_leaves_the_patient_untreated
         "had it yesterday and my next laser is in 6 weeks, now my face is blistering",
         "lasered yesterday, the pus is bad, my treatment is in 3 weeks",
         "my review appointment is next week but it's bleeding heavily since yesterday",
+        "I got it done yesterday and my appointment in 4 weeks is still on? now there's yellow pus",
+        "did the laser yesterday, my appointment is in 6 weeks, the redness is spreading to my neck",
+        "laser was yesterday, my appointment is in 2 weeks, and it's bleeding a lot",
     ],
 )
 def test_a_repeat_or_a_treatment_had_still_counts_beside_one_ahead(detect, text):
