@@ -172,6 +172,7 @@ class RedFlagRules:
     early_time_cues: List[str] = field(default_factory=list)
     recent_cues: List[str] = field(default_factory=list)
     ahead_repeat_before: List[str] = field(default_factory=list)
+    condition_reports: List[str] = field(default_factory=list)
     ahead_time_of_treatment: List[str] = field(default_factory=list)
 
 
@@ -348,6 +349,7 @@ def load_rules(path: Optional[Path] = None) -> RedFlagRules:
         recent_cues=_terms(data, "recent_cues", source),
         ahead_time_only=_terms(data.get("treatment_ahead") or {}, "time_only", source),
         ahead_time_of_treatment=_terms(data.get("treatment_ahead") or {}, "time_of_treatment", source),
+        condition_reports=_terms(data, "condition_reports", source),
         ahead_repeat_before=_terms(data.get("treatment_ahead") or {}, "repeat_before", source),
     )
 
@@ -465,6 +467,7 @@ class RedFlagDetector:
             ("pet", rules.pet_cues),
             ("calm", rules.calm_cues),
             ("early", rules.early_time_cues),
+            ("condition_report", rules.condition_reports),
             ("time_of_treatment", rules.ahead_time_of_treatment),
             ("recent", rules.recent_cues),
             ("report_after_question", rules.report_after_question),
@@ -1056,7 +1059,11 @@ class RedFlagDetector:
         opener = None if measured else self._question_opener(doc, clause_of, clause, first)
         # What follows an "if" in the question belongs to the condition, not
         # to a report: "could I lose sight if the laser is close to my eyes?"
+        # ...unless the condition says it is so now: "is it infected if it's
+        # been oozing since yesterday?".
         condition = min((s for s, _e in in_clause("conditional", clause) if s > first), default=len(doc))
+        if any(s > condition for kind in ("now", "condition_report") for s, _e in in_clause(kind, clause)):
+            condition = len(doc)
         if (
             opener is not None
             and not [

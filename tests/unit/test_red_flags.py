@@ -1026,6 +1026,8 @@ def test_a_modal_question_about_what_could_happen_if_is_not_a_report(detect, tex
         "will the scabs get infected if I touch them, they're oozing yellow",
         "it's infected if I touch it, isn't it",
         "could it be infected? it's been oozing pus since I touched it",
+        "is it infected if it's been oozing since yesterday?",
+        "could it be infected if it still smells bad today?",
     ],
 )
 def test_a_condition_after_a_report_leaves_the_report(detect, text):
