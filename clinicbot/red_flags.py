@@ -54,6 +54,7 @@ CONDITIONAL_WORDS = {"if", "when", "whether", "case", "once", "until", "unless"}
 DEFINITE = {"the", "my", "this", "these", "that", "those", "her", "his", "how", "what"}
 # How many words from a symptom's own words an exception word may stand.
 EXCEPTION_REACH = 6
+PRESENT_BE = {"'m", "m", "am", "is", "'s", "s", "are", "'re"}
 # Tokens of a negation inside a symptom's own words ("can't cope", "won't stop").
 NEGATION_WORDS = {"n't", "nt", "not", "no", "never", "cannot"}
 WEAK_REPORT_MARKERS = {"is", "are", "am", "was", "were", "has", "have"}
@@ -561,6 +562,10 @@ class RedFlagDetector:
                 # after a question ("is it ok to have it if I get a fever?")
                 continue
             cues.setdefault(kind, []).append((start, end))
+        # "I'm on day 1": an early day that is today.
+        cues["early"] = [
+            (s, e) for s, e in cues.get("early", []) if not (s > 0 and doc[s - 1].lower_ in PRESENT_BE)
+        ]
         # "in 2015", "back in 2019": a past year dates a story, like "years ago".
         cues.setdefault("past_time", []).extend(
             (t.i - 1, t.i + 1)

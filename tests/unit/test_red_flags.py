@@ -1138,3 +1138,14 @@ def test_an_exception_set_aside_or_a_negated_symptom_going_on_still_counts(detec
 )
 def test_dots_or_a_pain_that_is_no_more_stay_cleared(detect, text):
     assert not detect(text).is_red_flag
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm on the first night at home and the pain is unbearable. Last night in the clinic I slept well",
+        "it's the first night and the pain is unbearable. slept fine last night at the hotel",
+    ],
+)
+def test_an_early_day_that_is_today_is_no_past(detect, text):
+    assert "severe_pain" in detect(text).symptoms
