@@ -27,7 +27,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 from spellchecker import SpellChecker
 
-from clinicbot.dates import FUTURE, FUTURE_CUE, find_date_mentions
+from clinicbot.dates import FUTURE, FUTURE_CUE, HYPOTHETICAL, find_date_mentions
 from clinicbot.paths import CLINIC_DIR
 
 DEFAULT_RULES_PATH = CLINIC_DIR / "red_flags.yml"
@@ -54,6 +54,9 @@ CONDITIONAL_WORDS = {"if", "when", "whether", "case", "once", "until", "unless"}
 DEFINITE = {"the", "my", "this", "these", "that", "those", "her", "his", "how", "what"}
 # How many words from a symptom's own words an exception word may stand.
 EXCEPTION_REACH = 6
+PRESENT_BE = {"'m", "m", "am", "is", "'s", "s", "are", "'re"}
+# Tokens of a negation inside a symptom's own words ("can't cope", "won't stop").
+NEGATION_WORDS = {"n't", "nt", "not", "no", "never", "cannot"}
 WEAK_REPORT_MARKERS = {"is", "are", "am", "was", "were", "has", "have"}
 THRESHOLD_WORDS = {"over", "above", "exceeds", "exceed", "reaches", "hits", "higher", "more", "beyond"}
 HAVE = {"'s", "has", "have", "'ve", "ve"}
@@ -164,6 +167,14 @@ class RedFlagRules:
     exception_undone_by: List[str] = field(default_factory=list)
     ahead_linking: List[str] = field(default_factory=list)
     ahead_visit_after: List[str] = field(default_factory=list)
+    ahead_time_only: List[str] = field(default_factory=list)
+    resolved_when: Set[str] = field(default_factory=set)
+    ongoing_after_negated_term: Set[str] = field(default_factory=set)
+    early_time_cues: List[str] = field(default_factory=list)
+    recent_cues: List[str] = field(default_factory=list)
+    ahead_repeat_before: List[str] = field(default_factory=list)
+    condition_reports: List[str] = field(default_factory=list)
+    ahead_time_of_treatment: List[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -333,6 +344,14 @@ def load_rules(path: Optional[Path] = None) -> RedFlagRules:
         question_reports_not_before={w.lower() for w in _terms(data, "question_reports_not_before", source)},
         ahead_linking=_terms(data.get("treatment_ahead") or {}, "linking", source),
         ahead_visit_after=_terms(data.get("treatment_ahead") or {}, "visit_after", source),
+        resolved_when={w.lower() for w in _terms(data, "resolved_when", source)},
+        ongoing_after_negated_term={w.lower() for w in _terms(data, "ongoing_after_negated_term", source)},
+        early_time_cues=_terms(data, "early_time_cues", source),
+        recent_cues=_terms(data, "recent_cues", source),
+        ahead_time_only=_terms(data.get("treatment_ahead") or {}, "time_only", source),
+        ahead_time_of_treatment=_terms(data.get("treatment_ahead") or {}, "time_of_treatment", source),
+        condition_reports=_terms(data, "condition_reports", source),
+        ahead_repeat_before=_terms(data.get("treatment_ahead") or {}, "repeat_before", source),
     )
 
 
@@ -448,6 +467,10 @@ class RedFlagDetector:
             ("other_person", rules.other_person_cues),
             ("pet", rules.pet_cues),
             ("calm", rules.calm_cues),
+            ("early", rules.early_time_cues),
+            ("condition_report", rules.condition_reports),
+            ("time_of_treatment", rules.ahead_time_of_treatment),
+            ("recent", rules.recent_cues),
             ("report_after_question", rules.report_after_question),
             ("resolved_not_after", rules.resolved_not_after),
             ("media", rules.media_cues),
@@ -539,6 +562,20 @@ class RedFlagDetector:
                 # after a question ("is it ok to have it if I get a fever?")
                 continue
             cues.setdefault(kind, []).append((start, end))
+        # "I'm on day 1": an early day that is today.
+        cues["early"] = [
+            (s, e) for s, e in cues.get("early", []) if not (s > 0 and doc[s - 1].lower_ in PRESENT_BE)
+        ]
+        # "in 2015", "back in 2019": a past year dates a story, like "years ago".
+        cues.setdefault("past_time", []).extend(
+            (t.i - 1, t.i + 1)
+            for t in doc
+            if t.i > 0
+            and doc[t.i - 1].lower_ in ("in", "during")
+            and t.text.isdigit()
+            and len(t.text) == 4
+            and 1950 <= int(t.text) < dt.date.today().year
+        )
         # "fever? none", "pus - nil": the answer ends there ("none at all"),
         # unlike "unreal, nothing takes it away".
         negated_after = [
@@ -570,7 +607,13 @@ class RedFlagDetector:
             (s, e)
             for s, e in cues.get("resolved", [])
             if not any(0 <= s - ne <= 2 and clause_of[ns] == clause_of[s] for ns, ne in negations)
-            and not (e < len(doc) and (e in named or doc[e].lower_ in self.rules.resolved_not_before))
+            and not (
+                e < len(doc)
+                and (
+                    e in named
+                    or (doc[e].lower_ in self.rules.resolved_not_before and not self._a_time_after(doc, e))
+                )
+            )
             # "he says it's fine": someone's view, not that it is over
             and not self._said_by_someone(doc, s)
             # "expanding rather than settling": what is not happening
@@ -589,9 +632,13 @@ class RedFlagDetector:
         cancelled: Set[Tuple[int, int, int]] = set()
         for m, ex_start, _ex_end in self._exceptions(doc):
             # "black dots merging into a patch": no longer just dots
+            # "gone black, not like the tiny dots": the harmless sense set aside
             if not any(
                 0 <= us - _ex_end <= 2 and clause_of[us] == clause_of[ex_start]
                 for us, _ue in cues.get("exception_undone", [])
+            ) and not any(
+                0 <= ex_start - ne <= 3 and clause_of[ns] == clause_of[ex_start]
+                for ns, ne in cues.get("negation", [])
             ):
                 exceptions.add((self.nlp.vocab.strings[m], ex_start, _ex_end))
         for m, ex_start, ex_end in self._other_meanings(doc):
@@ -672,13 +719,27 @@ class RedFlagDetector:
         # A treated cue inside a not-treated one ("haven't had the
         # treatment", "delay my session") or negated says nothing.
         not_treated = cues.get("not_treated", [])
+        ahead = self._treatment_ahead(doc.text)
+        # A first treatment ahead outweighs a bare time word ("a sunburn I got
+        # yesterday, laser is in 3 weeks"); a repeat ahead ("my next laser")
+        # says one was had.
+        first_ahead = ahead and self._treatment_ahead(doc.text, first_only=True)
         treated = [
             (s, e)
             for s, e in cues.get("treated", [])
             if not any(ns < e and s < ne for ns, ne in not_treated)
             and not any(0 <= s - ne <= 1 and clause_of[ns] == clause_of[s] for ns, ne in negations)
+            and not (
+                first_ahead
+                and doc[s:e].text.lower() in self.rules.ahead_time_only
+                # "did the laser yesterday": the time of a treatment had
+                and not any(
+                    s - 4 <= ts and te <= e + 3 and not any(t.is_punct for t in doc[min(te, e) : max(ts, s)])
+                    for ts, te in cues.get("time_of_treatment", [])
+                )
+            )
         ]
-        not_yet = not treated and bool(not_treated or self._treatment_ahead(doc.text))
+        not_yet = not treated and bool(not_treated or ahead)
         if not_yet:
             # Someone deciding whether to have it ("I get cold sores, can I
             # still have it?") or booked for later ("my laser is next week")
@@ -711,14 +772,26 @@ class RedFlagDetector:
             not_treated=not_yet,
         )
 
-    def _treatment_ahead(self, text: str) -> bool:
+    def _treatment_ahead(self, text: str, first_only: bool = False) -> bool:
         """A treatment word right before a date given as future: "my laser is
-        next week", "booked for next Tuesday", "treat me on Monday"."""
+        next week", "booked for next Tuesday", "treat me on Monday". With
+        `first_only`, not a repeat: "my next laser is in 6 weeks"."""
         if self._ahead_word is None or self._ahead_before is None or not self._ahead_word.search(text):
             return False
         for mention in find_date_mentions(text, dt.date.today()):
             before = text[: mention.start]
-            if mention.tense != FUTURE or not self._ahead_before.search(before):
+            found = self._ahead_before.search(before)
+            # "due to have it done next week" reads as hypothetical, yet the
+            # date says ahead.
+            ahead = mention.tense == FUTURE or (
+                mention.tense == HYPOTHETICAL and bool(DATE_AHEAD.search(mention.text))
+            )
+            if not ahead or not found:
+                continue
+            if first_only and any(
+                re.search(rf"\b{re.escape(word)}\s+$", before[: found.start()])
+                for word in self.rules.ahead_repeat_before
+            ):
                 continue
             after = " ".join(text[mention.end :].split()[:6]) + " "
             if any(after.startswith(visit + " ") for visit in self.rules.ahead_visit_after):
@@ -730,6 +803,10 @@ class RedFlagDetector:
             if DATE_AHEAD.search(mention.text) or FUTURE_CUE.search(sentence):
                 return True
         return False
+
+    def _a_time_after(self, doc: Doc, at: int) -> bool:
+        """ "settled the same night", "went down the next day": when, not where."""
+        return any(t.lower_ in self.rules.resolved_when for t in doc[at + 1 : at + 3])
 
     def _past_then_calm(
         self,
@@ -746,7 +823,10 @@ class RedFlagDetector:
             return _cue_in_clause(cues, clause_of, kind, clause)
 
         def past(clause: int) -> bool:
-            return any(t.lower_ in self.rules.past_verbs for t, c in zip(doc, clause_of) if c == clause)
+            # "kept me up on the first night": dated early is told in the past.
+            return has("early", clause) or any(
+                t.lower_ in self.rules.past_verbs for t, c in zip(doc, clause_of) if c == clause
+            )
 
         result = []
         for mention in mentions:
@@ -758,7 +838,10 @@ class RedFlagDetector:
                     for c in later
                 )
                 if not going_on and any(
-                    has("now", c) and has("calm", c) and not has("recurrence", c) and c not in present
+                    (has("now", c) or has("recent", c))
+                    and has("calm", c)
+                    and not has("recurrence", c)
+                    and c not in present
                     for c in later
                 ):
                     mention = Mention(mention.symptom, mention.words, mention.clause, RESOLVED)
@@ -979,12 +1062,19 @@ class RedFlagDetector:
         ):
             return QUESTION
         opener = None if measured else self._question_opener(doc, clause_of, clause, first)
+        # What follows an "if" in the question belongs to the condition, not
+        # to a report: "could I lose sight if the laser is close to my eyes?"
+        # ...unless the condition says it is so now: "is it infected if it's
+        # been oozing since yesterday?".
+        condition = min((s for s, _e in in_clause("conditional", clause) if s > first), default=len(doc))
+        if any(s > condition for kind in ("now", "condition_report") for s, _e in in_clause(kind, clause)):
+            condition = len(doc)
         if (
             opener is not None
             and not [
                 s
                 for s, e in in_clause("report", clause)
-                if s != opener and not self._verb_of_the_question(doc, s, e)
+                if s != opener and s < condition and not self._verb_of_the_question(doc, s, e)
             ]
             # "how do I stop the bleeding, it's been going for an hour"
             and not any(s > opener + 1 for s in statements)
@@ -999,7 +1089,7 @@ class RedFlagDetector:
             or in_clause("past_time", clause)
         ) and not in_clause("now", clause):
             return HISTORY
-        if self._over(in_clause, clause, first, own_terms, clause_of):
+        if self._over(doc, in_clause, clause, first, own_terms, clause_of):
             return RESOLVED
         if self._someone_else(doc, clause_of, cues, clause, first, own_terms):
             return OTHER_PERSON
@@ -1145,13 +1235,18 @@ class RedFlagDetector:
         return None
 
     def _over(
-        self, in_clause, clause: int, first: int, own_terms: Set[int], clause_of: Sequence[int]
+        self, doc: Doc, in_clause, clause: int, first: int, own_terms: Set[int], clause_of: Sequence[int]
     ) -> bool:
+        # "can't cope with the pain anymore": after a symptom that is itself
+        # a negation, "anymore" says it goes on.
+        negated_term = any(doc[i].lower_ in NEGATION_WORDS for i in own_terms)
         # After the symptom, and not one of its own words ("has gone grey").
         resolved_here = [
             s
             for s, e in in_clause("resolved", clause)
-            if s > first and not own_terms.intersection(range(s, e))
+            if s > first
+            and not own_terms.intersection(range(s, e))
+            and not (negated_term and doc[s:e].text.lower() in self.rules.ongoing_after_negated_term)
         ]
         if resolved_here:
             # Unless it came back or is worse: "it stopped but started again",

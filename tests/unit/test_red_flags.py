@@ -1006,3 +1006,146 @@ def test_a_cure_still_to_come_does_not_settle_a_symptom(detect, text):
 )
 def test_someone_not_yet_treated_asking_about_their_appointment_is_not_a_report(detect, text):
     assert not detect(text).is_red_flag
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Could I lose my sight if the laser is too near my eyes?",
+        "will the scabs get infected if I touch them by accident?",
+        "would it bleed a lot if I shave the area?",
+    ],
+)
+def test_a_modal_question_about_what_could_happen_if_is_not_a_report(detect, text):
+    assert not detect(text).is_red_flag
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "will the scabs get infected if I touch them, they're oozing yellow",
+        "it's infected if I touch it, isn't it",
+        "could it be infected? it's been oozing pus since I touched it",
+        "is it infected if it's been oozing since yesterday?",
+        "could it be infected if it still smells bad today?",
+    ],
+)
+def test_a_condition_after_a_report_leaves_the_report(detect, text):
+    assert detect(text).is_red_flag
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my forehead is red and hot from sunbathing yesterday, my laser is in 2 weeks",
+        "I scraped my chin and it bled a lot today, my laser isn't until next month",
+        "I'm due to have it done next week but I've had a fever since this morning",
+    ],
+)
+def test_a_time_word_or_a_treatment_not_until_later_leaves_the_patient_untreated(detect, text):
+    assert not detect(text).is_red_flag
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "had it yesterday and my next laser is in 6 weeks, now my face is blistering",
+        "lasered yesterday, the pus is bad, my treatment is in 3 weeks",
+        "my review appointment is next week but it's bleeding heavily since yesterday",
+        "I got it done yesterday and my appointment in 4 weeks is still on? now there's yellow pus",
+        "did the laser yesterday, my appointment is in 6 weeks, the redness is spreading to my neck",
+        "laser was yesterday, my appointment is in 2 weeks, and it's bleeding a lot",
+    ],
+)
+def test_a_repeat_or_a_treatment_had_still_counts_beside_one_ahead(detect, text):
+    assert detect(text).is_red_flag
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the pain kept me awake on the first night but I slept well last night",
+        "the redness spread a bit on the first day, but it calmed down the next morning",
+        "a little blister came up on day 1 and it has flattened since, nothing new",
+    ],
+)
+def test_a_symptom_dated_early_then_settled_is_over(detect, text):
+    assert not detect(text).is_red_flag
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the pain kept me awake on the first night and last night it was unbearable again",
+        "the redness spread on the first day and is still spreading down my neck",
+        "the redness settled the first day but now the redness is spreading to my neck",
+        "it bled a lot, dried blood all over the pillow",
+    ],
+)
+def test_an_early_symptom_still_going_counts(detect, text):
+    assert detect(text).is_red_flag
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my sister had co2 back in 2018 and it blistered, I'm a bit nervous about my appointment",
+        "I had an infection after a peel in 2019, does that matter?",
+    ],
+)
+def test_a_symptom_dated_to_a_past_year_is_history(detect, text):
+    assert not detect(text).is_red_flag
+
+
+def test_a_past_year_beside_a_symptom_now_still_counts(detect):
+    assert detect("I had the laser in 2019 and again last week, now there's pus today").is_red_flag
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my heels are sore so I use blister plasters, will that affect my face healing",
+        "I'm on the waiting list and my finger is infected from a splinter, is that a problem?",
+    ],
+)
+def test_a_product_name_or_someone_on_the_waiting_list_is_no_report(detect, text):
+    assert not detect(text).is_red_flag
+
+
+@pytest.mark.parametrize(
+    "text, symptom",
+    [
+        ("a spot on my cheek has gone black, not like the little dots", "skin_turning_white_grey_or_black"),
+        (
+            "my nose looks black and hard now, not the tiny dots, a big patch",
+            "skin_turning_white_grey_or_black",
+        ),
+        ("I really can't cope with the pain anymore", "severe_pain"),
+        ("honestly cant stand the pain any more", "severe_pain"),
+    ],
+)
+def test_an_exception_set_aside_or_a_negated_symptom_going_on_still_counts(detect, text, symptom):
+    assert symptom in detect(text).symptoms
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "just tiny black dots all over, not a patch",
+        "it doesn't hurt anymore",
+        "the pain isn't bad any more",
+    ],
+)
+def test_dots_or_a_pain_that_is_no_more_stay_cleared(detect, text):
+    assert not detect(text).is_red_flag
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm on the first night at home and the pain is unbearable. Last night in the clinic I slept well",
+        "it's the first night and the pain is unbearable. slept fine last night at the hotel",
+    ],
+)
+def test_an_early_day_that_is_today_is_no_past(detect, text):
+    assert "severe_pain" in detect(text).symptoms
