@@ -45,6 +45,7 @@ from clinicbot.planning import (
     answers_event_question,
     asks_about_an_event_ahead,
     asks_what_if,
+    only_a_past_treatment,
     plan_around_event,
     plan_reasons,
     what_if_answer,
@@ -336,6 +337,18 @@ def _answer_plan(
     dispatcher: CollectingDispatcher,
 ) -> List[EventType]:
     """The plan for one message (its text and parse result)."""
+    if only_a_past_treatment(content, text, today):
+        # Read as planning, but the only day in it is one already had.
+        return _send(
+            answer_recovery_question(
+                content,
+                topic=planning_topic(parse, set(content.topics)) or TIMELINE_TOPIC,
+                message_text=text,
+                known_date=parse_known_date(tracker.get_slot("treatment_date")),
+                today=today,
+            ),
+            dispatcher,
+        )
     # A what-if's own question (judged without its condition), else the
     # question it answers ("when can I wear makeup?" ... "what if I have it on
     # the 5th?"); no treatment day named: the plan.

@@ -225,7 +225,7 @@ HYPOTHETICAL_CUE = _rx(
     rf"|\bif\s+(?:my|the)\s+(?:treatment|appointment|session|procedure|booking|{LASER}|co2)"
     rf"(?:{_APOS}s|\s+is)\b"
     # "if I get treated on the 5th", "if we got lasered Friday"
-    rf"|\bif\s+(?:i|we)\s+(?:am|are|got|get)\s+(?:treated|lasered|{LASER}ed)\b"
+    rf"|\bif\s+(?:(?:i|we)\s+(?:am|are|got|get)|i{_APOS}?m|we{_APOS}re)\s+(?:treated|lasered|{LASER}ed)\b"
     # "if I had it on Thursday", "say I get it done 7 December", "what if I did it"
     # ("if I make the laser on 4/12": how some write it in English)
     r"|\b(?:if|say|suppose|supposing|imagine|assuming|let'?s\s+say)\s+(?:i|we)\s+"
@@ -280,6 +280,11 @@ def about_someone_else(text: str) -> bool:
     return bool(SOMEONE_ELSE.search(text or "")) and not WRITER_TREATED.search(text or "")
 
 
+# Words that name the treatment itself, or having had it done.
+TREATED_WORD = _rx(
+    rf"\b(?:{LASER}(?:ed)?|co2|treatment|treated|procedure|session|resurfacing|fractional|"
+    r"(?:had|got|did)\s+(?:it|this|that)|(?:it|this)\s+done|day\s+\d+|post(?:-?op)?)\b"
+)
 # Words that tie a date in a question to the treatment ("had it 3 days ago").
 TREATMENT_CUE = _rx(
     r"\b(had|got|get|did|done|treated|treatment|(?:laser|lazer)(?:ed)?|procedure|session|"
@@ -993,9 +998,16 @@ def own_treatment_date(text: str, today: dt.date, date_order: str = "DMY") -> Op
     reading = read_treatment_date(text, today, date_order, explicit=False)
     if not isinstance(reading, DateFound) or reading.date > today or about_someone_else(text):
         return None
-    # Said as had ("had co2 on 27 Nov", "3 days ago"), not a day named for
-    # something else ("my wedding is on 14 December").
+    # Said as had, of the treatment ("had co2 on 27 Nov", "3 days ago I had
+    # my laser"), not a day named for something else ("got a funeral on 11
+    # December") or a condition ("if I'm treated on 3/12").
     at = text.find(reading.matched_text)
-    sentence_start = _sentence_of(text, max(at, 0))[0]
+    sentence_start, sentence_end = _sentence_of(text, max(at, 0))
     told = text[sentence_start : at + len(reading.matched_text)] if at >= 0 else text
-    return reading if PAST_CUE.search(told) else None
+    sentence = text[sentence_start:sentence_end] if at >= 0 else text
+    said_of_the_treatment = (PAST_CUE.search(told) and TREATED_WORD.search(told)) or (
+        PAST_CUE.search(reading.matched_text) and TREATED_WORD.search(sentence)
+    )
+    if not said_of_the_treatment or CONDITIONAL.search(told):
+        return None
+    return reading

@@ -24,9 +24,11 @@ from clinicbot.dates import (
     PAST,
     PAST_CUE,
     VAGUE,
+    DateFound,
     DateMention,
     find_date_mentions,
     own_treatment_date,
+    read_treatment_date,
 )
 from clinicbot.timeline import TIMELINE_TOPIC, topic_status
 
@@ -506,8 +508,20 @@ def answers_event_question(content: ClinicContent, text: str, today: dt.date) ->
     return bool(_future_dates(mentions, today, text))
 
 
+def only_a_past_treatment(content: ClinicContent, text: str, today: dt.date) -> bool:
+    """The message gives a day someone was treated and nothing ahead to plan
+    for ("if someone had co2 on 24/11, could they swim today?"): a recovery
+    question, whoever asks it."""
+    reading = read_treatment_date(text, today, content.clinic.date_order, explicit=False)
+    if not isinstance(reading, DateFound) or reading.date > today:
+        return False
+    mentions = find_date_mentions(text, today, content.clinic.date_order)
+    return not any(day > today for _, day in _future_dates(mentions, today, text))
+
+
 __all__ = [
     "EventPlan",
+    "only_a_past_treatment",
     "asks_about_an_event_ahead",
     "answers_event_question",
     "asks_what_if",

@@ -21,6 +21,7 @@ from clinicbot.planning import (
     asks_what_if,
     date_role,
     is_about_an_event,
+    only_a_past_treatment,
     plan_around_event,
     plan_reasons,
     what_if_answer,
@@ -443,6 +444,10 @@ def test_an_occasion_ahead_after_the_patients_own_treatment_is_that_days_recover
         ("if someone had co2 on 24/11, could they go swimming today?", None),
         ("me and my friend both had it 5 days ago", dt.date(2026, 11, 25)),
         ("my wedding is on 14 December", None),
+        ("got a funeral to go to on 11 December, sadly. could I have the laser before it?", None),
+        ("ive got my brother's wedding on 9 January, whens the latest i can have the laser?", None),
+        ("if I'm treated on 3/12 will I still be red at my party on 10/12", None),
+        ("5 days ago I had my laser treatment. how long until the redness goes?", dt.date(2026, 11, 25)),
     ],
 )
 def test_the_writers_own_treatment_date_is_told_someone_elses_is_not(text, told):
@@ -467,6 +472,10 @@ def test_a_past_day_asked_about_as_if_treated_on_it_is_never_the_treatment_date(
 def test_a_date_someone_else_was_treated_on_is_not_an_event_ahead():
     text = "just wondering, if someone had co2 on 24/11, could they go swimming today?"
     assert not is_about_an_event(CONTENT, text, MONDAY)
+    assert only_a_past_treatment(CONTENT, text, MONDAY)
+    assert not only_a_past_treatment(
+        CONTENT, "had it on 24/11, can I wear makeup at my party on 5/12?", MONDAY
+    )
 
 
 @pytest.mark.parametrize(
