@@ -83,8 +83,14 @@ class ReplyReader:
         self.content = content
         self.label_of_text: Dict[str, str] = {}
         for name, variants in rendered.items():
-            if name.startswith(("utter_faq/", "utter_recovery/")):
+            if name.startswith(("utter_faq/", "utter_recovery/")) or name in (
+                    "utter_book_consultation", "utter_human_handoff"):
                 self.label_of_text[variants[0]["text"].strip()] = name[len("utter_"):]
+        # The handoff while the clinic is closed names when it opens next.
+        before, _, after = content.render(content.handoff.when_closed,
+                                          extra={"opens_next": "\x00"}).partition("\x00")
+        self.handoff_closed = re.compile(re.escape(before.strip()) + ".*" + re.escape(after.strip()),
+                                         re.DOTALL)
         self.ask_which_day = content.render(content.responses["ask_which_day"]).strip()
 
     def answers(self, reply: List[Dict[str, Any]]) -> List[Tuple[str, ...]]:
@@ -99,6 +105,9 @@ class ReplyReader:
                 options = (f"recovery/{custom.get('topic')}",)
             elif custom.get("type") == "red_flag":
                 options = ("red_flag",)
+            elif custom.get("type") == "handoff" or self.handoff_closed.fullmatch(
+                    (message.get("text") or "").strip()):
+                options = ("human_handoff",)
             elif custom.get("type") == "plan":
                 topic = custom.get("topic")
                 options = ("plan_event", f"recovery/{topic}") if topic else ("plan_event",)

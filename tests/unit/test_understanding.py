@@ -102,6 +102,23 @@ def test_turn_judge_reads_labels_days_and_storage():
     assert not wrong.ok and len(wrong.problems) == 2
 
 
+def test_the_judge_reads_booking_and_handoff_replies():
+    from clinicbot.handoff import handoff_when_closed
+    from clinicbot.render_responses import responses
+    from clinicbot.training_data import checked_sources, faq_answers
+
+    reader = ReplyReader(CONTENT)
+    rendered = responses(CONTENT, faq_answers(checked_sources()))
+    booking = [{"text": rendered["utter_book_consultation"][0]["text"]}]
+    assert judge_turn({"topics": ["book_consultation"]}, booking, reader, None, None, MONDAY).ok
+    sunday = dt.datetime(2026, 11, 29, 12, tzinfo=CONTENT.tz)
+    closed = [{"text": handoff_when_closed(CONTENT, sunday).texts[0]}]
+    waiting = [{"text": "One moment", "custom": {"type": "handoff", "status": "waiting"}}]
+    for reply in (closed, waiting):
+        assert judge_turn({"topics": ["human_handoff"]}, reply, reader, None, None, MONDAY).ok
+    assert not judge_turn({"topics": ["human_handoff"]}, booking, reader, None, None, MONDAY).ok
+
+
 def test_a_plan_that_answers_a_topic_for_its_day_answers_both():
     reader = ReplyReader(CONTENT)
     plan = plan_around_event(
