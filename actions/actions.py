@@ -135,10 +135,10 @@ class ActionRecoveryAnswer(_ClinicAction):
             # "When is your event?" ... "the 24th": the pending question wins.
             return _plan_reply(content, tracker, today)
         known = parse_known_date(tracker.get_slot("treatment_date"))
-        told = own_treatment_date(text, today, content.clinic.date_order)
-        if (known is None or told is not None) and asks_about_an_event_ahead(content, text, today):
-            # "can I wear makeup at my wedding on 20 December?", not treated
-            # yet; "had it Monday, can I wear makeup at the party on Saturday?"
+        if asks_about_an_event_ahead(content, text, today):
+            # "can I wear makeup at my wedding on 20 December?": the plan, or
+            # for a patient already treated ("had it Monday, can I wear
+            # makeup at the party on Saturday?") that day of their recovery.
             return _plan_reply(content, tracker, today)
         imagined = what_if_treated_on(text, today, content.clinic.date_order)
         if imagined is not None:
@@ -197,6 +197,7 @@ def _plan_reply(content: ClinicContent, tracker: Tracker, today: date) -> Reply:
         tracker.latest_message.get("text") or "",
         today,
         planning_topic(tracker.latest_message, set(content.topics)),
+        parse_known_date(tracker.get_slot("treatment_date")),
     )
     return Reply([plan.text], payload=plan.payload(), treatment_date=plan.told_treatment)
 

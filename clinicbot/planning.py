@@ -474,8 +474,9 @@ def what_if_answer(
             return label, plan
         return None, plan
     if label is None:
-        # "I'm thinking of having it on Friday": what that day would mean
-        return None, plan_around_event(content, text, today, None)
+        # "I'm thinking of having it on Friday": what that day would mean,
+        # for the recovery topic it names ("... when could I swim?"), if any
+        return None, plan_around_event(content, text, today, topic)
     key = label.split("/", 1)[1]
     if label.startswith("recovery/") and key in content.topics:
         plan = plan_around_event(content, text, today, key)

@@ -215,6 +215,16 @@ def test_an_occasion_after_the_patients_own_treatment_gets_that_days_answer(bot)
     assert bot.tracker("party")["slots"]["treatment_date"] == treated.isoformat()
 
 
+def test_an_occasion_ahead_from_a_patient_whose_date_is_known_gets_that_days_answer(bot):
+    treated = clinic_today() - dt.timedelta(days=2)
+    bot.send("known-party", f"I had my laser on {treated.isoformat()}")
+    party = clinic_today() + dt.timedelta(days=4)
+    reply = bot.send("known-party", f"can I wear makeup at my party on {party.day} {party:%B}?")
+    card = next(c for c in customs(reply) if c.get("type") == "plan")
+    assert card["day"] == 6 and card["allowed"] is True and card["topic"] == "makeup"
+    assert bot.tracker("known-party")["slots"]["treatment_date"] == treated.isoformat()
+
+
 def test_planning_around_an_event_stores_nothing(bot):
     event = clinic_today() + dt.timedelta(days=20)
     reply = bot.send("plan", f"I have a wedding on {event.day} {event:%B}, when should I have "

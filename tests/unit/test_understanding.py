@@ -119,6 +119,14 @@ def test_the_judge_reads_booking_and_handoff_replies():
     assert not judge_turn({"topics": ["human_handoff"]}, booking, reader, None, None, MONDAY).ok
 
 
+def test_a_what_if_read_as_planning_answers_the_topic_it_names():
+    label, plan = what_if_answer(
+        CONTENT, "if i have it on friday when can i go back to the gym", MONDAY, [], "exercise"
+    )
+    assert label is None and plan is not None
+    assert plan.topic == "exercise" and plan.treatment == dt.date(2026, 12, 4) and plan.allowed is False
+
+
 def test_a_plan_that_answers_a_topic_for_its_day_answers_both():
     reader = ReplyReader(CONTENT)
     plan = plan_around_event(
