@@ -192,7 +192,7 @@ NUM = (
     + r")\b)"
 )
 UNIT = (
-    r"(?P<unit>days?|dys?|d|weeks?|wks?|wk|w|fortnights?|months?|mths?|mos?|years?|yrs?)"
+    r"(?P<unit>days?|dayz|dys?|d|weeks?|weekz|wks?|wk|w|fortnights?|months?|monthz|mths?|mos?|years?|yrs?)"
     r"(?![a-z])"
 )
 YESTERDAY = r"(?:yesterday|yesterdy|yesteday|yestrday|ystrday|ystrdy|ystdy|yday|ytd|yest)"

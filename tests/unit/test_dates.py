@@ -282,3 +282,10 @@ def test_read_treatment_date_agrees_with_the_mention():
     text = "it's been 4 days since my treatment"
     [mention] = find_date_mentions(text, SATURDAY)
     assert read_treatment_date(text, SATURDAY, explicit=True) == DateFound(mention.date, mention.text)
+
+
+
+@pytest.mark.parametrize("text, days", [("had it dne 4 dayz ago, still red", 4), ("2 weekz ago i had the laser", 14)])
+def test_a_unit_spelt_with_a_z_still_counts(text, days):
+    reading = read_treatment_date(text, MONDAY)
+    assert isinstance(reading, DateFound) and reading.date == MONDAY - dt.timedelta(days=days)
