@@ -31,7 +31,8 @@ from clinicbot.content import load_content
 from clinicbot.conversation_eval import load_conversations, run_conversations
 from clinicbot.model_quality import LABEL_GROUPS
 from clinicbot.paths import PROJECT_ROOT, RESULTS_DIR
-from clinicbot.urgency_metrics import is_urgent_parse, load_urgency_cases, score_urgency
+from clinicbot.urgency_metrics import (URGENCY_STATEMENTS_HELDOUT, is_urgent_parse, load_urgency_cases,
+                                      score_urgency)
 from harness.servers import MODEL, Bot
 
 TRAIN_TIME_FILE = PROJECT_ROOT / "models" / "train-time.txt"
@@ -223,6 +224,9 @@ def measure(work_dir: Path, stock: procs.StockAssistant, config: Dict) -> Tuple[
         log("held-out urgency set through /model/parse; held-out conversations over REST")
         ours_out["urgency"] = score_urgency(
             load_urgency_cases(), lambda text: is_urgent_parse(bot.parse(text))).to_dict()
+        ours_out["urgency_statements"] = score_urgency(
+            load_urgency_cases(URGENCY_STATEMENTS_HELDOUT),
+            lambda text: is_urgent_parse(bot.parse(text))).to_dict()
         content = load_content()
         ours_out["conversations"] = run_conversations(
             load_conversations(), bot.send,
@@ -305,6 +309,11 @@ def build_rows(data: Dict) -> List[List[str]]:
                  fmt(100 * urgency["false_alarm_rate"], 1, "%"),
                  fmt(100 * peer_urgency["false_alarm_rate"], 1, "%"), "", "≤ 3%",
                  verdict(urgency["false_alarm_rate"] <= 0.03)])
+    plain, peer_plain = ours["urgency_statements"], data["tfidf_peer_urgency_statements"]
+    rows.append([f"False alarms on ordinary statements, second held-out set (n={plain['not_urgent']})",
+                 fmt(100 * plain["false_alarm_rate"], 1, "%"),
+                 fmt(100 * peer_plain["false_alarm_rate"], 1, "%"), "", "≤ 3%",
+                 verdict(plain["false_alarm_rate"] <= 0.03)])
     rows.append(["Misses by class", ", ".join(f"{k} {v}" for k, v in
                                               sorted(urgency["misses_by_class"].items())) or "none",
                  ", ".join(f"{k} {v}" for k, v in
@@ -461,6 +470,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         log(f"stock assistant trained in {stock_train_s:.1f}s; TF-IDF peer")
         data["tfidf_peer"] = nlu_quality.evaluate_tfidf_peer()
         data["tfidf_peer_urgency"] = urgency_quality.evaluate_peer_urgency()
+        data["tfidf_peer_urgency_statements"] = urgency_quality.evaluate_peer_urgency(
+            URGENCY_STATEMENTS_HELDOUT)
         log("urgency detector cost per message (in-process)")
         data["urgency_cost"] = urgency_quality.detector_cost_ms()
         data["ours"], data["stock"] = measure(work_dir, stock, config)

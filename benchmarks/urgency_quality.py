@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import statistics
 import time
-from typing import Dict
+from pathlib import Path
+from typing import Dict, Optional
 
 
 from benchmarks.nlu_quality import pipeline_setting, tfidf_peer, training_examples
@@ -14,11 +15,11 @@ from clinicbot.urgency_metrics import load_urgency_cases, score_urgency
 SPACY_PIPELINE = "build/spacy-en-clinic"
 
 
-def evaluate_peer_urgency() -> Dict[str, object]:
+def evaluate_peer_urgency(path: Optional[Path] = None) -> Dict[str, object]:
     """The TF-IDF peer, trained on the same examples, urgent when it says red_flag."""
     train = training_examples()
     model = tfidf_peer().fit([t for t, _ in train], [label for _, label in train])
-    cases = load_urgency_cases()
+    cases = load_urgency_cases(path)
     predictions = dict(zip((c.text for c in cases), model.predict([c.text for c in cases])))
     return score_urgency(cases, lambda text: predictions[text] == RED_FLAG).to_dict()
 

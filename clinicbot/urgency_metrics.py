@@ -15,6 +15,9 @@ from scipy.stats import beta
 from clinicbot.paths import TESTS_DATA_DIR
 
 URGENCY_HELDOUT = TESTS_DATA_DIR / "urgency_heldout.yml"
+# Ordinary messages only (everyday life, plans, normal recovery told as a
+# statement), by another author: the alarm must stay quiet on plain talk too.
+URGENCY_STATEMENTS_HELDOUT = TESTS_DATA_DIR / "urgency_statements_heldout.yml"
 
 
 @dataclass(frozen=True)
@@ -102,5 +105,5 @@ def is_urgent_parse(parsed: dict) -> bool:
     return (parsed.get("intent") or {}).get("name") == "red_flag"
 
 
-__all__: Tuple[str, ...] = ("UrgencyCase", "UrgencyScore", "load_urgency_cases",
+__all__: Tuple[str, ...] = ("URGENCY_HELDOUT", "URGENCY_STATEMENTS_HELDOUT", "UrgencyCase", "UrgencyScore", "load_urgency_cases",
                             "miss_rate_upper_bound", "score_urgency", "is_urgent_parse")

@@ -19,7 +19,8 @@ from clinicbot.paths import RESULTS_DIR
 pytestmark = pytest.mark.servers
 
 REPORT = RESULTS_DIR / "nlu_heldout.json"
-ACCURACY_FLOOR = 0.975
+# Today 0.987 (459/465), no false alarms.
+ACCURACY_FLOOR = 0.98
 RED_FLAG_RECALL_FLOOR = 1.0
 MAX_FALSE_ALARMS = 5
 

@@ -10,17 +10,23 @@ import json
 import pytest
 
 from clinicbot.paths import RESULTS_DIR
-from clinicbot.urgency_metrics import is_urgent_parse, load_urgency_cases, score_urgency
+from clinicbot.urgency_metrics import (
+    URGENCY_STATEMENTS_HELDOUT,
+    is_urgent_parse,
+    load_urgency_cases,
+    score_urgency,
+)
 
 pytestmark = pytest.mark.servers
 
 REPORT = RESULTS_DIR / "urgency_heldout.json"
-# Just under today's figures (590/596 caught, 18/326 false alarms). The
+STATEMENTS_REPORT = RESULTS_DIR / "urgency_statements_heldout.json"
+# Just under today's figures (591/596 caught, 13/326 false alarms). The
 # classifier's settings trade false alarms for recall, a miss weighed as ten
 # false alarms (README "The urgency detector"), so the ceiling sits above the
 # 3% target: recall comes first.
 RECALL_FLOOR = 0.985
-FALSE_ALARM_CEILING = 0.06
+FALSE_ALARM_CEILING = 0.05
 
 
 def test_urgent_recall_and_false_alarms_on_the_heldout_set(bot):
@@ -32,6 +38,20 @@ def test_urgent_recall_and_false_alarms_on_the_heldout_set(bot):
     print(score.summary())
     assert score.recall >= RECALL_FLOOR, f"{score.summary()}; see {REPORT}"
     assert score.false_alarm_rate <= FALSE_ALARM_CEILING, f"{score.summary()}; see {REPORT}"
+
+# tests/data/urgency_statements_heldout.yml: ordinary messages only (everyday
+# life, plans, normal recovery told as a statement), by another author. Before
+# the statements training data 56/354 raised the alarm; now 25/354.
+STATEMENTS_FALSE_ALARM_CEILING = 0.08
+
+
+def test_ordinary_statements_do_not_raise_the_alarm(bot):
+    cases = load_urgency_cases(URGENCY_STATEMENTS_HELDOUT)
+    assert len(cases) >= 300 and not any(c.urgent for c in cases)
+    score = score_urgency(cases, lambda text: is_urgent_parse(bot.parse(text)))
+    STATEMENTS_REPORT.write_text(json.dumps(score.to_dict(), indent=2))
+    print(score.summary())
+    assert score.false_alarm_rate <= STATEMENTS_FALSE_ALARM_CEILING, f"{score.summary()}; see {STATEMENTS_REPORT}"
 
 
 def test_parse_output_says_what_fired_and_on_which_words(bot):
