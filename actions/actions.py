@@ -45,6 +45,7 @@ from clinicbot.planning import (
     answers_event_question,
     asks_about_an_event_ahead,
     asks_what_if,
+    names_a_day_ahead,
     only_a_past_treatment,
     plan_around_event,
     plan_reasons,
@@ -298,10 +299,16 @@ class ActionAnswerFollowUp(Action):
             return _topic_reply(content, label, tracker, today, dispatcher, "") or [
                 SlotSet("pending_recovery_topic", None)
             ]
+        known = parse_known_date(tracker.get_slot("treatment_date"))
+        text = tracker.latest_message.get("text") or ""
+        if known is not None and names_a_day_ahead(content, text, today):
+            # "what about tomorrow?" after "not yet": that day of their recovery.
+            plan = plan_around_event(content, text, today, key, known)
+            if plan.recovery_day is not None:
+                return _send(Reply([plan.text], payload=plan.payload()), dispatcher)
         # The clinic's general text gives the why and the how long; the
         # personal day follows when the date is known.
         dispatcher.utter_message(text=general_answer(content, key))
-        known = parse_known_date(tracker.get_slot("treatment_date"))
         if known is not None:
             return _send(answer_recovery_question(content, key, "", known, today), dispatcher)
         return [SlotSet("pending_recovery_topic", None)]

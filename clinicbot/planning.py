@@ -509,6 +509,12 @@ def answers_event_question(content: ClinicContent, text: str, today: dt.date) ->
     return bool(_future_dates(mentions, today, text))
 
 
+def names_a_day_ahead(content: ClinicContent, text: str, today: dt.date) -> bool:
+    """The message names a day after today ("what about tomorrow?")."""
+    mentions = find_date_mentions(text, today, content.clinic.date_order)
+    return any(day > today for _, day in _future_dates(mentions, today, text))
+
+
 def only_a_past_treatment(content: ClinicContent, text: str, today: dt.date) -> bool:
     """The message gives a day someone was treated and nothing ahead to plan
     for ("if someone had co2 on 24/11, could they swim today?"): a recovery
@@ -516,12 +522,12 @@ def only_a_past_treatment(content: ClinicContent, text: str, today: dt.date) -> 
     reading = read_treatment_date(text, today, content.clinic.date_order, explicit=False)
     if not isinstance(reading, DateFound) or reading.date > today:
         return False
-    mentions = find_date_mentions(text, today, content.clinic.date_order)
-    return not any(day > today for _, day in _future_dates(mentions, today, text))
+    return not names_a_day_ahead(content, text, today)
 
 
 __all__ = [
     "EventPlan",
+    "names_a_day_ahead",
     "only_a_past_treatment",
     "asks_about_an_event_ahead",
     "answers_event_question",

@@ -242,6 +242,15 @@ def test_why_after_an_answer_is_answered_for_that_topic(bot):
     assert "risk of infection" in reply
 
 
+def test_what_about_a_later_day_after_an_answer_is_answered_for_that_day(bot):
+    treated = clinic_today() - dt.timedelta(days=4)
+    first = bot.send("later-day", f"can i wear foundation? had co2 {treated.day} {treated:%b}")
+    assert customs(first)[0]["day"] == 4 and customs(first)[0]["allowed"] is False
+    card = next(c for c in customs(bot.send("later-day", "what about tomorrow?")) if c.get("day") is not None)
+    assert card["day"] == 5 and card["allowed"] is True and card["topic"] == "makeup"
+    assert bot.tracker("later-day")["slots"]["treatment_date"] == treated.isoformat()
+
+
 def test_the_webhook_refuses_a_missing_sender_with_a_clear_400(bot):
     from harness.servers import http
 
