@@ -300,17 +300,8 @@ def plan_around_event(
     ):
         own = told.date if told is not None else treated
         assert own is not None
-        event = dated[0][1]
-        status = topic_status(content, content.topics[str(topic)], own, event)
-        answer = content.render(status.phase.text, own)
-        return EventPlan(
-            f"{format_patient_date(event)} is day {status.day} of your recovery: {answer}",
-            event=event,
-            treatment=own,
-            recovery_day=status.day,
-            allowed=status.allowed,
-            topic=topic,
-            told_treatment=told.date if told is not None else None,
+        return _topic_on_the_day(
+            content, str(topic), own, dated[0][1], planned=False, told=told.date if told is not None else None
         )
     ready = [content.milestones[key] for key in content.planning.ready_milestones]
     ready_day = max((m.day for m in ready), default=0)
@@ -356,18 +347,28 @@ def plan_around_event(
     return _latest_for(content, (events or [day for _, day in dated])[-1], today, ready_day, ready, None)
 
 
-def _topic_on_the_day(content: ClinicContent, topic: str, treatment: dt.date, event: dt.date) -> EventPlan:
-    """What `topic` allows on `event` after a treatment on `treatment`."""
+def _topic_on_the_day(
+    content: ClinicContent,
+    topic: str,
+    treatment: dt.date,
+    event: dt.date,
+    planned: bool = True,
+    told: Optional[dt.date] = None,
+) -> EventPlan:
+    """What `topic` allows on `event` after a treatment on `treatment`: one
+    planned ("If you have your treatment on ..."), or the patient's own
+    (`told` when this message gave it)."""
     status = topic_status(content, content.topics[topic], treatment, event)
     answer = content.render(status.phase.text, treatment)
+    lead = f"If you have your treatment on {format_patient_date(treatment)}, " if planned else ""
     return EventPlan(
-        f"If you have your treatment on {format_patient_date(treatment)}, "
-        f"{format_patient_date(event)} is day {status.day} of your recovery: {answer}",
+        f"{lead}{format_patient_date(event)} is day {status.day} of your recovery: {answer}",
         event=event,
         treatment=treatment,
         recovery_day=status.day,
         allowed=status.allowed,
         topic=topic,
+        told_treatment=told,
     )
 
 
