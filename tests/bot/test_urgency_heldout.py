@@ -21,7 +21,7 @@ pytestmark = pytest.mark.servers
 
 REPORT = RESULTS_DIR / "urgency_heldout.json"
 STATEMENTS_REPORT = RESULTS_DIR / "urgency_statements_heldout.json"
-# Just under today's figures (591/596 caught, 13/326 false alarms). The
+# Just under today's figures (590/596 caught, 13/326 false alarms). The
 # classifier's settings trade false alarms for recall, a miss weighed as ten
 # false alarms (README "The urgency detector"), so the ceiling sits above the
 # 3% target: recall comes first.
@@ -42,8 +42,8 @@ def test_urgent_recall_and_false_alarms_on_the_heldout_set(bot):
 
 # tests/data/urgency_statements_heldout.yml: ordinary messages only (everyday
 # life, plans, normal recovery told as a statement), by another author. Before
-# the statements training data 56/354 raised the alarm; now 25/354.
-STATEMENTS_FALSE_ALARM_CEILING = 0.08
+# the statements training data 56/354 raised the alarm; now 19/354.
+STATEMENTS_FALSE_ALARM_CEILING = 0.07
 
 
 def test_ordinary_statements_do_not_raise_the_alarm(bot):
