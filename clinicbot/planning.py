@@ -277,6 +277,19 @@ def _treatment_and_event(
     return treatment, event
 
 
+def _besides_the_treatment_day(
+    content: ClinicContent, text: str, today: dt.date
+) -> Tuple[List[DateMention], Optional[DateFound]]:
+    """The dates in `text` other than the patient's own treatment day, which
+    is no event ("had it on Monday, can I wear makeup at my party on
+    Saturday?"), and that day if told."""
+    mentions = find_date_mentions(text, today, content.clinic.date_order)
+    told = own_treatment_date(text, today, content.clinic.date_order)
+    if told is not None:
+        mentions = [m for m in mentions if m.text != told.matched_text]
+    return mentions, told
+
+
 def plan_around_event(
     content: ClinicContent, text: str, today: dt.date, topic: Optional[str], treated: Optional[dt.date] = None
 ) -> EventPlan:
@@ -284,11 +297,7 @@ def plan_around_event(
     known: "I've got a party on 4 December, can I wear makeup?" from a patient
     already treated is about their recovery on that day, unless the message
     plans a treatment ("when should I book the next one?")."""
-    mentions = find_date_mentions(text, today, content.clinic.date_order)
-    told = own_treatment_date(text, today, content.clinic.date_order)
-    if told is not None:
-        # Not an event: the day the patient was treated.
-        mentions = [m for m in mentions if m.text != told.matched_text]
+    mentions, told = _besides_the_treatment_day(content, text, today)
     dated = _future_dates(mentions, today, text)
     if (
         (
@@ -436,11 +445,7 @@ def asks_about_an_event_ahead(content: ClinicContent, text: str, today: dt.date)
     December?" from someone not yet treated is a plan, and so is "had it on
     Monday, can I wear makeup at my party on Saturday?" (the party's day of
     recovery)."""
-    mentions = find_date_mentions(text, today, content.clinic.date_order)
-    told = own_treatment_date(text, today, content.clinic.date_order)
-    if told is not None:
-        # "had it on Monday, can I wear makeup at my party on Saturday?"
-        mentions = [m for m in mentions if m.text != told.matched_text]
+    mentions, _ = _besides_the_treatment_day(content, text, today)
     if any(m.tense == PAST and m.status == FOUND for m in mentions):
         return False
     return _names_an_event(text, content.planning.event_words) and bool(_future_dates(mentions, today, text))
