@@ -20,7 +20,9 @@ Rules worth knowing:
 * The nearest reading of a date without a year ("1st of December") or
   without a month ("the 21st"): see `_nearest`. In short, the most recent
   occurrence on or before today, unless the next occurrence is at most
-  NEAR_FUTURE_DAYS ahead (then that one, and the mention is "future"). A
+  NEAR_FUTURE_DAYS ahead, or the past one is more than PLAUSIBLE_PAST_DAYS
+  back and the next one is nearer (then the next one, and the mention is
+  "future": "my wedding on 10 December", said in late November). A
   past-tense clause ("I had it on the 1st of December") always takes the past
   occurrence; a future or what-if clause ("booked for", "if I have it on")
   always the next one on or after today.
@@ -56,8 +58,13 @@ from dateutil.relativedelta import FR, MO, SA, SU, TH, TU, WE, relativedelta
 MAX_SEARCH_CHARS = 400
 # A day-month without a year, or "the 21st", said without a tense cue, is read
 # as the coming occurrence when that is at most this many days ahead (an
-# upcoming appointment) and otherwise as the most recent past occurrence.
+# upcoming appointment) and otherwise as the most recent past occurrence...
 NEAR_FUTURE_DAYS = 7
+# ...unless that past occurrence is further back than about six months: no
+# patient asks a recovery bot about a treatment that long ago, while "my
+# wedding on 10 December", written in late November, is ten days ahead. Then
+# the nearer of the two wins.
+PLAUSIBLE_PAST_DAYS = 183
 
 FOUND, IMPOSSIBLE, VAGUE = "found", "impossible", "vague"
 PAST, FUTURE, HYPOTHETICAL = "past", "future", "hypothetical"
@@ -389,18 +396,28 @@ def _weekday_by_tense(today: dt.date, weekday: int, tense: str) -> dt.date:
 def _nearest(candidates: List[dt.date], today: dt.date, tense: str) -> Resolution:
     """The nearest plausible reading of a date written without its year (or month).
 
-    * future / what-if clause: the first occurrence on or after today;
+    * future / what-if clause: the first occurrence on or after today (a
+      what-if said in the past, "if I had it on 20 November", is read as
+      neutral: see find_date_mentions);
     * past-tense clause: the most recent occurrence on or before today;
     * otherwise: the coming occurrence if it is at most NEAR_FUTURE_DAYS ahead
       (an upcoming appointment), else the most recent occurrence on or before
-      today (a past treatment).
+      today (a past treatment), unless that is more than PLAUSIBLE_PAST_DAYS
+      back and the coming one is nearer.
     """
     past = [c for c in candidates if c <= today]
     ahead = [c for c in candidates if c >= today]
     if tense in (FUTURE, HYPOTHETICAL) and ahead:
         return _found(min(ahead))
-    if tense == _NEUTRAL and ahead and (min(ahead) - today).days <= NEAR_FUTURE_DAYS:
-        return _found(min(ahead))
+    if tense == _NEUTRAL and ahead:
+        days_ahead = (min(ahead) - today).days
+        days_back = (today - max(past)).days if past else None
+        if (
+            days_ahead <= NEAR_FUTURE_DAYS
+            or days_back is None
+            or (days_back > PLAUSIBLE_PAST_DAYS and days_ahead < days_back)
+        ):
+            return _found(min(ahead))
     if past:
         return _found(max(past))
     return _found(min(ahead)) if ahead else (None, IMPOSSIBLE)
@@ -513,6 +530,10 @@ RANGE_AGO = _rx(
     r"(?:days?|weeks?|wks?)\s+(?:ago|back)\b"
 )
 FORTNIGHT = _rx(r"\b(?:a\s+)?fortnight\s+ago\b")
+# "I did the laser 6 days before." said for "ago" (common in learners'
+# English): only after a past verb and with nothing after "before" that it
+# could be before ("6 days before my wedding", "6 days before, is that ok?").
+BEFORE_FOR_AGO = _rx(rf"{NUM}\s*{UNIT}\s+before(?=\s*(?:[.!?;]|$|and\b|but\b|so\b|now\b))")
 
 
 def _amount_spans(text: str) -> Iterator[_Span]:
@@ -543,6 +564,11 @@ def _amount_spans(text: str) -> Iterator[_Span]:
         yield _Span(m.start(), m.end(), "relative", PAST, lambda t, c: (None, VAGUE))
     for m in FORTNIGHT.finditer(text):
         yield _Span(m.start(), m.end(), "relative", PAST, _shifted(relativedelta(days=-14)))
+    for m in BEFORE_FOR_AGO.finditer(text):
+        n = _count(m.group("n"))
+        sentence_start = _sentence_of(text, m.start())[0]
+        if n is not None and PAST_CUE.search(text, sentence_start, m.start()):
+            yield _Span(m.start(), m.end(), "relative", PAST, _shifted(-_unit_delta(m.group("unit"), n)))
 
 
 DAY_WORDS = (
@@ -803,6 +829,40 @@ def _ordinal_spans(text: str) -> Iterator[_Span]:
         yield _Span(start, m.end(), "relative", None, _day_of_some_month(int(m.group("day")), None))
 
 
+# Days known by name: a calendar fact, not a guess ("Christmas Eve" is 24
+# December everywhere). Bare "Christmas" is the day only after a word that
+# makes it a deadline ("by Christmas", "before xmas"); "Christmas party",
+# "Christmas shopping" are some other day.
+NAMED_DAYS = (
+    (_rx(r"\b(?:christmas|xmas|x-mas|chrismas|crimbo)\s+eve\b"), 24, 12),
+    (_rx(r"\b(?:christmas|xmas|x-mas|chrismas|crimbo)\s+day\b"), 25, 12),
+    (
+        _rx(
+            r"\b(?:by|before|for|at|over|until|till|til|on|around|after)\s+"
+            r"(?P<named>christmas|xmas|x-mas|chrismas|crimbo)\b"
+            r"(?!\s*(?:eve|day|party|parties|do|dos|dinner|lunch|drinks|market|markets|fair|"
+            r"shopping|jumper|break|hol|hols|holidays?|period|week|time|cards?|lights|tree|"
+            r"presents?|gifts?|songs?|film|movie|rush|season|night|morning)\b)"
+        ),
+        25,
+        12,
+    ),
+    (_rx(r"\bboxing\s+day\b"), 26, 12),
+    (_rx(rf"\bnew\s+year{_APOS}?s?\s+eve\b|\bnye\b|\bhogmanay\b"), 31, 12),
+    (_rx(rf"\bnew\s+year{_APOS}?s?\s+day\b"), 1, 1),
+    (_rx(rf"\b(?:st\.?\s+)?valentine{_APOS}?s?\s+day\b"), 14, 2),
+    (_rx(r"\bhalloween\b"), 31, 10),
+    (_rx(r"\bbonfire\s+night\b"), 5, 11),
+)
+
+
+def _named_day_spans(text: str) -> Iterator[_Span]:
+    for pattern, day, month in NAMED_DAYS:
+        for m in pattern.finditer(text):
+            start = m.start("named") if "named" in pattern.groupindex else m.start()
+            yield _Span(start, m.end(), "calendar", None, _day_month(day, month, None))
+
+
 VAGUE_PHRASES = _rx(
     r"\b(?:(?:(?:the|a)\s+)?(?:last|past|previous)\s+(?:week|month|year)|"
     r"the\s+week\s+before\s+last|earlier\s+(?:this|in\s+the)\s+(?:week|month)|"
@@ -839,6 +899,7 @@ def _all_spans(text: str, date_order: str) -> List[_Span]:
     spans = [
         *_counted_spans(text),
         *_calendar_spans(text, date_order),
+        *_named_day_spans(text),
         *_amount_spans(text),
         *_day_word_spans(text),
         *_weekday_spans(text),
@@ -881,7 +942,17 @@ def find_date_mentions(text: str, today: dt.date, date_order: str = "DMY") -> Li
     what_if_from = len(text)
     for span in _all_spans(text, date_order):
         context = _context_tense(text, span.start, span.end, cues)
-        day, status = span.resolve(today, span.intrinsic if span.intrinsic else context)
+        resolve_as = span.intrinsic if span.intrinsic else context
+        if (resolve_as == PAST and _conditional_before(text, span.start)) or (
+            resolve_as == HYPOTHETICAL
+            and _past_what_if_before(text, span.start)
+            and not NAMES_A_WEEKDAY.search(text, span.start, span.end)
+        ):
+            # "if the laser was 2 December", "if I had it on 20 November":
+            # said in the past after an "if", the day may be behind or ahead;
+            # the nearest reading decides.
+            resolve_as = _NEUTRAL
+        day, status = span.resolve(today, resolve_as)
         tense = _tense(span, context, day, today)
         if context == PAST and tense == FUTURE and _conditional_before(text, span.start):
             # "if I'd had it on 2026-12-03", "if my treatment was 2026-12-08":
@@ -927,6 +998,15 @@ COUNTERFACTUAL = _rx(
     r"|\b(?:if|say|suppose|supposing|imagine|assuming)\s+(?:i|we)\s+had\s+had\b"
     r"|\bhypothetical(?:ly)?\b"
 )
+
+
+# "if I got it done Friday, can I go to the gym on Tuesday?" plans ahead.
+NAMES_A_WEEKDAY = _rx(WEEKDAY_ANY)
+PAST_WHAT_IF = _rx(r"\b(?:if|say|suppose|supposing|assuming|imagine)\s+(?:i|we)\s+(?:had|was|were|did|got)\b")
+
+
+def _past_what_if_before(text: str, start: int) -> bool:
+    return bool(PAST_WHAT_IF.search(text, _sentence_of(text, start)[0], start))
 
 
 def _counterfactual_before(text: str, start: int) -> bool:

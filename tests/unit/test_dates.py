@@ -25,7 +25,8 @@ MONDAY = dt.date(2026, 11, 23)
     ("I had it done last Monday", dt.date(2026, 11, 16)),
     ("my treatment was on the 3rd", dt.date(2026, 11, 3)),
     ("today", SATURDAY),
-    ("Dec 25th", dt.date(2025, 12, 25)),  # no year: the most recent one
+    ("Dec 25th", dt.date(2026, 12, 25)),  # no year: the nearer one (a year back is implausible)
+    ("Oct 25th", dt.date(2026, 10, 25)),  # no year: the most recent one
 ])
 def test_reads_common_forms(text, expected):
     reading = read_treatment_date(text, SATURDAY, "DMY", explicit=True)
@@ -190,10 +191,19 @@ def test_a_precise_date_beats_a_vague_one():
     ("the 31st", dt.date(2026, 11, 23), dt.date(2026, 10, 31), "past"),     # no 31 November
     ("the 3rd", dt.date(2027, 1, 1), dt.date(2027, 1, 3), "future"),
     ("the 30th", dt.date(2027, 1, 2), dt.date(2026, 12, 30), "past"),
-    ("Dec 25th", dt.date(2026, 11, 21), dt.date(2025, 12, 25), "past"),     # 34 days ahead
+    ("Dec 25th", dt.date(2026, 11, 21), dt.date(2026, 12, 25), "future"),   # 34 days ahead, 331 back
+    ("Dec 25th", dt.date(2026, 6, 1), dt.date(2025, 12, 25), "past"),       # 157 back, 207 ahead
     ("2 January", dt.date(2026, 12, 29), dt.date(2027, 1, 2), "future"),
     ("28 December", dt.date(2027, 1, 3), dt.date(2026, 12, 28), "past"),
     ("29 Feb", dt.date(2026, 11, 23), dt.date(2024, 2, 29), "past"),
+    ("my wedding on 10 December", dt.date(2026, 11, 30), dt.date(2026, 12, 10), "future"),
+    ("10 November", dt.date(2026, 11, 30), dt.date(2026, 11, 10), "past"),
+    # days known by name
+    ("christmas day", dt.date(2026, 11, 30), dt.date(2026, 12, 25), "future"),
+    ("on Christmas Eve", dt.date(2026, 11, 30), dt.date(2026, 12, 24), "future"),
+    ("ready by xmas", dt.date(2026, 11, 30), dt.date(2026, 12, 25), "future"),
+    ("new year's eve", dt.date(2026, 11, 30), dt.date(2026, 12, 31), "future"),
+    ("had it just before christmas", dt.date(2027, 1, 10), dt.date(2026, 12, 25), "past"),
     # a past-tense clause always takes the past occurrence
     ("I had it on the 1st of December", dt.date(2026, 11, 30), dt.date(2025, 12, 1), "past"),
     # a booking always the coming one
@@ -204,6 +214,12 @@ def test_nearest_reading(text, today, expected, tense):
     [mention] = find_date_mentions(text, today)
     assert (mention.date, mention.tense) == (expected, tense)
     assert read_treatment_date(text, today, "DMY", explicit=True).date == expected
+
+
+@pytest.mark.parametrize("text", ["my christmas party is soon", "christmas shopping", "a xmas do",
+                                  "before christmas break"])
+def test_christmas_as_a_name_of_something_else_is_no_date(text):
+    assert find_date_mentions(text, dt.date(2026, 11, 30)) == []
 
 
 def test_a_date_just_ahead_is_a_future_treatment_for_the_caller():
@@ -289,3 +305,23 @@ def test_read_treatment_date_agrees_with_the_mention():
 def test_a_unit_spelt_with_a_z_still_counts(text, days):
     reading = read_treatment_date(text, MONDAY)
     assert isinstance(reading, DateFound) and reading.date == MONDAY - dt.timedelta(days=days)
+
+
+@pytest.mark.parametrize("text, expected, tense", [
+    # an "if" with a past verb: the nearest reading, behind or ahead
+    ("if the laser was 2 December could i wear make up 7 December", dt.date(2026, 12, 2), "hypothetical"),
+    ("if I had it on 20 November could I swim", dt.date(2026, 11, 20), "hypothetical"),
+    ("if i had it done on the 28th would i be ok", dt.date(2026, 11, 28), "hypothetical"),
+    # a present what-if is always ahead
+    ("if i get it done on the 28th", dt.date(2026, 12, 28), "hypothetical"),
+    # "before" for "ago", after a past verb and with nothing it is before
+    ("I did the laser 6 days before. Skin is red", dt.date(2026, 11, 24), "past"),
+])
+def test_what_ifs_said_in_the_past_and_before_for_ago(text, expected, tense):
+    first = find_date_mentions(text, dt.date(2026, 11, 30))[0]
+    assert (first.date, first.tense) == (expected, tense)
+
+
+@pytest.mark.parametrize("text", ["I'll have it 6 days before, ok?", "have it 6 days before my wedding"])
+def test_before_an_event_is_not_ago(text):
+    assert all(m.tense != "past" for m in find_date_mentions(text, dt.date(2026, 11, 30)))
