@@ -22,7 +22,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 import yaml
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
-from spacy.tokens import Doc, Token
+from spacy.tokens import Doc, Span, Token
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 from spellchecker import SpellChecker
@@ -1278,8 +1278,12 @@ class RedFlagDetector:
             readings = _read_temperatures(span.text, rules)
             if not readings:
                 continue
-            # The last reading is the latest: "38.5 last night, 37.2 now" is over.
-            _value, words, is_fever, offset = readings[-1]
+            # The latest reading decides: the one said to be now ("it's 38.1
+            # now, it was 37.5 earlier"), else the last ("38.5 last night,
+            # 37.2 now" is over).
+            _value, words, is_fever, offset = self._latest_reading(
+                doc, span, readings, cues, clause_of, clause
+            )
             if is_fever:
                 char = span.start_char + offset
                 first = next((t.i for t in span if t.idx + len(t) > char), members[-1])
@@ -1314,6 +1318,28 @@ class RedFlagDetector:
             found.append(Mention(rules.symptom, words, clause, status))
         return found
 
+    @staticmethod
+    def _latest_reading(
+        doc: Doc,
+        span: Span,
+        readings: List[Tuple[float, str, bool, int]],
+        cues: Dict[str, List[Tuple[int, int]]],
+        clause_of: Sequence[int],
+        clause: int,
+    ) -> Tuple[float, str, bool, int]:
+        # "now" itself, not "this morning": "it was 37.2 this morning, now it's 38.9".
+        nows = [
+            doc[start].idx
+            for start, end in cues.get("now", [])
+            if clause_of[start] == clause and doc[start:end].text in STRICTLY_NOW
+        ]
+        if len(readings) < 2 or not nows:
+            return readings[-1]
+        return min(
+            reversed(readings),
+            key=lambda reading: min(abs(span.start_char + reading[3] - now) for now in nows),
+        )
+
     def _readings_decide_fever(
         self, mentions: List[Mention], clause_of: Sequence[int], cues: Dict[str, List[Tuple[int, int]]]
     ) -> List[Mention]:
@@ -1345,6 +1371,7 @@ class RedFlagDetector:
         return result
 
 
+STRICTLY_NOW = {"now", "right now", "currently", "at the moment", "atm"}
 WORD = re.compile(r"[\w°%£$€#']+|\S")
 # Words that link a number to what it counts: "my code is 38.5", "size of 39".
 LINKING_WORDS = {

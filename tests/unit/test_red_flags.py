@@ -205,6 +205,7 @@ def test_a_treated_patient_asking_about_more_treatment_is_still_reporting(detect
     [
         "38.2 yesterday and 37.1 this morning but now it's 38.5 again",
         "it was 37.2 this morning, now it's 38.9",
+        "its 38.1 now it was 37.5 earlier",  # the reading said to be now, wherever it stands
     ],
 )
 def test_a_later_fever_reading_is_still_a_fever(detect, text):
