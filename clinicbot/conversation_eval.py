@@ -167,12 +167,16 @@ def judge_turn(expect: Dict[str, Any], reply: List[Dict[str, Any]], reader: Repl
     if expect.get("ask_date") and not any(
             reader.ask_which_day in (m.get("text") or "") for m in reply):
         problems.append("did not ask which day")
-    for key, field_name in (("event_days_ahead", "event_date"),
-                            ("treatment_days_ahead", "treatment_date")):
+    # A plan for a day the patient proposed ("if I have it on 4 December,
+    # will I be ready on the 9th?") names that day and the latest one that
+    # would leave them ready: either answers "which treatment day".
+    for key, field_names in (("event_days_ahead", ("event_date",)),
+                             ("treatment_days_ahead", ("treatment_date", "latest_treatment_date"))):
         if key in expect:
             wanted_date = (today + dt.timedelta(days=int(expect[key]))).isoformat()
-            if wanted_date not in [c.get(field_name) for c in cards if c.get("type") == "plan"]:
-                problems.append(f"{field_name} not {wanted_date}")
+            named = [c.get(name) for c in cards if c.get("type") == "plan" for name in field_names]
+            if wanted_date not in named:
+                problems.append(f"{field_names[0]} not {wanted_date}")
     return TurnResult(not problems, problems)
 
 

@@ -141,6 +141,28 @@ def test_a_plan_that_answers_a_topic_for_its_day_answers_both():
     assert not judge_turn({"topics": ["recovery/makeup"]}, only_plan, reader, None, None, MONDAY).ok
 
 
+def test_a_plan_for_a_proposed_day_answers_with_it_or_with_the_latest_day():
+    reader = ReplyReader(CONTENT)
+    plan = plan_around_event(
+        CONTENT, "if I have it on 4 December will I be ok for the christening on 9 December", MONDAY, None
+    )
+    reply = [{"text": plan.text, "custom": plan.payload()}]
+    proposed, latest, event = (
+        dt.date.fromisoformat(plan.payload()[key])
+        for key in ("treatment_date", "latest_treatment_date", "event_date")
+    )
+    assert proposed != latest
+    for day in (proposed, latest):
+        expect = {
+            "topics": ["plan_event"],
+            "treatment_days_ahead": (day - MONDAY).days,
+            "event_days_ahead": (event - MONDAY).days,
+        }
+        assert judge_turn(expect, reply, reader, None, None, MONDAY).ok
+    wrong = {"topics": ["plan_event"], "treatment_days_ahead": (latest - MONDAY).days - 1}
+    assert not judge_turn(wrong, reply, reader, None, None, MONDAY).ok
+
+
 @pytest.mark.parametrize(
     "segment, asks",
     [
