@@ -682,6 +682,13 @@ class RedFlagDetector:
             rule = self.rules.symptoms[symptom][rule_index]
             spans = [(s, e) for matches in groups.values() for s, e, _n in matches]
             first = min(s for s, _e in spans)
+            if len(groups) >= 2 and 0 in groups and 1 in groups:
+                # The subject nearest its verb: "is it normal that my jaw
+                # looks black?" is about the jaw, not the "it" of the question.
+                verb = min(s for s, _e, _n in groups[1])
+                subjects = [s for s, _e, _n in groups[0] if s < verb]
+                if subjects and first == min(subjects):
+                    first = max(subjects)
             last = max(e for _s, e in spans)
             words = doc[first:last].text
             negated_groups = [all(n for _s, _e, n in matches) for matches in groups.values()]

@@ -832,6 +832,8 @@ def test_a_resolved_word_after_rather_than_is_no_end(detect, text, symptom):
             "is it normal that my throat feels swollen after the numbing cream?",
             "allergic_reaction_or_breathing",
         ),
+        # the subject is the jaw, not the question's "it"
+        ("is it normal that my jaw looks blackish and leathery?", "skin_turning_white_grey_or_black"),
     ],
 )
 def test_asking_about_what_is_there_is_a_report(detect, text, symptom):
