@@ -263,7 +263,7 @@ FUTURE_CUE = _rx(
     rf"|\b(?:i{_APOS}m|im|i\s+am)\s+(?:having|getting)\b|{_APOS}ll\b"
 )
 PAST_CUE = _rx(
-    r"\b(?:had|did|was|were|went|since|ago|"
+    r"\b(?:had|did|was|were|went|came|since|ago|"
     r"(?<!'ve\s)(?<!have\s)(?<!has\s)got(?!\s+to)|"
     r"(?<!be\s)(?<!being\s)(?<!get\s)(?<!getting\s)(?<!to\s)(?:treated|lasered))\b"
 )

@@ -178,7 +178,7 @@ def _event_pattern(event_words: Tuple[str, ...]) -> "re.Pattern[str]":
     )
 
 
-def _names_an_event(text: str, event_words: Sequence[str]) -> bool:
+def names_an_event(text: str, event_words: Sequence[str]) -> bool:
     # Words only: "the 30th" alone is a date, not a 30th birthday.
     return bool(_event_pattern(tuple(w for w in event_words if w.isalpha())).search(text))
 
@@ -187,7 +187,7 @@ def is_about_an_event(content: ClinicContent, text: str, today: dt.date) -> bool
     """The message names an occasion ("wedding", "holiday") or a second day
     to plan for ("if I have it on Friday, can I swim on Wednesday?")."""
     dated = _future_dates(find_date_mentions(text, today, content.clinic.date_order), today, text)
-    return _names_an_event(text, content.planning.event_words) or len(dated) >= 2
+    return names_an_event(text, content.planning.event_words) or len(dated) >= 2
 
 
 def _last_position(pattern: "re.Pattern[str]", text: str) -> int:
@@ -448,7 +448,7 @@ def asks_about_an_event_ahead(content: ClinicContent, text: str, today: dt.date)
     mentions, _ = _besides_the_treatment_day(content, text, today)
     if any(m.tense == PAST and m.status == FOUND for m in mentions):
         return False
-    return _names_an_event(text, content.planning.event_words) and bool(_future_dates(mentions, today, text))
+    return names_an_event(text, content.planning.event_words) and bool(_future_dates(mentions, today, text))
 
 
 def what_if_answer(

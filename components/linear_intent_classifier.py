@@ -30,6 +30,7 @@ from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import (
     ENTITIES,
     ENTITY_ATTRIBUTE_ROLE,
+    ENTITY_ATTRIBUTE_TYPE,
     INTENT,
     INTENT_NAME_KEY,
     INTENT_RANKING_KEY,
@@ -44,6 +45,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
+from clinicbot.content import cached_content
+from clinicbot.planning import names_an_event
 from clinicbot.segments import (
     conjunct_splits,
     in_frame,
@@ -54,7 +57,7 @@ from clinicbot.segments import (
     switched_topic,
     without_condition,
 )
-from components.treatment_date_extractor import masked_text
+from components.treatment_date_extractor import DATE_ENTITY, masked_text
 
 logger = logging.getLogger(__name__)
 RESPONSE_SELECTOR = "response_selector"
@@ -69,6 +72,8 @@ FOLLOW_UP_INTENT = "follow_up"
 # The role TreatmentDateExtractor gives a what-if date ("if I have it on Friday").
 HYPOTHETICAL = "hypothetical"
 MIN_QUESTION_WORDS = 2
+PLAN_INTENT = "plan_event"
+PAST = "past"
 
 
 def classifier_text(message: Message) -> Text:
@@ -211,13 +216,24 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
                 label, confidence = self._best(row)
                 if "/" in label and confidence >= self.config["segment_confidence"]:
                     by_label = dict(zip(self.model.classes_, row))
-            if len(questions) == 1 and intent_of(best_label) == DATE_ONLY_INTENT:
-                # "had the laser yesterday. how red will I be": the question wins.
+            if len(questions) == 1 and (
+                intent_of(best_label) == DATE_ONLY_INTENT
+                or ("/" in best_label and questions[0]["label"] != best_label)
+            ):
+                # "had the laser yesterday. how red will I be", "skin feels
+                # tight and itchy. am I allowed back at the gym?": the one
+                # question asked wins over what the rest of the message tells.
                 by_label = dict(zip(self.model.classes_, rows[1 + questions[0]["index"]]))
             elif not questions and intent_of(best_label) == DATE_ONLY_INTENT:
                 # "my treatment was on DATE, are the scabs meant to be gone":
                 # one sentence, and its question wins too.
                 by_label = self._question_after_date(masked) or by_label
+            if PLAN_INTENT in by_label and self._only_past_dates(message, masked):
+                # "22 November", "I came in on Saturday for the laser": a day
+                # behind us, and no occasion named, is nothing to plan for.
+                by_label = dict(by_label)
+                by_label[DATE_ONLY_INTENT] = by_label.get(DATE_ONLY_INTENT, 0.0) + by_label[PLAN_INTENT]
+                by_label[PLAN_INTENT] = 0.0
             if len(questions) < 2 and self._has_what_if(message):
                 # "if I have it on Friday, when can I exercise?": the question
                 # the what-if asks, without its condition.
@@ -259,6 +275,16 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
                 if float(np.max(best)) > float(np.max(rows[index])):
                     rows[index] = best
         return rows
+
+    @staticmethod
+    def _only_past_dates(message: Message, masked: Text) -> bool:
+        """Every date in the message is behind us, and it names no occasion."""
+        dates = [e for e in message.get(ENTITIES) or [] if e.get(ENTITY_ATTRIBUTE_TYPE) == DATE_ENTITY]
+        return (
+            bool(dates)
+            and all(e.get(ENTITY_ATTRIBUTE_ROLE) == PAST for e in dates)
+            and not names_an_event(masked, cached_content().planning.event_words)
+        )
 
     @staticmethod
     def _has_what_if(message: Message) -> bool:

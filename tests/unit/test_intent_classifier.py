@@ -10,6 +10,8 @@ LABELS = [
     "follow_up",
     "recovery/exercise",
     "recovery/makeup",
+    "recovery/timeline",
+    "plan_event",
     "red_flag",
     "share_treatment_date",
 ]
@@ -21,6 +23,9 @@ KEYWORDS = {
     "swimming": "recovery/exercise",
     "and swimming": "red_flag",
     "treatment was": "share_treatment_date",
+    "gym": "recovery/exercise",
+    # listed after "gym": a message with both reads as the description
+    "tight and itchy": "recovery/timeline",
 }
 
 
@@ -31,8 +36,9 @@ class StandIn:
         rows = []
         for text in texts:
             found = [label for word, label in KEYWORDS.items() if word in text.lower()]
-            # the last keyword named wins; nothing named: a follow-up
-            label = found[-1] if found else "follow_up"
+            # the last keyword named wins; a bare date is an event; nothing
+            # named: a follow-up
+            label = found[-1] if found else "plan_event" if text.strip() == "DATE" else "follow_up"
             row = np.full(len(LABELS), 0.1 / (len(LABELS) - 1))
             row[LABELS.index(label)] = 0.9
             rows.append(row)
@@ -76,3 +82,20 @@ def test_a_question_after_the_date_in_one_sentence_wins_over_the_date():
     message = _parse(text, [_date(text, "the 16th", "past")])
     assert message.get("intent")["name"] == "recovery"
     assert _parse("my treatment was on the 16th").get("intent")["name"] == "share_treatment_date"
+
+
+def test_a_bare_date_behind_us_is_a_treatment_date_not_an_event():
+    text = "22 November"
+    assert _parse(text, [_date(text, text, "past")]).get("intent")["name"] == "share_treatment_date"
+    # a day ahead may be the event the bot asked about
+    assert _parse(text, [_date(text, text, "future")]).get("intent")["name"] == "plan_event"
+
+
+def test_the_one_question_asked_wins_over_what_the_message_tells():
+    message = _parse("Skin feels tight and itchy but fine. Am I allowed back at the gym?")
+    assert message.get("intent")["name"] == "recovery"
+    selected = message.get("response_selector")["recovery"]["response"]["intent_response_key"]
+    assert selected == "recovery/exercise"
+    # without a question, the message's own topic stands
+    told = _parse("Skin feels tight and itchy but fine.").get("response_selector")
+    assert told["recovery"]["response"]["intent_response_key"] == "recovery/timeline"
