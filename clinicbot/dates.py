@@ -322,10 +322,9 @@ def _cues(text: str) -> List[Tuple[int, int, str]]:
 def _context_tense(text: str, start: int, end: int, cues: List[Tuple[int, int, str]]) -> str:
     """past / future / hypothetical / neutral, from the cue words around a span."""
     sentence = next(((s, e) for s, e in _sentences(text) if s <= start < e), (0, len(text)))
-    local = [
-        c for c in cues if sentence[0] <= c[0] and c[1] <= sentence[1] and (c[1] <= start or c[0] >= end)
-    ]
-    before = [c for c in local if c[1] <= start]
+    # A cue may run into the span: "my appointment is on Wednesday" ("is on").
+    local = [c for c in cues if sentence[0] <= c[0] and c[1] <= sentence[1] and (c[0] < start or c[0] >= end)]
+    before = [c for c in local if c[0] < start]
     # A question after the date ("Tuesday, can I swim?") says nothing about it.
     after = [c for c in local if c[0] >= end and c[2] != FUTURE]
     governing = before[-1][2] if before else (after[0][2] if after else _NEUTRAL)
@@ -877,10 +876,18 @@ VAGUE_PHRASES = _rx(
 )
 
 
+MONTH_NAME = _rx(
+    r"\b(?:january|february|march|april|may|june|july|august|september|october|november|december)\b"
+)
+
+
 def _vague_spans(text: str) -> Iterator[_Span]:
     for m in VAGUE_PHRASES.finditer(text):
         word = m.group(0).lower()
         intrinsic = FUTURE if word.startswith("next") else (None if word.startswith("this") else PAST)
+        if MONTH_NAME.search(word) and not word.startswith("last"):
+            # "in April", "end of March": behind or ahead, as the sentence says
+            intrinsic = None
         yield _Span(m.start(), m.end(), "relative", intrinsic, lambda t, c: (None, VAGUE))
 
 

@@ -19,6 +19,7 @@ from dateutil.relativedelta import relativedelta
 
 from clinicbot.content import ClinicContent, Milestone, format_patient_date
 from clinicbot.dates import (
+    FUTURE,
     HYPOTHETICAL,
     NUMBER_WORDS,
     PAST,
@@ -179,8 +180,17 @@ def _event_pattern(event_words: Tuple[str, ...]) -> "re.Pattern[str]":
 
 
 def names_an_event(text: str, event_words: Sequence[str]) -> bool:
-    # Words only: "the 30th" alone is a date, not a 30th birthday.
-    return bool(_event_pattern(tuple(w for w in event_words if w.isalpha())).search(text))
+    # Words, or a number after whose it is ("my 50th", "mum's 70th"): "the
+    # 30th" alone is a date, not a 30th birthday.
+    if _event_pattern(tuple(w for w in event_words if w.isalpha())).search(text):
+        return True
+    numbers = tuple(w for w in event_words if not w.isalpha())
+    return bool(numbers) and any(
+        WHOSE.search(text[max(0, m.start() - 20) : m.start()]) for m in _event_pattern(numbers).finditer(text)
+    )
+
+
+WHOSE = re.compile(r"(?:\b(?:my|his|her|our|their|your)|['\u2019]s)\s*$", re.IGNORECASE)
 
 
 def is_about_an_event(content: ClinicContent, text: str, today: dt.date) -> bool:
@@ -252,8 +262,11 @@ def asks_what_if(content: ClinicContent, text: str, today: dt.date) -> bool:
     mentions = find_date_mentions(text, today, content.clinic.date_order)
     if any(m.tense == PAST and m.status == FOUND for m in mentions):
         return False
+    # A booked day with another day ahead asks the same ("booked in for
+    # Tuesday, will I be ok to wear foundation on Sunday?").
+    ahead = [m for m in mentions if m.tense == FUTURE and m.status == FOUND]
     return any(
-        m.tense == HYPOTHETICAL
+        (m.tense == HYPOTHETICAL or (m in ahead and len(ahead) >= 2))
         and m.status in (FOUND, VAGUE)
         and date_role(text, m, content.planning.event_words) == TREATMENT
         for m in mentions

@@ -325,3 +325,13 @@ def test_what_ifs_said_in_the_past_and_before_for_ago(text, expected, tense):
 @pytest.mark.parametrize("text", ["I'll have it 6 days before, ok?", "have it 6 days before my wedding"])
 def test_before_an_event_is_not_ago(text):
     assert all(m.tense != "past" for m in find_date_mentions(text, dt.date(2026, 11, 30)))
+
+
+@pytest.mark.parametrize("text, tense", [
+    ("I want to look my best for my 50th in April", "future"),
+    ("had it in early November", "past"),
+    ("last November", "past"),
+])
+def test_a_month_named_loosely_takes_the_sentences_tense(text, tense):
+    [mention] = find_date_mentions(text, dt.date(2026, 11, 30))
+    assert (mention.status, mention.tense) == ("vague", tense)

@@ -21,6 +21,7 @@ from clinicbot.planning import (
     asks_what_if,
     date_role,
     is_about_an_event,
+    names_an_event,
     only_a_past_treatment,
     plan_around_event,
     plan_reasons,
@@ -292,6 +293,10 @@ def test_a_weekday_event_is_the_coming_one_and_the_plan_suggests_a_treatment_day
         ("I had it on Monday, if I go swimming on Saturday will it sting?", False),
         ("if I go swimming on Saturday will it sting?", False),
         ("can I wear makeup tomorrow?", False),
+        # a booked day and another day ahead ask the same
+        ("booked in for tuesday - will i be ok to put foundation on for a do on sunday night", True),
+        ("my appointment is on Wednesday, will i be able to wear makeup by Monday?", True),
+        ("my appointment is on wednesday, what time should I arrive?", False),
     ],
 )
 def test_a_what_if_is_about_the_treatment_day_itself(text, what_if):
@@ -849,3 +854,23 @@ def test_a_treatment_said_without_if_is_still_read(text, stored):
 )
 def test_if_my_treatment_was_a_day_that_can_be_past_is_the_treatment_had(text, stored):
     assert read_treatment_date(text, MONDAY, explicit=True).date == stored
+
+
+def test_a_booked_day_and_the_day_asked_about_make_a_plan_for_that_day():
+    plan = plan_around_event(
+        CONTENT, "my appointment is on Wednesday, will i be able to wear makeup by Monday?", MONDAY, "makeup"
+    ).payload()
+    assert (plan["treatment_date"], plan["event_date"], plan["day"]) == ("2026-12-02", "2026-12-07", 5)
+
+
+@pytest.mark.parametrize(
+    "text, named",
+    [
+        ("I want to look my best for my 50th in April", True),
+        ("it's my mum's 70th next month", True),
+        ("the 30th", False),
+        ("treated on the 30th of May", False),
+    ],
+)
+def test_a_numbered_birthday_is_an_occasion_only_when_it_is_someones(text, named):
+    assert names_an_event(text, CONTENT.planning.event_words) is named
