@@ -205,6 +205,11 @@ def _last_position(pattern: "re.Pattern[str]", text: str) -> int:
     return found[-1] if found else -1
 
 
+DEADLINE_BEFORE = re.compile(
+    r"\b(?:before|by|until|till|til|ahead\s+of|in\s+time\s+for)\s+(?:the\s+)?$", re.IGNORECASE
+)
+
+
 def date_role(text: str, mention: DateMention, event_words: Sequence[str]) -> Optional[str]:
     """Whether a date is the treatment day, the event, or not said.
 
@@ -212,6 +217,10 @@ def date_role(text: str, mention: DateMention, event_words: Sequence[str]) -> Op
     have it on", "booked for") or event word ("wedding on") before it wins;
     else a few words after it ("the 20th for my party")."""
     before = text[: mention.start]
+    if DEADLINE_BEFORE.search(before):
+        # "have the laser before christmas", "healed by the 12th": the day
+        # the treatment must come before is the occasion.
+        return EVENT
     clause_starts = [m.end() for m in CLAUSE_BREAK.finditer(before)]
     before = before[clause_starts[-1] :] if clause_starts else before
     events = _event_pattern(tuple(event_words))

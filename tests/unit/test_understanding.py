@@ -874,3 +874,14 @@ def test_a_booked_day_and_the_day_asked_about_make_a_plan_for_that_day():
 )
 def test_a_numbered_birthday_is_an_occasion_only_when_it_is_someones(text, named):
     assert names_an_event(text, CONTENT.planning.event_words) is named
+
+
+@pytest.mark.parametrize(
+    "text, event",
+    [
+        ("can i have the laser before christmas and still wear makeup for christmas dinner", "2026-12-25"),
+        ("if i have it on the 3rd will i be healed by the 12th", "2026-12-12"),
+    ],
+)
+def test_the_day_a_treatment_must_come_before_is_the_occasion(text, event):
+    assert plan_around_event(CONTENT, text, MONDAY, "makeup").payload()["event_date"] == event
