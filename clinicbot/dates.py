@@ -1012,8 +1012,17 @@ NAMES_A_WEEKDAY = _rx(WEEKDAY_ANY)
 PAST_WHAT_IF = _rx(r"\b(?:if|say|suppose|supposing|assuming|imagine)\s+(?:i|we)\s+(?:had|was|were|did|got)\b")
 
 
+# Only the day right after the what-if ("if I had it done on the 28th"), not
+# a later one ("if I had it done tomorrow, would I be ok for the wedding on
+# the 13th").
+PAST_WHAT_IF_REACH = 4
+
+
 def _past_what_if_before(text: str, start: int) -> bool:
-    return bool(PAST_WHAT_IF.search(text, _sentence_of(text, start)[0], start))
+    cue = None
+    for cue in PAST_WHAT_IF.finditer(text, _sentence_of(text, start)[0], start):
+        pass
+    return cue is not None and len(text[cue.end() : start].split()) <= PAST_WHAT_IF_REACH
 
 
 def _counterfactual_before(text: str, start: int) -> bool:

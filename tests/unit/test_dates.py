@@ -335,3 +335,9 @@ def test_before_an_event_is_not_ago(text):
 def test_a_month_named_loosely_takes_the_sentences_tense(text, tense):
     [mention] = find_date_mentions(text, dt.date(2026, 11, 30))
     assert (mention.status, mention.tense) == ("vague", tense)
+
+
+def test_only_the_day_right_after_a_past_what_if_is_read_by_the_nearest_reading():
+    text = "if i had it done tomorrow would i be alright for the wedding on the 13th or should i wait till after"
+    assert [m.date for m in find_date_mentions(text, dt.date(2026, 11, 30))] == [
+        dt.date(2026, 12, 1), dt.date(2026, 12, 13)]
