@@ -207,14 +207,16 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             by_label = dict(zip(self.model.classes_, rows[0]))
             questions = self._questions(units, self._resolve_pronouns(units, rows[1:]), self.model.classes_)
             best_label = max(by_label, key=lambda label: by_label[label])
-            # Not when the message is a question of its own already; the
-            # urgency detector decides on red_flag whatever the label here.
-            own_topic = switched_topic(masked) if "/" not in best_label else ""
+            # The urgency detector decides on red_flag whatever the label here.
+            own_topic = switched_topic(masked)
             if own_topic:
-                # "ok and what about exercise?" names a topic of its own.
+                # "ok and what about exercise?" names a topic of its own; read
+                # as a topic already ("what about make up?" as what_is, for
+                # its "what"), the topic alone must be clearer still.
                 row = self.model.predict_proba([own_topic])[0]
                 label, confidence = self._best(row)
-                if "/" in label and confidence >= self.config["segment_confidence"]:
+                needed = self.config["segment_confidence" if "/" not in best_label else "conjunct_confidence"]
+                if "/" in label and confidence >= needed:
                     by_label = dict(zip(self.model.classes_, row))
             if len(questions) == 1 and (
                 intent_of(best_label) == DATE_ONLY_INTENT

@@ -26,6 +26,8 @@ KEYWORDS = {
     "gym": "recovery/exercise",
     # listed after "gym": a message with both reads as the description
     "tight and itchy": "recovery/timeline",
+    # listed last: "what about makeup?" as a whole reads as another topic
+    "what about": "faq/side_effects",
 }
 
 
@@ -99,3 +101,13 @@ def test_the_one_question_asked_wins_over_what_the_message_tells():
     # without a question, the message's own topic stands
     told = _parse("Skin feels tight and itchy but fine.").get("response_selector")
     assert told["recovery"]["response"]["intent_response_key"] == "recovery/timeline"
+
+
+def test_what_about_a_topic_is_that_topic_when_it_is_clearer_alone():
+    message = _parse("what about makeup?")
+    selected = message.get("response_selector")["recovery"]["response"]["intent_response_key"]
+    assert selected == "recovery/makeup"
+    # nothing clearer named: the message's own reading stands
+    assert _parse("what about it?").get("response_selector")["faq"]["response"]["intent_response_key"] == (
+        "faq/side_effects"
+    )
