@@ -420,7 +420,13 @@ class ActionClarify(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
-        picked = choices(cached_content(), tracker.latest_message)
+        content = cached_content()
+        today = patient_today(content, _patient_timezone(tracker))
+        if answers_the_event_question(content, tracker, today):
+            # "When is your event?" ... "its 18 Dec": unsure of the label,
+            # but the question waiting for a date is answered.
+            return _send(_plan_reply(content, tracker, today), dispatcher)
+        picked = choices(content, tracker.latest_message)
         if len(picked) < 2:
             dispatcher.utter_message(response="utter_out_of_scope")
         else:
