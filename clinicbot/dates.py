@@ -1019,10 +1019,8 @@ PAST_WHAT_IF_REACH = 4
 
 
 def _past_what_if_before(text: str, start: int) -> bool:
-    cue = None
-    for cue in PAST_WHAT_IF.finditer(text, _sentence_of(text, start)[0], start):
-        pass
-    return cue is not None and len(text[cue.end() : start].split()) <= PAST_WHAT_IF_REACH
+    cues = list(PAST_WHAT_IF.finditer(text, _sentence_of(text, start)[0], start))
+    return bool(cues) and len(text[cues[-1].end() : start].split()) <= PAST_WHAT_IF_REACH
 
 
 def _counterfactual_before(text: str, start: int) -> bool:
