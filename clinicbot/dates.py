@@ -876,9 +876,7 @@ VAGUE_PHRASES = _rx(
 )
 
 
-MONTH_NAME = _rx(
-    r"\b(?:january|february|march|april|may|june|july|august|september|october|november|december)\b"
-)
+MONTH_NAME = _rx(r"\b(?:" + "|".join(calendar.month_name[1:]) + r")\b")
 
 
 def _vague_spans(text: str) -> Iterator[_Span]:
@@ -950,7 +948,8 @@ def find_date_mentions(text: str, today: dt.date, date_order: str = "DMY") -> Li
     for span in _all_spans(text, date_order):
         context = _context_tense(text, span.start, span.end, cues)
         resolve_as = span.intrinsic if span.intrinsic else context
-        if (resolve_as == PAST and _conditional_before(text, span.start)) or (
+        conditional = _conditional_before(text, span.start)
+        if (resolve_as == PAST and conditional) or (
             resolve_as == HYPOTHETICAL
             and _past_what_if_before(text, span.start)
             and not NAMES_A_WEEKDAY.search(text, span.start, span.end)
@@ -961,7 +960,7 @@ def find_date_mentions(text: str, today: dt.date, date_order: str = "DMY") -> Li
             resolve_as = _NEUTRAL
         day, status = span.resolve(today, resolve_as)
         tense = _tense(span, context, day, today)
-        if context == PAST and tense == FUTURE and _conditional_before(text, span.start):
+        if context == PAST and tense == FUTURE and conditional:
             # "if I'd had it on 2026-12-03", "if my treatment was 2026-12-08":
             # said in the past about a day ahead, after an "if", is a what-if;
             # and so is every day ahead after it in the sentence ("... could

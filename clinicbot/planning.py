@@ -179,18 +179,27 @@ def _event_pattern(event_words: Tuple[str, ...]) -> "re.Pattern[str]":
     )
 
 
-def names_an_event(text: str, event_words: Sequence[str]) -> bool:
-    # Words, or a number after whose it is ("my 50th", "mum's 70th"): "the
-    # 30th" alone is a date, not a 30th birthday.
-    if _event_pattern(tuple(w for w in event_words if w.isalpha())).search(text):
-        return True
+WHOSE = re.compile(r"(?:\b(?:my|his|her|our|their|your)|['\u2019]s)\s*$", re.IGNORECASE)
+
+
+@lru_cache(maxsize=8)
+def _words_and_numbers(
+    event_words: Tuple[str, ...],
+) -> Tuple["re.Pattern[str]", Optional["re.Pattern[str]"]]:
     numbers = tuple(w for w in event_words if not w.isalpha())
-    return bool(numbers) and any(
-        WHOSE.search(text[max(0, m.start() - 20) : m.start()]) for m in _event_pattern(numbers).finditer(text)
+    return _event_pattern(tuple(w for w in event_words if w.isalpha())), (
+        _event_pattern(numbers) if numbers else None
     )
 
 
-WHOSE = re.compile(r"(?:\b(?:my|his|her|our|their|your)|['\u2019]s)\s*$", re.IGNORECASE)
+def names_an_event(text: str, event_words: Sequence[str]) -> bool:
+    # Words, or a number after whose it is ("my 50th", "mum's 70th"): "the
+    # 30th" alone is a date, not a 30th birthday.
+    words, numbers = _words_and_numbers(tuple(event_words))
+    return bool(words.search(text)) or (
+        numbers is not None
+        and any(WHOSE.search(text[max(0, m.start() - 20) : m.start()]) for m in numbers.finditer(text))
+    )
 
 
 def is_about_an_event(content: ClinicContent, text: str, today: dt.date) -> bool:
@@ -273,9 +282,9 @@ def asks_what_if(content: ClinicContent, text: str, today: dt.date) -> bool:
         return False
     # A booked day with another day ahead asks the same ("booked in for
     # Tuesday, will I be ok to wear foundation on Sunday?").
-    ahead = [m for m in mentions if m.tense == FUTURE and m.status == FOUND]
+    days_ahead = sum(m.tense == FUTURE and m.status == FOUND for m in mentions)
     return any(
-        (m.tense == HYPOTHETICAL or (m in ahead and len(ahead) >= 2))
+        (m.tense == HYPOTHETICAL or (m.tense == FUTURE and days_ahead >= 2))
         and m.status in (FOUND, VAGUE)
         and date_role(text, m, content.planning.event_words) == TREATMENT
         for m in mentions

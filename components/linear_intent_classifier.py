@@ -46,6 +46,9 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
 from clinicbot.content import cached_content
+
+# The roles TreatmentDateExtractor gives dates: their tense.
+from clinicbot.dates import HYPOTHETICAL, PAST
 from clinicbot.planning import names_an_event
 from clinicbot.segments import (
     conjunct_splits,
@@ -69,11 +72,8 @@ QUESTIONS_KEY = "questions"
 # A message that only gives a date: a question beside it wins over this.
 DATE_ONLY_INTENT = "share_treatment_date"
 FOLLOW_UP_INTENT = "follow_up"
-# The role TreatmentDateExtractor gives a what-if date ("if I have it on Friday").
-HYPOTHETICAL = "hypothetical"
 MIN_QUESTION_WORDS = 2
 PLAN_INTENT = "plan_event"
-PAST = "past"
 
 
 def classifier_text(message: Message) -> Text:
