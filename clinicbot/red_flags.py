@@ -24,7 +24,7 @@ from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span, Token
 from rapidfuzz import process
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 from spellchecker import SpellChecker
 
 from clinicbot.dates import FUTURE, FUTURE_CUE, HYPOTHETICAL, find_date_mentions
@@ -401,8 +401,10 @@ class SpellingCorrector:
     """Corrects misspelt symptom words ("fevr", "bllisters") to rule terms.
 
     Only words that are not English at all (pyspellchecker's dictionary) are
-    corrected, and only to a rule term one edit away (two for long words,
-    rapidfuzz's Levenshtein distance), so "never" never becomes "fever".
+    corrected, and only to a rule term one edit away (two for long words),
+    where swapping two neighbouring letters is one edit ("feevr", "bleedign":
+    rapidfuzz's optimal string alignment distance), so "never" never becomes
+    "fever".
     """
 
     def __init__(self, vocabulary: Iterable[str]) -> None:
@@ -427,7 +429,7 @@ class SpellingCorrector:
             if candidate in self._known:
                 return candidate
         best = process.extractOne(
-            lower, self._vocabulary, scorer=Levenshtein.distance, score_cutoff=2 if len(lower) >= 7 else 1
+            lower, self._vocabulary, scorer=OSA.distance, score_cutoff=2 if len(lower) >= 7 else 1
         )
         return best[0] if best else None
 

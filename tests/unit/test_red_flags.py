@@ -69,6 +69,9 @@ def test_urgent_symptoms_are_found(detect, text, symptom):
         ("i have a fevr", "fever"),
         ("my cheek looks infekted", "infection_pus_or_smell"),
         ("bllisters on my lip", "blisters_or_cold_sores"),
+        # Two letters swapped is one slip of the thumb, not two.
+        ("got a feevr tonight", "fever"),
+        ("my cheek is bleedign again", "bleeding"),
         ("MY EYES ARE SWOLEN", "eye_swelling"),
         ("CAN'T BREATHE", "allergic_reaction_or_breathing"),
     ],
