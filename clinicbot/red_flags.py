@@ -594,11 +594,15 @@ class RedFlagDetector:
         cues["now"] = [
             (s, e) for s, e in cues.get("now", []) if not any(hs <= s and e <= he for hs, he in history)
         ]
-        negations = [
-            (s, e)
-            for s, e in cues.get("negation", [])
-            if not (e < len(doc) and doc[e].lower_ in self.rules.doubt_after_cue)
-        ]
+        negations = self._without_double_negations(
+            doc,
+            clause_of,
+            [
+                (s, e)
+                for s, e in cues.get("negation", [])
+                if not (e < len(doc) and doc[e].lower_ in self.rules.doubt_after_cue)
+            ],
+        )
         # "it's not gone" is no resolution.
         # ...nor is "it's gone yellow" (a symptom word follows) or "going down
         # my neck" (a direction follows).
@@ -928,6 +932,32 @@ class RedFlagDetector:
             else m
             for m in mentions
         ]
+
+    def _without_double_negations(
+        self, doc: Doc, clause_of: Sequence[int], negations: List[Tuple[int, int]]
+    ) -> List[Tuple[int, int]]:
+        """A "without" after a negated verb cancels it: "I can't swallow
+        without my jaw screaming", "can't touch my face without it bleeding"
+        say the symptom comes every time. A list or punctuation between them
+        keeps both: "no pain, healing without any pus", "not feverish and
+        without any pus"."""
+        cancelled: Set[Tuple[int, int]] = set()
+        for cue in negations:
+            if doc[cue[0] : cue[1]].text.lower() != "without":
+                continue
+            for at in range(cue[0] - 1, -1, -1):
+                token = doc[at]
+                if (
+                    clause_of[at] != clause_of[cue[0]]
+                    or token.is_punct
+                    or token.lower_ in self.rules.list_joiners
+                ):
+                    break
+                if token.lower_ in NEGATION_WORDS - {"no"}:
+                    cancelled.add(cue)
+                    cancelled.update(n for n in negations if n[0] <= at < n[1])
+                    break
+        return [cue for cue in negations if cue not in cancelled]
 
     def _negated(
         self,

@@ -1155,3 +1155,24 @@ def test_dots_or_a_pain_that_is_no_more_stay_cleared(detect, text):
 )
 def test_an_early_day_that_is_today_is_no_past(detect, text):
     assert "severe_pain" in detect(text).symptoms
+
+
+@pytest.mark.parametrize(
+    "text, symptom",
+    [
+        ("i cant move without the pain shooting up", "severe_pain"),
+        ("I dont get through an hour without the pain getting unbearable", "severe_pain"),
+        ("it hasn't been a day without new blisters", "blisters_or_cold_sores"),
+        ("the throbbing wont let me sleep", "severe_pain"),
+    ],
+)
+def test_without_after_a_negated_verb_is_the_symptom_every_time(detect, text, symptom):
+    assert symptom in detect(text).symptoms
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["no pain, healing without any pus", "i'm not feverish and without any pus", "day 3 without fever or pus"],
+)
+def test_without_in_a_list_of_absent_symptoms_still_negates(detect, text):
+    assert not detect(text).is_red_flag
