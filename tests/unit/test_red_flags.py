@@ -1172,7 +1172,11 @@ def test_without_after_a_negated_verb_is_the_symptom_every_time(detect, text, sy
 
 @pytest.mark.parametrize(
     "text",
-    ["no pain, healing without any pus", "i'm not feverish and without any pus", "day 3 without fever or pus"],
+    [
+        "no pain, healing without any pus",
+        "i'm not feverish and without any pus",
+        "day 3 without fever or pus",
+    ],
 )
 def test_without_in_a_list_of_absent_symptoms_still_negates(detect, text):
     assert not detect(text).is_red_flag
