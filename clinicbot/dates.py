@@ -647,6 +647,10 @@ WEEKDAY_OF_WEEK = _rx(
 )
 A_WEEK_LAST = _rx(rf"\ba\s+week\s+(?:last|on|before\s+last)\s+{WEEKDAY_ANY}")
 BEFORE_LAST = _rx(rf"\b(?:the\s+)?{WEEKDAY_ANY}\s+before\s+last\b")
+# British "Saturday week": a week after the coming Saturday.
+WEEKDAY_WEEK = _rx(rf"\b(?:on\s+)?{WEEKDAY_LONG}\s+week\b(?!\s+(?:ago|before|earlier))")
+# American "a week ago Friday": a week before the last Friday.
+A_WEEK_AGO_WEEKDAY = _rx(rf"\ba\s+week\s+ago\s+(?:last\s+|this\s+(?:past\s+)?)?{WEEKDAY_ANY}")
 ON_WEEKDAY = _rx(
     rf"\b(?:on\s+|since\s+)?{WEEKDAY_LONG}(?![a-z])"
     r"|\b(?:on|since)\s+(?P<wd2>mon|tue|wed|thu|fri)\.?(?![a-z])"
@@ -694,6 +698,12 @@ def _weekday_spans(text: str) -> Iterator[_Span]:
                 )
                 continue
             yield _Span(m.start(), m.end(), "relative", PAST, _weekday(_previous_weekday, wd, weeks=-1))
+    for m in WEEKDAY_WEEK.finditer(text):
+        wd = _weekday_number(m.group("wd"))
+        yield _Span(m.start(), m.end(), "relative", FUTURE, _weekday(_next_weekday, wd, weeks=1))
+    for m in A_WEEK_AGO_WEEKDAY.finditer(text):
+        wd = _weekday_number(m.group("wd"))
+        yield _Span(m.start(), m.end(), "relative", PAST, _weekday(_previous_weekday, wd, weeks=-1))
     for m in ON_WEEKDAY.finditer(text):
         wd = _weekday_number(m.group("wd") or m.group("wd2"))
         intrinsic = PAST if m.group(0).lower().startswith("since") else None

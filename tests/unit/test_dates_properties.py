@@ -112,6 +112,26 @@ def test_weekdays_are_the_most_recent_before_today(today, weekday, template, for
 
 
 @FAST
+@given(today=todays, weekday=st.integers(min_value=0, max_value=6),
+       template=st.sampled_from(PAST + NEUTRAL),
+       form=st.sampled_from(["a week ago {w}", "a week ago last {w}"]), case=st.sampled_from([str, str.lower]))
+def test_a_week_ago_friday_is_a_week_before_the_last_one(today, weekday, template, form, case):
+    phrase = form.format(w=case(WEEKDAY_NAMES[weekday]))
+    check(template.format(p=phrase), phrase, today, previous_weekday(today, weekday) - 7 * DAY)
+
+
+@FAST
+@given(today=todays, weekday=st.integers(min_value=0, max_value=6), template=st.sampled_from(FUTURE),
+       form=st.sampled_from(["{w} week", "on {w} week"]), case=st.sampled_from([str, str.lower]))
+def test_saturday_week_is_a_week_after_the_coming_one(today, weekday, template, form, case):
+    phrase = form.format(w=case(WEEKDAY_NAMES[weekday]))
+    coming = today + DAY
+    while coming.weekday() != weekday:
+        coming += DAY
+    check(template.format(p=phrase), phrase, today, coming + 7 * DAY)
+
+
+@FAST
 @given(today=todays, n=st.integers(min_value=0, max_value=200),
        form=st.sampled_from(["I'm on day {n}", "today is day {n}", "im on day {n}",
                              "I am on day {n}", "it's day {n}"]))
