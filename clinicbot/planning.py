@@ -214,6 +214,13 @@ def _last_position(pattern: "re.Pattern[str]", text: str) -> int:
     return found[-1] if found else -1
 
 
+# "family photos booked 29 Dec", "the wedding is booked for the 12th": the
+# booking right after an event word is the occasion's, not the treatment's.
+BOOKED_AFTER_EVENT = re.compile(
+    r"^(?:\s+(?:is|are|was|were|has|have|been|all|now|already|got|finally))*\s+(?:booked|scheduled)\b",
+    re.IGNORECASE,
+)
+
 DEADLINE_BEFORE = re.compile(
     r"\b(?:before|by|until|till|til|ahead\s+of|in\s+time\s+for)\s+(?:the\s+)?$", re.IGNORECASE
 )
@@ -234,6 +241,9 @@ def date_role(text: str, mention: DateMention, event_words: Sequence[str]) -> Op
     before = before[clause_starts[-1] :] if clause_starts else before
     events = _event_pattern(tuple(event_words))
     treatment_at, event_at = _last_position(PLANNED_TREATMENT, before), _last_position(events, before)
+    booked = BOOKED_AFTER_EVENT.match(before[event_at:]) if event_at >= 0 else None
+    if booked and treatment_at == event_at + booked.end():
+        treatment_at = -1
     after = CLAUSE_BREAK.split(text[mention.end :], maxsplit=1)[0]
     after = " ".join(after.split()[:WORDS_AFTER])
     if treatment_at > event_at and events.search(" ".join(after.split()[:EVENT_RIGHT_AFTER])):

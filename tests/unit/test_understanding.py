@@ -255,6 +255,10 @@ def _mention(text, words):
             "treatment",
         ),
         ("the 20th is my sister's wedding", "the 20th", "event"),
+        # The booking right after an event word is the occasion's.
+        ("Family photos booked 29 Dec. Latest safe date for CO2 laser?", "29 Dec.", "event"),
+        ("the wedding is booked for the 12th, when should I have the laser", "the 12th", "event"),
+        ("my laser is booked for 3 Dec and the party is on the 20th", "3 Dec", "treatment"),
     ],
 )
 def test_a_date_is_the_treatment_or_the_event_by_the_words_of_its_clause(text, words, role):
