@@ -516,6 +516,9 @@ class RedFlagDetector:
     def clause_ids(self, doc: Doc) -> List[int]:
         # A word like "but" opens the next clause; "?" and "." close their own.
         opens = {start for _id, start, _end in self._clause_breaks(doc)}
+        # ...unless it is a word inside a cue: the "then" of "now and then".
+        history = self.nlp.vocab.strings["history"]
+        opens -= {i for m, s, e in self._cues(doc) if m == history for i in range(s + 1, e)}
         clause, closed = 0, False
         ids: List[int] = []
         for token in doc:

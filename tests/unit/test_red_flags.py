@@ -1180,3 +1180,15 @@ def test_without_after_a_negated_verb_is_the_symptom_every_time(detect, text, sy
 )
 def test_without_in_a_list_of_absent_symptoms_still_negates(detect, text):
     assert not detect(text).is_red_flag
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I get cold sores now and then but none at the moment",
+        "I had a cold sore last month, none now",
+        "i get cold sores sometimes but don't have one now",
+    ],
+)
+def test_a_symptom_said_to_be_absent_now_is_over(detect, text):
+    assert not detect(text).is_red_flag
