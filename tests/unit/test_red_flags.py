@@ -1192,3 +1192,19 @@ def test_without_in_a_list_of_absent_symptoms_still_negates(detect, text):
 )
 def test_a_symptom_said_to_be_absent_now_is_over(detect, text):
     assert not detect(text).is_red_flag
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I have a blister on the back of my heel from running. Can I run again on day 8?",
+        "I've got a blister on my palm from the gym",
+        "I burnt my finger on the oven and it blistered",
+    ],
+)
+def test_a_blister_on_skin_the_laser_never_treats_is_no_alarm(detect, text):
+    assert not detect(text).is_red_flag
+
+
+def test_a_blister_on_the_face_beside_other_skin_still_counts(detect):
+    assert "blisters_or_cold_sores" in detect("blisters all over my cheeks and my toes are fine").symptoms
