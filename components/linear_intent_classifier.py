@@ -218,6 +218,9 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
                 needed = self.config["segment_confidence" if "/" not in best_label else "conjunct_confidence"]
                 if "/" in label and confidence >= needed:
                     by_label = dict(zip(self.model.classes_, row))
+            plan_question = (
+                None if questions or "/" not in best_label else self._one_plan_question(units, rows[1:])
+            )
             if len(questions) == 1 and (
                 intent_of(best_label) == DATE_ONLY_INTENT
                 or ("/" in best_label and questions[0]["label"] != best_label)
@@ -226,6 +229,11 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
                 # tight and itchy. am I allowed back at the gym?": the one
                 # question asked wins over what the rest of the message tells.
                 by_label = dict(zip(self.model.classes_, rows[1 + questions[0]["index"]]))
+            elif plan_question is not None:
+                # "I finished isotretinoin last year. Got an interview on 18
+                # December - when would you book the laser for me?": the
+                # planning question wins over the topic the rest names.
+                by_label = dict(zip(self.model.classes_, rows[1 + plan_question]))
             elif not questions and intent_of(best_label) == DATE_ONLY_INTENT:
                 # "my treatment was on DATE, are the scabs meant to be gone":
                 # one sentence, and its question wins too.
@@ -277,6 +285,16 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
                 if float(np.max(best)) > float(np.max(rows[index])):
                     rows[index] = best
         return rows
+
+    def _one_plan_question(self, units: List[Tuple[Text, bool]], rows: Any) -> Optional[int]:
+        """The index of the only question among several units, when it asks to plan."""
+        asking = [index for index, (_unit, asks) in enumerate(units) if asks]
+        if len(units) < 2 or len(asking) != 1:
+            return None
+        row = rows[asking[0]]
+        best = int(np.argmax(row))
+        label, confidence = self.model.classes_[best], float(row[best])  # type: ignore[union-attr]
+        return asking[0] if label == PLAN_INTENT and confidence >= self.config["segment_confidence"] else None
 
     @staticmethod
     def _only_past_dates(message: Message, masked: Text) -> bool:

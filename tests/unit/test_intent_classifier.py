@@ -7,6 +7,7 @@ from components.linear_intent_classifier import LinearIntentClassifier
 
 LABELS = [
     "faq/side_effects",
+    "faq/suitability",
     "follow_up",
     "recovery/exercise",
     "recovery/makeup",
@@ -28,6 +29,9 @@ KEYWORDS = {
     "tight and itchy": "recovery/timeline",
     # listed last: "what about makeup?" as a whole reads as another topic
     "what about": "faq/side_effects",
+    "when would you book": "plan_event",
+    # listed after the plan: a message with both reads as suitability
+    "isotretinoin": "faq/suitability",
 }
 
 
@@ -111,3 +115,10 @@ def test_what_about_a_topic_is_that_topic_when_it_is_clearer_alone():
     assert _parse("what about it?").get("response_selector")["faq"]["response"]["intent_response_key"] == (
         "faq/side_effects"
     )
+
+
+def test_the_one_planning_question_wins_over_the_topic_the_rest_names():
+    text = "I finished isotretinoin last year. Got an interview on DATE - when would you book the laser for me?"
+    assert _parse(text).get("intent")["name"] == "plan_event"
+    # without the question, the topic the message names stands
+    assert _parse("I finished isotretinoin last year.").get("intent")["name"] == "faq"
