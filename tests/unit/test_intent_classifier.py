@@ -118,7 +118,9 @@ def test_what_about_a_topic_is_that_topic_when_it_is_clearer_alone():
 
 
 def test_the_one_planning_question_wins_over_the_topic_the_rest_names():
-    text = "I finished isotretinoin last year. Got an interview on DATE - when would you book the laser for me?"
+    text = (
+        "I finished isotretinoin last year. Got an interview on DATE - when would you book the laser for me?"
+    )
     assert _parse(text).get("intent")["name"] == "plan_event"
     # without the question, the topic the message names stands
     assert _parse("I finished isotretinoin last year.").get("intent")["name"] == "faq"
