@@ -45,10 +45,10 @@ QUESTION_AFTER_BREAK = re.compile(
     rf"(?:[,:\-\u2013\u2014]|\bDATE\b)\s*(?P<question>(?:{QUESTION_WORDS})\b.*)", re.IGNORECASE
 )
 # A question asked as a request: "I'd like to know the price", "tell me about
-# the downtime", "wondering how long it lasts".
+# the downtime", "wondering how long it lasts", "my question is when ...".
 REQUEST = re.compile(
     r"\b(?:(?:like|want|wanted|need|needed|trying|love)\s+to\s+(?:know|find\s+out|ask|check)|"
-    r"tell\s+me|let\s+me\s+know|wonder|wondering|wondered|curious|any\s+idea|"
+    r"tell\s+me|let\s+me\s+know|wonder|wondering|wondered|curious|any\s+idea|question\s+(?:is|was)|"
     r"info(?:rmation)?\s+(?:on|about)|(?:more|some)\s+details?\s+(?:on|about))\b",
     re.IGNORECASE,
 )

@@ -229,6 +229,7 @@ def test_the_second_part_is_read_in_the_first_parts_question(before, after, fram
         "Hi, two questions - how many sessions will I need",
         "tell me about the downtime",
         "wondering how long it lasts",
+        "My question is when can I wear makeup again because I have to go back to work",
     ],
 )
 def test_requests_and_questions_after_a_preamble_ask(segment):
