@@ -252,6 +252,9 @@ HYPOTHETICAL_CUE = _rx(
     rf"|\b(?:suppose|supposing|assuming|imagine|say|what\s+if)\s+(?:my|the)\s+"
     rf"(?:treatment|appointment|session|procedure|booking|{LASER}|co2)\b"
     r"|\b(?:can|could|" + SHOULD + r"|would|shall)\s+i\s+(?:have|get|book)\s+(?:it|my|the|a|an)\b"
+    # "I could get a slot on Wednesday", "there's a cancellation on the 3rd":
+    # a day offered, not one the patient was treated on
+    r"|\b(?:a|the|your|free|next|available|any)\s+(?:slot|opening|cancellation)s?\b"
     r"|\bto\s+(?:have|get)\s+(?:it|the\s+\w+|my\s+\w+)\s+done\b"
 )
 FUTURE_CUE = _rx(

@@ -40,7 +40,7 @@ TREATMENT, EVENT = "treatment", "event"
 PLANNED_TREATMENT = re.compile(
     r"\b(?:booked|booking|book|appointment|having it|have it|had it|get it|getting it|got it|did it|"
     r"it(?:['\u2019]?s|\s+is|\s+was|\s+gets|\s+got)?\s+done|treatment|treated|lasered|laser|lazered|lazer|"
-    r"procedure|session|scheduled|co2|do it|"
+    r"procedure|session|scheduled|co2|do it|slot|opening|cancellation|"
     r"doing it|go in|come in|go ahead|went ahead|going ahead)\b",
     re.IGNORECASE,
 )

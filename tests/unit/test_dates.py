@@ -235,6 +235,8 @@ def test_a_date_just_ahead_is_a_future_treatment_for_the_caller():
     "If I get my co2 laser on the 28th will I be healed by Christmas?",
     "when I have it done on 2 December can I fly on the 5th?",
     "should I have it done next Friday?",
+    "I could get a slot on wednesday, would I be ok to go to the gym by the 8th?",
+    "There's a cancellation on Thursday, would I be healed for a party on Sunday?",
 ])
 def test_what_ifs_are_not_a_treatment_date(text):
     for explicit in (True, False):
