@@ -38,6 +38,7 @@ from clinicbot.conversation import (
 )
 from clinicbot.dates import own_treatment_date, what_if_treated_on
 from clinicbot.privacy import erase_after_turn_is_saved
+from clinicbot.segments import question_segments
 from console.erasure import PatientErasure, erase_for_patient
 from clinicbot.clarify import choices, likely_labels
 from clinicbot import handoff
@@ -241,7 +242,9 @@ def _answered_label(event: Dict[Text, Any]) -> Optional[str]:
 
 
 class ActionAnswerQuestions(Action):
-    """Two questions in one message: both answered, in the order asked."""
+    """Two questions in one message: both answered, in the order asked. Before
+    a booking or a handoff, the question asked beside it ("how much and can
+    I speak to someone")."""
 
     def name(self) -> Text:
         return "action_answer_questions"
@@ -253,7 +256,14 @@ class ActionAnswerQuestions(Action):
         today = patient_today(content, _patient_timezone(tracker))
         events: List[EventType] = []
         text = tracker.latest_message.get("text") or ""
-        for question in tracker.latest_message.get("questions") or []:
+        questions = tracker.latest_message.get("questions") or []
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if intent != "multiple_questions" and len(question_segments(text)) < 2:
+            # "can I book a consultation?": the request is the whole message.
+            # One event all the same, or ActionFailureGuardPolicy takes the
+            # silence for a failed action.
+            return [SlotSet("pending_recovery_topic", tracker.get_slot("pending_recovery_topic"))]
+        for question in questions:
             events += _topic_reply(content, str(question.get("label")), tracker, today, dispatcher, text)
         return events or [SlotSet("pending_recovery_topic", None)]
 

@@ -181,6 +181,15 @@ def test_two_questions_get_two_answers_in_order(bot):
     assert ReplyReader(CONTENT).labels(reply)[:2] == ["faq/cost", "faq/downtime"]
 
 
+def test_a_question_beside_a_booking_or_handoff_request_is_answered_first(bot):
+    reply = bot.send("book-and-ask", "I'd like to book a consultation, also does it hurt?")
+    assert ReplyReader(CONTENT).labels(reply)[:1] == ["faq/pain_numbing"]
+    assert PHONE in texts(reply)
+    alone = bot.send("book-alone", "I'd like to book a consultation")
+    assert "faq/pain_numbing" not in ReplyReader(CONTENT).labels(alone)
+    assert PHONE in texts(alone)
+
+
 def test_date_and_question_in_one_message_answers_the_question_for_that_day(bot):
     reply = bot.send("date-question", "5 days ago I had my laser treatment. how long until the "
                                       "redness goes?")
