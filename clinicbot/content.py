@@ -153,6 +153,9 @@ class ClinicContent:
     console: ConsoleOptions = field(default_factory=ConsoleOptions)
     alerts: AlertSettings = field(default_factory=AlertSettings)
     widget: WidgetLook = field(default_factory=WidgetLook)
+    # Health, skin and medicine words that make a question one for the doctor
+    # at the consultation (suitability.conditions).
+    suitability_conditions: Tuple[str, ...] = ()
 
     @property
     def red_flag_advice(self) -> str:
@@ -329,6 +332,7 @@ def _build(data: Mapping[str, Any], source: Path) -> ClinicContent:
         console=_console_options(data.get("console") or {}),
         alerts=_alerts(data.get("alerts")),
         widget=_widget_look(data, source),
+        suitability_conditions=_suitability_conditions(data.get("suitability") or {}),
     )
     _check_every_text_renders(content)
     return content
@@ -378,6 +382,13 @@ def _planning(data: Mapping[str, Any], milestones: Mapping[str, Milestone]) -> P
         event_words=tuple(word.strip().lower() for word in event_words),
         why=_optional_text(data, "why"),
     )
+
+
+def _suitability_conditions(data: Mapping[str, Any]) -> Tuple[str, ...]:
+    conditions = data.get("conditions") or []
+    if not isinstance(conditions, list) or not all(isinstance(w, str) and w.strip() for w in conditions):
+        raise ContentError("'suitability.conditions' must be a list of words")
+    return tuple(word.strip().lower() for word in conditions)
 
 
 def _optional_text(data: Mapping[str, Any], key: str) -> str:

@@ -50,6 +50,7 @@ from clinicbot.content import cached_content
 # The roles TreatmentDateExtractor gives dates: their tense.
 from clinicbot.dates import HYPOTHETICAL, PAST
 from clinicbot.planning import names_an_event
+from clinicbot.suitability import named_conditions
 from clinicbot.segments import (
     conjunct_splits,
     in_frame,
@@ -74,6 +75,7 @@ DATE_ONLY_INTENT = "share_treatment_date"
 FOLLOW_UP_INTENT = "follow_up"
 MIN_QUESTION_WORDS = 2
 PLAN_INTENT = "plan_event"
+SUITABILITY_LABEL = "faq/suitability"
 
 
 def classifier_text(message: Message) -> Text:
@@ -254,6 +256,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
                     by_label = dict(zip(self.model.classes_, what_if[0].pop("row")))
                 questions = [{k: v for k, v in q.items() if k != "row"} for q in what_if] or questions
             self._set_outputs(message, by_label)
+            questions = self._suitability_first(masked, by_label, questions)
             if len(questions) >= 2:
                 message.set(
                     INTENT,
@@ -285,6 +288,32 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
                 if float(np.max(best)) > float(np.max(rows[index])):
                     rows[index] = best
         return rows
+
+    @staticmethod
+    def _suitability_first(
+        text: Text, by_label: Dict[Text, float], questions: List[Dict[Text, Any]]
+    ) -> List[Dict[Text, Any]]:
+        """ "I'm pregnant, how long is the downtime?": a condition the doctor
+        checks (suitability.conditions in the clinic file) gets the
+        suitability answer first, then the answer to what was asked."""
+        named = named_conditions(text, cached_content().suitability_conditions)
+        best = max(by_label, key=lambda label: by_label[label])
+        asked = questions or (
+            [{"label": best, PREDICTED_CONFIDENCE_KEY: by_label[best], "text": text, "index": 0}]
+            if "/" in best
+            else []
+        )
+        if not named or not asked or SUITABILITY_LABEL in {q["label"] for q in asked}:
+            return questions
+        first = {
+            "label": SUITABILITY_LABEL,
+            # chosen by the clinic's condition words, as sure as the question it precedes
+            PREDICTED_CONFIDENCE_KEY: asked[0][PREDICTED_CONFIDENCE_KEY],
+            "text": text,
+            "index": -1,
+            "condition_words": named,
+        }
+        return [first] + asked[:1]
 
     def _one_plan_question(self, units: List[Tuple[Text, bool]], rows: Any) -> Optional[int]:
         """The index of the only question among several units, when it asks to plan."""

@@ -124,3 +124,12 @@ def test_the_one_planning_question_wins_over_the_topic_the_rest_names():
     assert _parse(text).get("intent")["name"] == "plan_event"
     # without the question, the topic the message names stands
     assert _parse("I finished isotretinoin last year.").get("intent")["name"] == "faq"
+
+
+def test_a_condition_the_doctor_checks_gets_the_suitability_answer_first():
+    message = _parse("I'm pregnant, how long before I can go running?")
+    assert message.get("intent")["name"] == "multiple_questions"
+    assert [q["label"] for q in message.get("questions")] == ["faq/suitability", "recovery/exercise"]
+    assert message.get("questions")[0]["condition_words"] == ["pregnant"]
+    # no condition named: the question alone
+    assert _parse("how long before I can go running?").get("intent")["name"] == "recovery"

@@ -890,3 +890,21 @@ def test_a_numbered_birthday_is_an_occasion_only_when_it_is_someones(text, named
 )
 def test_the_day_a_treatment_must_come_before_is_the_occasion(text, event):
     assert plan_around_event(CONTENT, text, MONDAY, "makeup").payload()["event_date"] == event
+
+
+@pytest.mark.parametrize(
+    "text, named",
+    [
+        ("I'm pregnant, how long is the downtime?", ["pregnant"]),
+        ("im currently on roaccutane for my acne, what's the aftercare", ["roaccutane"]),
+        ("I get cold sores, how many sessions would I need", ["I get cold sores"]),
+        # a condition asked about in general is that question, not the patient's own
+        ("does it work on dark skin?", []),
+        ("is it safe in pregnancy", []),
+        ("how long is the downtime?", []),
+    ],
+)
+def test_the_patients_own_condition_is_named(text, named):
+    from clinicbot.suitability import named_conditions
+
+    assert named_conditions(text, CONTENT.suitability_conditions) == named
