@@ -91,7 +91,13 @@ class ReplyReader:
                                           extra={"opens_next": "\x00"}).partition("\x00")
         self.handoff_closed = re.compile(re.escape(before.strip()) + ".*" + re.escape(after.strip()),
                                          re.DOTALL)
-        self.ask_which_day = content.render(content.responses["ask_which_day"]).strip()
+        # The bot asks for the treatment date either way: "Which day was your
+        # treatment?" after a vague time, or, after a general answer, "Tell
+        # me the date of your treatment ... and I'll tell you ...".
+        self.asks_for_the_date = (
+            content.render(content.responses["ask_which_day"]).strip(),
+            content.render(content.recovery.offer_personalise).strip(),
+        )
 
     def answers(self, reply: List[Dict[str, Any]]) -> List[Tuple[str, ...]]:
         """What each message of the reply answered, in order: a plan card
@@ -165,7 +171,7 @@ def judge_turn(expect: Dict[str, Any], reply: List[Dict[str, Any]], reader: Repl
         elif stored_after != (today - dt.timedelta(days=int(ago))).isoformat():
             problems.append(f"stored {stored_after}, wanted {ago} days ago")
     if expect.get("ask_date") and not any(
-            reader.ask_which_day in (m.get("text") or "") for m in reply):
+            asking in (m.get("text") or "") for m in reply for asking in reader.asks_for_the_date):
         problems.append("did not ask which day")
     # A plan for a day the patient proposed ("if I have it on 4 December,
     # will I be ready on the 9th?") names that day and the latest one that

@@ -6,6 +6,7 @@ import pytest
 
 from clinicbot.content import load_content
 from clinicbot.conversation_eval import ReplyReader, judge_turn, render
+from clinicbot.suitability import named_conditions
 from clinicbot.dates import (
     DateFound,
     NoDate,
@@ -118,6 +119,15 @@ def test_the_judge_reads_booking_and_handoff_replies():
     for reply in (closed, waiting):
         assert judge_turn({"topics": ["human_handoff"]}, reply, reader, None, None, MONDAY).ok
     assert not judge_turn({"topics": ["human_handoff"]}, booking, reader, None, None, MONDAY).ok
+
+
+def test_the_judge_hears_the_bot_ask_for_the_date_either_way():
+    reader = ReplyReader(CONTENT)
+    for template in (CONTENT.responses["ask_which_day"], CONTENT.recovery.offer_personalise):
+        reply = [{"text": "Recovery in short."}, {"text": CONTENT.render(template)}]
+        assert judge_turn({"ask_date": True}, reply, reader, None, None, MONDAY).ok
+    general = [{"text": "Recovery in short."}]
+    assert not judge_turn({"ask_date": True}, general, reader, None, None, MONDAY).ok
 
 
 def test_a_what_if_read_as_planning_answers_the_topic_it_names():
@@ -905,6 +915,4 @@ def test_the_day_a_treatment_must_come_before_is_the_occasion(text, event):
     ],
 )
 def test_the_patients_own_condition_is_named(text, named):
-    from clinicbot.suitability import named_conditions
-
     assert named_conditions(text, CONTENT.suitability_conditions) == named
