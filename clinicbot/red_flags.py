@@ -149,7 +149,9 @@ class RedFlagRules:
     urgent_before_treatment: Set[str] = field(default_factory=set)
     other_meanings: Dict[str, List[str]] = field(default_factory=dict)
     other_person_cues: List[str] = field(default_factory=list)
+    # Pets and young children: never the laser patient, whatever the tense.
     pet_cues: List[str] = field(default_factory=list)
+    young_child_cues: List[str] = field(default_factory=list)
     past_verbs: Set[str] = field(default_factory=set)
     present_verbs: Set[str] = field(default_factory=set)
     resolved_not_before: Set[str] = field(default_factory=set)
@@ -327,6 +329,7 @@ def load_rules(path: Optional[Path] = None) -> RedFlagRules:
         urgent_before_treatment=set(_terms(data, "urgent_before_treatment", source)),
         other_person_cues=_terms(data.get("someone_else") or {}, "people", source),
         pet_cues=_terms(data.get("someone_else") or {}, "pets", source),
+        young_child_cues=_terms(data.get("someone_else") or {}, "young_children", source),
         past_verbs={w.lower() for w in _terms(data.get("someone_else") or {}, "past_verbs", source)},
         present_verbs={w.lower() for w in _terms(data.get("someone_else") or {}, "present_verbs", source)},
         resolved_not_before={w.lower() for w in _terms(data, "resolved_not_before", source)},
@@ -468,6 +471,7 @@ class RedFlagDetector:
             ("treated", rules.treated_cues),
             ("other_person", rules.other_person_cues),
             ("pet", rules.pet_cues),
+            ("young_child", rules.young_child_cues),
             ("calm", rules.calm_cues),
             ("early", rules.early_time_cues),
             ("condition_report", rules.condition_reports),
@@ -1153,14 +1157,15 @@ class RedFlagDetector:
         first: int,
         own_terms: Set[int],
     ) -> bool:
-        """The symptom is someone else's: a pet's ("my dog's ear is infected"),
+        """The symptom is someone else's: a pet's ("my dog's ear is infected")
+        or a young child's ("my baby has a fever of 38.2"),
         or another person's told as a story ("my friend had the laser
         elsewhere and got an infection"). Someone writing for a patient
         ("my wife's lips are swelling", "my mum's face keeps bleeding") reports
         it now, and that counts."""
         subjects = [
             (kind, s, e)
-            for kind in ("pet", "media", "other_person")
+            for kind in ("pet", "young_child", "media", "other_person")
             for s, e in cues.get(kind, [])
             if clause_of[s] == clause and e <= first
         ]
@@ -1171,6 +1176,16 @@ class RedFlagDetector:
             return False  # "my dog scratched my face and it's bleeding"
         if kind == "pet":
             return True
+        if kind == "young_child" and end < len(doc):
+            # As the one it happens to: "my baby has a fever", "my little
+            # one's face"; not "used my kids' thermometer, says 100.4".
+            after = doc[end].lower_
+            if (
+                after in self.rules.present_verbs
+                or after in self.rules.past_verbs
+                or after in ("'s", "\u2019s")
+            ):
+                return True
         if kind == "media":
             # "a TikTok of a girl whose face oozed": the story's person, not
             # "saw a tiktok about aftercare, face is oozing".

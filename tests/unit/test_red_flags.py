@@ -1208,3 +1208,21 @@ def test_a_blister_on_skin_the_laser_never_treats_is_no_alarm(detect, text):
 
 def test_a_blister_on_the_face_beside_other_skin_still_counts(detect):
     assert "blisters_or_cold_sores" in detect("blisters all over my cheeks and my toes are fine").symptoms
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "My baby has a fever of 38.2 so I need to cancel tomorrow's appointment, sorry.",
+        "I had a sore throat and a temperature before Christmas. My treatment isn't until January, fine to go ahead?",
+        "My friend said people can get chills after laser. Is that true?",
+        "It's been a blistering week at work, finally getting round to booking my consult.",
+        "My poor purse went white as a sheet when it saw the bill, lol",
+    ],
+)
+def test_a_young_child_a_treatment_ahead_a_risk_or_a_figure_of_speech_is_no_alarm(detect, text):
+    assert not detect(text).is_red_flag
+
+
+def test_a_young_childs_thermometer_does_not_make_the_reading_theirs(detect):
+    assert "fever" in detect("used my kids thermometer, says 100.4, and yes it's me not the kid").symptoms
