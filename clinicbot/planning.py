@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Iterator, List, Optional, Sequence, Tuple
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 from dateutil.relativedelta import relativedelta
 
@@ -362,13 +362,20 @@ def plan_around_event(
     if len(dated) >= 2 and any(date_role(text, m, event_words) != EVENT for m, _ in dated):
         treatment, event = _treatment_and_event(dated, text, event_words)
         if known_topic:
-            return _topic_on_the_day(content, str(topic), treatment, event)
+            on_the_day = _topic_on_the_day(content, str(topic), treatment, event)
+            if any(day == event and date_role(text, m, event_words) == EVENT for m, day in dated):
+                # "If I get it done on 4 December, will I be ok for the
+                # christening on 9 December?": and the last day that would
+                # leave them ready for the occasion.
+                return _and_the_latest_day(content, on_the_day, event, ready_day, ready)
+            return on_the_day
         return _latest_for(content, event, today, ready_day, ready, treatment)
     before, after = treatment_offset(text), offset_after_treatment(text)
     if len(dated) == 1 and before is not None and known_topic:
         # "the day before my birthday on 9 December": the treatment is a day
         # before the event.
-        return _topic_on_the_day(content, str(topic), dated[0][1] - before, dated[0][1])
+        on_the_day = _topic_on_the_day(content, str(topic), dated[0][1] - before, dated[0][1])
+        return _and_the_latest_day(content, on_the_day, dated[0][1], ready_day, ready)
     if (
         len(dated) == 1
         and after is not None
@@ -395,6 +402,28 @@ def plan_around_event(
         return EventPlan(_milestones_after(content, treatment), treatment=treatment, recovery_day=0)
     events = [day for mention, day in dated if date_role(text, mention, event_words) == EVENT]
     return _latest_for(content, (events or [day for _, day in dated])[-1], today, ready_day, ready, None)
+
+
+def _and_the_latest_day(
+    content: ClinicContent, plan: EventPlan, event: dt.date, ready_day: int, ready: Sequence[Milestone]
+) -> EventPlan:
+    """`plan`, then the last treatment day that leaves the ready milestones
+    behind by the occasion (planning.latest_date)."""
+    latest = event - dt.timedelta(days=ready_day)
+    line = content.render(content.planning.latest_date, extra=_plan_words(event, latest, ready_day, ready))
+    return replace(plan, text=f"{plan.text} {line}", latest_treatment=latest)
+
+
+def _plan_words(
+    event: dt.date, latest: dt.date, ready_day: int, ready: Sequence[Milestone]
+) -> Dict[str, str]:
+    """What planning.latest_date and too_soon may say: {event} {latest} {days} {milestones}."""
+    return {
+        "event": format_patient_date(event),
+        "latest": format_patient_date(latest),
+        "days": str(ready_day),
+        "milestones": " and ".join(m.label.lower() for m in ready),
+    }
 
 
 def _topic_on_the_day(
@@ -448,13 +477,7 @@ def _latest_for(
 ) -> EventPlan:
     """The last treatment day that leaves the ready milestones behind by the event."""
     latest = event - dt.timedelta(days=ready_day)
-    milestones = " and ".join(m.label.lower() for m in ready)
-    extra = {
-        "event": format_patient_date(event),
-        "latest": format_patient_date(latest),
-        "days": str(ready_day),
-        "milestones": milestones,
-    }
+    extra = _plan_words(event, latest, ready_day, ready)
     if treatment is not None:
         day = (event - treatment).days
         lead = (

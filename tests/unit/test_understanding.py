@@ -916,3 +916,17 @@ def test_the_day_a_treatment_must_come_before_is_the_occasion(text, event):
 )
 def test_the_patients_own_condition_is_named(text, named):
     assert named_conditions(text, CONTENT.suitability_conditions) == named
+
+
+def test_a_proposed_day_before_an_occasion_also_gets_the_last_day_that_leaves_them_ready():
+    text = "If I get it done on 4 December, will I be ok for my daughter's christening on 9 December?"
+    plan = plan_around_event(CONTENT, text, MONDAY, "redness")
+    assert (plan.treatment, plan.event, plan.recovery_day) == (dt.date(2026, 12, 4), dt.date(2026, 12, 9), 5)
+    ready_day = max(CONTENT.milestones[key].day for key in CONTENT.planning.ready_milestones)
+    assert plan.latest_treatment == dt.date(2026, 12, 9) - dt.timedelta(days=ready_day)
+    assert "at the latest" in plan.text
+    # a second day that names no occasion is only the day asked about
+    plain = plan_around_event(
+        CONTENT, "if I have it on Friday, can I wear makeup on Wednesday?", MONDAY, "makeup"
+    )
+    assert plain.latest_treatment is None and "at the latest" not in plain.text
