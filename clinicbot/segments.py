@@ -194,3 +194,17 @@ def in_frame(before: str, after: str) -> str:
         return after
     keep = len(words) - min(len(after.split()), len(words) - 1)
     return " ".join(words[:keep] + [after])
+
+
+# A greeting or thanks in front of the message proper: "hi i had the co2
+# three days ago", "thanks! and can I swim?".
+LEADING_COURTESY = re.compile(
+    r"^\s*(?:(?:hi+|hello|hey+|hiya|heya|morning|good\s+(?:morning|afternoon|evening)|thanks|"
+    r"thank\s+you|thx|ty|cheers|ok|okay)\b(?:\s+there)?[\s,.!:;-]*)+",
+    re.IGNORECASE,
+)
+
+
+def without_courtesy(text: str) -> str:
+    """`text` without the greeting or thanks it opens with."""
+    return LEADING_COURTESY.sub("", text, count=1).strip()

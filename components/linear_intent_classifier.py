@@ -60,6 +60,7 @@ from clinicbot.segments import (
     question_segments,
     switched_topic,
     without_condition,
+    without_courtesy,
 )
 from components.treatment_date_extractor import DATE_ENTITY, masked_text
 
@@ -76,6 +77,9 @@ FOLLOW_UP_INTENT = "follow_up"
 MIN_QUESTION_WORDS = 2
 PLAN_INTENT = "plan_event"
 SUITABILITY_LABEL = "faq/suitability"
+COURTESY_INTENTS = {"greet", "thank_you", "goodbye"}
+# What must follow a greeting for the rest to be read on its own.
+MIN_REST_WORDS = 3
 
 
 def classifier_text(message: Message) -> Text:
@@ -209,6 +213,18 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             by_label = dict(zip(self.model.classes_, rows[0]))
             questions = self._questions(units, self._resolve_pronouns(units, rows[1:]), self.model.classes_)
             best_label = max(by_label, key=lambda label: by_label[label])
+            rest = without_courtesy(masked)
+            if (
+                best_label in COURTESY_INTENTS
+                and rest != masked.strip()
+                and len(rest.split()) >= MIN_REST_WORDS
+            ):
+                # "hi i had the co2 DATE": the greeting is not what was said.
+                row = self.model.predict_proba([rest])[0]
+                label, confidence = self._best(row)
+                if label not in COURTESY_INTENTS and confidence >= self.config["segment_confidence"]:
+                    by_label = dict(zip(self.model.classes_, row))
+                    best_label = max(by_label, key=lambda label: by_label[label])
             # The urgency detector decides on red_flag whatever the label here.
             own_topic = switched_topic(masked)
             if own_topic:

@@ -9,6 +9,7 @@ LABELS = [
     "faq/side_effects",
     "faq/suitability",
     "follow_up",
+    "greet",
     "recovery/exercise",
     "recovery/makeup",
     "recovery/timeline",
@@ -32,6 +33,8 @@ KEYWORDS = {
     "when would you book": "plan_event",
     # listed after the plan: a message with both reads as suitability
     "isotretinoin": "faq/suitability",
+    # listed last: a message that opens with it reads as a greeting
+    "hello": "greet",
 }
 
 
@@ -133,3 +136,11 @@ def test_a_condition_the_doctor_checks_gets_the_suitability_answer_first():
     assert message.get("questions")[0]["condition_words"] == ["pregnant"]
     # no condition named: the question alone
     assert _parse("how long before I can go running?").get("intent")["name"] == "recovery"
+
+
+def test_a_greeting_in_front_of_the_message_is_not_what_was_said():
+    text = "hello, my treatment was on DATE"
+    assert _parse(text).get("intent")["name"] == "share_treatment_date"
+    assert _parse("hello").get("intent")["name"] == "greet"
+    # a greeting with too little after it stays a greeting
+    assert _parse("hello there you").get("intent")["name"] == "greet"
