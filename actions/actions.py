@@ -143,7 +143,7 @@ class ActionRecoveryAnswer(_ClinicAction):
             # makeup at the party on Saturday?") that day of their recovery.
             return _plan_reply(content, tracker, today)
         imagined = what_if_treated_on(text, today, content.clinic.date_order)
-        if imagined is not None:
+        if imagined is not None and not (imagined >= today and asks_what_if(content, text, today)):
             # "say I'd had it a week ago, would I still be red?"
             return answer_for_date(
                 content, recovery_topic(tracker.latest_message), imagined, today, newly_given=False

@@ -240,6 +240,8 @@ HYPOTHETICAL_CUE = _rx(
     + LASER
     + r"|lasered|lazered|treated|this|that)\b"
     r"|\b(?:if|say|suppose|supposing|imagine|assuming)\s+(?:i|we)\s+(?:went|go|were\s+to\s+go)\s+ahead\b"
+    # "say I came in today for it", "if I come in on Friday"
+    r"|\b(?:if|say|suppose|supposing|imagine|assuming|let'?s\s+say)\s+(?:i|we)\s+(?:came|come|went|go)\s+in\b"
     # "thinking of having it 10 December", "planning to get it done on the 5th"
     r"|\b(?:thinking|think|thought|considering|planning|plan|hoping|wanting|want|wanted|"
     r"would\s+like|'d\s+like|like)\s+(?:of\s+|about\s+|on\s+|to\s+)?"

@@ -41,7 +41,7 @@ PLANNED_TREATMENT = re.compile(
     r"\b(?:booked|booking|book|appointment|having it|have it|had it|get it|getting it|got it|did it|"
     r"it(?:['\u2019]?s|\s+is|\s+was|\s+gets|\s+got)?\s+done|treatment|treated|lasered|laser|lazered|lazer|"
     r"procedure|session|scheduled|co2|do it|slot|opening|cancellation|"
-    r"doing it|go in|come in|go ahead|went ahead|going ahead)\b",
+    r"doing it|go in|come in|came in|went in|go ahead|went ahead|going ahead)\b",
     re.IGNORECASE,
 )
 # "... on the 10th if I get lasered on the 3rd": a condition is a clause of its own.

@@ -210,3 +210,10 @@ def test_a_past_date_after_the_event_question_is_still_the_treatment_date():
     messages, slots = run(ActionStoreTreatmentDate(), _after_the_event_question(
         "4 days ago", "share_treatment_date", plan_given))
     assert slots["treatment_date"] == (clinic_today() - dt.timedelta(days=4)).isoformat()
+
+
+def test_a_what_if_today_with_a_day_ahead_answers_for_that_day():
+    text = "what if I had it done today, could I wear foundation in 3 days?"
+    messages, slots = run(ActionRecoveryAnswer(), tracker(text, "recovery", "makeup"))
+    assert messages[0]["custom"]["day"] == 3
+    assert "treatment_date" not in slots

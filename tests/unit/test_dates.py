@@ -237,6 +237,7 @@ def test_a_date_just_ahead_is_a_future_treatment_for_the_caller():
     "should I have it done next Friday?",
     "I could get a slot on wednesday, would I be ok to go to the gym by the 8th?",
     "There's a cancellation on Thursday, would I be healed for a party on Sunday?",
+    "say i came in today for it, am i ok to go running on the 7th",
 ])
 def test_what_ifs_are_not_a_treatment_date(text):
     for explicit in (True, False):
