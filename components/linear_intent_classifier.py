@@ -125,6 +125,9 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             "segment_confidence": 0.5,
             # "cost and downtime": each part must be its own topic at this confidence
             "conjunct_confidence": 0.7,
+            # What plan_event needs of a message read as suitability that
+            # names an occasion ahead and asks, to be read as the plan.
+            "plan_share": 0.25,
             # a what-if's question without its condition is its topic at this confidence
             "what_if_confidence": 0.3,
             # a later question about "they" below this is read with what "they" are
@@ -256,6 +259,18 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
                 # "my treatment was on DATE, are the scabs meant to be gone":
                 # one sentence, and its question wins too.
                 by_label = self._question_after_date(masked) or by_label
+            if (
+                max(by_label, key=lambda label: by_label[label]) == SUITABILITY_LABEL
+                and by_label.get(PLAN_INTENT, 0.0) >= self.config["plan_share"]
+                and self._plans_for_an_occasion_ahead(message, masked)
+            ):
+                # "her prom is January 4 and she has acne scarring ... when
+                # would she need to have the laser by?": the occasion ahead
+                # and the question when are the plan; the passing word about
+                # her skin is not a question about suitability.
+                by_label = dict(by_label)
+                by_label[PLAN_INTENT] += by_label[SUITABILITY_LABEL]
+                by_label[SUITABILITY_LABEL] = 0.0
             if PLAN_INTENT in by_label and self._only_past_dates(message, masked):
                 # "22 November", "I came in on Saturday for the laser": a day
                 # behind us, and no occasion named, is nothing to plan for.
@@ -340,6 +355,16 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         best = int(np.argmax(row))
         label, confidence = self.model.classes_[best], float(row[best])  # type: ignore[union-attr]
         return asking[0] if label == PLAN_INTENT and confidence >= self.config["segment_confidence"] else None
+
+    @staticmethod
+    def _plans_for_an_occasion_ahead(message: Message, masked: Text) -> bool:
+        """It names an occasion, a day not behind us, and asks something."""
+        dates = [e for e in message.get(ENTITIES) or [] if e.get(ENTITY_ATTRIBUTE_TYPE) == DATE_ENTITY]
+        return (
+            any(e.get(ENTITY_ATTRIBUTE_ROLE) != PAST for e in dates)
+            and names_an_event(masked, cached_content().planning.event_words)
+            and any(is_question(segment) for segment in question_segments(masked))
+        )
 
     @staticmethod
     def _only_past_dates(message: Message, masked: Text) -> bool:

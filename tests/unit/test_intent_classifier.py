@@ -38,12 +38,20 @@ KEYWORDS = {
 }
 
 
+# word in the text -> a split reading {label: probability}
+SPLITS = {"prom": {"faq/suitability": 0.6, "plan_event": 0.35, "follow_up": 0.05}}
+
+
 class StandIn:
     classes_ = np.array(LABELS)
 
     def predict_proba(self, texts):
         rows = []
         for text in texts:
+            split = next((row for word, row in SPLITS.items() if word in text.lower()), None)
+            if split:
+                rows.append(np.array([split.get(label, 0.0) for label in LABELS]))
+                continue
             found = [label for word, label in KEYWORDS.items() if word in text.lower()]
             # the last keyword named wins; a bare date is an event; nothing
             # named: a follow-up
@@ -144,3 +152,12 @@ def test_a_greeting_in_front_of_the_message_is_not_what_was_said():
     assert _parse("hello").get("intent")["name"] == "greet"
     # a greeting with too little after it stays a greeting
     assert _parse("hello there you").get("intent")["name"] == "greet"
+
+
+def test_an_occasion_ahead_and_a_question_when_outweigh_a_passing_word_about_skin():
+    text = "her prom is DATE and she has acne scarring, when would she need to have it by?"
+    assert _parse(text, [_date(text, "DATE", "future")]).get("intent")["name"] == "plan_event"
+    # without a day ahead, or without a question, the reading stands
+    told = "her prom is DATE and she has acne scarring."
+    assert _parse(told, [_date(told, "DATE", "future")]).get("intent")["name"] == "faq"
+    assert _parse(text, [_date(text, "DATE", "past")]).get("intent")["name"] == "faq"
