@@ -47,7 +47,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Iterator, List, Optional, Tuple, Union
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -960,8 +960,19 @@ def find_date_mentions(text: str, today: dt.date, date_order: str = "DMY") -> Li
     cues = _cues(text)
     mentions = []
     what_if_from = len(text)
-    for span in _all_spans(text, date_order):
+    spans = list(_all_spans(text, date_order))
+    ahead_from = min((span.start for span in spans if span.intrinsic == FUTURE), default=len(text))
+    for span in spans:
         context = _context_tense(text, span.start, span.end, cues)
+        if (
+            context == _NEUTRAL
+            and span.intrinsic is None
+            and span.start > ahead_from
+            and NAMES_A_WEEKDAY.search(text, span.start, span.end)
+        ):
+            # "having the laser tmrw, its my bday on sunday": after a day
+            # ahead, a weekday said without a tense is ahead too.
+            context = FUTURE
         resolve_as = span.intrinsic if span.intrinsic else context
         conditional = _conditional_before(text, span.start)
         if (resolve_as == PAST and conditional) or (
@@ -998,7 +1009,41 @@ def find_date_mentions(text: str, today: dt.date, date_order: str = "DMY") -> Li
                 span.kind,
             )
         )
-    return mentions
+    return _weekdays_agree(text, mentions, today)
+
+
+# A weekday written right before a day and month ("tues 1/12", "Tuesday
+# December 1st"), with at most these characters between them.
+WEEKDAY_RIGHT_BEFORE = _rx(WEEKDAY_ANY + r"[\s,]*(?:the\s+)?$")
+WRITTEN_YEAR = _rx(r"\b(?:19|20)\d{2}\b|\d[/.]\d{1,2}[/.]\d{2}\b")
+
+
+def _weekdays_agree(text: str, mentions: List[DateMention], today: dt.date) -> List[DateMention]:
+    """A day and month with its weekday is the nearest such date that falls
+    on that weekday: "got my co2 on tues 1/12" is 1 December 2026 (a
+    Tuesday), not 1 December 2025. Both mentions then name that day."""
+    result = list(mentions)
+    for index, dated in enumerate(result):
+        if dated.kind != "calendar" or dated.date is None or WRITTEN_YEAR.search(dated.text):
+            continue
+        named = WEEKDAY_RIGHT_BEFORE.search(text, max(0, dated.start - 16), dated.start)
+        if named is None:
+            continue
+        wanted = _weekday_number(named.group("wd"))
+        candidates = [dated.date + relativedelta(years=shift) for shift in (-1, 0, 1)]
+        matching = [day for day in candidates if day.weekday() == wanted]
+        if not matching:
+            continue
+        day = min(matching, key=lambda d: abs((d - today).days))
+        if (today - day).days > PLAUSIBLE_PAST_DAYS:
+            continue  # a weekday written wrong does not move a day ahead to a year ago
+        tense = PAST if day < today else FUTURE if day > today else dated.tense
+        if dated.tense == HYPOTHETICAL:
+            tense = HYPOTHETICAL
+        result[index] = replace(dated, date=day, tense=tense)
+        if index > 0 and result[index - 1].end > named.start() and result[index - 1].start <= named.start():
+            result[index - 1] = replace(result[index - 1], date=day, tense=tense, status="found")
+    return result
 
 
 CONDITIONAL = _rx(r"\b(?:if|suppose|supposing|assuming|imagine|say)\b")

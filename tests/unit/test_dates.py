@@ -344,3 +344,14 @@ def test_only_the_day_right_after_a_past_what_if_is_read_by_the_nearest_reading(
     text = "if i had it done tomorrow would i be alright for the wedding on the 13th or should i wait till after"
     assert [m.date for m in find_date_mentions(text, dt.date(2026, 11, 30))] == [
         dt.date(2026, 12, 1), dt.date(2026, 12, 13)]
+
+
+@pytest.mark.parametrize("weekday", range(7))
+def test_after_a_day_ahead_a_weekday_without_a_tense_is_ahead(weekday):
+    today = MONDAY + dt.timedelta(days=weekday)
+    coming = next(today + dt.timedelta(days=n) for n in range(1, 8) if (today + dt.timedelta(days=n)).weekday() == 6)
+    ahead = find_date_mentions("having the laser tmrw, its my bday on sunday can i wear foundation", today)
+    assert [m.date for m in ahead] == [today + dt.timedelta(days=1), coming]
+    # said before the day ahead, it keeps its own reading: the last one
+    before = find_date_mentions("Sunday. can I wear makeup tomorrow?", today)
+    assert before[0].date < today

@@ -132,6 +132,17 @@ def test_saturday_week_is_a_week_after_the_coming_one(today, weekday, template, 
 
 
 @FAST
+@given(today=todays, offset=st.integers(-PLAUSIBLE_PAST_DAYS, 364),
+       template=st.sampled_from(PAST + NEUTRAL + FUTURE),
+       form=st.sampled_from(["{w} {d} {m}", "{w} {m} {d}", "{w}, the {d} of {m}", "{w} {d}/{n}"]))
+def test_a_weekday_beside_a_day_and_month_picks_the_year(today, offset, template, form):
+    day = today + offset * DAY
+    phrase = form.format(w=WEEKDAY_NAMES[day.weekday()], d=day.day, m=MONTH_NAMES[day.month - 1], n=day.month)
+    found = [m for m in find_date_mentions(template.format(p=phrase), today) if m.status != "impossible"]
+    assert found and all(m.date == day for m in found), (phrase, today, found)
+
+
+@FAST
 @given(today=todays, n=st.integers(min_value=0, max_value=200),
        form=st.sampled_from(["I'm on day {n}", "today is day {n}", "im on day {n}",
                              "I am on day {n}", "it's day {n}"]))
