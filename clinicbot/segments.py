@@ -208,3 +208,16 @@ LEADING_COURTESY = re.compile(
 def without_courtesy(text: str) -> str:
     """`text` without the greeting or thanks it opens with."""
     return LEADING_COURTESY.sub("", text, count=1).strip()
+
+
+# What the patient says they do not have, before what they ask: "no fever,
+# just some redness, is that normal?", "not hot. not spreading. can I swim?".
+LEADING_ABSENCES = re.compile(
+    r"^\s*(?:(?:no|not|never|nothing|none|neither|nor)\b[^,.;:!?]*[,.;:!]\s*)+",
+    re.IGNORECASE,
+)
+
+
+def without_leading_absences(text: str) -> str:
+    """`text` without the absent symptoms it opens with."""
+    return LEADING_ABSENCES.sub("", text, count=1).strip()

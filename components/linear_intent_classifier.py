@@ -61,6 +61,7 @@ from clinicbot.segments import (
     switched_topic,
     without_condition,
     without_courtesy,
+    without_leading_absences,
 )
 from components.treatment_date_extractor import DATE_ENTITY, masked_text
 
@@ -228,6 +229,19 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
                 if label not in COURTESY_INTENTS and confidence >= self.config["segment_confidence"]:
                     by_label = dict(zip(self.model.classes_, row))
                     best_label = max(by_label, key=lambda label: by_label[label])
+            asked = without_leading_absences(masked)
+            if "/" in best_label and asked != masked.strip() and len(asked.split()) >= MIN_REST_WORDS:
+                # "no fever, just some redness, is that normal?": what the
+                # patient says is absent is not what they ask about.
+                row = self.model.predict_proba([asked])[0]
+                label, confidence = self._best(row)
+                if (
+                    "/" in label
+                    and confidence >= self.config["segment_confidence"]
+                    and confidence > by_label[best_label]
+                ):
+                    by_label = dict(zip(self.model.classes_, row))
+                    best_label = label
             # The urgency detector decides on red_flag whatever the label here.
             own_topic = switched_topic(masked)
             if own_topic:

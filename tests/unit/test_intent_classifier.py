@@ -12,6 +12,7 @@ LABELS = [
     "greet",
     "recovery/exercise",
     "recovery/makeup",
+    "recovery/redness",
     "recovery/timeline",
     "plan_event",
     "red_flag",
@@ -19,6 +20,7 @@ LABELS = [
 ]
 # word in the text -> the label the stand-in model is sure of
 KEYWORDS = {
+    "redness": "recovery/redness",
     "makeup": "recovery/makeup",
     "running": "recovery/exercise",
     "hypothetically": "faq/side_effects",
@@ -39,7 +41,10 @@ KEYWORDS = {
 
 
 # word in the text -> a split reading {label: probability}
-SPLITS = {"prom": {"faq/suitability": 0.6, "plan_event": 0.35, "follow_up": 0.05}}
+SPLITS = {
+    "prom": {"faq/suitability": 0.6, "plan_event": 0.35, "follow_up": 0.05},
+    "no fever": {"recovery/timeline": 0.5, "recovery/redness": 0.4, "follow_up": 0.1},
+}
 
 
 class StandIn:
@@ -161,3 +166,10 @@ def test_an_occasion_ahead_and_a_question_when_outweigh_a_passing_word_about_ski
     told = "her prom is DATE and she has acne scarring."
     assert _parse(told, [_date(told, "DATE", "future")]).get("intent")["name"] == "faq"
     assert _parse(text, [_date(text, "DATE", "past")]).get("intent")["name"] == "faq"
+
+
+def test_what_the_patient_says_is_absent_is_not_what_they_ask_about():
+    message = _parse("no fever, just some redness, is that normal?")
+    assert (
+        message.get("response_selector")["recovery"]["response"]["intent_response_key"] == "recovery/redness"
+    )
