@@ -137,6 +137,7 @@ def test_saturday_week_is_a_week_after_the_coming_one(today, weekday, template, 
        form=st.sampled_from(["{w} {d} {m}", "{w} {m} {d}", "{w}, the {d} of {m}", "{w} {d}/{n}"]))
 def test_a_weekday_beside_a_day_and_month_picks_the_year(today, offset, template, form):
     day = today + offset * DAY
+    assume(not ("/" in form and (day.day, day.month) == (24, 7)))  # "24/7" is round the clock
     phrase = form.format(w=WEEKDAY_NAMES[day.weekday()], d=day.day, m=MONTH_NAMES[day.month - 1], n=day.month)
     found = [m for m in find_date_mentions(template.format(p=phrase), today) if m.status != "impossible"]
     assert found and all(m.date == day for m in found), (phrase, today, found)
