@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter, defaultdict
-from typing import Any, Dict, List, Optional, Text, Tuple
+from typing import Any, Callable, Dict, List, Optional, Text, Tuple
 
 import joblib
 import numpy as np
@@ -217,31 +217,26 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             by_label = dict(zip(self.model.classes_, rows[0]))
             questions = self._questions(units, self._resolve_pronouns(units, rows[1:]), self.model.classes_)
             best_label = max(by_label, key=lambda label: by_label[label])
-            rest = without_courtesy(masked)
-            if (
-                best_label in COURTESY_INTENTS
-                and rest != masked.strip()
-                and len(rest.split()) >= MIN_REST_WORDS
-            ):
+            if best_label in COURTESY_INTENTS:
                 # "hi i had the co2 DATE": the greeting is not what was said.
-                row = self.model.predict_proba([rest])[0]
-                label, confidence = self._best(row)
-                if label not in COURTESY_INTENTS and confidence >= self.config["segment_confidence"]:
-                    by_label = dict(zip(self.model.classes_, row))
-                    best_label = max(by_label, key=lambda label: by_label[label])
-            asked = without_leading_absences(masked)
-            if "/" in best_label and asked != masked.strip() and len(asked.split()) >= MIN_REST_WORDS:
+                by_label = self._read_alone(
+                    masked,
+                    without_courtesy(masked),
+                    by_label,
+                    lambda label: label not in COURTESY_INTENTS,
+                )
+                best_label = max(by_label, key=lambda label: by_label[label])
+            if "/" in best_label:
                 # "no fever, just some redness, is that normal?": what the
                 # patient says is absent is not what they ask about.
-                row = self.model.predict_proba([asked])[0]
-                label, confidence = self._best(row)
-                if (
-                    "/" in label
-                    and confidence >= self.config["segment_confidence"]
-                    and confidence > by_label[best_label]
-                ):
-                    by_label = dict(zip(self.model.classes_, row))
-                    best_label = label
+                by_label = self._read_alone(
+                    masked,
+                    without_leading_absences(masked),
+                    by_label,
+                    lambda label: "/" in label,
+                    clearer_than=by_label[best_label],
+                )
+                best_label = max(by_label, key=lambda label: by_label[label])
             # The urgency detector decides on red_flag whatever the label here.
             own_topic = switched_topic(masked)
             if own_topic:
@@ -359,6 +354,24 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             "condition_words": named,
         }
         return [first] + asked[:1]
+
+    def _read_alone(
+        self,
+        masked: Text,
+        rest: Text,
+        by_label: Dict[Text, float],
+        accept: Callable[[Text], bool],
+        clearer_than: float = 0.0,
+    ) -> Dict[Text, float]:
+        """The reading of `rest`, what is left of the message without its
+        opening, when it is long enough, clear alone and `accept`ed."""
+        if rest == masked.strip() or len(rest.split()) < MIN_REST_WORDS:
+            return by_label
+        row = self.model.predict_proba([rest])[0]  # type: ignore[union-attr]
+        label, confidence = self._best(row)
+        if confidence >= self.config["segment_confidence"] and confidence > clearer_than and accept(label):
+            return dict(zip(self.model.classes_, row))  # type: ignore[union-attr]
+        return by_label
 
     def _one_plan_question(self, units: List[Tuple[Text, bool]], rows: Any) -> Optional[int]:
         """The index of the only question among several units, when it asks to plan."""
