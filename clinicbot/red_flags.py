@@ -162,6 +162,8 @@ class RedFlagRules:
     ahead_words: List[str] = field(default_factory=list)
     resolved_not_after: List[str] = field(default_factory=list)
     media_cues: List[str] = field(default_factory=list)
+    writer_booked_cues: List[str] = field(default_factory=list)
+    their_treatment_cues: List[str] = field(default_factory=list)
     mistaken_cues: List[str] = field(default_factory=list)
     mistaken_corrections: List[str] = field(default_factory=list)
     question_reports: List[str] = field(default_factory=list)
@@ -340,6 +342,8 @@ def load_rules(path: Optional[Path] = None) -> RedFlagRules:
         ahead_words=_terms(data.get("treatment_ahead") or {}, "words", source),
         resolved_not_after=_terms(data, "resolved_not_after", source),
         media_cues=_terms(data.get("someone_else") or {}, "media", source),
+        writer_booked_cues=_terms(data.get("someone_else") or {}, "writer_booked", source),
+        their_treatment_cues=_terms(data.get("someone_else") or {}, "their_treatment", source),
         mistaken_cues=_terms(data, "mistaken_cues", source),
         mistaken_corrections=_terms(data, "mistaken_corrections", source),
         question_reports=_terms(data, "question_reports", source),
@@ -379,7 +383,9 @@ def _temperature_rules(data: dict, source: Path) -> Optional[TemperatureRules]:
 
 # Words the lookup lemmatizer maps to another word: "worse" is not "wrong",
 # a "wound" is no "wind", "dying" is not "dye", "there's" is not "there has".
-LEMMA_MISTAKES = {"worse", "worst", "wound", "dying", "does", "bit", "dressing", "more", "'s"}
+# A comparative says more than its base word: "redder" is not "red",
+# "hotter" is not "hot".
+LEMMA_MISTAKES = {"worse", "worst", "redder", "hotter", "wound", "dying", "does", "bit", "dressing", "more", "'s"}
 
 
 def _inflects(token: Token) -> bool:
@@ -480,6 +486,8 @@ class RedFlagDetector:
             ("report_after_question", rules.report_after_question),
             ("resolved_not_after", rules.resolved_not_after),
             ("media", rules.media_cues),
+            ("writer_booked", rules.writer_booked_cues),
+            ("their_treatment", rules.their_treatment_cues),
             ("mistaken", rules.mistaken_cues),
             ("correction", rules.mistaken_corrections),
             ("question_report", rules.question_reports),
@@ -1193,6 +1201,11 @@ class RedFlagDetector:
             return bool(between & STORY_PEOPLE) and not any(
                 clause_of[s] == clause for s, _e in cues.get("now", [])
             )
+        if cues.get("writer_booked") and not cues.get("their_treatment"):
+            # The writer's own appointment is still to come and nothing says
+            # the other person was treated: "my daughter has a temperature of
+            # 38.5, I might need to move my appointment".
+            return True
         if _cue_in_clause(cues, clause_of, "now", clause):
             return False
         last = max(own_terms) + 1 if own_terms else first + 1
@@ -1529,7 +1542,11 @@ def _read_temperatures(text: str, rules: TemperatureRules) -> List[Tuple[float, 
         while len(before) > 1 and before[-1] in LINKING_WORDS:
             before.pop()
         after = words[ends : ends + 1]
-        if (before and before[-1] in rules.not_after) or (after and after[0] in rules.not_before):
+        # A phrase of not_after may be two words: "I keep it at 38" is a bath.
+        if (
+            (before and (before[-1] in rules.not_after or " ".join(before[-2:]) in rules.not_after))
+            or (after and after[0] in rules.not_before)
+        ):
             continue
         if not_body:
             nearest_other = min(abs(i - at) for i in not_body)

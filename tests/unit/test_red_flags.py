@@ -540,7 +540,7 @@ def test_a_past_symptom_still_going_on_is_not_over(detect):
     "text",
     [
         "I had a fever last week with the flu, I haven't had the treatment yet, is it ok to go ahead?",
-        "my boyfriend has the flu and is burning up, will that delay my session tomorrow?",
+        "I have the flu and am burning up, will that delay my session tomorrow?",
     ],
 )
 def test_a_treated_cue_inside_a_not_treated_one_says_nothing(detect, text):
@@ -1226,3 +1226,43 @@ def test_a_young_child_a_treatment_ahead_a_risk_or_a_figure_of_speech_is_no_alar
 
 def test_a_young_childs_thermometer_does_not_make_the_reading_theirs(detect):
     assert "fever" in detect("used my kids thermometer, says 100.4, and yes it's me not the kid").symptoms
+
+
+@pytest.mark.parametrize(
+    "text, symptom",
+    [
+        ("the white area on my chin stays white when I press on it", "skin_turning_white_grey_or_black"),
+        ("the eyeball itself aches, not the lid", "vision_change"),
+        ("pain was a 5 out of 10 this morning, now a 7 and climbing", "severe_pain"),
+        ("it is redder every day, day 5 now", "spreading_redness"),
+        ("the red has crept past the pen line I drew this morning", "spreading_redness"),
+        ("my sheet scab came off and left a raw patch that keeps getting bigger", "wound_getting_bigger"),
+        ("it hurts more each day, I thought it would be getting better by now", "severe_pain"),
+        ("ibuprofen doesn't do anything for the throbbing", "severe_pain"),
+        ("there are little pockets of fluid under my skin on the cheek", "blisters_or_cold_sores"),
+    ],
+)
+def test_signs_told_in_everyday_words_are_found(detect, text, symptom):
+    assert symptom in detect(text).symptoms
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A comparative is not its base word ("redder" is not "red").
+        "day 1, swollen and red, like a sunburn",
+        "it's less red than yesterday and not as hot",
+        # The water of a bath or shower, not the patient.
+        "can I take a bath yet? I usually keep it at 40 degrees",
+        # Another person's symptom, the writer's own appointment still to come.
+        "my son has a fever and chills, can I still come on Friday?",
+        "my partner's eye swelled shut from a wasp sting, I'll be late for my appointment",
+    ],
+)
+def test_look_alikes_of_spreading_redness_fever_and_swelling_are_no_alarm(detect, text):
+    assert not detect(text).is_red_flag
+
+
+def test_another_persons_symptom_counts_when_they_were_treated(detect):
+    finding = detect("my son had his laser on Monday and has a fever now, I need to move my appointment")
+    assert "fever" in finding.symptoms
