@@ -385,7 +385,19 @@ def _temperature_rules(data: dict, source: Path) -> Optional[TemperatureRules]:
 # a "wound" is no "wind", "dying" is not "dye", "there's" is not "there has".
 # A comparative says more than its base word: "redder" is not "red",
 # "hotter" is not "hot".
-LEMMA_MISTAKES = {"worse", "worst", "redder", "hotter", "wound", "dying", "does", "bit", "dressing", "more", "'s"}
+LEMMA_MISTAKES = {
+    "worse",
+    "worst",
+    "redder",
+    "hotter",
+    "wound",
+    "dying",
+    "does",
+    "bit",
+    "dressing",
+    "more",
+    "'s",
+}
 
 
 def _inflects(token: Token) -> bool:
@@ -1543,9 +1555,8 @@ def _read_temperatures(text: str, rules: TemperatureRules) -> List[Tuple[float, 
             before.pop()
         after = words[ends : ends + 1]
         # A phrase of not_after may be two words: "I keep it at 38" is a bath.
-        if (
-            (before and (before[-1] in rules.not_after or " ".join(before[-2:]) in rules.not_after))
-            or (after and after[0] in rules.not_before)
+        if (before and (before[-1] in rules.not_after or " ".join(before[-2:]) in rules.not_after)) or (
+            after and after[0] in rules.not_before
         ):
             continue
         if not_body:

@@ -38,6 +38,14 @@ from clinicbot.red_flags import RedFlagDetector, RedFlagFinding
 MIN_WORDS = 3
 MIN_CONTENT_WORDS = 2
 
+# Words that join a clause to what came before say nothing of urgency, yet
+# the classifier learns them from symptoms told as an afterthought ("also my
+# temp is 38.7"), and then alarms on "also whats the aftercare". A clause is
+# judged without them; the whole message keeps them.
+LEADING_JOINERS = re.compile(
+    r"^(?:(?:and|also|plus|btw|by the way|oh|ps|p\.s\.|anyway|one more thing|another thing)\b[\s,.:;!-]*)+"
+)
+
 
 def _features() -> FeatureUnion:
     return FeatureUnion(
@@ -226,6 +234,7 @@ def classifier_units(
             # that says it is over stays with the symptom it settles.
             while index < len(clauses) and index in finding.qualifiers:
                 unit, index = f"{unit} {clauses[index]}", index + 1
+        unit = LEADING_JOINERS.sub("", unit)
         if unit != text:
             units.append(ClassifierUnit(unit, cleared, settled(index - 1)))
     return [unit for unit in units if enough_to_judge(unit.text, is_stop)]

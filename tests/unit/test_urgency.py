@@ -164,3 +164,13 @@ def test_a_symptom_that_went_down_or_has_not_come_back_is_settled(nlp):
         assert units and all(unit.settled for unit in units), text
     text = "it was fine yesterday, today my cheek is throbbing"
     assert not any(unit.settled for unit in classifier_units(text, detector.detect(nlp(text))))
+
+
+def test_a_clause_is_judged_without_the_words_that_join_it_on(nlp):
+    detector = detector_for(nlp)
+    text = "what are the side effects? also whats the aftercare"
+    units = [unit.text for unit in classifier_units(text, detector.detect(nlp(text)))]
+    assert "whats the aftercare" in units
+    assert not any(unit.startswith("also") for unit in units[1:])
+    # The whole message keeps them.
+    assert units[0] == text
