@@ -667,7 +667,7 @@ class RedFlagDetector:
             # "black dots merging into a patch": no longer just dots
             # "gone black, not like the tiny dots": the harmless sense set aside
             if not any(
-                0 <= us - _ex_end <= 2 and clause_of[us] == clause_of[ex_start]
+                0 <= us - _ex_end < EXCEPTION_REACH and clause_of[us] == clause_of[ex_start]
                 for us, _ue in cues.get("exception_undone", [])
             ) and not any(
                 0 <= ex_start - ne <= 3 and clause_of[ns] == clause_of[ex_start]

@@ -37,7 +37,7 @@ def detect(nlp):
         ("the redness is going down my neck", "spreading_redness"),
         ("red streaks going down from the treated area towards my neck", "spreading_redness"),
         ("cheek is sore with a line of red going down", "spreading_redness"),
-        ("my cheek is red and hot", "spreading_redness"),
+        ("my cheek is red and hot", "hot_redness"),
         ("the pain is getting worse and worse", "severe_pain"),
         ("I'm in agony", "severe_pain"),
         ("paracetamol does nothing for it", "severe_pain"),
@@ -320,7 +320,7 @@ def test_lemmas_do_not_turn_one_word_into_another(detect, text):
     "text, symptom",
     [
         ("the red patch is getting bigger", "spreading_redness"),
-        ("my cheeks were hot and red", "spreading_redness"),
+        ("my cheeks were hot and red", "hot_redness"),
         ("the wounds are spreading", "wound_getting_bigger"),
         ("the blistering is worse", "blisters_or_cold_sores"),
     ],
@@ -794,7 +794,7 @@ def test_a_day_not_yet_come_is_no_treatment_ahead_unless_said_so(detect):
 @pytest.mark.parametrize(
     "text, symptom",
     [
-        ("my neck which wasn't treated is now red and hot as well", "spreading_redness"),
+        ("my neck which wasn't treated is now red and hot as well", "hot_redness"),
         ("the bit that was not lasered has gone grey", "skin_turning_white_grey_or_black"),
     ],
 )
@@ -1252,6 +1252,9 @@ def test_signs_told_in_everyday_words_are_found(detect, text, symptom):
         # A comparative is not its base word ("redder" is not "red").
         "day 1, swollen and red, like a sunburn",
         "it's less red than yesterday and not as hot",
+        # The expected first days: heat like a sunburn, clear fluid.
+        "the evening after the laser my face is hot and red like a sunburn",
+        "a little clear fluid oozing from my cheeks on day 1",
         # The water of a bath or shower, not the patient.
         "can I take a bath yet? I usually keep it at 40 degrees",
         # Another person's symptom, the writer's own appointment still to come.
