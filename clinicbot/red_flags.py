@@ -729,7 +729,7 @@ class RedFlagDetector:
                 # Part of a rule names a symptom only as absent when all of
                 # it is negated ("doesn't smell"); an unrelated negated word
                 # ("isn't going down, it ...") clears nothing.
-                if all(negated_groups):
+                if all(negated_groups) and 0 in groups:
                     mentions.append(Mention(symptom, words, clause, NEGATED))
                 continue
             if any(negated_groups):
@@ -1122,9 +1122,14 @@ class RedFlagDetector:
             return QUESTION
         # A condition covers what it says up to the next comma: "if my eyes
         # swell, who do I call?", not "if possible, the pain is unbearable".
+        # "should I be worried that my tongue feels thick" asks about what is
+        # there (a question_report), not "should my face swell".
         if not measured and any(
-            e <= first and not any(doc[i].text == "," for i in range(e, first)) and reaches(e)
-            for _s, e in in_clause("conditional", clause)
+            e <= first
+            and not any(doc[i].text == "," for i in range(e, first))
+            and reaches(e)
+            and not any(qs == s and qe <= first for qs, qe in in_clause("question_report", clause))
+            for s, e in in_clause("conditional", clause)
         ):
             return QUESTION
         opener = None if measured else self._question_opener(doc, clause_of, clause, first)

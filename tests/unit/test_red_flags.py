@@ -1240,6 +1240,11 @@ def test_a_young_childs_thermometer_does_not_make_the_reading_theirs(detect):
         ("it hurts more each day, I thought it would be getting better by now", "severe_pain"),
         ("ibuprofen doesn't do anything for the throbbing", "severe_pain"),
         ("there are little pockets of fluid under my skin on the cheek", "blisters_or_cold_sores"),
+        ("the redness is now 2 cm past the treated edge", "spreading_redness"),
+        ("a patch by my nose has gone dark and leathery", "skin_turning_white_grey_or_black"),
+        ("the purple bit on my chin has gone numb", "skin_turning_white_grey_or_black"),
+        # Asks about what is there ("should I be worried that my ...").
+        ("should I be worried that my lips feel thick and swollen", "allergic_reaction_or_breathing"),
     ],
 )
 def test_signs_told_in_everyday_words_are_found(detect, text, symptom):
@@ -1269,3 +1274,17 @@ def test_look_alikes_of_spreading_redness_fever_and_swelling_are_no_alarm(detect
 def test_another_persons_symptom_counts_when_they_were_treated(detect):
     finding = detect("my son had his laser on Monday and has a fever now, I need to move my appointment")
     assert "fever" in finding.symptoms
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the weepy part is moving down my neck, and I didn't have laser there",
+        "my eye went blurry after the laser and hasnt come back",
+    ],
+)
+def test_a_negated_word_that_only_qualifies_a_symptom_rules_nothing_out(detect, text):
+    # "have" (of "have a temperature") or "come" (of "coming" blood) alone
+    # name no symptom, so their negation clears nothing for the classifier.
+    finding = detect(text)
+    assert not finding.negated_symptoms and not finding.cleared
