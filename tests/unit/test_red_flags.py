@@ -1260,6 +1260,10 @@ def test_signs_told_in_everyday_words_are_found(detect, text, symptom):
         # The expected first days: heat like a sunburn, clear fluid.
         "the evening after the laser my face is hot and red like a sunburn",
         "a little clear fluid oozing from my cheeks on day 1",
+        # Expected colours of healing skin, and make-up.
+        "the crusts look grey-brown and are coming off",
+        "the new skin is pale pink, is that right?",
+        "my foundation looks grey on the new skin",
         # The water of a bath or shower, not the patient.
         "can I take a bath yet? I usually keep it at 40 degrees",
         # Another person's symptom, the writer's own appointment still to come.
