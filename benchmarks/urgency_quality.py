@@ -46,13 +46,14 @@ def detector_cost_ms() -> Dict[str, float]:
     classifier = train_beside_rules([t for t, _ in train], [u for _, u in train], detector, nlp,
                                     **product_settings())
     settled = pipeline_setting("UrgencyDetector", "settled_threshold")
+    negated = pipeline_setting("UrgencyDetector", "negated_threshold")
     docs = [nlp(c.text.lower()) for c in load_urgency_cases()]
     for doc in docs[:20]:
-        assess(doc, detector, classifier, settled)
+        assess(doc, detector, classifier, settled, negated)
     timings = []
     for doc in docs:
         started = time.perf_counter()
-        assess(doc, detector, classifier, settled)
+        assess(doc, detector, classifier, settled, negated)
         timings.append((time.perf_counter() - started) * 1000)
     timings.sort()
     return {"median_ms": statistics.median(timings),

@@ -686,8 +686,25 @@ class RedFlagDetector:
         # Symptom words (for lists under a negation), and where a new
         # statement opens ("it's"), unless it is what was said or thought
         # ("I wouldn't say it's infected").
+        # A rule's qualifier ("helping" of "painkillers aren't helping") is a
+        # symptom word only beside its rule's first group in the same clause:
+        # "my inhaler isn't helping much, wheezing since this morning" is no
+        # list of absent symptoms.
+        named_rules = {
+            (self._term_keys[m][0], self._term_keys[m][1], clause_of[s])
+            for m, s, _e in terms
+            if self._term_keys[m][2] == 0
+        }
         symptom_words = sorted(
-            {(s, e) for _m, s, e in terms if any(not t.is_stop and not t.is_punct for t in doc[s:e])}
+            {
+                (s, e)
+                for m, s, e in terms
+                if any(not t.is_stop and not t.is_punct for t in doc[s:e])
+                and (
+                    self._term_keys[m][2] == 0
+                    or (self._term_keys[m][0], self._term_keys[m][1], clause_of[s]) in named_rules
+                )
+            }
         )
         openers = {
             s

@@ -30,7 +30,7 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import FeatureUnion, Pipeline
 from spacy.tokens import Doc
 
-from clinicbot.red_flags import RedFlagDetector, RedFlagFinding
+from clinicbot.red_flags import NEGATED, RedFlagDetector, RedFlagFinding
 
 # Texts this short ("and makeup?") give the classifier too little to go on,
 # and so do those with a single word that is more than a function word ("and
@@ -245,9 +245,13 @@ def assess(
     detector: RedFlagDetector,
     classifier: Optional[UrgencyClassifier],
     settled_threshold: Optional[float] = None,
+    negated_threshold: Optional[float] = None,
 ) -> UrgencyVerdict:
     """`settled_threshold`: what the classifier needs on a text whose patient
-    says it is over or easing; None judges it like any other."""
+    says it is over or easing; None judges it like any other.
+    `negated_threshold`: what it needs to overrule the rules where every
+    symptom they found is negated ("no fever, pus or bleeding"); None: the
+    classifier's own overrule threshold."""
     finding = detector.detect(doc)
     verdict = UrgencyVerdict(urgent=finding.is_red_flag, rules=finding)
     if finding.is_red_flag:
@@ -259,8 +263,15 @@ def assess(
         return verdict
     scores = classifier.probabilities([unit.text for unit in units])
 
+    # Every symptom the rules found is said to be absent: their reading of a
+    # negation is explicit, and the classifier, which cannot read one, was
+    # the main source of false alarms on such lists.
+    all_negated = bool(finding.mentions) and all(m.status == NEGATED for m in finding.mentions)
+
     def needed(unit: ClassifierUnit) -> float:
         if unit.cleared:
+            if all_negated and negated_threshold is not None:
+                return max(classifier.overrule_threshold, negated_threshold)
             return classifier.overrule_threshold
         if unit.settled and settled_threshold is not None:
             return max(classifier.threshold, settled_threshold)

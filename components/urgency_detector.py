@@ -67,6 +67,9 @@ class UrgencyDetector(GraphComponent, IntentClassifier):
             # The score the classifier needs where the patient says it is over
             # or easing ("the swelling is going down"); None: no more than usual.
             "settled_threshold": None,
+            # The score the classifier needs to overrule the rules where every
+            # symptom they found is negated; None: overrule_threshold.
+            "negated_threshold": None,
             "C": 4.0,
             "random_seed": 42,
         }
@@ -135,7 +138,8 @@ class UrgencyDetector(GraphComponent, IntentClassifier):
         red_flag = self.config["red_flag_intent"]
         for message in messages:
             doc: Doc = message.get(SPACY_DOCS[TEXT]) or model.model((message.get(TEXT) or "").lower())
-            verdict = assess(doc, detector, self.classifier, self.config["settled_threshold"])
+            verdict = assess(doc, detector, self.classifier, self.config["settled_threshold"],
+                             self.config["negated_threshold"])
             classified_as = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
             ranking = [dict(item) for item in message.get(INTENT_RANKING_KEY) or []]
             overridden_from = None

@@ -174,3 +174,17 @@ def test_a_clause_is_judged_without_the_words_that_join_it_on(nlp):
     assert not any(unit.startswith("also") for unit in units[1:])
     # The whole message keeps them.
     assert units[0] == text
+
+
+def test_the_classifier_needs_the_negated_threshold_where_every_symptom_found_is_negated(nlp, trained):
+    detector = detector_for(nlp)
+    negated = nlp("no fever, no pus and no bleeding")
+    assert assess(negated, detector, trained).classifier_threshold == trained.overrule_threshold
+    strict = assess(negated, detector, trained, negated_threshold=0.999)
+    assert strict.classifier_threshold == 0.999 and not strict.urgent
+    # A question about a symptom is cleared too, but not by a negation: the
+    # usual overrule threshold still holds there.
+    asked = nlp("could i get painful blisters on my cheeks from the laser")
+    assert assess(asked, detector, trained, negated_threshold=0.999).classifier_threshold == (
+        trained.overrule_threshold
+    )
