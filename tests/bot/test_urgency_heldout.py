@@ -21,12 +21,12 @@ pytestmark = pytest.mark.servers
 
 REPORT = RESULTS_DIR / "urgency_heldout.json"
 STATEMENTS_REPORT = RESULTS_DIR / "urgency_statements_heldout.json"
-# Just under today's figures (590/596 caught, 13/326 false alarms). The
+# Just under today's figures (591/596 caught, 9/326 false alarms, 2.8%). The
 # classifier's settings trade false alarms for recall, a miss weighed as ten
-# false alarms (README "The urgency detector"), so the ceiling sits above the
-# 3% target: recall comes first.
-RECALL_FLOOR = 0.985
-FALSE_ALARM_CEILING = 0.05
+# false alarms (README "The urgency detector"), so the ceiling keeps a margin
+# above the 3% target: recall comes first.
+RECALL_FLOOR = 0.988
+FALSE_ALARM_CEILING = 0.04
 
 
 def test_urgent_recall_and_false_alarms_on_the_heldout_set(bot):
@@ -42,8 +42,8 @@ def test_urgent_recall_and_false_alarms_on_the_heldout_set(bot):
 
 # tests/data/urgency_statements_heldout.yml: ordinary messages only (everyday
 # life, plans, normal recovery told as a statement), by another author. Before
-# the statements training data 56/354 raised the alarm; now 19/354.
-STATEMENTS_FALSE_ALARM_CEILING = 0.07
+# the statements training data 56/354 raised the alarm; now 18/354.
+STATEMENTS_FALSE_ALARM_CEILING = 0.06
 
 
 def test_ordinary_statements_do_not_raise_the_alarm(bot):
