@@ -1137,15 +1137,20 @@ class RedFlagDetector:
             for s, e in in_clause("question", clause)
         ):
             return QUESTION
+
+        def asks_what_is_there(start: int) -> bool:
+            # "whats this yellow stuff oozing?", "should I be worried that my
+            # tongue feels thick": a question_report opening at `start`.
+            return any(s == start and e <= first for s, e in in_clause("question_report", clause))
+
         # A condition covers what it says up to the next comma: "if my eyes
-        # swell, who do I call?", not "if possible, the pain is unbearable".
-        # "should I be worried that my tongue feels thick" asks about what is
-        # there (a question_report), not "should my face swell".
+        # swell, who do I call?", not "if possible, the pain is unbearable",
+        # nor "should I be worried that my tongue feels thick".
         if not measured and any(
             e <= first
             and not any(doc[i].text == "," for i in range(e, first))
             and reaches(e)
-            and not any(qs == s and qe <= first for qs, qe in in_clause("question_report", clause))
+            and not asks_what_is_there(s)
             for s, e in in_clause("conditional", clause)
         ):
             return QUESTION
@@ -1166,8 +1171,7 @@ class RedFlagDetector:
             ]
             # "how do I stop the bleeding, it's been going for an hour"
             and not any(s > opener + 1 for s in statements)
-            # "whats this yellow stuff oozing?": asks about what is there
-            and not any(s == opener and e <= first for s, e in in_clause("question_report", clause))
+            and not asks_what_is_there(opener)
         ):
             return QUESTION
         if measured and self._threshold_asked(doc, clause_of, cues, clause, first):

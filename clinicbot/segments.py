@@ -221,3 +221,16 @@ LEADING_ABSENCES = re.compile(
 def without_leading_absences(text: str) -> str:
     """`text` without the absent symptoms it opens with."""
     return LEADING_ABSENCES.sub("", text, count=1).strip()
+
+
+# Words that join a clause to what came before: "also whats the aftercare",
+# "oh and btw my temp is 38.7".
+LEADING_JOINERS = re.compile(
+    r"^(?:(?:and|also|plus|btw|by the way|oh|ps|p\.s\.|anyway|one more thing|another thing)\b[\s,.:;!-]*)+",
+    re.IGNORECASE,
+)
+
+
+def without_leading_joiners(text: str) -> str:
+    """`text` without the joining words it opens with."""
+    return LEADING_JOINERS.sub("", text, count=1)

@@ -31,20 +31,13 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from spacy.tokens import Doc
 
 from clinicbot.red_flags import NEGATED, RedFlagDetector, RedFlagFinding
+from clinicbot.segments import without_leading_joiners
 
 # Texts this short ("and makeup?") give the classifier too little to go on,
 # and so do those with a single word that is more than a function word ("and
 # the gym?" scored as urgent as a report). The rules still judge them.
 MIN_WORDS = 3
 MIN_CONTENT_WORDS = 2
-
-# Words that join a clause to what came before say nothing of urgency, yet
-# the classifier learns them from symptoms told as an afterthought ("also my
-# temp is 38.7"), and then alarms on "also whats the aftercare". A clause is
-# judged without them; the whole message keeps them.
-LEADING_JOINERS = re.compile(
-    r"^(?:(?:and|also|plus|btw|by the way|oh|ps|p\.s\.|anyway|one more thing|another thing)\b[\s,.:;!-]*)+"
-)
 
 
 def _features() -> FeatureUnion:
@@ -234,7 +227,11 @@ def classifier_units(
             # that says it is over stays with the symptom it settles.
             while index < len(clauses) and index in finding.qualifiers:
                 unit, index = f"{unit} {clauses[index]}", index + 1
-        unit = LEADING_JOINERS.sub("", unit)
+        # Joining words say nothing of urgency, yet the classifier learns them
+        # from symptoms told as an afterthought ("also my temp is 38.7") and
+        # then alarms on "also whats the aftercare"; the whole message keeps
+        # them.
+        unit = without_leading_joiners(unit)
         if unit != text:
             units.append(ClassifierUnit(unit, cleared, settled(index - 1)))
     return [unit for unit in units if enough_to_judge(unit.text, is_stop)]
