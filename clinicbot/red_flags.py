@@ -54,6 +54,10 @@ CONDITIONAL_WORDS = {"if", "when", "whether", "case", "once", "until", "unless"}
 DEFINITE = {"the", "my", "this", "these", "that", "those", "her", "his", "how", "what"}
 # How many words from a symptom's own words an exception word may stand.
 EXCEPTION_REACH = 6
+# "stopped at 10pm", "at 3", "at 10:30".
+CLOCK_TIME = re.compile(r"^\d{1,2}(?:[:.]\d{2})?(?:am|pm)?$")
+# Words between a negation and what goes on: "isn't really going away".
+PERSISTENCE_FILLERS = {"really", "even", "seem", "seems", "actually"}
 PRESENT_BE = {"'m", "m", "am", "is", "'s", "s", "are", "'re"}
 # Tokens of a negation inside a symptom's own words ("can't cope", "won't stop").
 NEGATION_WORDS = {"n't", "nt", "not", "no", "never", "cannot"}
@@ -179,6 +183,7 @@ class RedFlagRules:
     ahead_repeat_before: List[str] = field(default_factory=list)
     condition_reports: List[str] = field(default_factory=list)
     ahead_time_of_treatment: List[str] = field(default_factory=list)
+    persistence_after_cue: List[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -359,6 +364,7 @@ def load_rules(path: Optional[Path] = None) -> RedFlagRules:
         ahead_time_of_treatment=_terms(data.get("treatment_ahead") or {}, "time_of_treatment", source),
         condition_reports=_terms(data, "condition_reports", source),
         ahead_repeat_before=_terms(data.get("treatment_ahead") or {}, "repeat_before", source),
+        persistence_after_cue=_terms(negation, "persistence_after_cue", source),
     )
 
 
@@ -504,6 +510,7 @@ class RedFlagDetector:
             ("correction", rules.mistaken_corrections),
             ("question_report", rules.question_reports),
             ("exception_undone", rules.exception_undone_by),
+            ("persistence", rules.persistence_after_cue),
         ):
             if words:
                 self._cues.add(name, [nlp.make_doc(w) for w in words])
@@ -630,6 +637,18 @@ class RedFlagDetector:
                 if not (e < len(doc) and doc[e].lower_ in self.rules.doubt_after_cue)
             ],
         )
+        # "pain that isn't going away", "not getting any better": the symptom
+        # goes on. Such a negation still says "going away" is no resolution.
+        persisting = {s for s, _e in cues.get("persistence", [])}
+        symptom_negations = [
+            (s, e)
+            for s, e in negations
+            if not any(
+                p in persisting
+                for p in range(e, e + 2)
+                if p < len(doc) and (p == e or doc[e].lower_ in PERSISTENCE_FILLERS)
+            )
+        ]
         # "it's not gone" is no resolution.
         # ...nor is "it's gone yellow" (a symptom word follows) or "going down
         # my neck" (a direction follows).
@@ -649,8 +668,18 @@ class RedFlagDetector:
             )
             # "he says it's fine": someone's view, not that it is over
             and not self._said_by_someone(doc, s)
+            # "down to his jaw which was fine yesterday": how it was before
+            and not (
+                doc[s].lower_ in ("was", "were") and s > 0 and doc[s - 1].lower_ in ("which", "that", "where")
+            )
             # "expanding rather than settling": what is not happening
             and not any(ae == s for _as, ae in cues.get("resolved_not_after", []))
+        ]
+        # "haven't come back" is no recurrence.
+        cues["recurrence"] = [
+            (s, e)
+            for s, e in cues.get("recurrence", [])
+            if not any(0 <= s - ne <= 2 and clause_of[ns] == clause_of[s] for ns, ne in negations)
         ]
         cues["question_report"] = [
             (s, e)
@@ -722,7 +751,7 @@ class RedFlagDetector:
                 (
                     start,
                     end,
-                    self._negated(doc, clause_of, negations, start, symptom_words, openers)
+                    self._negated(doc, clause_of, symptom_negations, start, symptom_words, openers)
                     or self._negated_after(doc, negated_after, end),
                 )
             )
@@ -749,7 +778,7 @@ class RedFlagDetector:
                 if all(negated_groups) and 0 in groups:
                     mentions.append(Mention(symptom, words, clause, NEGATED))
                 continue
-            if any(negated_groups):
+            if any(negated_groups) and not self._restated_after_negation(groups, openers):
                 mentions.append(Mention(symptom, words, clause, NEGATED))
                 continue
             own_terms = {i for s, e in spans for i in range(s, e)}
@@ -862,8 +891,11 @@ class RedFlagDetector:
         return False
 
     def _a_time_after(self, doc: Doc, at: int) -> bool:
-        """ "settled the same night", "went down the next day": when, not where."""
-        return any(t.lower_ in self.rules.resolved_when for t in doc[at + 1 : at + 3])
+        """ "settled the same night", "went down the next day", "stopped at
+        10pm": when, not where."""
+        return any(
+            t.lower_ in self.rules.resolved_when or CLOCK_TIME.match(t.lower_) for t in doc[at + 1 : at + 3]
+        )
 
     def _past_then_calm(
         self,
@@ -976,6 +1008,21 @@ class RedFlagDetector:
             else m
             for m in mentions
         ]
+
+    @staticmethod
+    def _restated_after_negation(groups: Dict[int, List[Tuple[int, int, bool]]], openers: Set[int]) -> bool:
+        """A rule's words split by a new statement: "not red anymore in one
+        spot, | it's white" names the spot and then reports it white, so the
+        negation does not carry over. The rule's last group (what makes it a
+        symptom: "white", "spreading") must be said only after the new
+        statement: "isn't spreading and it's not hot, | it's just pink" stays
+        negated."""
+        negated_ends = [e for matches in groups.values() for _s, e, n in matches if n]
+        last = groups[max(groups)]
+        if not negated_ends or any(n for _s, _e, n in last):
+            return False
+        after = max(negated_ends)
+        return any(after <= opener < start for start, _e, _n in last if start >= after for opener in openers)
 
     def _without_double_negations(
         self, doc: Doc, clause_of: Sequence[int], negations: List[Tuple[int, int]]
@@ -1177,15 +1224,28 @@ class RedFlagDetector:
         if measured and self._threshold_asked(doc, clause_of, cues, clause, first):
             return QUESTION
         if (
-            any(e <= first and reaches(e, adjacent=False) for _s, e in in_clause("history", clause))
-            or in_clause("past_time", clause)
-        ) and not in_clause("now", clause):
+            (
+                any(e <= first and reaches(e, adjacent=False) for _s, e in in_clause("history", clause))
+                or in_clause("past_time", clause)
+            )
+            and not in_clause("now", clause)
+            and not self._airway_told_now(doc, symptom, own_terms)
+        ):
             return HISTORY
         if self._over(doc, in_clause, clause, first, own_terms, clause_of):
             return RESOLVED
         if self._someone_else(doc, clause_of, cues, clause, first, own_terms):
             return OTHER_PERSON
         return PRESENT
+
+    def _airway_told_now(self, doc: Doc, symptom: str, own_terms: Set[int]) -> bool:
+        """An allergy told as history does not make a reaction in the present
+        tense history: "I'm allergic to penicillin ... my throat feels tight"."""
+        if symptom not in self.rules.urgent_before_treatment or not own_terms:
+            return False
+        return any(
+            doc[i].lower_ in self.rules.present_verbs for i in range(min(own_terms), max(own_terms) + 1)
+        )
 
     def _said_by_someone(self, doc: Doc, start: int) -> bool:
         """Words right after "says", "thinks" ("he says it's fine")."""
