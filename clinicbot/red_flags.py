@@ -54,6 +54,7 @@ CONDITIONAL_WORDS = {"if", "when", "whether", "case", "once", "until", "unless"}
 DEFINITE = {"the", "my", "this", "these", "that", "those", "her", "his", "how", "what"}
 # How many words from a symptom's own words an exception word may stand.
 EXCEPTION_REACH = 6
+PAST_BE = {"was", "were"}
 # "stopped at 10pm", "at 3", "at 10:30".
 CLOCK_TIME = re.compile(r"^\d{1,2}(?:[:.]\d{2})?(?:am|pm)?$")
 # Words between a negation and what goes on: "isn't really going away".
@@ -160,6 +161,7 @@ class RedFlagRules:
     present_verbs: Set[str] = field(default_factory=set)
     resolved_not_before: Set[str] = field(default_factory=set)
     calm_cues: List[str] = field(default_factory=list)
+    reassurance_cues: List[str] = field(default_factory=list)
     anxiety_cues: Set[str] = field(default_factory=set)
     report_after_question: List[str] = field(default_factory=list)
     treated_cues: List[str] = field(default_factory=list)
@@ -341,6 +343,7 @@ def load_rules(path: Optional[Path] = None) -> RedFlagRules:
         present_verbs={w.lower() for w in _terms(data.get("someone_else") or {}, "present_verbs", source)},
         resolved_not_before={w.lower() for w in _terms(data, "resolved_not_before", source)},
         calm_cues=_terms(data, "calm_cues", source),
+        reassurance_cues=_terms(data, "reassurance_cues", source),
         anxiety_cues={w.lower() for w in _terms(data, "anxiety_cues", source)},
         report_after_question=_terms(data, "report_after_question", source),
         treated_cues=_terms(data, "treated_cues", source),
@@ -497,6 +500,7 @@ class RedFlagDetector:
             ("pet", rules.pet_cues),
             ("young_child", rules.young_child_cues),
             ("calm", rules.calm_cues),
+            ("reassurance", rules.reassurance_cues),
             ("early", rules.early_time_cues),
             ("condition_report", rules.condition_reports),
             ("time_of_treatment", rules.ahead_time_of_treatment),
@@ -849,6 +853,13 @@ class RedFlagDetector:
         # "it was fine yesterday" says how it was before, not that it is easing;
         # "it went down", "it came down" do.
         easing = {clause_of[s] for s, _e in cues.get("resolved", []) if doc[s].lower_ not in ("was", "were")}
+        # "my credit card is crying but my face is thanking me", "all good
+        # there": a patient who says all is well.
+        easing |= {
+            clause_of[s]
+            for s, _e in cues.get("reassurance", [])
+            if not (s > 0 and doc[s - 1].lower_ in PAST_BE)
+        }
         settled = tuple(sorted(easing - recurring - present))
         return RedFlagFinding(
             tuple(mentions),
@@ -1238,6 +1249,17 @@ class RedFlagDetector:
             return OTHER_PERSON
         return PRESENT
 
+    def _better_before(self, doc: Doc, clause_of: Sequence[int], clause: int, cue: int) -> bool:
+        """ "they're throbbing so much, and it was much better yesterday": how
+        it was before, told beside a symptom in the present, is no easing;
+        "had a fever of 38.5, was fine yesterday" is."""
+        said_before = doc[cue].lower_ in PAST_BE or (cue > 0 and doc[cue - 1].lower_ in PAST_BE)
+        return said_before and any(
+            doc[i].lower_ in self.rules.present_verbs and doc[i].lower_ not in PAST_BE
+            for i in range(cue)
+            if clause_of[i] == clause
+        )
+
     def _airway_told_now(self, doc: Doc, symptom: str, own_terms: Set[int]) -> bool:
         """An allergy told as history does not make a reaction in the present
         tense history: "I'm allergic to penicillin ... my throat feels tight"."""
@@ -1415,6 +1437,7 @@ class RedFlagDetector:
             if s > first
             and not own_terms.intersection(range(s, e))
             and not (negated_term and doc[s:e].text.lower() in self.rules.ongoing_after_negated_term)
+            and not self._better_before(doc, clause_of, clause, s)
         ]
         if resolved_here:
             # Unless it came back or is worse: "it stopped but started again",

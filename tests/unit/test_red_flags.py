@@ -1321,6 +1321,13 @@ def test_a_negated_word_that_only_qualifies_a_symptom_rules_nothing_out(detect, 
         ("it was a 3 out of 10 yesterday, it's a 9/10 now", "severe_pain"),
         ("my cheek just bleeds and bleeds", "bleeding"),
         ("seeing halos around lights since the laser near my eyes", "vision_change"),
+        ("it hurts to look at the light since yesterday", "vision_change"),
+        ("my cheeks are throbbing so much I can't eat, it was much better yesterday", "severe_pain"),
+        ("the pain was getting better until yesterday, now it's back and worse than before", "severe_pain"),
+        ("still bleeding on day 3, I thought it would have stopped by now", "bleeding"),
+        ("it's not a few spots, it's bleeding steadily", "bleeding"),
+        ("is it normal to feel shivery after the laser? started this evening", "fever"),
+        ("achy all over, hot then cold, day 2 after the laser", "fever"),
     ],
 )
 def test_more_signs_in_everyday_words_are_found(detect, text, symptom):

@@ -89,6 +89,15 @@ def test_a_cleared_clause_stays_with_the_clause_it_qualifies(nlp):
         ("it was healing nicely but the pain is worse again tonight", set()),
         # a later clause with a symptom of its own is judged on its own
         ("the redness has faded but my lip is swelling up now", {"the redness has faded"}),
+        # a patient who says all is well, and the clause before it
+        (
+            "my credit card is crying but my face is thanking me, all good",
+            {
+                "my credit card is crying but my face is thanking me, all good",
+                "my credit card is crying",
+                "but my face is thanking me, all good",
+            },
+        ),
     ],
 )
 def test_a_text_saying_it_is_over_or_easing_is_marked_settled(nlp, text, settled_units):
