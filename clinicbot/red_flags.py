@@ -55,6 +55,20 @@ DEFINITE = {"the", "my", "this", "these", "that", "those", "her", "his", "how", 
 # How many words from a symptom's own words an exception word may stand.
 EXCEPTION_REACH = 6
 PAST_BE = {"was", "were"}
+# What someone does who looks at the patient's skin, not their own.
+OBSERVING_VERBS = {
+    "noticed",
+    "notices",
+    "spotted",
+    "saw",
+    "sees",
+    "looked",
+    "told",
+    "pointed",
+    "thinks",
+    "thought",
+}
+THIRD_PERSON = {"her", "his", "their", "she", "he", "they", "him", "them", "hers", "theirs"}
 # "stopped at 10pm", "at 3", "at 10:30".
 CLOCK_TIME = re.compile(r"^\d{1,2}(?:[:.]\d{2})?(?:am|pm)?$")
 # Words between a negation and what goes on: "isn't really going away".
@@ -393,12 +407,14 @@ def _temperature_rules(data: dict, source: Path) -> Optional[TemperatureRules]:
 # Words the lookup lemmatizer maps to another word: "worse" is not "wrong",
 # a "wound" is no "wind", "dying" is not "dye", "there's" is not "there has".
 # A comparative says more than its base word: "redder" is not "red",
-# "hotter" is not "hot".
+# "hotter" is not "hot", "getting paler" (fading redness) is not "pale".
 LEMMA_MISTAKES = {
     "worse",
     "worst",
     "redder",
     "hotter",
+    "paler",
+    "whiter",
     "wound",
     "dying",
     "does",
@@ -667,7 +683,12 @@ class RedFlagDetector:
                 e < len(doc)
                 and (
                     e in named
-                    or (doc[e].lower_ in self.rules.resolved_not_before and not self._a_time_after(doc, e))
+                    or (
+                        doc[e].lower_ in self.rules.resolved_not_before
+                        and not self._a_time_after(doc, e)
+                        # "faded to pink", "fading from the outside in": fading never travels
+                        and doc[s].lemma_ != "fade"
+                    )
                 )
             )
             # "he says it's fine": someone's view, not that it is over
@@ -1302,6 +1323,8 @@ class RedFlagDetector:
         kind, _start, end = max(subjects, key=lambda subject: subject[2])
         if any(doc[i].lower_ in FIRST_PERSON for i in range(end, first)):
             return False  # "my dog scratched my face and it's bleeding"
+        if self._an_observer(doc, end, first):
+            return False  # "my friend who's a nurse said the redness going beyond ..."
         if kind == "pet":
             return True
         if kind == "young_child" and end < len(doc):
@@ -1345,6 +1368,15 @@ class RedFlagDetector:
             elif lower in self.rules.past_verbs:
                 tense = "past"
         return tense == "past"
+
+    def _an_observer(self, doc: Doc, end: int, first: int) -> bool:
+        """The other person only looked or spoke: "my friend had a look and
+        said the redness is going beyond the treated area", "my mum noticed
+        the red line"; not "she said her lips are swelling"."""
+        for i in range(end, first):
+            if doc[i].lower_ in self.rules.reporting_verbs or doc[i].lower_ in OBSERVING_VERBS:
+                return not any(doc[j].lower_ in THIRD_PERSON for j in range(i + 1, first))
+        return False
 
     def _anxious_about_something_there(self, doc: Doc, start: int, end: int, first: int) -> bool:
         """ "worried about the pus coming out" is about something there;

@@ -1328,6 +1328,18 @@ def test_a_negated_word_that_only_qualifies_a_symptom_rules_nothing_out(detect, 
         ("it's not a few spots, it's bleeding steadily", "bleeding"),
         ("is it normal to feel shivery after the laser? started this evening", "fever"),
         ("achy all over, hot then cold, day 2 after the laser", "fever"),
+        # Someone who only looked at the patient's skin.
+        (
+            "my neighbour is a nurse, she had a look and said the redness is going beyond the treated area",
+            "spreading_redness",
+        ),
+        ("I pressed the dark patch and it stayed dark", "skin_turning_white_grey_or_black"),
+        ("the red on my wrist is going up my arm", "spreading_redness"),
+        # A test patch is a treatment had, even with the full one booked.
+        (
+            "I'm booked for the 14th, but the test patch spot has gone black",
+            "skin_turning_white_grey_or_black",
+        ),
     ],
 )
 def test_more_signs_in_everyday_words_are_found(detect, text, symptom):
@@ -1359,6 +1371,12 @@ def test_a_symptom_that_does_not_go_away_is_not_ruled_out(detect, text):
         "had a fever dream about my results",
         "the repair cream dries a bit grey on my cheeks",
         "my son's nose bleeds when he plays rugby, can he come with me?",
+        "the red on my neck has faded to pink",
+        "redness is fading from the outside in",
+        "it's much less red and getting paler every day",
+        "in the car mirror my face looks grey but in the bathroom it's pink",
+        "I read a horror story online about someone's face going black",
+        "my face goes a bit pink when I'm cold outside",
         # A new statement does not undo a negated last word.
         "the redness isn't spreading and it's not hot, it's just pink",
     ],
