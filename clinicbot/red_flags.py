@@ -200,6 +200,7 @@ class RedFlagRules:
     condition_reports: List[str] = field(default_factory=list)
     ahead_time_of_treatment: List[str] = field(default_factory=list)
     persistence_after_cue: List[str] = field(default_factory=list)
+    unrelated_cues: List[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -382,6 +383,7 @@ def load_rules(path: Optional[Path] = None) -> RedFlagRules:
         condition_reports=_terms(data, "condition_reports", source),
         ahead_repeat_before=_terms(data.get("treatment_ahead") or {}, "repeat_before", source),
         persistence_after_cue=_terms(negation, "persistence_after_cue", source),
+        unrelated_cues=_terms(data, "unrelated_cues", source),
     )
 
 
@@ -531,6 +533,7 @@ class RedFlagDetector:
             ("question_report", rules.question_reports),
             ("exception_undone", rules.exception_undone_by),
             ("persistence", rules.persistence_after_cue),
+            ("unrelated", rules.unrelated_cues),
         ):
             if words:
                 self._cues.add(name, [nlp.make_doc(w) for w in words])
@@ -851,6 +854,9 @@ class RedFlagDetector:
             )
         ]
         not_yet = not treated and bool(not_treated or ahead)
+        # "cut my finger and it bled loads, nowhere near the laser area": the
+        # writer says it has nothing to do with the treatment.
+        not_yet = not_yet or bool(cues.get("unrelated"))
         if not_yet:
             # Someone deciding whether to have it ("I get cold sores, can I
             # still have it?") or booked for later ("my laser is next week")

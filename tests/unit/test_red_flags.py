@@ -1340,6 +1340,11 @@ def test_a_negated_word_that_only_qualifies_a_symptom_rules_nothing_out(detect, 
             "I'm booked for the 14th, but the test patch spot has gone black",
             "skin_turning_white_grey_or_black",
         ),
+        ("the pain is no better with co-codamol", "severe_pain"),
+        ("the burning is stronger than ever on day 5", "severe_pain"),
+        ("I held a flannel on it for 20 minutes and it starts again as soon as I lift it", "bleeding"),
+        ("the scab is slimy and won't dry", "infection_pus_or_smell"),
+        ("his hand is red up to the elbow and warm", "spreading_redness"),
     ],
 )
 def test_more_signs_in_everyday_words_are_found(detect, text, symptom):
@@ -1377,6 +1382,9 @@ def test_a_symptom_that_does_not_go_away_is_not_ruled_out(detect, text):
         "in the car mirror my face looks grey but in the bathroom it's pink",
         "I read a horror story online about someone's face going black",
         "my face goes a bit pink when I'm cold outside",
+        # The writer says it has nothing to do with the treatment.
+        "cut my finger chopping onions and it bled loads, nowhere near the laser area",
+        "my pulse was 101 after running up the stairs",
         # A new statement does not undo a negated last word.
         "the redness isn't spreading and it's not hot, it's just pink",
     ],
