@@ -1345,6 +1345,8 @@ def test_a_negated_word_that_only_qualifies_a_symptom_rules_nothing_out(detect, 
         ("I held a flannel on it for 20 minutes and it starts again as soon as I lift it", "bleeding"),
         ("the scab is slimy and won't dry", "infection_pus_or_smell"),
         ("his hand is red up to the elbow and warm", "spreading_redness"),
+        ("my pain went from a 3 on day 2 to a 7 on day 5", "severe_pain"),
+        ("on a scale of 1 to 10 it's a 9 now", "severe_pain"),
     ],
 )
 def test_more_signs_in_everyday_words_are_found(detect, text, symptom):
@@ -1385,6 +1387,9 @@ def test_a_symptom_that_does_not_go_away_is_not_ruled_out(detect, text):
         # The writer says it has nothing to do with the treatment.
         "cut my finger chopping onions and it bled loads, nowhere near the laser area",
         "my pulse was 101 after running up the stairs",
+        "I thought I saw pus but it was just the repair cream",
+        "thought a cold sore was coming on but it never appeared",
+        "just a few flecks of blood on the pillow from day 1",
         # A new statement does not undo a negated last word.
         "the redness isn't spreading and it's not hot, it's just pink",
     ],
