@@ -54,6 +54,7 @@ CONDITIONAL_WORDS = {"if", "when", "whether", "case", "once", "until", "unless"}
 DEFINITE = {"the", "my", "this", "these", "that", "those", "her", "his", "how", "what"}
 # How many words from a symptom's own words an exception word may stand.
 EXCEPTION_REACH = 6
+# A state told in the past: "it was fine yesterday" says how it was before.
 PAST_BE = {"was", "were"}
 # What someone does who looks at the patient's skin, not their own.
 OBSERVING_VERBS = {
@@ -663,15 +664,15 @@ class RedFlagDetector:
         # "pain that isn't going away", "not getting any better": the symptom
         # goes on. Such a negation still says "going away" is no resolution.
         persisting = {s for s, _e in cues.get("persistence", [])}
-        symptom_negations = [
-            (s, e)
-            for s, e in negations
-            if not any(
-                p in persisting
-                for p in range(e, e + 2)
-                if p < len(doc) and (p == e or doc[e].lower_ in PERSISTENCE_FILLERS)
+
+        def says_it_persists(cue_end: int) -> bool:
+            # right after the cue, or after one filler ("isn't really going away")
+            after = (
+                cue_end + 1 if cue_end < len(doc) and doc[cue_end].lower_ in PERSISTENCE_FILLERS else cue_end
             )
-        ]
+            return after in persisting
+
+        symptom_negations = [(s, e) for s, e in negations if not says_it_persists(e)]
         # "it's not gone" is no resolution.
         # ...nor is "it's gone yellow" (a symptom word follows) or "going down
         # my neck" (a direction follows).
@@ -697,9 +698,7 @@ class RedFlagDetector:
             # "he says it's fine": someone's view, not that it is over
             and not self._said_by_someone(doc, s)
             # "down to his jaw which was fine yesterday": how it was before
-            and not (
-                doc[s].lower_ in ("was", "were") and s > 0 and doc[s - 1].lower_ in ("which", "that", "where")
-            )
+            and not (doc[s].lower_ in PAST_BE and s > 0 and doc[s - 1].lower_ in ("which", "that", "where"))
             # "expanding rather than settling": what is not happening
             and not any(ae == s for _as, ae in cues.get("resolved_not_after", []))
         ]
@@ -879,7 +878,7 @@ class RedFlagDetector:
         recurring = {clause_of[s] for s, _e in cues.get("recurrence", [])}
         # "it was fine yesterday" says how it was before, not that it is easing;
         # "it went down", "it came down" do.
-        easing = {clause_of[s] for s, _e in cues.get("resolved", []) if doc[s].lower_ not in ("was", "were")}
+        easing = {clause_of[s] for s, _e in cues.get("resolved", []) if doc[s].lower_ not in PAST_BE}
         # "my credit card is crying but my face is thanking me", "all good
         # there": a patient who says all is well.
         easing |= {
