@@ -1018,6 +1018,13 @@ WEEKDAY_RIGHT_BEFORE = _rx(WEEKDAY_ANY + r"[\s,]*(?:the\s+)?$")
 WRITTEN_YEAR = _rx(r"\b(?:19|20)\d{2}\b|\d[/.]\d{1,2}[/.]\d{2}\b")
 
 
+def _valid_date(year: int, month: int, day: int) -> Optional[dt.date]:
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
 def _weekdays_agree(text: str, mentions: List[DateMention], today: dt.date) -> List[DateMention]:
     """A day and month with its weekday is the nearest such date that falls
     on that weekday: "got my co2 on tues 1/12" is 1 December 2026 (a
@@ -1030,7 +1037,15 @@ def _weekdays_agree(text: str, mentions: List[DateMention], today: dt.date) -> L
         if named is None:
             continue
         wanted = _weekday_number(named.group("wd"))
-        candidates = [dated.date + relativedelta(years=shift) for shift in (-1, 0, 1)]
+        # The same day and month in the years around it and around today:
+        # "Thursday 29 February" said in July 2023 is 29 February 2024, a
+        # leap day that no year next to the last one (2020) has.
+        years = {dated.date.year + shift for shift in (-1, 0, 1)} | {
+            today.year + shift for shift in (-1, 0, 1)
+        }
+        candidates = [
+            day for day in (_valid_date(year, dated.date.month, dated.date.day) for year in years) if day
+        ]
         matching = [day for day in candidates if day.weekday() == wanted]
         if not matching:
             continue

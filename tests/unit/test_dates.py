@@ -355,3 +355,10 @@ def test_after_a_day_ahead_a_weekday_without_a_tense_is_ahead(weekday):
     # said before the day ahead, it keeps its own reading: the last one
     before = find_date_mentions("Sunday. can I wear makeup tomorrow?", today)
     assert before[0].date < today
+
+
+def test_a_leap_day_with_its_weekday_is_the_nearest_leap_day_on_that_weekday():
+    # Found by tests/unit/test_dates_properties.py: no year next to the last
+    # leap day (2020) has a 29 February, so the year must come from today.
+    found = find_date_mentions("I had it Thursday 29 February", dt.date(2023, 7, 3))
+    assert found and all(m.date == dt.date(2024, 2, 29) for m in found)
