@@ -73,7 +73,7 @@ test: lint $(MODEL) ## lint, then set up, train if needed and run the whole test
 	$(BIN)/python -m pytest
 
 # The tests that start no server and do not run the Rasa CLI (pytest.ini markers).
-test-fast: $(INSTALLED) $(SPACY_PIPELINE) ## the tests that start no server and need no model (about 560, one worker per core)
+test-fast: $(INSTALLED) $(SPACY_PIPELINE) $(GENERATED) ## the tests that start no server and need no model (about 1,200, one worker per core)
 	$(BIN)/python -m pytest -q -n auto -m "not servers and not slow" $(PYTEST_ARGS)
 
 # Settings in pyproject.toml; pins in requirements.txt.
