@@ -56,6 +56,12 @@ DEFINITE = {"the", "my", "this", "these", "that", "those", "her", "his", "how", 
 EXCEPTION_REACH = 6
 # A state told in the past: "it was fine yesterday" says how it was before.
 PAST_BE = {"was", "were"}
+MOVEMENT_INTENSIFIERS = {"right", "straight"}
+# "... but it's stronger than ever": "it" is the symptom just named.
+REFERRING_WORDS = {"it", "it's", "its", "they", "they're", "theyre", "it’s"}
+WELL_AGAIN = {"myself", "normal", "fine", "well", "good", "ok", "okay", "better", "human", "comfortable"}
+# "none of: fever, chills, pus": the list after the colon is what is denied.
+DENYING_LEADS = {"none", "no", "nothing", "zero", "nil", "without", "never", "neither"}
 # What someone does who looks at the patient's skin, not their own.
 OBSERVING_VERBS = {
     "noticed",
@@ -102,6 +108,8 @@ STORY_PEOPLE = {
     "person",
 }
 # A number asked about: "if I get a temperature of 38.5", "is 38 a fever?".
+# "38.9", "38,6", "thirty eight point five": a thermometer's reading.
+DECIMAL_READING = re.compile(r"\d\s*[.,]\s*\d|point|half")
 GETTING = {"get", "gets", "getting", "develop", "develops", "run", "runs", "spike", "spikes"}
 CLASSED_AS = (
     "a fever",
@@ -574,6 +582,17 @@ class RedFlagDetector:
         # ...unless it is a word inside a cue: the "then" of "now and then".
         history = self.nlp.vocab.strings["history"]
         opens -= {i for m, s, e in self._cues(doc) if m == history for i in range(s + 1, e)}
+        # ...nor a colon after a denial: "none of: fever, chills, pus".
+        opens -= {
+            i
+            for i in opens
+            if doc[i].text == ":"
+            and i > 0
+            and (
+                doc[i - 1].lower_ in DENYING_LEADS
+                or (i > 1 and doc[i - 1].lower_ == "of" and doc[i - 2].lower_ in DENYING_LEADS)
+            )
+        }
         clause, closed = 0, False
         ids: List[int] = []
         for token in doc:
@@ -626,6 +645,29 @@ class RedFlagDetector:
         cues["early"] = [
             (s, e) for s, e in cues.get("early", []) if not (s > 0 and doc[s - 1].lower_ in PRESENT_BE)
         ]
+        # "I didn't before the laser", "never had this before the
+        # treatment": new since the treatment, not history.
+        cues["past_time"] = [
+            (s, e)
+            for s, e in cues.get("past_time", [])
+            if not (
+                doc[s].lower_ == "before"
+                and any(
+                    t.lower_ in NEGATION_WORDS
+                    for t in doc[max(0, s - 4) : s]
+                    if clause_of[t.i] == clause_of[s]
+                )
+            )
+        ]
+        # "in the 90s", "in the 1980s": a past decade dates a story too.
+        cues["past_time"].extend(
+            (t.i - 2, t.i + 1)
+            for t in doc
+            if t.i > 1
+            and doc[t.i - 2].lower_ == "in"
+            and doc[t.i - 1].lower_ == "the"
+            and re.fullmatch(r"'?(19)?[0-9]0s", t.lower_)
+        )
         # "in 2015", "back in 2019": a past year dates a story, like "years ago".
         cues.setdefault("past_time", []).extend(
             (t.i - 1, t.i + 1)
@@ -688,7 +730,7 @@ class RedFlagDetector:
                 and (
                     e in named
                     or (
-                        doc[e].lower_ in self.rules.resolved_not_before
+                        doc[self._past_intensifiers(doc, e)].lower_ in self.rules.resolved_not_before
                         and not self._a_time_after(doc, e)
                         # "faded to pink", "fading from the outside in": fading never travels
                         and doc[s].lemma_ != "fade"
@@ -701,13 +743,17 @@ class RedFlagDetector:
             and not (doc[s].lower_ in PAST_BE and s > 0 and doc[s - 1].lower_ in ("which", "that", "where"))
             # "expanding rather than settling": what is not happening
             and not any(ae == s for _as, ae in cues.get("resolved_not_after", []))
+            # "it had stopped and now it's running": over before now, not now
+            and not self._over_before_now(doc, clause_of, cues, s, e)
         ]
         # "haven't come back" is no recurrence.
         cues["recurrence"] = [
             (s, e)
             for s, e in cues.get("recurrence", [])
             if not any(0 <= s - ne <= 2 and clause_of[ns] == clause_of[s] for ns, ne in negations)
+            and not self._well_again(doc, s)
         ]
+        cues["now"] = [(s, e) for s, e in cues.get("now", []) if not self._well_again(doc, s)]
         cues["question_report"] = [
             (s, e)
             for s, e in cues.get("question_report", [])
@@ -782,6 +828,8 @@ class RedFlagDetector:
                     or self._negated_after(doc, negated_after, end),
                 )
             )
+
+        self._join_what_it_refers_to(doc, clause_of, seen)
 
         mentions: List[Mention] = []
         for (symptom, rule_index, clause), groups in seen.items():
@@ -1184,6 +1232,7 @@ class RedFlagDetector:
         first: int,
         own_terms: Set[int],
         measured: bool = False,
+        precise: bool = False,
     ) -> str:
         def in_clause(kind: str, target: int) -> List[Tuple[int, int]]:
             return [(s, e) for s, e in cues.get(kind, []) if clause_of[s] == target]
@@ -1216,7 +1265,11 @@ class RedFlagDetector:
             # infected?"); a habit does not ("occasionally there's blood").
             return not any(cue_end < s < first or (not adjacent and s == cue_end) for s in statements)
 
-        if any(
+        # A reading with a decimal above the threshold was taken, not
+        # imagined, unless a condition says otherwise: "can laser cause a
+        # fever of 38.9 on day 2?" reports, "if I get 38.5?" asks.
+        read_not_imagined = precise and not any(e <= first for _s, e in in_clause("conditional", clause))
+        if not read_not_imagined and any(
             s < first and reaches(e) and not self._anxious_about_something_there(doc, s, e, first)
             for s, e in in_clause("question", clause)
         ):
@@ -1225,7 +1278,8 @@ class RedFlagDetector:
         def asks_what_is_there(start: int) -> bool:
             # "whats this yellow stuff oozing?", "should I be worried that my
             # tongue feels thick": a question_report opening at `start`.
-            return any(s == start and e <= first for s, e in in_clause("question_report", clause))
+            # ...or holding it: "is it normal if I have ..." holds its "if".
+            return any(s <= start < e and s < first for s, e in in_clause("question_report", clause))
 
         # A condition covers what it says up to the next comma: "if my eyes
         # swell, who do I call?", not "if possible, the pain is unbearable",
@@ -1251,14 +1305,18 @@ class RedFlagDetector:
             and not [
                 s
                 for s, e in in_clause("report", clause)
-                if s != opener and s < condition and not self._verb_of_the_question(doc, s, e)
+                if s != opener
+                and s < condition
+                and not self._verb_of_the_question(doc, s, e)
+                # "does it hurt like mad or is it ok?": the same question
+                and not (s > 0 and doc[s - 1].lower_ == "or")
             ]
             # "how do I stop the bleeding, it's been going for an hour"
             and not any(s > opener + 1 for s in statements)
             and not asks_what_is_there(opener)
         ):
             return QUESTION
-        if measured and self._threshold_asked(doc, clause_of, cues, clause, first):
+        if measured and not read_not_imagined and self._threshold_asked(doc, clause_of, cues, clause, first):
             return QUESTION
         if (
             (
@@ -1326,8 +1384,11 @@ class RedFlagDetector:
         if not subjects:
             return False
         kind, _start, end = max(subjects, key=lambda subject: subject[2])
-        if any(doc[i].lower_ in FIRST_PERSON for i in range(end, first)):
-            return False  # "my dog scratched my face and it's bleeding"
+        if any(
+            doc[i].lower_ in FIRST_PERSON and not (i > 0 and doc[i - 1].lower_ == "not")
+            for i in range(end, first)
+        ):
+            return False  # "my dog scratched my face and it's bleeding"; not "my mum (not me)"
         if self._an_observer(doc, end, first):
             return False  # "my friend who's a nurse said the redness going beyond ..."
         if kind == "pet":
@@ -1346,8 +1407,10 @@ class RedFlagDetector:
             # "a TikTok of a girl whose face oozed": the story's person, not
             # "saw a tiktok about aftercare, face is oozing".
             between = {t.lower_ for t in doc[end:first]}
+            # "... I'm terrified now": the writer's feeling, not the symptom's time.
             return bool(between & STORY_PEOPLE) and not any(
-                clause_of[s] == clause for s, _e in cues.get("now", [])
+                clause_of[s] == clause and not any(t.lower_ in FIRST_PERSON for t in doc[max(0, s - 3) : s])
+                for s, _e in cues.get("now", [])
             )
         if cues.get("writer_booked") and not cues.get("their_treatment"):
             # The writer's own appointment is still to come and nothing says
@@ -1461,6 +1524,57 @@ class RedFlagDetector:
             return opening
         return None
 
+    def _join_what_it_refers_to(
+        self,
+        doc: Doc,
+        clause_of: Sequence[int],
+        seen: Dict[Tuple[str, int, int], Dict[int, List[Tuple[int, int, bool]]]],
+    ) -> None:
+        """ "The burning was meant to go after a day or two, but it's day 5
+        and it's stronger than ever": a clause that says what "it" does, right
+        after a clause that names the symptom, completes the rule there."""
+        for (symptom, rule_index, clause), groups in list(seen.items()):
+            rule = self.rules.symptoms[symptom][rule_index]
+            if clause == 0 or 0 in groups or len(rule) < 2 or set(groups) != set(range(1, len(rule))):
+                continue
+            named = seen.get((symptom, rule_index, clause - 1), {}).get(0)
+            if not named or any(negated for _s, _e, negated in named):
+                continue
+            # In one sentence: "... but it's ...", not "... crusts. will they come off"
+            opening = clause_of.index(clause)
+            if opening > 0 and doc[opening - 1].lower_ in self.rules.sentence_ends:
+                continue
+            said_of = min(s for matches in groups.values() for s, _e, _n in matches)
+            before = [t.lower_ for t in doc[max(0, said_of - 2) : said_of] if clause_of[t.i] == clause]
+            if not any(word in REFERRING_WORDS for word in before):
+                continue
+            groups[0] = named
+
+    @staticmethod
+    def _well_again(doc: Doc, at: int) -> bool:
+        """ "I feel like myself again", "back to normal again": the patient
+        is well again, nothing came back."""
+        return doc[at].lower_ == "again" and at > 0 and doc[at - 1].lower_ in WELL_AGAIN
+
+    @staticmethod
+    def _past_intensifiers(doc: Doc, at: int) -> int:
+        """The first word at or after `at` that is not "right" or "straight":
+        "it's gone right down past my jaw" goes somewhere."""
+        while at + 1 < len(doc) and doc[at].lower_ in MOVEMENT_INTENSIFIERS:
+            at += 1
+        return at
+
+    @staticmethod
+    def _over_before_now(
+        doc: Doc, clause_of: Sequence[int], cues: Dict[str, List[Tuple[int, int]]], start: int, end: int
+    ) -> bool:
+        """A pluperfect end ("it had stopped", "it'd settled") followed by a
+        word of now in the same or the next clause: it was over, and is not."""
+        pluperfect = any(t.lower_ in ("had", "'d") for t in doc[max(0, start - 2) : start])
+        return pluperfect and any(
+            s >= end and 0 <= clause_of[s] - clause_of[start] <= 1 for s, _e in cues.get("now", [])
+        )
+
     def _over(
         self, doc: Doc, in_clause, clause: int, first: int, own_terms: Set[int], clause_of: Sequence[int]
     ) -> bool:
@@ -1509,17 +1623,30 @@ class RedFlagDetector:
             # The latest reading decides: the one said to be now ("it's 38.1
             # now, it was 37.5 earlier"), else the last ("38.5 last night,
             # 37.2 now" is over).
-            _value, words, is_fever, offset = self._latest_reading(
+            value, words, is_fever, offset = self._latest_reading(
                 doc, span, readings, cues, clause_of, clause
             )
             if is_fever:
+                threshold = (
+                    rules.fever_from_celsius if value < CELSIUS_RANGE[1] + 1 else rules.fever_from_fahrenheit
+                )
+                precise = value > threshold + 1e-9 and bool(DECIMAL_READING.search(words))
                 char = span.start_char + offset
                 first = next((t.i for t in span if t.idx + len(t) > char), members[-1])
                 # Read like any symptom: asked about, history, over ... A
                 # number is a measurement, so neither a question opener ("is
                 # 38.5 too high?") nor "if" makes it a hypothetical.
                 status = self._status(
-                    doc, clause_of, cues, exceptions, rules.symptom, clause, first, {first}, measured=True
+                    doc,
+                    clause_of,
+                    cues,
+                    exceptions,
+                    rules.symptom,
+                    clause,
+                    first,
+                    {first},
+                    measured=True,
+                    precise=precise,
                 )
                 in_clause = [
                     (kind, s)
@@ -1537,7 +1664,7 @@ class RedFlagDetector:
                 }
                 if status == PRESENT and "resolved" in kinds and "recurrence" not in kinds:
                     status = RESOLVED
-                elif status == PRESENT and "question" in kinds:
+                elif status == PRESENT and "question" in kinds and not precise:
                     status = QUESTION
             elif any(fever for _v, _w, fever, _o in readings):
                 status = RESOLVED

@@ -30,7 +30,7 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import FeatureUnion, Pipeline
 from spacy.tokens import Doc
 
-from clinicbot.red_flags import NEGATED, RedFlagDetector, RedFlagFinding
+from clinicbot.red_flags import BELOW_THRESHOLD, NEGATED, RedFlagDetector, RedFlagFinding
 from clinicbot.segments import without_leading_joiners
 
 # Texts this short ("and makeup?") give the classifier too little to go on,
@@ -263,7 +263,10 @@ def assess(
     # Every symptom the rules found is said to be absent: their reading of a
     # negation is explicit, and the classifier, which cannot read one, was
     # the main source of false alarms on such lists.
-    all_negated = bool(finding.mentions) and all(m.status == NEGATED for m in finding.mentions)
+    # A reading under the fever threshold is as explicit ("37 point 3").
+    all_negated = bool(finding.mentions) and all(
+        m.status in (NEGATED, BELOW_THRESHOLD) for m in finding.mentions
+    )
 
     def needed(unit: ClassifierUnit) -> float:
         if unit.cleared:

@@ -1396,3 +1396,68 @@ def test_a_symptom_that_does_not_go_away_is_not_ruled_out(detect, text):
 )
 def test_more_look_alikes_are_no_alarm(detect, text):
     assert not detect(text).is_red_flag
+
+
+@pytest.mark.parametrize(
+    "text, symptom",
+    [
+        # A reading with a decimal above the threshold was taken, even asked about.
+        ("can laser cause a fever of 38.9 on day 2 or is that something else?", "fever"),
+        # Gone somewhere, not gone away.
+        (
+            "the red area is so much bigger, it's gone right down past my jaw onto my neck",
+            "spreading_redness",
+        ),
+        # Over before now is not over now.
+        ("day 3, why is it bleeding again? it had stopped and now its running", "bleeding"),
+        # New since the treatment, not history.
+        (
+            "my eyesight is fuzzy, I have to squint to read my phone and I didn't before the laser",
+            "vision_change",
+        ),
+        # A question about the patient's own body is a report.
+        (
+            "should my lips be swelling more and more after the numbing cream?",
+            "allergic_reaction_or_breathing",
+        ),
+        ("should the stuff coming out of my face be green?", "infection_pus_or_smell"),
+        ("is it normal if I have rash on whole body and itchy after laser?", "allergic_hives"),
+        # "it" carries the symptom named just before into the next clause.
+        (
+            "the burning was meant to go after a day or two, but it's day 5 and it's stronger than ever",
+            "severe_pain",
+        ),
+        ("the redness was fading but now it's spreading onto my neck", "spreading_redness"),
+        (
+            "the red is reaching my hairline and ear, hot, i did not get these areas treated",
+            "spreading_redness",
+        ),
+        ("scale of 1 to 10 its a 10 and climbing, laser was saturday", "severe_pain"),
+    ],
+)
+def test_readings_of_the_seventh_blind_round_find_the_sign(detect, text, symptom):
+    assert symptom in detect(text).symptoms
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "if I get a temperature of 38.5 what do I do?",
+        "does it hurt like mad or is it ok, scared lol",
+        "none of: fever, chills, pus, smell, spreading redness. Just a question about vitamin C",
+        "the fever I had last weekend has completely gone and I feel like myself again",
+        "my mum (not me) has a high temperature, I need to cancel",
+        "my mum has a high temperature from a water infection, I need to cancel so I can look after her",
+        "saw a TikTok where someone's face was oozing pus after a laser, I'm terrified now, is that real?",
+        "my colleague says his skin went black from a laser in the 90s",
+        "husband says my snoring sounds like wheezing lol, what time is my appointment",
+        "my phone screen is cracked and the ink is bleeding everywhere",
+        "the heat is on at work, big deadline friday",
+        "all the blood, sweat and tears I put into saving for this treatment!",
+        # "it" does not reach across a sentence, nor carry a negated symptom.
+        "the pinpoint bleeding spots from yesterday are now tiny dark crusts. will they come off on their own",
+        "the peeling isn't bleeding or oozing, it's just dry skin. is it ok to let it come off on its own?",
+    ],
+)
+def test_look_alikes_of_the_seventh_blind_round_are_no_alarm(detect, text):
+    assert not detect(text).is_red_flag

@@ -197,3 +197,10 @@ def test_the_classifier_needs_the_negated_threshold_where_every_symptom_found_is
     assert assess(asked, detector, trained, negated_threshold=0.999).classifier_threshold == (
         trained.overrule_threshold
     )
+
+
+def test_a_reading_under_the_threshold_is_as_explicit_as_a_negation(nlp, trained):
+    detector = detector_for(nlp)
+    below = nlp("my temp is 37 point 3 and i feel totally well")
+    strict = assess(below, detector, trained, negated_threshold=0.999)
+    assert strict.classifier_threshold == 0.999 and not strict.urgent
