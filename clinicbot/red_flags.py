@@ -56,9 +56,16 @@ DEFINITE = {"the", "my", "this", "these", "that", "those", "her", "his", "how", 
 EXCEPTION_REACH = 6
 # A state told in the past: "it was fine yesterday" says how it was before.
 PAST_BE = {"was", "were"}
-MOVEMENT_INTENSIFIERS = {"right", "straight"}
+# What may stand before and after a bare answer: "... ? because it is, day 4".
+ANSWER_LEADS = {"because", "cos", "coz", "cause", "bc", "and", "well", "yes", "yeah", "yep", "which"}
+ANSWER_ENDS = {"now", "since", "today", "tonight", "right", "day", "lol", "unfortunately", "sadly", "already"}
+IMPROVING = {"better", "less", "easier", "calmer", "lighter", "improved", "smaller", "cooler", "milder"}
+LESSENING = {"less", "fewer"}
+COLOUR_FILLERS = {"all", "really", "very", "quite", "completely", "totally", "a", "kind", "sort", "more"}
+MOVEMENT_INTENSIFIERS = {"right", "straight", "way", "well"}
 # "... but it's stronger than ever": "it" is the symptom just named.
 REFERRING_WORDS = {"it", "it's", "its", "they", "they're", "theyre", "it’s"}
+SENTENCE_LINKS = {"and", "now", "but", "so", "today", "then"}
 WELL_AGAIN = {"myself", "normal", "fine", "well", "good", "ok", "okay", "better", "human", "comfortable"}
 # "none of: fever, chills, pus": the list after the colon is what is denied.
 DENYING_LEADS = {"none", "no", "nothing", "zero", "nil", "without", "never", "neither"}
@@ -106,6 +113,9 @@ STORY_PEOPLE = {
     "somebody",
     "people",
     "person",
+    "patient",
+    "character",
+    "zombie",
 }
 # A number asked about: "if I get a temperature of 38.5", "is 38 a fever?".
 # "38.9", "38,6", "thirty eight point five": a thermometer's reading.
@@ -187,6 +197,7 @@ class RedFlagRules:
     reassurance_cues: List[str] = field(default_factory=list)
     anxiety_cues: Set[str] = field(default_factory=set)
     report_after_question: List[str] = field(default_factory=list)
+    bare_answers_after_question: List[str] = field(default_factory=list)
     treated_cues: List[str] = field(default_factory=list)
     ahead_words: List[str] = field(default_factory=list)
     resolved_not_after: List[str] = field(default_factory=list)
@@ -370,6 +381,7 @@ def load_rules(path: Optional[Path] = None) -> RedFlagRules:
         reassurance_cues=_terms(data, "reassurance_cues", source),
         anxiety_cues={w.lower() for w in _terms(data, "anxiety_cues", source)},
         report_after_question=_terms(data, "report_after_question", source),
+        bare_answers_after_question=_terms(data, "bare_answers_after_question", source),
         treated_cues=_terms(data, "treated_cues", source),
         ahead_words=_terms(data.get("treatment_ahead") or {}, "words", source),
         resolved_not_after=_terms(data, "resolved_not_after", source),
@@ -533,6 +545,7 @@ class RedFlagDetector:
             ("time_of_treatment", rules.ahead_time_of_treatment),
             ("recent", rules.recent_cues),
             ("report_after_question", rules.report_after_question),
+            ("bare_answer", rules.bare_answers_after_question),
             ("resolved_not_after", rules.resolved_not_after),
             ("media", rules.media_cues),
             ("writer_booked", rules.writer_booked_cues),
@@ -645,6 +658,13 @@ class RedFlagDetector:
         cues["early"] = [
             (s, e) for s, e in cues.get("early", []) if not (s > 0 and doc[s - 1].lower_ in PRESENT_BE)
         ]
+        # "back in" dates only before a time: "back in 2019", "back in the
+        # summer", not "it didn't fill back in".
+        cues["past_time"] = [
+            (s, e)
+            for s, e in cues.get("past_time", [])
+            if not (doc[s:e].text.lower() == "back in" and (e >= len(doc) or not _a_time(doc[e])))
+        ]
         # "I didn't before the laser", "never had this before the
         # treatment": new since the treatment, not history.
         cues["past_time"] = [
@@ -721,6 +741,13 @@ class RedFlagDetector:
         named = {
             i for m, s, e in terms if self._term_keys[m][2] == 0 for i in range(s, e) if not doc[i].is_stop
         }
+        # "it's gone all blackish": a colour a rule names, after a filler.
+        coloured = {
+            i
+            for m, s, e in terms
+            if self._term_keys[m][0] == "skin_turning_white_grey_or_black" and self._term_keys[m][2] > 0
+            for i in range(s, e)
+        }
         cues["resolved"] = [
             (s, e)
             for s, e in cues.get("resolved", [])
@@ -729,6 +756,8 @@ class RedFlagDetector:
                 e < len(doc)
                 and (
                     e in named
+                    or (e + 1 < len(doc) and doc[e].lower_ in COLOUR_FILLERS and e + 1 in coloured)
+                    or e in coloured
                     or (
                         doc[self._past_intensifiers(doc, e)].lower_ in self.rules.resolved_not_before
                         and not self._a_time_after(doc, e)
@@ -754,6 +783,19 @@ class RedFlagDetector:
             and not self._well_again(doc, s)
         ]
         cues["now"] = [(s, e) for s, e in cues.get("now", []) if not self._well_again(doc, s)]
+        # "would it matter if I had cold sores spreading? i do": a bare answer
+        # ends its clause, or says when ("it is, since the weekend").
+        cues.setdefault("report_after_question", []).extend(
+            (s, e)
+            for s, e in cues.get("bare_answer", [])
+            if (
+                s == 0
+                or clause_of[s - 1] != clause_of[s]
+                or doc[s - 1].is_punct
+                or doc[s - 1].lower_ in ANSWER_LEADS
+            )
+            and (e >= len(doc) or doc[e].is_punct or doc[e].lower_ in ANSWER_ENDS)
+        )
         cues["question_report"] = [
             (s, e)
             for s, e in cues.get("question_report", [])
@@ -819,6 +861,9 @@ class RedFlagDetector:
         seen: Dict[Tuple[str, int, int], Dict[int, List[Tuple[int, int, bool]]]] = {}
         for match_id, start, end in sorted(terms, key=lambda m: (m[1], m[2])):
             symptom, rule_index, group_index = self._term_keys[match_id]
+            # "the pain is so much better": a measure of the easing, not of the pain
+            if group_index > 0 and end < len(doc) and doc[end].lower_ in IMPROVING:
+                continue
             groups = seen.setdefault((symptom, rule_index, clause_of[start]), {})
             groups.setdefault(group_index, []).append(
                 (
@@ -850,13 +895,27 @@ class RedFlagDetector:
                 # Part of a rule names a symptom only as absent when all of
                 # it is negated ("doesn't smell"); an unrelated negated word
                 # ("isn't going down, it ...") clears nothing.
-                if all(negated_groups) and 0 in groups:
+                # ...and a negated "it" ("I haven't knocked it") names nothing.
+                if (
+                    all(negated_groups)
+                    and 0 in groups
+                    and any(not doc[i].is_stop for s, e, _n in groups[0] for i in range(s, e))
+                ):
                     mentions.append(Mention(symptom, words, clause, NEGATED))
                 continue
             if any(negated_groups) and not self._restated_after_negation(groups, openers):
                 mentions.append(Mention(symptom, words, clause, NEGATED))
                 continue
             own_terms = {i for s, e in spans for i in range(s, e)}
+            # "much less puffy under the eyes", "less sore every morning": easing
+            if any(
+                s > 0
+                and doc[s - 1].lower_ in LESSENING
+                and not (s > 1 and doc[s - 2].lower_ in NEGATION_WORDS)
+                for s, _e, _n in groups.get(0, [])
+            ):
+                mentions.append(Mention(symptom, words, clause, RESOLVED))
+                continue
             mentions.append(
                 Mention(
                     symptom,
@@ -1389,7 +1448,9 @@ class RedFlagDetector:
             for i in range(end, first)
         ):
             return False  # "my dog scratched my face and it's bleeding"; not "my mum (not me)"
-        if self._an_observer(doc, end, first):
+        if self._an_observer(doc, end, first) and not _cue_in_clause(
+            cues, clause_of, "their_treatment", clause
+        ):
             return False  # "my friend who's a nurse said the redness going beyond ..."
         if kind == "pet":
             return True
@@ -1540,14 +1601,23 @@ class RedFlagDetector:
             named = seen.get((symptom, rule_index, clause - 1), {}).get(0)
             if not named or any(negated for _s, _e, negated in named):
                 continue
-            # In one sentence: "... but it's ...", not "... crusts. will they come off"
+            # In one sentence ("... but it's ..."), or in the next when "it"
+            # opens it ("That raw bit. It's the size of a coin now."); not
+            # "... crusts. will they come off".
             opening = clause_of.index(clause)
-            if opening > 0 and doc[opening - 1].lower_ in self.rules.sentence_ends:
-                continue
             said_of = min(s for matches in groups.values() for s, _e, _n in matches)
-            before = [t.lower_ for t in doc[max(0, said_of - 2) : said_of] if clause_of[t.i] == clause]
-            if not any(word in REFERRING_WORDS for word in before):
-                continue
+            if opening > 0 and doc[opening - 1].lower_ in self.rules.sentence_ends:
+                referring = opening + 1 if doc[opening].lower_ in SENTENCE_LINKS else opening
+                if (
+                    referring >= len(doc)
+                    or doc[referring].lower_ not in REFERRING_WORDS
+                    or said_of - referring > 4
+                ):
+                    continue
+            else:
+                before = [t.lower_ for t in doc[max(0, said_of - 2) : said_of] if clause_of[t.i] == clause]
+                if not any(word in REFERRING_WORDS for word in before):
+                    continue
             groups[0] = named
 
     @staticmethod
@@ -1862,6 +1932,49 @@ def _read_temperatures(text: str, rules: TemperatureRules) -> List[Tuple[float, 
         threshold = rules.fever_from_celsius if scale == "C" else rules.fever_from_fahrenheit
         readings.append((value, match.group(0).strip(), value >= threshold - 1e-9, where[match.start()]))
     return readings
+
+
+TIME_WORDS = {
+    "the",
+    "my",
+    "school",
+    "college",
+    "uni",
+    "university",
+    "summer",
+    "winter",
+    "spring",
+    "autumn",
+    "fall",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+}
+
+
+def _a_time(token: Token) -> bool:
+    return token.like_num or token.lower_ in TIME_WORDS
 
 
 def detector_for(nlp: Language, rules_path: Optional[Path] = None) -> RedFlagDetector:

@@ -1461,3 +1461,49 @@ def test_readings_of_the_seventh_blind_round_find_the_sign(detect, text, symptom
 )
 def test_look_alikes_of_the_seventh_blind_round_are_no_alarm(detect, text):
     assert not detect(text).is_red_flag
+
+
+@pytest.mark.parametrize(
+    "text, symptom",
+    [
+        # A bare answer after a question makes the question a report.
+        ("would it matter if i had cold sores spreading? i do", "blisters_or_cold_sores"),
+        ("if the pain got worse instead of better would that be bad? because it is, day 4", "severe_pain"),
+        ("how common are cold sores after laser? ive just got 3 on my lip", "blisters_or_cold_sores"),
+        # "it" opening the next sentence carries the symptom just named.
+        ("That raw bit I told you about. It's the size of a coin now.", "wound_getting_bigger"),
+        ("It's hotter. It's redder. It's bigger. Day 5.", "spreading_redness"),
+        # "back in" dates only before a time.
+        ("I pressed on it and it stayed white, didn't fill back in", "skin_turning_white_grey_or_black"),
+        ("my eyeball feels like it's been scratched", "vision_change"),
+        ("its gettin redder not less red and my jaw is hot af", "hot_redness"),
+        ("its gone all blackish and leathery on one side of my neck", "skin_turning_white_grey_or_black"),
+    ],
+)
+def test_readings_of_the_eighth_blind_round_find_the_sign(detect, text, symptom):
+    assert symptom in detect(text).symptoms
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "could I get blisters from it? I have a wedding next month",
+        "Pain is so much better than day 1, barely need paracetamol now",
+        "Compared with the photo from day 1, I'm much less puffy under the eyes now",
+        "my friend had her laser done somewhere else and said it left a grey patch, is your laser safer?",
+        "My boss was red hot with rage today",
+        "Reading the reviews made my blood run cold",
+        "This price has me breaking out in a cold sweat haha",
+        "The itchy hives I got from the plaster on my arm went in an hour, no problems since",
+        "I had cold sores back in 2019",
+        "My husband has conjunctivitis, should I keep away from him while I recover?",
+        "Day 1 there were tiny pinpricks of blood, which dried up by the next day. "
+        "Now it's day 3, and there are little dot scabs everywhere in a sort of grid.",
+    ],
+)
+def test_look_alikes_of_the_eighth_blind_round_are_no_alarm(detect, text):
+    assert not detect(text).is_red_flag
+
+
+def test_a_negated_it_rules_nothing_out(detect):
+    assert not detect("my chin looks bruised and dark and I haven't knocked it").cleared
