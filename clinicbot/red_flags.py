@@ -66,7 +66,21 @@ MOVEMENT_INTENSIFIERS = {"right", "straight", "way", "well"}
 # "... but it's stronger than ever": "it" is the symptom just named.
 REFERRING_WORDS = {"it", "it's", "its", "they", "they're", "theyre", "it’s"}
 SENTENCE_LINKS = {"and", "now", "but", "so", "today", "then"}
-WELL_AGAIN = {"myself", "normal", "fine", "well", "good", "ok", "okay", "better", "human", "comfortable"}
+WELL_AGAIN = {
+    "myself",
+    "normal",
+    "fine",
+    "well",
+    "good",
+    "ok",
+    "okay",
+    "better",
+    "human",
+    "comfortable",
+    "comfortably",
+    "properly",
+    "normally",
+}
 # "none of: fever, chills, pus": the list after the colon is what is denied.
 DENYING_LEADS = {"none", "no", "nothing", "zero", "nil", "without", "never", "neither"}
 # What someone does who looks at the patient's skin, not their own.
@@ -1375,7 +1389,7 @@ class RedFlagDetector:
             and not asks_what_is_there(opener)
         ):
             return QUESTION
-        if measured and not read_not_imagined and self._threshold_asked(doc, clause_of, cues, clause, first):
+        if measured and self._threshold_asked(doc, clause_of, cues, clause, first, read_not_imagined):
             return QUESTION
         if (
             (
@@ -1470,7 +1484,8 @@ class RedFlagDetector:
             between = {t.lower_ for t in doc[end:first]}
             # "... I'm terrified now": the writer's feeling, not the symptom's time.
             return bool(between & STORY_PEOPLE) and not any(
-                clause_of[s] == clause and not any(t.lower_ in FIRST_PERSON for t in doc[max(0, s - 3) : s])
+                clause_of[s] == clause
+                and not any(t.lower_ in FIRST_PERSON for t in doc[max(0, s - 3) : s + 3])
                 for s, _e in cues.get("now", [])
             )
         if cues.get("writer_booked") and not cues.get("their_treatment"):
@@ -1531,7 +1546,13 @@ class RedFlagDetector:
         return before == "to" or after == "to"
 
     def _threshold_asked(
-        self, doc: Doc, clause_of: Sequence[int], cues: Dict[str, List[Tuple[int, int]]], clause: int, at: int
+        self,
+        doc: Doc,
+        clause_of: Sequence[int],
+        cues: Dict[str, List[Tuple[int, int]]],
+        clause: int,
+        at: int,
+        read: bool = False,
     ) -> bool:
         """A number asked about as a limit, not read: "would a temperature of
         38 be worrying?", "call if my temperature goes over 38"."""
@@ -1541,10 +1562,10 @@ class RedFlagDetector:
         threshold = any(w in THRESHOLD_WORDS for w in before[-3:])
         indefinite = len(before) >= 3 and before[-3] in ("a", "an") and before[-1] == "of"
         conditional = any(clause_of[s] == clause and e <= at for s, e in cues.get("conditional", []))
-        if threshold and conditional:
+        if threshold and conditional and not read:
             return True
         # "if I get a temperature of 38.5": a reading imagined, not taken.
-        if indefinite and conditional and any(w in GETTING for w in before):
+        if indefinite and conditional and any(w in GETTING for w in before) and not read:
             return True
         opening = clause_of.index(clause)
         asked = doc[opening].lower_ in self.rules.question_openers
@@ -1552,6 +1573,11 @@ class RedFlagDetector:
         # "is 38 degrees a fever?": where a fever starts, asked.
         after = " ".join(t.lower_ for t in doc[at:] if clause_of[t.i] == clause)
         classed = any(f" {words}" in after for words in CLASSED_AS)
+        # A reading taken ("38.9") is asked about only as to what it counts
+        # as: "would 38.5 count as a fever?" (an answer after it, "that's
+        # what mine is", still makes it a report).
+        if read:
+            return asked and classed and not own
         return asked and (threshold or indefinite or classed) and not own
 
     def _asked_before(self, doc: Doc, clause_of: Sequence[int], at: int) -> bool:

@@ -1507,3 +1507,26 @@ def test_look_alikes_of_the_eighth_blind_round_are_no_alarm(detect, text):
 
 def test_a_negated_it_rules_nothing_out(detect):
     assert not detect("my chin looks bruised and dark and I haven't knocked it").cleared
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "would 38.5 count as a fever?",
+        "can you have an allergic reaction to the numbing cream",
+        "what kind of pain is too much after the laser",
+        "what colour ooze is ok and what colour isnt",
+        "let's say i get a temperature after, do i call you or 111?",
+        "A little clear ooze on my pillowcase this morning, no colour, no smell.",
+        "A little pinprick of blood came up when I cleansed, I dabbed it once and it was gone",
+        "I saw a reel where someone's lips blew up after filler, does laser do that?",
+        "My flatmate has a cold and can't breathe through her nose, will that matter for me?",
+        "swelling round my eyes is down, I can wear my glasses comfortably again",
+    ],
+)
+def test_questions_and_look_alikes_of_the_eighth_round_are_no_alarm(detect, text):
+    assert not detect(text).is_red_flag
+
+
+def test_a_reading_asked_about_is_a_report_once_answered(detect):
+    assert "fever" in detect("is 38.1 a fever? because thats what i've got now on day 4").symptoms
