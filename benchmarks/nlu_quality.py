@@ -23,8 +23,9 @@ RANDOM_STATE = 42
 
 
 def training_examples() -> List[Tuple[str, str]]:
-    """(text, full label) pairs: exactly the examples the bot is trained on."""
-    return [(e.text, e.label) for e in checked_sources().examples()]
+    """(text, full label) pairs: exactly the examples the bot's intent
+    classifier is trained on (not the urgency classifier's own look-alikes)."""
+    return [(e.text, e.label) for e in checked_sources().examples() if not e.urgency_only]
 
 
 def score(outcomes: Sequence[Outcome]) -> Dict[str, object]:

@@ -47,6 +47,9 @@ class Example:
     text: str
     label: str
     where: Location
+    # Marked `metadata: {urgency_only: true}`: the urgency classifier learns
+    # from it, the intent classifier does not.
+    urgency_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -232,6 +235,13 @@ def load_faqs(directory: Path, min_examples: int, problems: List[str],
 
 # --- Rasa NLU files (data/nlu, annotations, held-out sets) ------------------------------
 
+def _urgency_only(metadata: Optional[yaml.Node]) -> bool:
+    if not isinstance(metadata, yaml.MappingNode):
+        return False
+    flag = _mapping(metadata).get("urgency_only")
+    return isinstance(flag, yaml.ScalarNode) and flag.value.lower() == "true"
+
+
 def load_nlu_examples(path: Path, problems: List[str], root: Path = PROJECT_ROOT) -> List[Example]:
     """Examples of every `- intent:` block, each with its own line number."""
     shown = _shown(path, root)
@@ -261,6 +271,7 @@ def load_nlu_examples(path: Path, problems: List[str], root: Path = PROJECT_ROOT
             problems.append(f"{Location(shown, _line(block))}: intent '{label}' needs "
                             "'examples: |' followed by '- example' lines")
             continue
+        urgency_only = _urgency_only(fields.get("metadata"))
         first_line = _line(examples) + (1 if examples.style in ("|", ">") else 0)
         for offset, raw in enumerate(examples.value.splitlines()):
             stripped = raw.strip()
@@ -270,7 +281,7 @@ def load_nlu_examples(path: Path, problems: List[str], root: Path = PROJECT_ROOT
             if not stripped.startswith("- ") or not stripped[2:].strip():
                 problems.append(f"{at}: an example line must start with '- '")
                 continue
-            found.append(Example(" ".join(stripped[2:].split()), label, at))
+            found.append(Example(" ".join(stripped[2:].split()), label, at, urgency_only))
     return found
 
 

@@ -4,7 +4,7 @@ import shutil
 import pytest
 import yaml
 
-from clinicbot.training_data import (Project, SourceError, checked_sources, generate,
+from clinicbot.training_data import (Project, SourceError, checked_sources, generate, load_nlu_examples,
                                      load_sources, main)
 
 from clinicbot.paths import PROJECT_ROOT as ROOT
@@ -146,3 +146,23 @@ def test_bad_annotations_are_named_with_file_and_line(project, annotation, expec
     (project.annotations_dir / "export.yml").write_text('version: "3.1"\nnlu:\n' + annotation)
     problems = problems_of(project)
     assert any(expected in problem for problem in problems), problems
+
+
+def test_a_block_marked_urgency_only_is_kept_from_the_intent_classifier(tmp_path):
+    from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
+
+    from components.linear_intent_classifier import only_for_urgency
+
+    source = tmp_path / "look_alikes.yml"
+    source.write_text(
+        'version: "3.1"\nnlu:\n'
+        "- intent: thank_you\n  metadata:\n    urgency_only: true\n  examples: |\n    - my wallet is bleeding lol\n"
+        "- intent: thank_you\n  examples: |\n    - thanks so much\n",
+        encoding="utf-8",
+    )
+    problems: list = []
+    examples = load_nlu_examples(source, problems, root=tmp_path)
+    assert not problems
+    assert [(e.text, e.urgency_only) for e in examples] == [("my wallet is bleeding lol", True), ("thanks so much", False)]
+    messages = RasaYAMLReader().read(source).intent_examples
+    assert [only_for_urgency(m) for m in messages] == [True, False]
