@@ -58,6 +58,7 @@ EXCEPTION_REACH = 6
 PAST_BE = {"was", "were"}
 # What may stand before and after a bare answer: "... ? because it is, day 4".
 ANSWER_LEADS = {"because", "cos", "coz", "cause", "bc", "and", "well", "yes", "yeah", "yep", "which"}
+ANSWER_OBJECTS = {"them", "it", "that", "those", "both", "one", "some", "this", "these"}
 ANSWER_ENDS = {"now", "since", "today", "tonight", "right", "day", "lol", "unfortunately", "sadly", "already"}
 IMPROVING = {"better", "less", "easier", "calmer", "lighter", "improved", "smaller", "cooler", "milder"}
 LESSENING = {"less", "fewer"}
@@ -808,7 +809,7 @@ class RedFlagDetector:
                 or doc[s - 1].is_punct
                 or doc[s - 1].lower_ in ANSWER_LEADS
             )
-            and (e >= len(doc) or doc[e].is_punct or doc[e].lower_ in ANSWER_ENDS)
+            and self._answer_ends(doc, e)
         )
         cues["question_report"] = [
             (s, e)
@@ -1645,6 +1646,14 @@ class RedFlagDetector:
                 if not any(word in REFERRING_WORDS for word in before):
                     continue
             groups[0] = named
+
+    @staticmethod
+    def _answer_ends(doc: Doc, at: int) -> bool:
+        """A bare answer ends at `at`, or after its object there: "i do",
+        "ive got them, had my laser on friday"; not "i have it booked"."""
+        if at < len(doc) and doc[at].lower_ in ANSWER_OBJECTS:
+            at += 1
+        return at >= len(doc) or doc[at].is_punct or doc[at].lower_ in ANSWER_ENDS
 
     @staticmethod
     def _well_again(doc: Doc, at: int) -> bool:

@@ -215,7 +215,11 @@ def classifier_units(
         # it names no symptom of its own.
         return last in finding.settled or (last + 1 in finding.settled and last + 1 not in named)
 
-    units = [ClassifierUnit(text, finding.cleared, settled(len(clauses) - 1))]
+    # The whole message is settled where it ends on easing, or where easing
+    # is all it says of symptoms ("pain is so much better than day 1. when
+    # can I wear makeup?"); each clause is still scored on its own.
+    eases_only = bool(finding.settled) and not finding.is_red_flag and named <= set(finding.settled)
+    units = [ClassifierUnit(text, finding.cleared, settled(len(clauses) - 1) or eases_only)]
     index = 0
     while index < len(clauses):
         unit, cleared, index = clauses[index], index in cleared_clauses, index + 1

@@ -1530,3 +1530,11 @@ def test_questions_and_look_alikes_of_the_eighth_round_are_no_alarm(detect, text
 
 def test_a_reading_asked_about_is_a_report_once_answered(detect):
     assert "fever" in detect("is 38.1 a fever? because thats what i've got now on day 4").symptoms
+
+
+def test_a_bare_answer_may_end_on_its_object(detect):
+    assert (
+        "blisters_or_cold_sores"
+        in detect("what would blisters on the lip mean? ive got them, had my laser on friday").symptoms
+    )
+    assert not detect("can it cause blisters? i have it booked for friday").is_red_flag

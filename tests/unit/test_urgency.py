@@ -204,3 +204,11 @@ def test_a_reading_under_the_threshold_is_as_explicit_as_a_negation(nlp, trained
     below = nlp("my temp is 37 point 3 and i feel totally well")
     strict = assess(below, detector, trained, negated_threshold=0.999)
     assert strict.classifier_threshold == 0.999 and not strict.urgent
+
+
+def test_a_message_whose_only_symptom_words_ease_needs_the_settled_score(nlp):
+    detector = detector_for(nlp)
+    text = "the swelling went down, when can i wear makeup?"
+    finding = detector.detect(nlp(text))
+    assert finding.settled and not finding.is_red_flag
+    assert classifier_units(text, finding)[0].settled
