@@ -298,9 +298,12 @@ TREATED_WORD = _rx(
     r"(?:had|got|did)\s+(?:it|this|that)|(?:it|this)\s+done|day\s+\d+|post(?:-?op)?)\b"
 )
 # Words that tie a date in a question to the treatment ("had it 3 days ago").
+# A bare "since" does not: "the swelling went down a lot since yesterday"
+# dates the swelling; "3 days since", "since my laser" still tie.
 TREATMENT_CUE = _rx(
     r"\b(had|got|get|did|done|treated|treatment|(?:laser|lazer)(?:ed)?|procedure|session|"
-    r"ago|since|(?:days?|dys?|weeks?|wks?|months?)\s+post(?:-?op)?|was|were|appointment|day \d+)\b"
+    r"ago|(?:days?|dys?|weeks?|wks?|months?|hours?|hrs?)\s+since|since\s+(?:my|the|it|i|then)|"
+    r"(?:days?|dys?|weeks?|wks?|months?)\s+post(?:-?op)?|was|were|appointment|day \d+)\b"
 )
 
 

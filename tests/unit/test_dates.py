@@ -55,6 +55,9 @@ def test_impossible_dates_are_reported_not_guessed(text):
     "",
     "🙂🙂🙂",
     "<script>alert(1)</script>",
+    # When a symptom changed, not when the treatment was (found in the browser:
+    # it re-dated a treatment the patient had given as Friday).
+    "the swelling went down a lot since yesterday, when can I wear makeup?",
 ])
 def test_questions_without_a_treatment_date(text):
     assert read_treatment_date(text, SATURDAY, "DMY", explicit=False) == NoDate()
@@ -362,3 +365,8 @@ def test_a_leap_day_with_its_weekday_is_the_nearest_leap_day_on_that_weekday():
     # leap day (2020) has a 29 February, so the year must come from today.
     found = find_date_mentions("I had it Thursday 29 February", dt.date(2023, 7, 3))
     assert found and all(m.date == dt.date(2024, 2, 29) for m in found)
+
+
+@pytest.mark.parametrize("text", ["its been 3 days since, can i wear makeup", "since my laser on Wednesday, can I swim?"])
+def test_since_the_treatment_still_dates_it(text):
+    assert isinstance(read_treatment_date(text, SATURDAY, "DMY"), DateFound)
