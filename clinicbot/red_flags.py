@@ -673,26 +673,8 @@ class RedFlagDetector:
         cues["early"] = [
             (s, e) for s, e in cues.get("early", []) if not (s > 0 and doc[s - 1].lower_ in PRESENT_BE)
         ]
-        # "back in" dates only before a time: "back in 2019", "back in the
-        # summer", not "it didn't fill back in".
         cues["past_time"] = [
-            (s, e)
-            for s, e in cues.get("past_time", [])
-            if not (doc[s:e].text.lower() == "back in" and (e >= len(doc) or not _a_time(doc[e])))
-        ]
-        # "I didn't before the laser", "never had this before the
-        # treatment": new since the treatment, not history.
-        cues["past_time"] = [
-            (s, e)
-            for s, e in cues.get("past_time", [])
-            if not (
-                doc[s].lower_ == "before"
-                and any(
-                    t.lower_ in NEGATION_WORDS
-                    for t in doc[max(0, s - 4) : s]
-                    if clause_of[t.i] == clause_of[s]
-                )
-            )
+            (s, e) for s, e in cues.get("past_time", []) if self._dates_a_past(doc, clause_of, s, e)
         ]
         # "in the 90s", "in the 1980s": a past decade dates a story too.
         cues["past_time"].extend(
@@ -1646,6 +1628,22 @@ class RedFlagDetector:
                 if not any(word in REFERRING_WORDS for word in before):
                     continue
             groups[0] = named
+
+    @staticmethod
+    def _dates_a_past(doc: Doc, clause_of: Sequence[int], start: int, end: int) -> bool:
+        """Whether a past-time cue dates a past at all: "back in" only before
+        a time ("back in 2019", not "it didn't fill back in"), and "before the
+        laser" not after a negation ("I didn't before the laser": new since
+        the treatment, not history)."""
+        if doc[start:end].text.lower() == "back in":
+            return end < len(doc) and _a_time(doc[end])
+        if doc[start].lower_ == "before":
+            return not any(
+                t.lower_ in NEGATION_WORDS
+                for t in doc[max(0, start - 4) : start]
+                if clause_of[t.i] == clause_of[start]
+            )
+        return True
 
     @staticmethod
     def _answer_ends(doc: Doc, at: int) -> bool:
