@@ -169,6 +169,19 @@ class TemperatureRules:
 
 
 @dataclass(frozen=True)
+class PainScoreRules:
+    symptom: str
+    # The latest score on a 0-10 scale from which pain is severe.
+    severe_from: int
+    # ...or a rise of at least `rise_of` that ends at `rising_to` or more.
+    rise_of: int
+    rising_to: int
+    pain_words: Set[str]
+    # Scores of something else: "itching 10/10", "I'd rate the results 9/10".
+    other_scores: Set[str]
+
+
+@dataclass(frozen=True)
 class RedFlagRules:
     # symptom -> rules -> groups -> alternative terms
     symptoms: Dict[str, List[List[List[str]]]]
@@ -197,6 +210,7 @@ class RedFlagRules:
     question_lead_ins: Set[str]
     report_markers: List[str]
     temperature: Optional[TemperatureRules]
+    pain_score: Optional[PainScoreRules] = None
     not_treated_cues: List[str] = field(default_factory=list)
     # Symptoms that stay urgent for someone not yet treated.
     urgent_before_treatment: Set[str] = field(default_factory=set)
@@ -208,6 +222,7 @@ class RedFlagRules:
     past_verbs: Set[str] = field(default_factory=set)
     present_verbs: Set[str] = field(default_factory=set)
     resolved_not_before: Set[str] = field(default_factory=set)
+    resolved_only_in_part: List[str] = field(default_factory=list)
     calm_cues: List[str] = field(default_factory=list)
     reassurance_cues: List[str] = field(default_factory=list)
     anxiety_cues: Set[str] = field(default_factory=set)
@@ -384,6 +399,7 @@ def load_rules(path: Optional[Path] = None) -> RedFlagRules:
         question_lead_ins={w.lower() for w in _terms(data, "question_lead_ins", source)},
         report_markers=_terms(data, "report_markers", source),
         temperature=_temperature_rules(data, source),
+        pain_score=_pain_score_rules(data, source),
         not_treated_cues=_terms(data, "not_treated_cues", source),
         urgent_before_treatment=set(_terms(data, "urgent_before_treatment", source)),
         other_person_cues=_terms(data.get("someone_else") or {}, "people", source),
@@ -392,6 +408,7 @@ def load_rules(path: Optional[Path] = None) -> RedFlagRules:
         past_verbs={w.lower() for w in _terms(data.get("someone_else") or {}, "past_verbs", source)},
         present_verbs={w.lower() for w in _terms(data.get("someone_else") or {}, "present_verbs", source)},
         resolved_not_before={w.lower() for w in _terms(data, "resolved_not_before", source)},
+        resolved_only_in_part=[w.lower() for w in _terms(data, "resolved_only_in_part", source)],
         calm_cues=_terms(data, "calm_cues", source),
         reassurance_cues=_terms(data, "reassurance_cues", source),
         anxiety_cues={w.lower() for w in _terms(data, "anxiety_cues", source)},
@@ -440,6 +457,23 @@ def _temperature_rules(data: dict, source: Path) -> Optional[TemperatureRules]:
         )
     except (KeyError, TypeError, ValueError) as error:
         raise ValueError(f"{source}: vital_signs.temperature: {error}") from error
+
+
+def _pain_score_rules(data: dict, source: Path) -> Optional[PainScoreRules]:
+    settings = (data.get("vital_signs") or {}).get("pain_score")
+    if not settings:
+        return None
+    try:
+        return PainScoreRules(
+            symptom=str(settings["symptom"]),
+            severe_from=int(settings["severe_from"]),
+            rise_of=int(settings["rise_of"]),
+            rising_to=int(settings["rising_to"]),
+            pain_words={w.lower() for w in _terms(settings, "pain_words", source)},
+            other_scores={w.lower() for w in _terms(settings, "other_scores", source)},
+        )
+    except (KeyError, TypeError, ValueError) as error:
+        raise ValueError(f"{source}: vital_signs.pain_score: {error}") from error
 
 
 # Words the lookup lemmatizer maps to another word: "worse" is not "wrong",
@@ -765,6 +799,8 @@ class RedFlagDetector:
             )
             # "he says it's fine": someone's view, not that it is over
             and not self._said_by_someone(doc, s)
+            # "I feel fine apart from the temperature": well but for the symptom
+            and not self._followed_by(doc, e, self.rules.resolved_only_in_part)
             # "down to his jaw which was fine yesterday": how it was before
             and not (doc[s].lower_ in PAST_BE and s > 0 and doc[s - 1].lower_ in ("which", "that", "where"))
             # "expanding rather than settling": what is not happening
@@ -928,6 +964,7 @@ class RedFlagDetector:
             if self._term_keys[t][2] == 0
         )
         mentions.extend(self._temperatures(doc, clause_of, cues, exceptions))
+        mentions = self._pain_scores(doc, clause_of, cues, exceptions, mentions)
         mentions = self._readings_decide_fever(mentions, clause_of, cues)
         mentions = self._past_then_calm(doc, clause_of, cues, mentions)
         mentions = self._listed_after_a_question(doc, clause_of, cues, mentions)
@@ -1389,11 +1426,20 @@ class RedFlagDetector:
             return OTHER_PERSON
         return PRESENT
 
-    def _better_before(self, doc: Doc, clause_of: Sequence[int], clause: int, cue: int) -> bool:
+    def _better_before(
+        self, doc: Doc, clause_of: Sequence[int], clause: int, cue: int, told_in: Optional[int] = None
+    ) -> bool:
         """ "they're throbbing so much, and it was much better yesterday": how
         it was before, told beside a symptom in the present, is no easing;
         "had a fever of 38.5, was fine yesterday" is."""
         said_before = doc[cue].lower_ in PAST_BE or (cue > 0 and doc[cue - 1].lower_ in PAST_BE)
+        if told_in is not None and any(
+            doc[i].lower_ in self.rules.present_verbs and doc[i].lower_ not in PAST_BE
+            for i in range(cue)
+            if clause_of[i] == told_in
+        ):
+            # "... it was fine on day 2, but now it's fine" is not before
+            return False
         return said_before and any(
             doc[i].lower_ in self.rules.present_verbs and doc[i].lower_ not in PAST_BE
             for i in range(cue)
@@ -1668,6 +1714,11 @@ class RedFlagDetector:
         return at
 
     @staticmethod
+    def _followed_by(doc: Doc, at: int, phrases: Sequence[str]) -> bool:
+        following = " ".join(t.lower_ for t in doc[at : at + 3])
+        return any(following == p or following.startswith(p + " ") for p in phrases)
+
+    @staticmethod
     def _over_before_now(
         doc: Doc, clause_of: Sequence[int], cues: Dict[str, List[Tuple[int, int]]], start: int, end: int
     ) -> bool:
@@ -1700,8 +1751,13 @@ class RedFlagDetector:
         following = clause + 1
         if following > (max(clause_of) if clause_of else 0):
             return False
+        # "the pain is unbearable on day 4? it was fine on day 2": how it was
+        # before, told after a symptom in the present, is no easing.
         return (
-            bool(in_clause("resolved", following))
+            any(
+                not self._better_before(doc, clause_of, clause, s, told_in=following)
+                for s, _e in in_clause("resolved", following)
+            )
             and not in_clause("recurrence", following)
             and not in_clause("recurrence", following + 1)
         )
@@ -1775,6 +1831,75 @@ class RedFlagDetector:
                 status = BELOW_THRESHOLD
             found.append(Mention(rules.symptom, words, clause, status))
         return found
+
+    def _pain_scores(
+        self,
+        doc: Doc,
+        clause_of: Sequence[int],
+        cues: Dict[str, List[Tuple[int, int]]],
+        exceptions: Set[Tuple[str, int, int]],
+        mentions: List[Mention],
+    ) -> List[Mention]:
+        """Severe pain told as a score on a 0-10 scale: the latest score is
+        high ("day 5, it's an 8"), or has risen steeply ("2/10 on day 3, 6/10
+        today"). A latest score that is neither outweighs the words that
+        matched an earlier one: "itching 10/10, pain 0/10", "pain was 8/10,
+        now 2/10"."""
+        rules = self.rules.pain_score
+        if rules is None:
+            return mentions
+        scores, others = _read_pain_scores(doc, rules)
+        if not scores:
+            # "I'd rate my results 10/10": the words matched a score of
+            # something else.
+            return [
+                Mention(m.symptom, m.words, m.clause, BELOW_THRESHOLD)
+                if m.symptom == rules.symptom
+                and m.status == PRESENT
+                and any(c.isdigit() for c in m.words)
+                and not any(
+                    c.isdigit()
+                    for c in SCORE_OUT_OF_10.sub(
+                        lambda s: "" if s.group(1) in others else s.group(0), m.words.lower()
+                    )
+                )
+                else m
+                for m in mentions
+            ]
+
+        def told_as_past(at: int) -> bool:
+            return any(t.lower_ in PAST_SCORE_WORDS for t in doc[max(0, at - 3) : at]) or any(
+                t.lower_ in PAST_SCORE_AFTER for t in doc[at + 1 : at + 2]
+            )
+
+        # The latest score is the last one not told as past: "9/10 today, was
+        # 5/10 yesterday" is a 9.
+        current = [(at, value) for at, value in scores if not told_as_past(at)]
+        latest_at, latest = (current or scores)[-1]
+        clause = clause_of[latest_at]
+        # A rise is read from the scores told as past, from a run of scores
+        # ("from 2/10 to 6/10", "2, 3, 6"), or from any earlier score where the
+        # latest is said to be now.
+        now = any(clause_of[s] == clause for s, _e in cues.get("now", []))
+        earlier = [
+            value
+            for at, value in scores
+            if at != latest_at and (told_as_past(at) or (at < latest_at and (now or latest_at - at <= 4)))
+        ]
+        risen = bool(earlier) and latest - min(earlier) >= rules.rise_of and latest >= rules.rising_to
+        if not (latest >= rules.severe_from or risen):
+            return [
+                Mention(m.symptom, m.words, m.clause, BELOW_THRESHOLD)
+                if m.symptom == rules.symptom
+                and m.status == PRESENT
+                and m.clause <= clause
+                and any(c.isdigit() for c in m.words)
+                else m
+                for m in mentions
+            ]
+        status = self._status(doc, clause_of, cues, exceptions, rules.symptom, clause, latest_at, {latest_at})
+        words = doc[scores[0][0] : latest_at + 1].text if len(scores) > 1 else doc[latest_at].text
+        return mentions + [Mention(rules.symptom, words, clause, status)]
 
     @staticmethod
     def _latest_reading(
@@ -1965,6 +2090,120 @@ def _read_temperatures(text: str, rules: TemperatureRules) -> List[Tuple[float, 
         threshold = rules.fever_from_celsius if scale == "C" else rules.fever_from_fahrenheit
         readings.append((value, match.group(0).strip(), value >= threshold - 1e-9, where[match.start()]))
     return readings
+
+
+# "8/10", "8 out of 10", "8 out of ten"; "a 2 ... an 8" and "went 2, 3, 6, 8"
+# only where pain is named before them.
+SCALE_AFTER = re.compile(r"^\s*(?:/\s*10|out\s+of\s+(?:10|ten)|outta\s+10)\b", re.IGNORECASE)
+PAST_SCORE_WORDS = {"was", "were", "had", "yesterday", "before", "earlier"}
+PAST_SCORE_AFTER = {"yesterday", "before", "earlier", "last", "previously"}
+SCORE_OUT_OF_10 = re.compile(r"\b(\d{1,2})\s*(?:/\s*10|out\s+of\s+(?:10|ten))\b")
+JOINED_SCORE = re.compile(r"^(\d{1,2})/10$")
+SCORE_LEADS = {"a", "an", "at", "to", "is", "'s", "now", "been", "about", "around", "like", "went", "was"}
+# "at 9" is more often a time of day than a score: only "at 8 now", "at 8."
+AFTER_AT_SCORE = {"", ".", ",", "!", "?", "now", "today", "tonight", "and", "but", ";", ")"}
+NOT_A_SCORE_AFTER = {
+    "day",
+    "days",
+    "week",
+    "weeks",
+    "hour",
+    "hours",
+    "hrs",
+    "hr",
+    "min",
+    "mins",
+    "minutes",
+    "am",
+    "pm",
+    "%",
+    "x",
+    "times",
+    "o'clock",
+    "year",
+    "years",
+    "month",
+    "months",
+    "night",
+    "nights",
+    "tablets",
+    "tablet",
+    "pills",
+    "pill",
+    "mg",
+    "ml",
+    "kids",
+    "children",
+    "people",
+    "spf",
+}
+SCORE_WORDS = {
+    "ten": 10,
+    "nine": 9,
+    "eight": 8,
+    "seven": 7,
+    "six": 6,
+    "five": 5,
+    "four": 4,
+    "three": 3,
+    "two": 2,
+    "one": 1,
+    "zero": 0,
+}
+
+
+def _read_pain_scores(doc: Doc, rules: PainScoreRules) -> Tuple[List[Tuple[int, int]], Set[str]]:
+    """(token index, score) of each pain score in `doc`, in order; and the
+    scores out of 10 that score something else ("results 10/10")."""
+
+    def names(token: Token, words: Set[str]) -> bool:
+        return token.lower_ in words or token.lemma_.lower() in words
+
+    something_else_scored = any(names(t, rules.other_scores) for t in doc)
+    scores: List[Tuple[int, int]] = []
+    others: Set[str] = set()
+    # What the last label word scores: pain (True) or something else (False).
+    label: Optional[bool] = None
+    for token in doc:
+        word = token.lower_
+        if names(token, rules.pain_words):
+            label = True
+            continue
+        if names(token, rules.other_scores):
+            label = False
+            continue
+        # "itching 10/10" scores the itch; an unlabelled "Day 4: 8/10" scores
+        # pain where the message scores nothing else.
+        scale_is_pain = label is True or (label is None and not something_else_scored)
+        joined = JOINED_SCORE.match(word)
+        if joined:
+            if scale_is_pain and int(joined.group(1)) <= 10:
+                scores.append((token.i, int(joined.group(1))))
+            elif not scale_is_pain:
+                others.add(joined.group(1))
+            continue
+        value = int(word) if word.isdigit() and len(word) <= 2 else SCORE_WORDS.get(word)
+        if value is None or value > 10:
+            continue
+        after = doc.text[token.idx + len(token.text) :]
+        if SCALE_AFTER.match(after):
+            if scale_is_pain:
+                scores.append((token.i, value))
+            else:
+                others.add(str(value))
+            continue
+        previous = doc[token.i - 1].lower_ if token.i > 0 else ""
+        following = doc[token.i + 1].lower_ if token.i + 1 < len(doc) else ""
+        if (
+            label is True
+            and word.isdigit()
+            and (previous in SCORE_LEADS or (scores and previous in {",", "then", "to", "->"}))
+            and following not in NOT_A_SCORE_AFTER
+            and (previous != "at" or following in AFTER_AT_SCORE)
+            and not re.match(r"^[.,:]\d", after)
+        ):
+            scores.append((token.i, value))
+    return scores, others
 
 
 TIME_WORDS = {

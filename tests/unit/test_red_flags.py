@@ -1538,3 +1538,51 @@ def test_a_bare_answer_may_end_on_its_object(detect):
         in detect("what would blisters on the lip mean? ive got them, had my laser on friday").symptoms
     )
     assert not detect("can it cause blisters? i have it booked for friday").is_red_flag
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "pain score was a 3 on day 2, tonight (day 6) it's a 9",
+        "Monday 2/10, Tuesday 4/10, Wednesday 8/10",
+        "my pain went 1, 3, 5, 7 over four days",
+        "the pain has jumped from 3 out of 10 to 6 out of 10 since this morning",
+        "is a pain of 8/10 ok on day 5?",
+    ],
+)
+def test_a_high_or_steeply_rising_pain_score_is_severe_pain(detect, text):
+    assert "severe_pain" in detect(text).symptoms
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "itchiness is 9/10 but pain is only 1/10",
+        "pain was 9/10 the first night and it's 2/10 now",
+        "pain 2/10 today, easier than yesterday which was a 5",
+        "would you say it's 7/10 pain during the treatment?",
+        "I'd rate my results 10/10, hardly any pain",
+        "pain is a 3 at 9 in the evening, fine in the day",
+        "day 3, pain about a 4, is that normal?",
+    ],
+)
+def test_low_falling_or_other_scores_are_not_severe_pain(detect, text):
+    assert "severe_pain" not in detect(text).symptoms
+
+
+@pytest.mark.parametrize(
+    "text, symptom",
+    [
+        ("I feel fine apart from my temp, 38.6, is that ok?", "fever"),
+        ("the redness is hot and spreading to my neck but I feel fine in myself", "spreading_redness"),
+        ("my eyelids are swollen shut, probably fine though?", "eye_swelling"),
+        ("the pain is unbearable today. yesterday was fine", "severe_pain"),
+        ("why is my cheek so painful on day 5? it was fine on day 2", "severe_pain"),
+    ],
+)
+def test_well_in_part_or_well_before_is_no_easing(detect, text, symptom):
+    assert symptom in detect(text).symptoms
+
+
+def test_well_after_a_past_symptom_is_still_easing(detect):
+    assert not detect("had a temperature of 38.4 on sunday, was fine yesterday").is_red_flag
