@@ -272,13 +272,26 @@ def assess(
         m.status in (NEGATED, BELOW_THRESHOLD) for m in finding.mentions
     )
 
+    # A temperature under the threshold, with nothing the rules read as
+    # present: the patient has measured and is asking whether it matters
+    # ("37.8 on day 1, is that a fever?"), which the classifier, blind to
+    # numbers, reads as a fever report in every part of the message.
+    # The same holds for a pain score under the severe one.
+    measured_below = any(m.status == BELOW_THRESHOLD for m in finding.mentions)
+
     def needed(unit: ClassifierUnit) -> float:
         if unit.cleared:
             if all_negated and negated_threshold is not None:
                 return max(classifier.overrule_threshold, negated_threshold)
             return classifier.overrule_threshold
         if unit.settled and settled_threshold is not None:
-            return max(classifier.threshold, settled_threshold)
+            return max(
+                classifier.threshold,
+                settled_threshold,
+                classifier.overrule_threshold if measured_below else 0.0,
+            )
+        if measured_below:
+            return classifier.overrule_threshold
         return classifier.threshold
 
     margins = [score - needed(unit) for score, unit in zip(scores, units)]

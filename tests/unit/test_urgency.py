@@ -212,3 +212,13 @@ def test_a_message_whose_only_symptom_words_ease_needs_the_settled_score(nlp):
     finding = detector.detect(nlp(text))
     assert finding.settled and not finding.is_red_flag
     assert classifier_units(text, finding)[0].settled
+
+
+def test_every_part_of_a_message_with_a_reading_under_the_threshold_needs_the_overrule_score(nlp, trained):
+    # The clause without the number ("day 2, should I worry?") would
+    # otherwise be judged at the plain threshold.
+    detector = detector_for(nlp)
+    verdict = assess(nlp("thermometer says 37.4. day 2, should i worry about that?"), detector, trained)
+    assert verdict.classifier_threshold >= trained.overrule_threshold
+    plain = assess(nlp("day 2, should i worry about that?"), detector, trained)
+    assert plain.classifier_threshold == trained.threshold
