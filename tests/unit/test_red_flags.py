@@ -1586,3 +1586,30 @@ def test_well_in_part_or_well_before_is_no_easing(detect, text, symptom):
 
 def test_well_after_a_past_symptom_is_still_easing(detect):
     assert not detect("had a temperature of 38.4 on sunday, was fine yesterday").is_red_flag
+
+
+@pytest.mark.parametrize(
+    "text, symptom",
+    [
+        ("it's more painful on day 6 than it was on day 2", "severe_pain"),
+        ("I'm maxing out the painkillers now and it's day 5", "severe_pain"),
+        ("is it normal for the pain to be climbing on day 5? it was almost gone on day 3", "severe_pain"),
+        ("my cheek is redder and hotter on day 6 than on day 2", "hot_redness"),
+        ("my chin started bleeding again, it's stopped and started all afternoon", "bleeding"),
+        ("the red patch on my left cheek is hot and spreading, the other side is fine", "spreading_redness"),
+    ],
+)
+def test_a_course_that_goes_the_wrong_way_is_a_report(detect, text, symptom):
+    assert symptom in detect(text).symptoms
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "is the laser more painful than microneedling?",
+        "my face was more sore yesterday than today",
+        "it bled a little on day 1 and it's stopped now",
+    ],
+)
+def test_comparisons_before_treatment_or_towards_better_are_no_alarm(detect, text):
+    assert not detect(text).is_red_flag
