@@ -1370,7 +1370,6 @@ def test_a_symptom_that_does_not_go_away_is_not_ruled_out(detect, text):
     [
         "the chills I had on day 1 are long gone",
         "I had chills the night of the laser, they went after I slept and haven't come back",
-        "a bit puffy around the eyes this morning, day 2",
         "tiny specks of blood on the pillow the first morning",
         "our cat has a temperature so I need to move my appointment",
         "my little girl has 38.9, can I move my consult to next week?",
@@ -1613,3 +1612,16 @@ def test_a_course_that_goes_the_wrong_way_is_a_report(detect, text, symptom):
 )
 def test_comparisons_before_treatment_or_towards_better_are_no_alarm(detect, text):
     assert not detect(text).is_red_flag
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["a bit puffy around the eyes this morning, day 2", "my eyelids are slightly swollen, day 1, probably nothing"],
+)
+def test_any_swelling_near_the_eyes_is_urgent_as_the_clinic_says(detect, text):
+    # clinic/faqs/side_effects.yml: "Call us at once if you get ... swelling near the eyes".
+    assert "eye_swelling" in detect(text).symptoms
+
+
+def test_eye_swelling_that_has_gone_is_still_over(detect):
+    assert not detect("my eyes were a bit puffy on day 1 but that went by lunchtime").is_red_flag
