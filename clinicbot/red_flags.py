@@ -223,6 +223,7 @@ class RedFlagRules:
     present_verbs: Set[str] = field(default_factory=set)
     resolved_not_before: Set[str] = field(default_factory=set)
     resolved_only_in_part: List[str] = field(default_factory=list)
+    contrast_marks: Set[str] = field(default_factory=set)
     calm_cues: List[str] = field(default_factory=list)
     reassurance_cues: List[str] = field(default_factory=list)
     anxiety_cues: Set[str] = field(default_factory=set)
@@ -409,6 +410,7 @@ def load_rules(path: Optional[Path] = None) -> RedFlagRules:
         present_verbs={w.lower() for w in _terms(data.get("someone_else") or {}, "present_verbs", source)},
         resolved_not_before={w.lower() for w in _terms(data, "resolved_not_before", source)},
         resolved_only_in_part=[w.lower() for w in _terms(data, "resolved_only_in_part", source)],
+        contrast_marks={w.lower() for w in _terms(data, "contrast_marks", source)},
         calm_cues=_terms(data, "calm_cues", source),
         reassurance_cues=_terms(data, "reassurance_cues", source),
         anxiety_cues={w.lower() for w in _terms(data, "anxiety_cues", source)},
@@ -970,6 +972,7 @@ class RedFlagDetector:
         mentions = self._listed_after_a_question(doc, clause_of, cues, mentions)
         mentions = self._answered_by_a_report(clause_of, cues, mentions)
         mentions = self._mistaken(clause_of, cues, mentions)
+        mentions = self._without_contrasts(doc, mentions)
         # A treated cue inside a not-treated one ("haven't had the
         # treatment", "delay my session") or negated says nothing.
         not_treated = cues.get("not_treated", [])
@@ -1712,6 +1715,29 @@ class RedFlagDetector:
         while at + 1 < len(doc) and doc[at].lower_ in MOVEMENT_INTENSIFIERS:
             at += 1
         return at
+
+    def _without_contrasts(self, doc: Doc, mentions: List[Mention]) -> List[Mention]:
+        """ "a black patch, not like the tiny dots": the expected marks of
+        healing set against what the patient reports are no symptom denied,
+        and must not make the message read as a list of absent symptoms."""
+        contrast = self.rules.contrast_marks
+        if not contrast:
+            return mentions
+        text = doc.text.lower()
+        return [
+            m
+            for m in mentions
+            if not (
+                m.status == NEGATED
+                and m.words.lower() in contrast
+                and re.search(
+                    r"\b(?:not|unlike)\s+(?:like\s+|just\s+)?(?:the|those|these|my|a|any|your)?\s*(?:\w+\s+){0,2}"
+                    + re.escape(m.words.lower())
+                    + r"\b",
+                    text,
+                )
+            )
+        ]
 
     @staticmethod
     def _followed_by(doc: Doc, at: int, phrases: Sequence[str]) -> bool:

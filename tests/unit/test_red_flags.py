@@ -1616,7 +1616,10 @@ def test_comparisons_before_treatment_or_towards_better_are_no_alarm(detect, tex
 
 @pytest.mark.parametrize(
     "text",
-    ["a bit puffy around the eyes this morning, day 2", "my eyelids are slightly swollen, day 1, probably nothing"],
+    [
+        "a bit puffy around the eyes this morning, day 2",
+        "my eyelids are slightly swollen, day 1, probably nothing",
+    ],
 )
 def test_any_swelling_near_the_eyes_is_urgent_as_the_clinic_says(detect, text):
     # clinic/faqs/side_effects.yml: "Call us at once if you get ... swelling near the eyes".
@@ -1625,3 +1628,10 @@ def test_any_swelling_near_the_eyes_is_urgent_as_the_clinic_says(detect, text):
 
 def test_eye_swelling_that_has_gone_is_still_over(detect):
     assert not detect("my eyes were a bit puffy on day 1 but that went by lunchtime").is_red_flag
+
+
+def test_the_marks_of_normal_healing_set_against_a_report_are_no_denied_symptom(detect):
+    contrasted = detect("a hard black patch on my chin, not like the tiny dots")
+    assert not any(m.status == NEGATED for m in contrasted.mentions)
+    # A plain list of absent marks is still a negation.
+    assert detect("no blisters, no dots, no pus").negated_symptoms
