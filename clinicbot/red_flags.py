@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 import yaml
 from spacy.language import Language
@@ -1436,18 +1436,18 @@ class RedFlagDetector:
         it was before, told beside a symptom in the present, is no easing;
         "had a fever of 38.5, was fine yesterday" is."""
         said_before = doc[cue].lower_ in PAST_BE or (cue > 0 and doc[cue - 1].lower_ in PAST_BE)
-        if told_in is not None and any(
-            doc[i].lower_ in self.rules.present_verbs and doc[i].lower_ not in PAST_BE
-            for i in range(cue)
-            if clause_of[i] == told_in
-        ):
-            # "... it was fine on day 2, but now it's fine" is not before
+
+        def present_in(target: int) -> bool:
+            return any(
+                doc[i].lower_ in self.rules.present_verbs and doc[i].lower_ not in PAST_BE
+                for i in range(cue)
+                if clause_of[i] == target
+            )
+
+        # "... it was fine on day 2, but now it's fine" is not before
+        if told_in is not None and present_in(told_in):
             return False
-        return said_before and any(
-            doc[i].lower_ in self.rules.present_verbs and doc[i].lower_ not in PAST_BE
-            for i in range(cue)
-            if clause_of[i] == clause
-        )
+        return said_before and present_in(clause)
 
     def _airway_told_now(self, doc: Doc, symptom: str, own_terms: Set[int]) -> bool:
         """An allergy told as history does not make a reaction in the present
@@ -1874,24 +1874,27 @@ class RedFlagDetector:
         rules = self.rules.pain_score
         if rules is None:
             return mentions
+        if not NUMBER_LIKE.search(doc.text):
+            return mentions
         scores, others = _read_pain_scores(doc, rules)
+
+        def below(mention: Mention, matched_a_number: Callable[[Mention], bool]) -> Mention:
+            # The words of a severe_pain rule matched a number ("10/10") that
+            # the scores show is not a severe pain now.
+            if mention.symptom == rules.symptom and mention.status == PRESENT and matched_a_number(mention):
+                return Mention(mention.symptom, mention.words, mention.clause, BELOW_THRESHOLD)
+            return mention
+
         if not scores:
             # "I'd rate my results 10/10": the words matched a score of
             # something else.
-            return [
-                Mention(m.symptom, m.words, m.clause, BELOW_THRESHOLD)
-                if m.symptom == rules.symptom
-                and m.status == PRESENT
-                and any(c.isdigit() for c in m.words)
-                and not any(
-                    c.isdigit()
-                    for c in SCORE_OUT_OF_10.sub(
-                        lambda s: "" if s.group(1) in others else s.group(0), m.words.lower()
-                    )
+            def only_other_scores(m: Mention) -> bool:
+                rest = SCORE_OUT_OF_10.sub(
+                    lambda s: "" if s.group(1) in others else s.group(0), m.words.lower()
                 )
-                else m
-                for m in mentions
-            ]
+                return any(c.isdigit() for c in m.words) and not any(c.isdigit() for c in rest)
+
+            return [below(m, only_other_scores) for m in mentions]
 
         def told_as_past(at: int) -> bool:
             return any(t.lower_ in PAST_SCORE_WORDS for t in doc[max(0, at - 3) : at]) or any(
@@ -1915,13 +1918,7 @@ class RedFlagDetector:
         risen = bool(earlier) and latest - min(earlier) >= rules.rise_of and latest >= rules.rising_to
         if not (latest >= rules.severe_from or risen):
             return [
-                Mention(m.symptom, m.words, m.clause, BELOW_THRESHOLD)
-                if m.symptom == rules.symptom
-                and m.status == PRESENT
-                and m.clause <= clause
-                and any(c.isdigit() for c in m.words)
-                else m
-                for m in mentions
+                below(m, lambda m: m.clause <= clause and any(c.isdigit() for c in m.words)) for m in mentions
             ]
         status = self._status(doc, clause_of, cues, exceptions, rules.symptom, clause, latest_at, {latest_at})
         words = doc[scores[0][0] : latest_at + 1].text if len(scores) > 1 else doc[latest_at].text
@@ -2120,10 +2117,11 @@ def _read_temperatures(text: str, rules: TemperatureRules) -> List[Tuple[float, 
 
 # "8/10", "8 out of 10", "8 out of ten"; "a 2 ... an 8" and "went 2, 3, 6, 8"
 # only where pain is named before them.
-SCALE_AFTER = re.compile(r"^\s*(?:/\s*10|out\s+of\s+(?:10|ten)|outta\s+10)\b", re.IGNORECASE)
+OUT_OF_10 = r"(?:/\s*10|out\s+of\s+(?:10|ten)|outta\s+10)"
+SCALE_AFTER = re.compile(r"^\s*" + OUT_OF_10 + r"\b", re.IGNORECASE)
 PAST_SCORE_WORDS = {"was", "were", "had", "yesterday", "before", "earlier"}
 PAST_SCORE_AFTER = {"yesterday", "before", "earlier", "last", "previously"}
-SCORE_OUT_OF_10 = re.compile(r"\b(\d{1,2})\s*(?:/\s*10|out\s+of\s+(?:10|ten))\b")
+SCORE_OUT_OF_10 = re.compile(r"\b(\d{1,2})\s*" + OUT_OF_10 + r"\b")
 JOINED_SCORE = re.compile(r"^(\d{1,2})/10$")
 SCORE_LEADS = {"a", "an", "at", "to", "is", "'s", "now", "been", "about", "around", "like", "went", "was"}
 # "at 9" is more often a time of day than a score: only "at 8 now", "at 8."
@@ -2176,6 +2174,10 @@ SCORE_WORDS = {
     "one": 1,
     "zero": 0,
 }
+
+
+# Scores come as digits or as number words; a message with neither is not read.
+NUMBER_LIKE = re.compile(r"\d|\b(?:zero|one|two|three|four|five|six|seven|eight|nine|ten)\b", re.IGNORECASE)
 
 
 def _read_pain_scores(doc: Doc, rules: PainScoreRules) -> Tuple[List[Tuple[int, int]], Set[str]]:

@@ -284,15 +284,10 @@ def assess(
             if all_negated and negated_threshold is not None:
                 return max(classifier.overrule_threshold, negated_threshold)
             return classifier.overrule_threshold
+        plain = classifier.overrule_threshold if measured_below else classifier.threshold
         if unit.settled and settled_threshold is not None:
-            return max(
-                classifier.threshold,
-                settled_threshold,
-                classifier.overrule_threshold if measured_below else 0.0,
-            )
-        if measured_below:
-            return classifier.overrule_threshold
-        return classifier.threshold
+            return max(plain, settled_threshold)
+        return plain
 
     margins = [score - needed(unit) for score, unit in zip(scores, units)]
     best = int(np.argmax(margins))
