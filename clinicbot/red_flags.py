@@ -54,6 +54,8 @@ CONDITIONAL_WORDS = {"if", "when", "whether", "case", "once", "until", "unless"}
 DEFINITE = {"the", "my", "this", "these", "that", "those", "her", "his", "how", "what"}
 # How many words from a symptom's own words an exception word may stand.
 EXCEPTION_REACH = 6
+# Before a past-time cue ("never ... in my life"), they say what is new.
+NOVELTY_WORDS = {"never", "first"}
 # A state told in the past: "it was fine yesterday" says how it was before.
 PAST_BE = {"was", "were"}
 # What may stand before and after a bare answer: "... ? because it is, day 4".
@@ -166,6 +168,7 @@ class TemperatureRules:
     not_body_words: Set[str]
     not_before: Set[str]
     not_after: Set[str]
+    settled_leads: Set[str] = field(default_factory=set)
 
 
 @dataclass(frozen=True)
@@ -456,6 +459,7 @@ def _temperature_rules(data: dict, source: Path) -> Optional[TemperatureRules]:
             not_body_words={w.lower() for w in _terms(settings, "not_body_words", source)},
             not_before={w.lower() for w in _terms(settings, "not_before", source)},
             not_after={w.lower() for w in _terms(settings, "not_after", source)},
+            settled_leads={w.lower() for w in _terms(settings, "settled_leads", source)},
         )
     except (KeyError, TypeError, ValueError) as error:
         raise ValueError(f"{source}: vital_signs.temperature: {error}") from error
@@ -898,6 +902,9 @@ class RedFlagDetector:
             symptom, rule_index, group_index = self._term_keys[match_id]
             # "the pain is so much better": a measure of the easing, not of the pain
             if group_index > 0 and end < len(doc) and doc[end].lower_ in IMPROVING:
+                continue
+            # "it's better every day": the easing, not the pain, goes on
+            if group_index > 0 and start > 0 and doc[start - 1].lower_ in IMPROVING:
                 continue
             groups = seen.setdefault((symptom, rule_index, clause_of[start]), {})
             groups.setdefault(group_index, []).append(
@@ -1674,7 +1681,10 @@ class RedFlagDetector:
                     continue
             else:
                 before = [t.lower_ for t in doc[max(0, said_of - 2) : said_of] if clause_of[t.i] == clause]
-                if not any(word in REFERRING_WORDS for word in before):
+                # ...or a clause with no subject of its own: "pain went down
+                # by day 3 | then came back stronger".
+                subjectless = all(t.lower_ in SENTENCE_LINKS for t in doc[opening:said_of])
+                if not subjectless and not any(word in REFERRING_WORDS for word in before):
                     continue
             groups[0] = named
 
@@ -1686,6 +1696,14 @@ class RedFlagDetector:
         the treatment, not history)."""
         if doc[start:end].text.lower() == "back in":
             return end < len(doc) and _a_time(doc[end])
+        # "pus everywhere, never seen anything like it in my life", "the first
+        # time in my life": what is new, not a past.
+        if any(
+            t.lower_ in NOVELTY_WORDS
+            for t in doc[max(0, start - 8) : start]
+            if clause_of[t.i] == clause_of[start]
+        ):
+            return False
         if doc[start].lower_ == "before":
             return not any(
                 t.lower_ in NEGATION_WORDS
@@ -1799,10 +1817,14 @@ class RedFlagDetector:
         if rules is None:
             return []
         found: List[Mention] = []
+        # "it was 101 | but now 99": the second clause's bare 99 is a reading too.
+        scales_read = {_scale_of(degrees) for degrees, *_rest in _read_temperatures(doc.text, rules)}
+        if not scales_read:
+            return []
         for clause in sorted(set(clause_of)):
             members = [i for i, c in enumerate(clause_of) if c == clause]
             span = doc[members[0] : members[-1] + 1]
-            readings = _read_temperatures(span.text, rules)
+            readings = _read_temperatures(span.text, rules, scales_read)
             if not readings:
                 continue
             # The latest reading decides: the one said to be now ("it's 38.1
@@ -1811,13 +1833,19 @@ class RedFlagDetector:
             value, words, is_fever, offset = self._latest_reading(
                 doc, span, readings, cues, clause_of, clause
             )
+            char = span.start_char + offset
+            first = next((t.i for t in span if t.idx + len(t) > char), members[-1])
+            if not is_fever and any(
+                doc[max(members[0], first - size) : first].text.lower() in rules.settled_leads
+                for size in (1, 2, 3, 4, 5)
+            ):
+                # "... but it was back to 36.8": the current temperature.
+                cues.setdefault("reading_settled", []).append((first, first + 1))
             if is_fever:
                 threshold = (
                     rules.fever_from_celsius if value < CELSIUS_RANGE[1] + 1 else rules.fever_from_fahrenheit
                 )
                 precise = value > threshold + 1e-9 and bool(DECIMAL_READING.search(words))
-                char = span.start_char + offset
-                first = next((t.i for t in span if t.idx + len(t) > char), members[-1])
                 # Read like any symptom: asked about, history, over ... A
                 # number is a measurement, so neither a question opener ("is
                 # 38.5 too high?") nor "if" makes it a hypothetical.
@@ -1963,7 +1991,7 @@ class RedFlagDetector:
         last = readings[-1]
         current = any(
             clause_of[start] == last.clause
-            for kind in ("now", "resolved")
+            for kind in ("now", "resolved", "reading_settled")
             for start, _end in cues.get(kind, [])
         ) and not any(clause_of[start] >= last.clause for start, _e in cues.get("recurrence", []))
         result = []
@@ -1978,6 +2006,29 @@ class RedFlagDetector:
 
 
 STRICTLY_NOW = {"now", "right now", "currently", "at the moment", "atm"}
+UPPER_BOUNDS = {
+    "under",
+    "below",
+    "less than",
+    "lower than",
+    "not over",
+    "not above",
+    "not even",
+    "not",
+    "never got to",
+    "never reached",
+    "never hit",
+    "never went over",
+    "never went above",
+    "didn't reach",
+    "didnt reach",
+    "didn't get to",
+    "didnt get to",
+    "didn't hit",
+    "didnt hit",
+    "not reaching",
+    "never got above",
+}
 WORD = re.compile(r"[\w°%£$€#']+|\S")
 # Words that link a number to what it counts: "my code is 38.5", "size of 39".
 LINKING_WORDS = {
@@ -2042,10 +2093,17 @@ def _words_to_digits(text: str) -> Tuple[str, List[int]]:
     return "".join(out), where
 
 
-def _read_temperatures(text: str, rules: TemperatureRules) -> List[Tuple[float, str, bool, int]]:
+def _scale_of(degrees: float) -> str:
+    return "C" if degrees <= CELSIUS_RANGE[1] else "F"
+
+
+def _read_temperatures(
+    text: str, rules: TemperatureRules, scales_read: Iterable[str] = ()
+) -> List[Tuple[float, str, bool, int]]:
     """(degrees, words, is a fever, where it starts in `text`) for each number
     in `text` that is a temperature, in digits or words ("thirty eight point
-    five")."""
+    five"). `scales_read`: scales on which the rest of the message gave a
+    reading, so that a bare number on one is a reading too."""
     if not any(c.isdigit() for c in text) and not NUMBER_WORDS.search(text):
         return []
     text, where = _words_to_digits(text)
@@ -2062,7 +2120,8 @@ def _read_temperatures(text: str, rules: TemperatureRules) -> List[Tuple[float, 
                 not_body.update(range(i, i + len(parts)))
     context = [i for i, w in enumerate(words) if (w in rules.context_words or w.startswith("°"))]
     body = [i for i, w in enumerate(words) if w in rules.body_words and i not in not_body]
-    readings = []
+    readings: List[Tuple[Tuple[float, str, bool, int], str]] = []
+    bare: List[Tuple[Tuple[float, str, bool, int], str]] = []
     for match in TEMPERATURE.finditer(text):
         whole, fraction, point, unit = match.group(1), match.group(2), match.group(3), match.group(4)
         value = float(whole)
@@ -2075,12 +2134,17 @@ def _read_temperatures(text: str, rules: TemperatureRules) -> List[Tuple[float, 
         at = next((i for i, (_w, start) in enumerate(tokens) if start >= match.start()), len(tokens))
         ends = next((i for i, (_w, start) in enumerate(tokens) if start >= match.end()), len(tokens))
         before = [w.strip(".,:;") for w in words[max(0, at - 4) : at]]
+        # "under 100.4", "less than 38", "never got to 38", "not 38": a bound,
+        # just below the number.
+        if any(" ".join(before[-size:]) in UPPER_BOUNDS for size in (1, 2, 3) if len(before) >= size):
+            value -= 0.05
         while len(before) > 1 and before[-1] in LINKING_WORDS:
             before.pop()
         after = words[ends : ends + 1]
         # A phrase of not_after may be two words: "I keep it at 38" is a bath.
+        # A number with its own unit is no count of what follows: "38.5c day 2".
         if (before and (before[-1] in rules.not_after or " ".join(before[-2:]) in rules.not_after)) or (
-            after and after[0] in rules.not_before
+            after and after[0] in rules.not_before and not match.group(4)
         ):
             continue
         if not_body:
@@ -2108,11 +2172,61 @@ def _read_temperatures(text: str, rules: TemperatureRules) -> List[Tuple[float, 
         # Thermometers show one decimal; "39.99" is a price unless said to be
         # a temperature.
         one_decimal = (fraction and len(fraction) == 1) or point or "half" in match.group(0).lower()
-        if not (unit or near or one_decimal):
-            continue
         threshold = rules.fever_from_celsius if scale == "C" else rules.fever_from_fahrenheit
-        readings.append((value, match.group(0).strip(), value >= threshold - 1e-9, where[match.start()]))
-    return readings
+        reading = (value, match.group(0).strip(), value >= threshold - 1e-9, where[match.start()])
+        # "101kg": a number run into a word is no bare reading.
+        ends_at = match.start() + len(match.group(0).rstrip())
+        run_on = text[ends_at : ends_at + 1].isalpha()
+        if unit or near or one_decimal or (not run_on and _a_bare_fahrenheit_reading(value, scale, after)):
+            readings.append((reading, scale))
+        elif not run_on and not (before and before[-1] == "or"):
+            # ("37.5 or 38?" offers a choice, not a second reading.)
+            bare.append((reading, scale))
+    # Beside a reading, a bare number on the same scale is another reading:
+    # "it was 101 but now 99".
+    scales = {scale for _reading, scale in readings} | set(scales_read)
+    readings += [(reading, scale) for reading, scale in bare if scale in scales]
+    return sorted((reading for reading, _scale in readings), key=lambda reading: reading[3])
+
+
+# Words after which a bare "101" reads as a temperature in Fahrenheit ("is 101
+# ok on day 5?", "101 this morning"), rather than a count ("101 questions").
+BARE_FAHRENHEIT_FOLLOWERS = {
+    "ok",
+    "okay",
+    "normal",
+    "bad",
+    "high",
+    "now",
+    "today",
+    "tonight",
+    "this",
+    "last",
+    "earlier",
+    "again",
+    "still",
+    "and",
+    "but",
+    "on",
+    "at",
+    "since",
+    "all",
+    "is",
+    "yesterday",
+    "when",
+    "after",
+}
+
+
+def _a_bare_fahrenheit_reading(value: float, scale: str, after: List[str]) -> bool:
+    """A whole number from 100 to 106 is no age, day or size a patient would
+    give without its unit: a Fahrenheit reading, unless a noun follows it."""
+    return (
+        scale == "F"
+        and value.is_integer()
+        and 100 <= value <= 106
+        and (not after or not after[0].isalpha() or after[0] in BARE_FAHRENHEIT_FOLLOWERS)
+    )
 
 
 # "8/10", "8 out of 10", "8 out of ten"; "a 2 ... an 8" and "went 2, 3, 6, 8"

@@ -28,7 +28,12 @@ class UrgencyCase:
 
 
 def load_urgency_cases(path: Optional[Path] = None) -> List[UrgencyCase]:
-    data = yaml.safe_load(Path(path or URGENCY_HELDOUT).read_text(encoding="utf-8"))
+    source = Path(path or URGENCY_HELDOUT)
+    data = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
+    # A misspelt section ("non_urgent") would silently drop half the set.
+    unknown = set(data) - {"urgent", "not_urgent"}
+    if unknown:
+        raise ValueError(f"{source}: unknown sections {sorted(unknown)}; expected 'urgent' and 'not_urgent'")
     cases: List[UrgencyCase] = []
     for section, urgent in (("urgent", True), ("not_urgent", False)):
         for kind, texts in (data.get(section) or {}).items():

@@ -1635,3 +1635,44 @@ def test_the_marks_of_normal_healing_set_against_a_report_are_no_denied_symptom(
     assert not any(m.status == NEGATED for m in contrasted.mentions)
     # A plain list of absent marks is still a negation.
     assert detect("no blisters, no dots, no pus").negated_symptoms
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "38.5c day 2 no idea if thats normal after laser??",  # a unit, then a day
+        "is 101 ok on day 5? face still a bit red too",  # a bare Fahrenheit reading
+        "102 this morning, lasered on monday",
+        "it's 38 now and it was 37.2 yesterday",  # a bare number beside a reading
+        "pain went down by day 3 then came back stronger on day 5",  # a clause with no subject
+        "there is pus coming out of my cheek, never seen anything like it in my life",  # new, not history
+        "my face is grey on one side, never had that before in my life",
+    ],
+)
+def test_readings_and_courses_told_loosely_are_reports(detect, text):
+    assert detect(text).is_red_flag
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "My partner is 6ft 1 and 101kg, will the numbing cream still work for him?",
+        "I have 101 questions lol",
+        "99.4, that's under 100.4 so I'm ok right?",  # a bound, not a reading
+        "my temp is 37.9 exactly, not 38, does that count?",
+        "Temp back down to 37.0 after the paracetamol, it never got to 38",
+        "what temperature counts as a fever after laser, 37.5 or 38?",  # a choice
+        "had a temperature of 38.1 on day 1 but it was back to 36.8 by the next morning",
+        "Temperature went to 38.2 once on day 1, it hasn't been above 37 since",
+        "had a bit of a temp 2 days ago, 38.3, it's been completely normal for 48 hours",
+        "the pain isn't getting worse, it's better every day",
+        "I have never had a cold sore in my life",
+    ],
+)
+def test_bounds_settled_readings_and_easing_are_no_reports(detect, text):
+    assert not detect(text).is_red_flag
+
+
+def test_a_baseline_is_no_reading(detect):
+    # "normal for me is 98" would otherwise be the latest reading and settle the fever
+    assert detect("reading 100.8F after my laser on tues, normal for me is 98").is_red_flag

@@ -4,7 +4,7 @@ import pytest
 
 from clinicbot.red_flags import detector_for
 from clinicbot.urgency import assess, classifier_units, train_urgency_classifier
-from clinicbot.urgency_metrics import miss_rate_upper_bound
+from clinicbot.urgency_metrics import load_urgency_cases, miss_rate_upper_bound
 
 URGENT = [
     "my face is on fire and getting worse every hour",
@@ -222,3 +222,15 @@ def test_every_part_of_a_message_with_a_reading_under_the_threshold_needs_the_ov
     assert verdict.classifier_threshold >= trained.overrule_threshold
     plain = assess(nlp("day 2, should i worry about that?"), detector, trained)
     assert plain.classifier_threshold == trained.threshold
+
+
+def test_an_urgency_set_with_a_misspelt_section_is_refused(tmp_path):
+    good = tmp_path / "good.yml"
+    good.write_text('urgent:\n  fever:\n    - "39.2 tonight"\nnot_urgent:\n  normal:\n    - "a bit pink"\n')
+    assert [(c.urgent, c.kind) for c in load_urgency_cases(good)] == [(True, "fever"), (False, "normal")]
+    misspelt = tmp_path / "misspelt.yml"
+    misspelt.write_text(
+        'urgent:\n  fever:\n    - "39.2 tonight"\nnon_urgent:\n  normal:\n    - "a bit pink"\n'
+    )
+    with pytest.raises(ValueError, match="non_urgent"):
+        load_urgency_cases(misspelt)
