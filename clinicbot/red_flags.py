@@ -54,6 +54,25 @@ CONDITIONAL_WORDS = {"if", "when", "whether", "case", "once", "until", "unless"}
 DEFINITE = {"the", "my", "this", "these", "that", "those", "her", "his", "how", "what"}
 # How many words from a symptom's own words an exception word may stand.
 EXCEPTION_REACH = 6
+# Who a condition about a reading is of: "if I got a temperature of 38".
+CONDITION_SUBJECTS = {
+    "i",
+    "my",
+    "you",
+    "your",
+    "she",
+    "he",
+    "her",
+    "his",
+    "we",
+    "someone",
+    "a",
+    "the",
+    "they",
+    "it",
+}
+# How many clauses back "none of those" reaches.
+LIST_DENIED_REACH = 2
 # Before a past-time cue ("never ... in my life"), they say what is new.
 NOVELTY_WORDS = {"never", "first"}
 # A state told in the past: "it was fine yesterday" says how it was before.
@@ -255,6 +274,7 @@ class RedFlagRules:
     ahead_time_of_treatment: List[str] = field(default_factory=list)
     persistence_after_cue: List[str] = field(default_factory=list)
     unrelated_cues: List[str] = field(default_factory=list)
+    list_denied_after: List[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -383,6 +403,7 @@ def load_rules(path: Optional[Path] = None) -> RedFlagRules:
         negation_after=_terms(negation, "after", source),
         answer_endings={w.lower() for w in _terms(negation, "answer_endings", source)},
         answer_anywhere={w.lower() for w in _terms(negation, "answer_anywhere", source)},
+        list_denied_after=_terms(negation, "list_denied_after", source),
         doubt_after_cue={w.lower() for w in _terms(negation, "doubt_after_cue", source)},
         list_joiners={w.lower() for w in _terms(negation, "list_joiners", source)},
         new_statement={w.lower() for w in _terms(negation, "new_statement", source)},
@@ -580,6 +601,7 @@ class RedFlagDetector:
         for name, words in (
             ("negation", rules.negation_cues),
             ("negation_after", rules.negation_after),
+            ("list_denied", rules.list_denied_after),
             ("question", rules.question_cues),
             ("conditional", rules.conditional_cues),
             ("history", rules.history_cues),
@@ -840,6 +862,13 @@ class RedFlagDetector:
             for s, e in cues.get("question_report", [])
             if not (e < len(doc) and doc[e].lower_ in self.rules.question_reports_not_before)
         ]
+        # "my wife had the laser on monday": the other person's treatment.
+        cues.setdefault("their_treatment", []).extend(
+            (ts, te)
+            for ps, pe in cues.get("other_person", [])
+            for ts, te in cues.get("treated", [])
+            if 0 <= ts - pe <= 3 and clause_of[ts] == clause_of[ps]
+        )
         # An exception that contains a term cancels that term ("blood
         # thinners", "hay fever"), so "I'm on blood thinners and it won't
         # stop bleeding" still counts; one beside the terms ("tiny black
@@ -980,6 +1009,7 @@ class RedFlagDetector:
         mentions = self._answered_by_a_report(clause_of, cues, mentions)
         mentions = self._mistaken(clause_of, cues, mentions)
         mentions = self._without_contrasts(doc, mentions)
+        mentions = self._denied_as_a_list(clause_of, cues, mentions)
         # A treated cue inside a not-treated one ("haven't had the
         # treatment", "delay my session") or negated says nothing.
         not_treated = cues.get("not_treated", [])
@@ -1387,11 +1417,18 @@ class RedFlagDetector:
         # A condition covers what it says up to the next comma: "if my eyes
         # swell, who do I call?", not "if possible, the pain is unbearable",
         # nor "should I be worried that my tongue feels thick".
-        if not measured and any(
+        # A reading in a condition is imagined when it is a round number or
+        # the threshold itself ("if I got a temperature of 38?", "if I have a
+        # temp of 100.4"), unless said to be now.
+        # ...where the condition has someone in it, not "tell me if 100.4
+        # counts as a fever, because that's what mine says".
+        imagined_reading = measured and not precise and not in_clause("now", clause)
+        if any(
             e <= first
             and not any(doc[i].text == "," for i in range(e, first))
             and reaches(e)
             and not asks_what_is_there(s)
+            and (not measured or (imagined_reading and e < len(doc) and doc[e].lower_ in CONDITION_SUBJECTS))
             for s, e in in_clause("conditional", clause)
         ):
             return QUESTION
@@ -1687,6 +1724,22 @@ class RedFlagDetector:
                 if not subjectless and not any(word in REFERRING_WORDS for word in before):
                     continue
             groups[0] = named
+
+    @staticmethod
+    def _denied_as_a_list(
+        clause_of: Sequence[int], cues: Dict[str, List[Tuple[int, int]]], mentions: List[Mention]
+    ) -> List[Mention]:
+        """ "The nurse asked me to report any pus, fever or bleeding. I have
+        none of those.": what was listed, up to two clauses before, is denied."""
+        denied = [clause_of[s] for s, _e in cues.get("list_denied", [])]
+        if not denied:
+            return mentions
+        return [
+            Mention(m.symptom, m.words, m.clause, NEGATED)
+            if m.status == PRESENT and any(0 <= c - m.clause <= LIST_DENIED_REACH for c in denied)
+            else m
+            for m in mentions
+        ]
 
     @staticmethod
     def _dates_a_past(doc: Doc, clause_of: Sequence[int], start: int, end: int) -> bool:

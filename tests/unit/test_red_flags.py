@@ -1676,3 +1676,31 @@ def test_bounds_settled_readings_and_easing_are_no_reports(detect, text):
 def test_a_baseline_is_no_reading(detect):
     # "normal for me is 98" would otherwise be the latest reading and settle the fever
     assert detect("reading 100.8F after my laser on tues, normal for me is 98").is_red_flag
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The nurse asked me to report any pus, fever or bleeding. I have none of those. Skin just feels tight.",
+        "pus, fever, spreading redness: I've got none of those, thank god",
+        "would I need to come in if I got a temperature of 38?",  # a round number in a condition
+        "If I have a temp of 100.4 after the laser, is that a problem?",
+        "My wife is running a fever of 38.9 with a chest infection. I'm due for my second session on Friday.",
+        "My dad's been feverish with Covid this week, so I'm keeping away from him. I'm on day 2 with my laser",
+    ],
+)
+def test_lists_denied_after_conditions_and_other_peoples_illness_are_no_reports(detect, text):
+    assert not detect(text).is_red_flag
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my lips are swelling, none of the creams help",
+        "Can you tell me if 100.4 counts as a fever? Because that's exactly what mine says, day 3",
+        "is it ok if my temperature is 38 tonight",
+        "my wife had the laser on monday and her lips are swelling up, I'm on day 2 of mine",
+    ],
+)
+def test_what_only_looks_denied_conditional_or_someone_elses_is_still_a_report(detect, text):
+    assert detect(text).is_red_flag
