@@ -257,6 +257,7 @@ class RedFlagRules:
     media_cues: List[str] = field(default_factory=list)
     writer_booked_cues: List[str] = field(default_factory=list)
     their_treatment_cues: List[str] = field(default_factory=list)
+    treated_elsewhere_cues: List[str] = field(default_factory=list)
     mistaken_cues: List[str] = field(default_factory=list)
     mistaken_corrections: List[str] = field(default_factory=list)
     question_reports: List[str] = field(default_factory=list)
@@ -446,6 +447,7 @@ def load_rules(path: Optional[Path] = None) -> RedFlagRules:
         media_cues=_terms(data.get("someone_else") or {}, "media", source),
         writer_booked_cues=_terms(data.get("someone_else") or {}, "writer_booked", source),
         their_treatment_cues=_terms(data.get("someone_else") or {}, "their_treatment", source),
+        treated_elsewhere_cues=_terms(data.get("someone_else") or {}, "treated_elsewhere", source),
         mistaken_cues=_terms(data, "mistaken_cues", source),
         mistaken_corrections=_terms(data, "mistaken_corrections", source),
         question_reports=_terms(data, "question_reports", source),
@@ -627,6 +629,7 @@ class RedFlagDetector:
             ("media", rules.media_cues),
             ("writer_booked", rules.writer_booked_cues),
             ("their_treatment", rules.their_treatment_cues),
+            ("treated_elsewhere", rules.treated_elsewhere_cues),
             ("mistaken", rules.mistaken_cues),
             ("correction", rules.mistaken_corrections),
             ("question_report", rules.question_reports),
@@ -878,8 +881,16 @@ class RedFlagDetector:
         for m, ex_start, _ex_end in self._exceptions(doc):
             # "black dots merging into a patch": no longer just dots
             # "gone black, not like the tiny dots": the harmless sense set aside
+            # ...in its clause or the next: "it was watery but now it's thick".
             if not any(
-                0 <= us - _ex_end < EXCEPTION_REACH and clause_of[us] == clause_of[ex_start]
+                0 <= us - _ex_end < EXCEPTION_REACH
+                and (
+                    clause_of[us] == clause_of[ex_start]
+                    or (
+                        clause_of[us] == clause_of[ex_start] + 1
+                        and any(t.lower_ in ("but", "now") for t in doc[_ex_end:us])
+                    )
+                )
                 for us, _ue in cues.get("exception_undone", [])
             ) and not any(
                 0 <= ex_start - ne <= 3 and clause_of[ns] == clause_of[ex_start]
@@ -1564,6 +1575,21 @@ class RedFlagDetector:
                 and not any(t.lower_ in FIRST_PERSON for t in doc[max(0, s - 3) : s + 3])
                 for s, _e in cues.get("now", [])
             )
+        dated = [
+            doc[s:e].text.lower()
+            for s, e in cues.get("treated", [])
+            if doc[e - 1].lower_ in ("ago", "yesterday") or doc[s].lower_ == "day"
+        ]
+        if (
+            cues.get("their_treatment")
+            and dated
+            and not cues.get("treated_elsewhere")
+            and not self._treatment_ahead(doc.text)
+        ):
+            # "my husband had laser 2 days ago, his lips swelled up an hour
+            # ago": a patient's own course, told by the one writing for them;
+            # not "my friend had the laser elsewhere and got an infection".
+            return False
         if cues.get("writer_booked") and not cues.get("their_treatment"):
             # The writer's own appointment is still to come and nothing says
             # the other person was treated: "my daughter has a temperature of

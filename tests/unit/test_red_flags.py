@@ -1704,3 +1704,22 @@ def test_lists_denied_after_conditions_and_other_peoples_illness_are_no_reports(
 )
 def test_what_only_looks_denied_conditional_or_someone_elses_is_still_a_report(detect, text):
     assert detect(text).is_red_flag
+
+
+@pytest.mark.parametrize(
+    "text, urgent",
+    [
+        ("my sister's lips swelled up after fillers once, can that happen with the laser?", False),
+        ("my husband had laser 2 days ago, his lips swelled up an hour ago", True),
+        ("my friend had the laser elsewhere and got an infection", False),
+        (
+            "my brother's eye got swollen from a bee sting yesterday, can he still have his laser next month",
+            False,
+        ),
+        ("there is some oozing, see-through with a slight straw tint, thin and no smell. day 1", False),
+        ("the oozing was watery but now it is thick and yellow", True),
+        ("skin looks a bit grey and dull as it peels, then fresh pink underneath", False),
+    ],
+)
+def test_stories_treated_relatives_and_watery_fluid(detect, text, urgent):
+    assert detect(text).is_red_flag is urgent
