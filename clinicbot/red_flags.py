@@ -2213,6 +2213,7 @@ def _read_temperatures(
         at = next((i for i, (_w, start) in enumerate(tokens) if start >= match.start()), len(tokens))
         ends = next((i for i, (_w, start) in enumerate(tokens) if start >= match.end()), len(tokens))
         before = [w.strip(".,:;") for w in words[max(0, at - 4) : at]]
+        bare_before = list(words[max(0, at - 1) : at])
         # "under 100.4", "less than 38", "never got to 38", "not 38": a bound,
         # just below the number.
         if any(" ".join(before[-size:]) in UPPER_BOUNDS for size in (1, 2, 3) if len(before) >= size):
@@ -2256,7 +2257,12 @@ def _read_temperatures(
         # "101kg": a number run into a word is no bare reading.
         ends_at = match.start() + len(match.group(0).rstrip())
         run_on = text[ends_at : ends_at + 1].isalpha()
-        if unit or near or one_decimal or (not run_on and _a_bare_fahrenheit_reading(value, scale, after)):
+        if (
+            unit
+            or near
+            or one_decimal
+            or (not run_on and _a_bare_fahrenheit_reading(value, scale, bare_before, after))
+        ):
             readings.append((reading, scale))
         elif not run_on and not (before and before[-1] == "or"):
             # ("37.5 or 38?" offers a choice, not a second reading.)
@@ -2268,6 +2274,33 @@ def _read_temperatures(
     return sorted((reading for reading, _scale in readings), key=lambda reading: reading[3])
 
 
+# Words before a bare "101" that give it as a reading.
+BARE_FAHRENHEIT_LEADS = {
+    "is",
+    "was",
+    "at",
+    "it's",
+    "its",
+    "hit",
+    "reached",
+    "reads",
+    "read",
+    "reading",
+    "showing",
+    "shows",
+    "says",
+    "said",
+    "of",
+    "to",
+    "now",
+    "running",
+    "about",
+    "around",
+    "still",
+    "been",
+    "got",
+    "over",
+}
 # Words after which a bare "101" reads as a temperature in Fahrenheit ("is 101
 # ok on day 5?", "101 this morning"), rather than a count ("101 questions").
 BARE_FAHRENHEIT_FOLLOWERS = {
@@ -2297,14 +2330,19 @@ BARE_FAHRENHEIT_FOLLOWERS = {
 }
 
 
-def _a_bare_fahrenheit_reading(value: float, scale: str, after: List[str]) -> bool:
+def _a_bare_fahrenheit_reading(value: float, scale: str, before: List[str], after: List[str]) -> bool:
     """A whole number from 100 to 106 is no age, day or size a patient would
-    give without its unit: a Fahrenheit reading, unless a noun follows it."""
+    give without its unit: a Fahrenheit reading where it opens the message or
+    follows a word that gives a reading ("is 101 ok?", "hit 102"), unless a
+    noun follows it; not a numbered line ("how much is it? (101)")."""
     return (
         scale == "F"
         and value.is_integer()
         and 100 <= value <= 106
-        and (not after or not after[0].isalpha() or after[0] in BARE_FAHRENHEIT_FOLLOWERS)
+        and (not before or before[-1] in BARE_FAHRENHEIT_LEADS)
+        and (
+            not after or after[0] in BARE_FAHRENHEIT_FOLLOWERS or not (after[0].isalpha() or after[0] in ")]")
+        )
     )
 
 

@@ -1658,6 +1658,7 @@ def test_readings_and_courses_told_loosely_are_reports(detect, text):
     [
         "My partner is 6ft 1 and 101kg, will the numbing cream still work for him?",
         "I have 101 questions lol",
+        "how much does it cost? (101)",  # a numbered line, not a reading
         "99.4, that's under 100.4 so I'm ok right?",  # a bound, not a reading
         "my temp is 37.9 exactly, not 38, does that count?",
         "Temp back down to 37.0 after the paracetamol, it never got to 38",
