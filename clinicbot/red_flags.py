@@ -1575,11 +1575,10 @@ class RedFlagDetector:
                 and not any(t.lower_ in FIRST_PERSON for t in doc[max(0, s - 3) : s + 3])
                 for s, _e in cues.get("now", [])
             )
-        dated = [
-            doc[s:e].text.lower()
+        dated = any(
+            doc[e - 1].lower_ in ("ago", "yesterday") or doc[s].lower_ == "day"
             for s, e in cues.get("treated", [])
-            if doc[e - 1].lower_ in ("ago", "yesterday") or doc[s].lower_ == "day"
-        ]
+        )
         if (
             cues.get("their_treatment")
             and dated
