@@ -1724,3 +1724,22 @@ def test_what_only_looks_denied_conditional_or_someone_elses_is_still_a_report(d
 )
 def test_stories_treated_relatives_and_watery_fluid(detect, text, urgent):
     assert detect(text).is_red_flag is urgent
+
+
+@pytest.mark.parametrize(
+    "text, urgent",
+    [
+        # a scheduling "fine" says nothing of the symptom before it
+        ("can we move my mum's appointment? she has chills and a temp of 38.8. any day next week is fine", True),
+        ("had a fever on tuesday, fine now", False),
+        ("the redness is worse day after day, day 7 today", True),
+        ("got hives once from a washing powder yrs ago, gone now, do I need to say?", False),
+        ("my nurse mentioned watching for blisters, what do they look like", False),
+        ("at what point should I worry about the oozing", False),
+        ("how much bleeding is too much? I'm having it on thursday", False),
+        ("the pain of paying for this is worse than the laser", False),
+        ("the pain in my cheek is worse than the laser itself and getting worse", True),
+    ],
+)
+def test_scheduling_words_watch_for_questions_and_the_cost(detect, text, urgent):
+    assert detect(text).is_red_flag is urgent
