@@ -1730,7 +1730,10 @@ def test_stories_treated_relatives_and_watery_fluid(detect, text, urgent):
     "text, urgent",
     [
         # a scheduling "fine" says nothing of the symptom before it
-        ("can we move my mum's appointment? she has chills and a temp of 38.8. any day next week is fine", True),
+        (
+            "can we move my mum's appointment? she has chills and a temp of 38.8. any day next week is fine",
+            True,
+        ),
         ("had a fever on tuesday, fine now", False),
         ("the redness is worse day after day, day 7 today", True),
         ("got hives once from a washing powder yrs ago, gone now, do I need to say?", False),
