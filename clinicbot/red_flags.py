@@ -126,6 +126,18 @@ PERSISTENCE_FILLERS = {"really", "even", "seem", "seems", "actually"}
 PRESENT_BE = {"'m", "m", "am", "is", "'s", "s", "are", "'re"}
 # Tokens of a negation inside a symptom's own words ("can't cope", "won't stop").
 NEGATION_WORDS = {"n't", "nt", "not", "no", "never", "cannot"}
+NEGATED_CONTRACTIONS = {
+    "cant",
+    "doesnt",
+    "dont",
+    "wont",
+    "isnt",
+    "didnt",
+    "wasnt",
+    "havent",
+    "hasnt",
+    "arent",
+}
 WEAK_REPORT_MARKERS = {"is", "are", "am", "was", "were", "has", "have"}
 THRESHOLD_WORDS = {"over", "above", "exceeds", "exceed", "reaches", "hits", "higher", "more", "beyond"}
 HAVE = {"'s", "has", "have", "'ve", "ve"}
@@ -951,8 +963,13 @@ class RedFlagDetector:
                 (
                     start,
                     end,
-                    self._negated(doc, clause_of, symptom_negations, start, symptom_words, openers)
-                    or self._negated_after(doc, negated_after, end),
+                    # "feels like it's not my skin, no feeling at all": a
+                    # term that is itself a negation is not undone by another.
+                    not self._carries_negation(doc, start, end)
+                    and (
+                        self._negated(doc, clause_of, symptom_negations, start, symptom_words, openers)
+                        or self._negated_after(doc, negated_after, end)
+                    ),
                 )
             )
 
@@ -1355,6 +1372,13 @@ class RedFlagDetector:
             return False
         after = [t.lower_ for t in doc[end : end + 3] if t.lower_ not in ("really", "actually")]
         return len(after) >= 2 and after[0] in FINDING_VERBS and after[1] in FINDING_OBJECTS
+
+    @staticmethod
+    def _carries_negation(doc: Doc, start: int, end: int) -> bool:
+        return end - start > 1 and any(
+            t.lower_ in NEGATION_WORDS or (t.lower_.endswith("nt") and t.lower_ in NEGATED_CONTRACTIONS)
+            for t in doc[start:end]
+        )
 
     @staticmethod
     def _negated_after(doc: Doc, cues: List[Tuple[int, int]], end: int) -> bool:

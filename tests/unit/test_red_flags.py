@@ -1746,3 +1746,15 @@ def test_stories_treated_relatives_and_watery_fluid(detect, text, urgent):
 )
 def test_scheduling_words_watch_for_questions_and_the_cost(detect, text, urgent):
     assert detect(text).is_red_flag is urgent
+
+
+@pytest.mark.parametrize(
+    "text, urgent",
+    [
+        ("patch gone dark n hard n feels like its not even my skin, no feeling at all", True),
+        ("not dark and no feeling", False),
+        ("the dark patch isn't numb, I can feel it fine", False),
+    ],
+)
+def test_a_term_that_is_itself_a_negation_is_not_undone_by_another(detect, text, urgent):
+    assert detect(text).is_red_flag is urgent
