@@ -37,6 +37,7 @@ from clinicbot.conversation import (
     urgent_advice,
 )
 from clinicbot.dates import own_treatment_date, what_if_treated_on
+from clinicbot.fever import below_fever_note
 from clinicbot.privacy import erase_after_turn_is_saved
 from clinicbot.segments import question_segments
 from console.erasure import PatientErasure, erase_for_patient
@@ -133,6 +134,15 @@ class ActionRecoveryAnswer(_ClinicAction):
         if tracker.get_slot("red_flag_followup") and is_self_treatment_question(text):
             # After urgent advice, home treatment is not the answer: call.
             return self_treatment_warning(content)
+        answer = self._answer(content, tracker, today, text)
+        # "37.6 on day 1, is that a fever?": the reading against the
+        # clinic's threshold first, then the answer for the day.
+        note = below_fever_note(content, tracker.latest_message.get("urgency"))
+        if note:
+            answer.texts.insert(0, note)
+        return answer
+
+    def _answer(self, content: ClinicContent, tracker: Tracker, today: date, text: str) -> Reply:
         if answers_the_event_question(content, tracker, today):
             # "When is your event?" ... "the 24th": the pending question wins.
             return _plan_reply(content, tracker, today)

@@ -89,6 +89,9 @@ class RecoverySettings:
     pre_treatment: str
     too_long_ago: str
     impossible_date: str
+    # A temperature under the fever threshold (clinicbot/fever.py); may use
+    # {reading} {fever_from} {fever_from_other_scale}. Optional.
+    temperature_below_fever: str = ""
 
 
 @dataclass(frozen=True)
@@ -293,6 +296,7 @@ def _build(data: Mapping[str, Any], source: Path) -> ClinicContent:
             name: _require(recovery_data, name, "recovery.", str)
             for name in ("offer_personalise", "pre_treatment", "too_long_ago", "impossible_date")
         },
+        temperature_below_fever=_optional_text(recovery_data, "temperature_below_fever", "recovery."),
     )
 
     topics: Dict[str, Topic] = {}
@@ -391,10 +395,10 @@ def _suitability_conditions(data: Mapping[str, Any]) -> Tuple[str, ...]:
     return tuple(word.strip().lower() for word in conditions)
 
 
-def _optional_text(data: Mapping[str, Any], key: str) -> str:
+def _optional_text(data: Mapping[str, Any], key: str, where: str = "planning.") -> str:
     value = data.get(key, "")
     if not isinstance(value, str):
-        raise ContentError(f"'planning.{key}' must be text")
+        raise ContentError(f"'{where}{key}' must be text")
     return value
 
 
@@ -405,6 +409,7 @@ def _all_texts(content: ClinicContent) -> List[str]:
         recovery.pre_treatment,
         recovery.too_long_ago,
         recovery.impossible_date,
+        recovery.temperature_below_fever,
         content.urgent.static,
         content.urgent.when_open,
         content.urgent.when_closed,

@@ -286,3 +286,22 @@ def test_metadata_is_trimmed_and_a_bad_timezone_falls_back(bot):
     assert "Day 3" in texts(reply)
     stored = [e for e in bot.tracker("bad-tz")["events"] if e.get("event") == "user"][0]
     assert "junk" not in stored["metadata"] and "timezone" not in stored["metadata"]
+
+
+@pytest.mark.parametrize("message, reading, day", [
+    ("37.6 on day 1, is that a fever?", "37.6 °C is under 38.0 °C", "Day 1"),
+    ("my temp is 99,5F on day 2 after the laser, is that normal?", "99.5 °F is under 100.4 °F",
+     "Day 2"),
+])
+def test_a_temperature_under_the_threshold_is_told_so_before_the_days_answer(bot, message,
+                                                                              reading, day):
+    sender = "below-fever-" + str(abs(hash(message)))
+    reply = texts(bot.send(sender, message))
+    assert reading in reply and PHONE in reply and day in reply
+    assert not bot.tracker(sender)["slots"]["red_flag_followup"]
+
+
+def test_a_fever_reading_gets_the_urgent_card_not_the_under_threshold_line(bot):
+    reply = bot.send("fever-reading", "38.4 on day 2, is that a fever?")
+    assert any(card.get("type") == "red_flag" for card in customs(reply))
+    assert "is under" not in texts(reply)
