@@ -120,7 +120,7 @@ OBSERVING_VERBS = {
 }
 THIRD_PERSON = {"her", "his", "their", "she", "he", "they", "him", "them", "hers", "theirs"}
 # "stopped at 10pm", "at 3", "at 10:30".
-CLOCK_TIME = re.compile(r"^\d{1,2}(?:[:.]\d{2})?(?:am|pm)?$")
+CLOCK_TIME = re.compile(r"^(?:[01]?\d|2[0-4])(?:[:.]\d{2})?(?:am|pm)?$")  # never "38"
 # Words between a negation and what goes on: "isn't really going away".
 PERSISTENCE_FILLERS = {"really", "even", "seem", "seems", "actually"}
 PRESENT_BE = {"'m", "m", "am", "is", "'s", "s", "are", "'re"}
@@ -2255,6 +2255,8 @@ def _read_temperatures(
             nearest_body = min((abs(i - at) for i in body), default=None)
             if nearest_body is None or nearest_other < nearest_body:
                 continue
+        if _names_the_threshold(words[max(0, at - 3) : at], words[ends : ends + 1], value, rules):
+            continue
         unit = (unit or "").lower()
         if "f" in unit:
             scale = "F"
@@ -2295,6 +2297,43 @@ def _read_temperatures(
     scales = {scale for _reading, scale in readings} | set(scales_read)
     readings += [(reading, scale) for reading, scale in bare if scale in scales]
     return sorted((reading for reading, _scale in readings), key=lambda reading: reading[3])
+
+
+# "the fever threshold is 38", "only from 38", "under the 38 line": the
+# clinic's threshold named, not read off a thermometer, unless the patient
+# says it was crossed ("hit the 38 mark").
+THRESHOLD_NAMES = {"threshold", "cutoff", "cut-off", "limit", "line", "mark"}
+THRESHOLD_LEADS = {"from", "threshold", "cutoff", "cut-off"}
+CROSSING_WORDS = {
+    "over",
+    "above",
+    "past",
+    "hit",
+    "reached",
+    "crossed",
+    "broke",
+    "beyond",
+    "exceeded",
+    "passed",
+}
+
+
+def _names_the_threshold(
+    before: Sequence[str], after: Sequence[str], value: float, rules: TemperatureRules
+) -> bool:
+    if not any(abs(value - t) < 1e-9 for t in (rules.fever_from_celsius, rules.fever_from_fahrenheit)):
+        return False
+    before = [w.strip(".,:;") for w in before]
+    if before and before[-1] == "the":
+        return (
+            bool(after)
+            and after[0] in THRESHOLD_NAMES
+            and not (len(before) > 1 and before[-2] in CROSSING_WORDS)
+        )
+    if before and before[-1] in ("is", "of", "at") and len(before) > 1:
+        return before[-2] in THRESHOLD_NAMES
+    # ("from 38 to 39.2" is a rise, not the threshold.)
+    return bool(before) and before[-1] in THRESHOLD_LEADS and not (after and after[0] == "to")
 
 
 # Words before a bare "101" that give it as a reading.

@@ -1758,3 +1758,19 @@ def test_scheduling_words_watch_for_questions_and_the_cost(detect, text, urgent)
 )
 def test_a_term_that_is_itself_a_negation_is_not_undone_by_another(detect, text, urgent):
     assert detect(text).is_red_flag is urgent
+
+
+@pytest.mark.parametrize(
+    "text, urgent",
+    [
+        ("37.9 — thats under the 38 line isnt it? day 2 after laser", False),
+        ("is 37.5 a fever or is it only from 38?", False),
+        ("My reading was 37.9 degrees. I understand the fever threshold is 38. Just reporting it.", False),
+        ("my temp hit the 38 mark tonight, day 2", True),
+        ("thermometer says 38, day 3", True),
+        # "from 38" is no clock time that says when it ended
+        ("it went from 38 to 39.2 tonight", True),
+    ],
+)
+def test_the_threshold_named_is_no_reading(detect, text, urgent):
+    assert detect(text).is_red_flag is urgent
