@@ -200,6 +200,12 @@ class TemperatureRules:
     not_before: Set[str]
     not_after: Set[str]
     settled_leads: Set[str] = field(default_factory=set)
+    upper_bounds: Set[str] = field(default_factory=set)
+    threshold_names: Set[str] = field(default_factory=set)
+    threshold_leads: Set[str] = field(default_factory=set)
+    crossing_words: Set[str] = field(default_factory=set)
+    bare_fahrenheit_leads: Set[str] = field(default_factory=set)
+    bare_fahrenheit_followers: Set[str] = field(default_factory=set)
 
 
 @dataclass(frozen=True)
@@ -495,6 +501,17 @@ def _temperature_rules(data: dict, source: Path) -> Optional[TemperatureRules]:
             not_before={w.lower() for w in _terms(settings, "not_before", source)},
             not_after={w.lower() for w in _terms(settings, "not_after", source)},
             settled_leads={w.lower() for w in _terms(settings, "settled_leads", source)},
+            **{
+                key: {w.lower() for w in _terms(settings, key, source)}
+                for key in (
+                    "upper_bounds",
+                    "threshold_names",
+                    "threshold_leads",
+                    "crossing_words",
+                    "bare_fahrenheit_leads",
+                    "bare_fahrenheit_followers",
+                )
+            },
         )
     except (KeyError, TypeError, ValueError) as error:
         raise ValueError(f"{source}: vital_signs.temperature: {error}") from error
@@ -2108,29 +2125,6 @@ class RedFlagDetector:
 
 
 STRICTLY_NOW = {"now", "right now", "currently", "at the moment", "atm"}
-UPPER_BOUNDS = {
-    "under",
-    "below",
-    "less than",
-    "lower than",
-    "not over",
-    "not above",
-    "not even",
-    "not",
-    "never got to",
-    "never reached",
-    "never hit",
-    "never went over",
-    "never went above",
-    "didn't reach",
-    "didnt reach",
-    "didn't get to",
-    "didnt get to",
-    "didn't hit",
-    "didnt hit",
-    "not reaching",
-    "never got above",
-}
 WORD = re.compile(r"[\w°%£$€#']+|\S")
 # Words that link a number to what it counts: "my code is 38.5", "size of 39".
 LINKING_WORDS = {
@@ -2239,7 +2233,7 @@ def _read_temperatures(
         bare_before = list(words[max(0, at - 1) : at])
         # "under 100.4", "less than 38", "never got to 38", "not 38": a bound,
         # just below the number.
-        if any(" ".join(before[-size:]) in UPPER_BOUNDS for size in (1, 2, 3) if len(before) >= size):
+        if any(" ".join(before[-size:]) in rules.upper_bounds for size in (1, 2, 3) if len(before) >= size):
             value -= 0.05
         while len(before) > 1 and before[-1] in LINKING_WORDS:
             before.pop()
@@ -2286,7 +2280,7 @@ def _read_temperatures(
             unit
             or near
             or one_decimal
-            or (not run_on and _a_bare_fahrenheit_reading(value, scale, bare_before, after))
+            or (not run_on and _a_bare_fahrenheit_reading(value, scale, bare_before, after, rules))
         ):
             readings.append((reading, scale))
         elif not run_on and not (before and before[-1] == "or"):
@@ -2299,100 +2293,30 @@ def _read_temperatures(
     return sorted((reading for reading, _scale in readings), key=lambda reading: reading[3])
 
 
-# "the fever threshold is 38", "only from 38", "under the 38 line": the
-# clinic's threshold named, not read off a thermometer, unless the patient
-# says it was crossed ("hit the 38 mark").
-THRESHOLD_NAMES = {"threshold", "cutoff", "cut-off", "limit", "line", "mark"}
-THRESHOLD_LEADS = {"from", "threshold", "cutoff", "cut-off"}
-CROSSING_WORDS = {
-    "over",
-    "above",
-    "past",
-    "hit",
-    "reached",
-    "crossed",
-    "broke",
-    "beyond",
-    "exceeded",
-    "passed",
-}
-
-
 def _names_the_threshold(
     before: Sequence[str], after: Sequence[str], value: float, rules: TemperatureRules
 ) -> bool:
+    """ "the fever threshold is 38", "only from 38", "under the 38 line": the
+    clinic's threshold named, not read off a thermometer, unless said to be
+    crossed ("hit the 38 mark"). The words are `vital_signs.temperature`'s."""
     if not any(abs(value - t) < 1e-9 for t in (rules.fever_from_celsius, rules.fever_from_fahrenheit)):
         return False
     before = [w.strip(".,:;") for w in before]
     if before and before[-1] == "the":
         return (
             bool(after)
-            and after[0] in THRESHOLD_NAMES
-            and not (len(before) > 1 and before[-2] in CROSSING_WORDS)
+            and after[0] in rules.threshold_names
+            and not (len(before) > 1 and before[-2] in rules.crossing_words)
         )
     if before and before[-1] in ("is", "of", "at") and len(before) > 1:
-        return before[-2] in THRESHOLD_NAMES
+        return before[-2] in rules.threshold_names
     # ("from 38 to 39.2" is a rise, not the threshold.)
-    return bool(before) and before[-1] in THRESHOLD_LEADS and not (after and after[0] == "to")
+    return bool(before) and before[-1] in rules.threshold_leads and not (after and after[0] == "to")
 
 
-# Words before a bare "101" that give it as a reading.
-BARE_FAHRENHEIT_LEADS = {
-    "is",
-    "was",
-    "at",
-    "it's",
-    "its",
-    "hit",
-    "reached",
-    "reads",
-    "read",
-    "reading",
-    "showing",
-    "shows",
-    "says",
-    "said",
-    "of",
-    "to",
-    "now",
-    "running",
-    "about",
-    "around",
-    "still",
-    "been",
-    "got",
-    "over",
-}
-# Words after which a bare "101" reads as a temperature in Fahrenheit ("is 101
-# ok on day 5?", "101 this morning"), rather than a count ("101 questions").
-BARE_FAHRENHEIT_FOLLOWERS = {
-    "ok",
-    "okay",
-    "normal",
-    "bad",
-    "high",
-    "now",
-    "today",
-    "tonight",
-    "this",
-    "last",
-    "earlier",
-    "again",
-    "still",
-    "and",
-    "but",
-    "on",
-    "at",
-    "since",
-    "all",
-    "is",
-    "yesterday",
-    "when",
-    "after",
-}
-
-
-def _a_bare_fahrenheit_reading(value: float, scale: str, before: List[str], after: List[str]) -> bool:
+def _a_bare_fahrenheit_reading(
+    value: float, scale: str, before: List[str], after: List[str], rules: TemperatureRules
+) -> bool:
     """A whole number from 100 to 106 is no age, day or size a patient would
     give without its unit: a Fahrenheit reading where it opens the message or
     follows a word that gives a reading ("is 101 ok?", "hit 102"), unless a
@@ -2401,9 +2325,11 @@ def _a_bare_fahrenheit_reading(value: float, scale: str, before: List[str], afte
         scale == "F"
         and value.is_integer()
         and 100 <= value <= 106
-        and (not before or before[-1] in BARE_FAHRENHEIT_LEADS)
+        and (not before or before[-1] in rules.bare_fahrenheit_leads)
         and (
-            not after or after[0] in BARE_FAHRENHEIT_FOLLOWERS or not (after[0].isalpha() or after[0] in ")]")
+            not after
+            or after[0] in rules.bare_fahrenheit_followers
+            or not (after[0].isalpha() or after[0] in ")]")
         )
     )
 
