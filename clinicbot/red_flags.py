@@ -126,6 +126,22 @@ PERSISTENCE_FILLERS = {"really", "even", "seem", "seems", "actually"}
 PRESENT_BE = {"'m", "m", "am", "is", "'s", "s", "are", "'re"}
 # Tokens of a negation inside a symptom's own words ("can't cope", "won't stop").
 NEGATION_WORDS = {"n't", "nt", "not", "no", "never", "cannot"}
+QUESTION_OPENERS = {
+    "will",
+    "would",
+    "could",
+    "can",
+    "should",
+    "does",
+    "do",
+    "did",
+    "is",
+    "are",
+    "how",
+    "when",
+    "what",
+    "why",
+}
 NEGATED_CONTRACTIONS = {
     "cant",
     "doesnt",
@@ -1913,6 +1929,13 @@ class RedFlagDetector:
             return not (in_clause("recurrence", clause) or in_clause("recurrence", clause + 1))
         following = clause + 1
         if following > (max(clause_of) if clause_of else 0):
+            return False
+        # "... blisters that are weeping. Will the wrinkles keep improving?":
+        # a question asks about easing, it does not say so.
+        words = [t.lower_ for i, t in enumerate(doc) if clause_of[i] == following]
+        while words and words[0] in ("and", "but", "so", "also"):
+            words.pop(0)
+        if words and words[-1] == "?" and words[0] in QUESTION_OPENERS:
             return False
         # "the pain is unbearable on day 4? it was fine on day 2": how it was
         # before, told after a symptom in the present, is no easing.

@@ -1774,3 +1774,33 @@ def test_a_term_that_is_itself_a_negation_is_not_undone_by_another(detect, text,
 )
 def test_the_threshold_named_is_no_reading(detect, text, urgent):
     assert detect(text).is_red_flag is urgent
+
+
+@pytest.mark.parametrize(
+    "text, urgent",
+    [
+        ("pen mark i made at 8am round the red, its already outside it by lunchtime", True),
+        ("is it normal for the red to get to your ear? it started just on my cheek", True),
+        ("the scab is dark and the skin around it is purple", True),
+        # a question about easing says nothing is over
+        (
+            "I had a few blisters come up yesterday that have now popped and are weeping. "
+            "Will the wrinkles keep improving after the first month?",
+            True,
+        ),
+        ("I had a fever last week from a cold but I'm over it, is my laser still ok on the 20th?", False),
+        ("my face is burning like sunburn, day 1, can I use a cold compress", False),
+        ("red and hot for 2 days, now pink and cool, loving it", False),
+        ("can I wear my grey sweater, it's wool and a bit scratchy round the neck", False),
+        ("I'm hot-blooded and sweat loads, will that matter at the gym after day 7", False),
+        ("i cut my finger chopping onions and it bled everywhere, can I still apply the cream", False),
+        ("how would a patient know they have a fever if they don't own a thermometer?", False),
+        ("at any point in the healing, is it normal to see pus?", False),
+        (
+            "The red looks worse in the bathroom mirror than in daylight, outside it's just pink and fading",
+            False,
+        ),
+    ],
+)
+def test_dev_set_26_landmarks_questions_about_easing_and_everyday_colours(detect, text, urgent):
+    assert detect(text).is_red_flag is urgent
