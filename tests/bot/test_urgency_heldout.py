@@ -21,11 +21,11 @@ pytestmark = pytest.mark.servers
 
 REPORT = RESULTS_DIR / "urgency_heldout.json"
 STATEMENTS_REPORT = RESULTS_DIR / "urgency_statements_heldout.json"
-# Just under today's figures (591/596 caught, 9/326 false alarms, 2.8%). The
+# Just under today's figures (593/596 caught, 11/326 false alarms, 3.4%). The
 # classifier's settings trade false alarms for recall, a miss weighed as ten
 # false alarms (README "The urgency detector"), so the ceiling keeps a margin
 # above the 3% target: recall comes first.
-RECALL_FLOOR = 0.988
+RECALL_FLOOR = 0.99
 FALSE_ALARM_CEILING = 0.04
 
 
