@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 
 import yaml
 from spacy.language import Language
@@ -2216,6 +2216,18 @@ def _scale_of(degrees: float) -> str:
     return "C" if degrees <= CELSIUS_RANGE[1] else "F"
 
 
+@lru_cache(maxsize=8)
+def _phrases_by_first_word(phrases: FrozenSet[str]) -> Dict[str, Tuple[Tuple[str, ...], ...]]:
+    """Phrases split as `_read_temperatures` splits a message, by their first
+    word: each message is then read once, not once per phrase."""
+    grouped: Dict[str, List[Tuple[str, ...]]] = {}
+    for phrase in phrases:
+        parts = tuple(WORD.findall(phrase))
+        if parts:
+            grouped.setdefault(parts[0], []).append(parts)
+    return {first: tuple(group) for first, group in grouped.items()}
+
+
 def _read_temperatures(
     text: str, rules: TemperatureRules, scales_read: Iterable[str] = ()
 ) -> List[Tuple[float, str, bool, int]]:
@@ -2232,10 +2244,10 @@ def _read_temperatures(
     # patient's own temperature; a number is the patient's unless a word of
     # the first kind stands nearer to it than any of the second.
     not_body: Set[int] = set()
-    for phrase in rules.not_body_words:
-        parts = re.findall(r"[\w°%£$€#']+|\S", phrase)
-        for i in range(len(words) - len(parts) + 1):
-            if words[i : i + len(parts)] == parts:
+    phrases = _phrases_by_first_word(frozenset(rules.not_body_words))
+    for i, word in enumerate(words):
+        for parts in phrases.get(word, ()):
+            if tuple(words[i : i + len(parts)]) == parts:
                 not_body.update(range(i, i + len(parts)))
     context = [i for i, w in enumerate(words) if (w in rules.context_words or w.startswith("°"))]
     body = [i for i, w in enumerate(words) if w in rules.body_words and i not in not_body]
