@@ -212,7 +212,8 @@ class TemperatureRules:
     fever_from_fahrenheit: float
     context_words: Set[str]
     body_words: Set[str]
-    not_body_words: Set[str]
+    # Frozen: its phrases are indexed once (`_phrases_by_first_word`).
+    not_body_words: FrozenSet[str]
     not_before: Set[str]
     not_after: Set[str]
     settled_leads: Set[str] = field(default_factory=set)
@@ -513,7 +514,7 @@ def _temperature_rules(data: dict, source: Path) -> Optional[TemperatureRules]:
             fever_from_fahrenheit=float(settings["fever_from_fahrenheit"]),
             context_words={w.lower() for w in _terms(settings, "context_words", source)},
             body_words={w.lower() for w in _terms(settings, "body_words", source)},
-            not_body_words={w.lower() for w in _terms(settings, "not_body_words", source)},
+            not_body_words=frozenset(w.lower() for w in _terms(settings, "not_body_words", source)),
             not_before={w.lower() for w in _terms(settings, "not_before", source)},
             not_after={w.lower() for w in _terms(settings, "not_after", source)},
             settled_leads={w.lower() for w in _terms(settings, "settled_leads", source)},
@@ -1409,8 +1410,7 @@ class RedFlagDetector:
     @staticmethod
     def _carries_negation(doc: Doc, start: int, end: int) -> bool:
         return end - start > 1 and any(
-            t.lower_ in NEGATION_WORDS or (t.lower_.endswith("nt") and t.lower_ in NEGATED_CONTRACTIONS)
-            for t in doc[start:end]
+            t.lower_ in NEGATION_WORDS or t.lower_ in NEGATED_CONTRACTIONS for t in doc[start:end]
         )
 
     @staticmethod
@@ -2244,7 +2244,7 @@ def _read_temperatures(
     # patient's own temperature; a number is the patient's unless a word of
     # the first kind stands nearer to it than any of the second.
     not_body: Set[int] = set()
-    phrases = _phrases_by_first_word(frozenset(rules.not_body_words))
+    phrases = _phrases_by_first_word(rules.not_body_words)
     for i, word in enumerate(words):
         for parts in phrases.get(word, ()):
             if tuple(words[i : i + len(parts)]) == parts:
